@@ -1,0 +1,89 @@
+"""Assemble the Application: services in bot_data, one registry of handlers, the scheduled jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.clock import Clock, SystemClock
+from bot.context import BotContext, Services
+from bot.settings import Settings
+from db.engine import Database
+from handlers.registry import register_handlers, set_command_menus
+from jobs.runner import digest_chat_id, schedule_jobs
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    token: str | None = None,
+    rate_limit: bool = True,
+) -> Application:
+    """The bot, ready for `run_polling` or `async with app: await app.start()`.
+
+    The database must already be migrated (`db.migrate.upgrade`)."""
+    services = Services(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        clock=clock or SystemClock(settings.tz),
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(token or settings.require_token())
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.bot_data["services"] = services
+    register_handlers(app, services)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    services: Services = app.bot_data["services"]
+    services.bot_username = app.bot.username
+    chat_id = digest_chat_id(services)
+    if chat_id is not None:
+        services.digest_chat_filter.add_chat_ids(chat_id)
+    await set_command_menus(app, services)
+    schedule_jobs(app)
+    log.info("bot @%s ready", app.bot.username)
+
+
+async def _post_shutdown(app: Application) -> None:
+    app.bot_data["services"].db.dispose()
+
+
+@asynccontextmanager
+async def running(app: Application, *, poll_interval: float = 0.0, timeout: int = 10) -> AsyncIterator[Application]:
+    """Run the bot with polling inside an existing event loop, in the order `run_polling` uses
+    (initialize, post_init, polling, start), and stop it cleanly; for tests and the demo."""
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        await app.updater.start_polling(poll_interval=poll_interval, timeout=timeout)
+        await app.start()
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)

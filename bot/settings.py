@@ -1,0 +1,127 @@
+"""Settings read once from the environment and `.env` (pydantic-settings).
+
+Every field is documented in `.env.example` and the README. `load_settings` turns a
+validation error into one line naming the setting, so start-up never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{10,}$")
+
+IdList = Annotated[list[int], NoDecode]
+IntList = Annotated[list[int], NoDecode]
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+def _split_ints(value: Any) -> Any:
+    if isinstance(value, str):
+        parts = [p for p in re.split(r"[,\s;，；]+", value.strip()) if p]
+        return [int(p) for p in parts]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+def _parse_time(value: Any) -> Any:
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{1,2})[:：](\d{2})\s*", value)
+        if not match:
+            raise ValueError("expected HH:MM, e.g. 09:00")
+        return time(int(match[1]), int(match[2]))
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    bot_api_base_url: str = TELEGRAM_BASE_URL
+    bot_api_file_url: str = TELEGRAM_FILE_URL
+    database_url: str = "sqlite:///progress_bot.db"
+    admin_ids: IdList = Field(default_factory=list)
+    supervisor_ids: IdList = Field(default_factory=list)
+    digest_chat_id: int | None = None
+    timezone: str = "Asia/Shanghai"
+    reminder_time: time = time(9, 0)
+    reminder_lead_days: IntList = Field(default_factory=lambda: [7, 3, 1])
+    report_day: int = Field(default=25, ge=1, le=31)
+    digest_weekday: int = Field(default=1, ge=1, le=7)
+    digest_time: time = time(9, 30)
+    language: Literal["zh", "en"] = "zh"
+    slow_margin: int = Field(default=20, ge=0, le=100)
+    invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 365)
+    conversation_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+    @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", mode="before")
+    @classmethod
+    def _ints(cls, value: Any) -> Any:
+        try:
+            return _split_ints(value)
+        except ValueError as exc:
+            raise ValueError("expected whole numbers separated by commas, e.g. 123,456") from exc
+
+    @field_validator("reminder_lead_days")
+    @classmethod
+    def _lead_days(cls, value: list[int]) -> list[int]:
+        if any(d < 0 or d > 366 for d in value):
+            raise ValueError("lead days must be between 0 and 366")
+        return sorted(set(value), reverse=True)
+
+    @field_validator("reminder_time", "digest_time", mode="before")
+    @classmethod
+    def _times(cls, value: Any) -> Any:
+        return _parse_time(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Shanghai") from exc
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN_RE.match(value.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return value
+
+    @field_validator("digest_chat_id", mode="before")
+    @classmethod
+    def _empty_chat(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if self.bot_token is None:
+            raise SettingsError("BOT_TOKEN is missing: create a bot with @BotFather and put its token in .env")
+        return self.bot_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, or raise SettingsError with one line naming the bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"setting {name} is invalid: {message}") from None

@@ -1,0 +1,568 @@
+"""Every user-facing string, per language. Messages are HTML (parse mode set once in Defaults):
+values interpolated from users or the database must be escaped by the caller (`esc`)."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+LANGUAGES = ("zh", "en")
+
+ZH: dict[str, str] = {
+    # statuses and marks
+    "status.ahead": "已完成",
+    "status.good": "推进良好",
+    "status.average": "一般",
+    "status.slow": "较为缓慢",
+    "status_long.ahead": "提前完成",
+    "status_long.good": "推进良好",
+    "status_long.average": "一般或难以评价",
+    "status_long.slow": "较为缓慢",
+    "cycle.monthly": "每月",
+    "cycle.quarterly": "每季度",
+    "cycle.weekly": "每周",
+    "cycle.none": "不定期",
+    "role.lead": "牵头单位",
+    "role.responsible": "责任单位",
+    "none": "无",
+    "list_sep": "、",
+    # general
+    "start.hello": "您好，{name}！我是督查督办助手，负责提醒各单位报送重点工作进展，并每周汇总通报。",
+    "start.unbound": "您还没有绑定单位。请向管理员索取邀请链接，点开即可绑定。",
+    "start.contact": "您是 <b>{units}</b> 的联络员。发送 /mine 查看本单位事项，/report 上报进展。",
+    "start.admin": "您是管理员。发送 /help 查看全部命令。",
+    "start.supervisor": "您是督查人员。发送 /status 查看总体进展。",
+    "help.title": "<b>可用命令</b>",
+    "help.contact": (
+        "/mine — 本单位事项及最新状态\n"
+        "/report [序号] — 上报进展（也可点提醒消息下的按钮，或直接回复提醒）\n"
+        "/item 序号 — 事项详情及报送记录"
+    ),
+    "help.supervisor": (
+        "/status — 总体进展\n/slow — 较为缓慢事项\n/overdue — 逾期未完成事项\n"
+        "/missing — 本期未报送单位\n/item 序号 — 事项详情"
+    ),
+    "help.admin": (
+        "/unit_add 名称 [别名…] — 新增单位（可多行，一行一个）\n"
+        "/units — 单位列表\n"
+        "/invite 单位 — 生成联络员邀请链接\n"
+        "/add 标题 | 完成时限 | 牵头单位 | 责任单位 [| 领域] — 新增事项（只发 /add 则逐步引导）\n"
+        "/items [单位|状态|领域] — 事项列表\n"
+        "/item 序号 — 事项详情及报送记录\n"
+        "/edit 序号 字段 新值 — 修改事项（字段：标题、时限、牵头、责任、领域、周期）\n"
+        "/archive 序号 — 归档事项；/unarchive 序号 — 恢复\n"
+        "/remind [单位] — 立即发送待办提醒\n"
+        "/digest — 立即发布通报\n"
+        "/setgroup — 在督查组群内发送，设为通报群"
+    ),
+    "help.common": "/lang zh|en — 切换语言\n/cancel — 取消当前操作\n/help — 本帮助",
+    "lang.set": "已切换为中文。",
+    "lang.usage": "用法：/lang zh 或 /lang en",
+    "cancelled": "已取消，未保存任何内容。",
+    "nothing_to_cancel": "当前没有进行中的操作。",
+    "timeout": "操作超时，已自动取消，未保存任何内容。需要时请重新开始。",
+    "error.generic": "抱歉，处理时出错了，已通知管理员。您的内容未保存，请稍后重试。",
+    "error.admin_alert": "⚠️ 处理更新时出错：<code>{error}</code>",
+    "refuse.admin": "该命令仅限管理员使用。",
+    "refuse.supervisor": "该命令仅限督查人员、管理员或通报群使用。",
+    "refuse.contact": "您还没有绑定单位，无法上报。请向管理员索取邀请链接。",
+    "refuse.private": "请在与我的私聊中使用此命令。",
+    "refuse.not_your_item": "事项 #{number} 不属于您所在的单位，不能为其上报。",
+    "usage": "用法：{usage}",
+    "unknown.command": "不认识这个命令。发送 /help 查看可用命令。",
+    "unknown.text": "如需上报进展，请发送 /report，或点提醒消息下的按钮。发送 /help 查看全部命令。",
+    "confirm.yes": "✅ 确认",
+    "confirm.no": "✖ 取消",
+    "confirm.expired": "该确认已失效，请重新操作。",
+    "btn.cancel": "✖ 取消",
+    # units and invites
+    "unit.added": "已新增单位：{names}",
+    "unit.exists": "单位已存在：{names}",
+    "unit.usage": "/unit_add 单位名称 [别名 …]（可多行，一行一个单位）",
+    "unit.list_title": "<b>单位列表</b>（共 {count} 个）",
+    "unit.line": "{name}{aliases} — 联络员 {contacts} 人，事项 {items} 项",
+    "unit.aliases": "（别名：{aliases}）",
+    "unit.none": "还没有单位。用 /unit_add 新增。",
+    "unit.unknown": "未找到单位「{name}」。",
+    "unit.suggest": "您是不是指：{names}？",
+    "unit.create_hint": "如需新增，请先发送 /unit_add {name}",
+    "invite.usage": "/invite 单位名称",
+    "invite.created": (
+        "已为 <b>{unit}</b> 生成邀请链接（一次有效，{until} 前有效）：\n{link}\n\n请将链接转发给该单位联络员，点开即可绑定。"
+    ),
+    "invite.bound": "绑定成功！您现在是 <b>{unit}</b> 的联络员。",
+    "invite.already": "您已是 <b>{unit}</b> 的联络员。",
+    "invite.unknown": "邀请码无效。请向管理员索取新的邀请链接。",
+    "invite.used": "该邀请链接已被使用。请向管理员索取新的邀请链接。",
+    "invite.expired": "该邀请链接已过期。请向管理员索取新的邀请链接。",
+    "unit.items_title": "本单位共有 {count} 项事项：",
+    "unit.no_items": "本单位暂无事项。",
+    # items
+    "item.line": "#{number} {mark} {title}",
+    "item.line_deadline": "（截止 {deadline}）",
+    "item.unknown": "未找到事项 #{number}。",
+    "item.number_usage": "请提供事项序号，例如 {example}",
+    "item.card": (
+        "<b>#{number} {title}</b>\n"
+        "领域：{domain}\n完成时限：{deadline}\n牵头单位：{lead}\n责任单位：{responsible}\n"
+        "{investment}报送周期：{cycle}\n时序进度：{time_progress}\n当前状态：{mark} {status}{percent}{archived}"
+    ),
+    "item.investment": "年度投资：{investment} 万元\n",
+    "item.archived_mark": "（已归档）",
+    "item.history_title": "<b>报送记录</b>（{count} 条）",
+    "item.history_none": "暂无报送记录。",
+    "item.history_entry": (
+        "{index}. {when} {unit} {reporter}\n   状态：{status}{percent}\n   完成情况：{text}\n   存在问题：{problems}{evidence}"
+    ),
+    "item.evidence": "\n   佐证材料：{count} 个",
+    "items.title": "<b>事项列表</b>{filter}（共 {count} 项）",
+    "items.filter": "（{label}）",
+    "items.none": "没有符合条件的事项。",
+    "items.bad_filter": "无法识别筛选条件「{text}」。可按单位、状态（已完成/推进良好/一般/较为缓慢/未报送）或领域筛选。",
+    "item.deadline_open": "未设定",
+    "item.days_left": "，还剩 {days} 天",
+    "item.days_over": "，已逾期 {days} 天",
+    "item.today": "，今天截止",
+    # add / edit / archive
+    "add.usage": "/add 标题 | 完成时限 | 牵头单位 | 责任单位 [| 领域]",
+    "add.ask_title": "新增事项（共 5 步，随时 /cancel 取消）。\n第 1 步：请输入事项标题。",
+    "add.ask_deadline": "第 2 步：完成时限？例如 2021.12、11月底、第四季度、10月15日前。",
+    "add.ask_lead": "第 3 步：牵头单位？多个用顿号分隔。",
+    "add.ask_responsible": "第 4 步：责任单位？多个用顿号分隔；与牵头单位相同请点按钮。",
+    "add.same_as_lead": "同牵头单位",
+    "add.ask_domain": "第 5 步：所属领域？可点选已有领域，或输入新领域，或跳过。",
+    "add.skip": "跳过",
+    "add.empty_title": "标题不能为空，请重新输入。",
+    "add.too_long": "内容过长（最多 {max} 字），请精简后重新输入。",
+    "add.bad_deadline": "无法识别完成时限「{text}」。请写成 2021.12、2021年11月底、第四季度、10月15日前 等形式。",
+    "add.no_units": "请至少填写一个单位。",
+    "add.preview": (
+        "请确认新增事项：\n<b>#{number} {title}</b>\n截止 {deadline}\n牵头单位：{lead}\n责任单位：{responsible}\n领域：{domain}"
+    ),
+    "add.saved": "已保存事项 #{number}：{title}（截止 {deadline}）",
+    "add.duplicate": "已存在同名事项 #{number}，未重复新增。",
+    "edit.usage": "/edit 序号 字段 新值（字段：标题、时限、牵头、责任、领域、周期）",
+    "edit.bad_field": "无法识别字段「{field}」。可用：标题、时限、牵头、责任、领域、周期。",
+    "edit.bad_cycle": "无法识别周期「{text}」。可用：每月、每季度、每周、不定期。",
+    "edit.preview": "请确认修改 #{number} 的{field}：\n原：{old}\n新：{new}",
+    "edit.saved": "已修改 #{number} 的{field}：{new}",
+    "field.title": "标题",
+    "field.deadline": "完成时限",
+    "field.lead": "牵头单位",
+    "field.responsible": "责任单位",
+    "field.domain": "领域",
+    "field.cycle": "报送周期",
+    "archive.usage": "/archive 序号",
+    "archive.preview": "确认归档事项 #{number} {title}？归档后不再提醒、不计入通报。",
+    "archive.done": "已归档事项 #{number}。",
+    "archive.already": "事项 #{number} 已是归档状态。",
+    "unarchive.done": "已恢复事项 #{number}。",
+    "unarchive.not_archived": "事项 #{number} 未归档。",
+    # group
+    "group.set": "已将本群（{title}）设为督查通报群。每周{weekday} {time} 发布通报。",
+    "group.need_group": "请在督查组的群聊中发送 /setgroup。",
+    "digest.no_group": "尚未设置通报群（在群内发送 /setgroup），通报先发给您：",
+    "digest.posted": "通报已发布到通报群（{parts} 条消息）。",
+    # reminders
+    "remind.title": "<b>【督办提醒】{unit}</b>",
+    "remind.intro": "以下 {count} 项事项请关注：",
+    "remind.deadline": "截止 {deadline}{left}",
+    "remind.report": "请报送{period}进展",
+    "remind.footer": "点下方按钮上报进展，或直接回复本消息。",
+    "remind.button": "上报 #{number}",
+    "remind.result": "提醒已发送：{units} 个单位，{items} 项。",
+    "remind.nothing": "当前没有需要提醒的事项（本期已提醒过的不会重复发送）。",
+    "remind.no_contact": "以下单位尚未绑定联络员，提醒未能送达：{units}",
+    "remind.unit_unknown": "未找到单位「{name}」。",
+    "period.month": "{year}年{month}月",
+    "period.quarter": "{year}年第{quarter}季度",
+    "period.week": "{year}年第{week}周",
+    # report dialogue
+    "report.choose": "请选择要上报的事项：",
+    "report.no_items": "本单位暂无需要上报的事项。",
+    "report.ask_text": (
+        "上报 <b>#{number} {title}</b>\n请用一条消息写明本期完成情况（可包含“完成80%”）。随时 /cancel 取消。"
+    ),
+    "report.ask_percent": "完成进度是多少？点选或直接输入数字（0–100）。",
+    "report.bad_percent": "请输入 0 到 100 之间的数字，或点选按钮。",
+    "report.ask_status": "推进状态？",
+    "report.ask_problems": "存在问题及解决建议？没有请点“无”。",
+    "report.no_problems": "无",
+    "report.ask_evidence": "可发送照片或文件作为佐证材料（可多张）。发送完毕或没有，请点“提交”。",
+    "report.evidence_received": "已收到佐证材料 {count} 个。继续发送，或点“提交”。",
+    "report.submit": "📤 提交",
+    "report.empty_text": "完成情况不能为空，请用一条文字消息说明。",
+    "report.text_expected": "请发送文字说明。",
+    "report.saved": "✅ 已保存报送记录（编号 {id}）：",
+    "report.record": (
+        "<b>#{number} {title}</b>\n单位：{unit}\n报送期：{period}\n时间：{when}\n"
+        "完成情况：{text}\n完成进度：{percent}\n状态：{status}\n存在问题：{problems}\n佐证材料：{evidence} 个"
+    ),
+    "report.percent_unknown": "未填",
+    "report.from_reply_many": "收到。这条进展是关于哪一项？",
+    # lists for supervisors
+    "mine.title": "<b>{unit}</b> 的事项（{count} 项）：",
+    "status.title": "<b>总体进展</b>（截至 {date}）",
+    "slow.title": "<b>较为缓慢事项</b>（{count} 项）",
+    "slow.none": "目前没有较为缓慢的事项。",
+    "overdue.title": "<b>逾期未完成事项</b>（{count} 项）",
+    "overdue.none": "目前没有逾期未完成的事项。",
+    "missing.title": "<b>本期未报送单位</b>（{count} 个）",
+    "missing.none": "本期各单位均已报送。",
+    "missing.line": "{unit}：{count} 项（{numbers}）",
+    # digest
+    "digest.title": "<b>重点工作进展情况通报</b>（截至 {date}）",
+    "digest.part1": "<b>一、总体进展</b>",
+    "digest.total": (
+        "共 {total} 项，其中 {ahead} 项提前完成，{good} 项推进良好，{average} 项一般或难以评价，{slow} 项较为缓慢。"
+    ),
+    "digest.part2": "<b>二、分领域进展</b>",
+    "digest.domain": "（{index}）{domain}：{count} 项，其中 {parts}",
+    "digest.domain_part": "{count} 项{status}",
+    "digest.no_domain": "未分领域",
+    "digest.part3": "<b>三、较为缓慢及逾期事项</b>",
+    "digest.slow_item": "{index}. #{number} {title}（牵头：{lead}；责任：{responsible}）{detail}",
+    "digest.detail_overdue": "，已逾期 {days} 天",
+    "digest.detail_progress": "，完成 {percent}%，时序进度 {time_progress}%",
+    "digest.detail_declared": "，单位自评较为缓慢",
+    "digest.part3_none": "无。",
+    "digest.part4": "<b>四、本期未报送单位</b>",
+    "digest.part4_none": "各单位均已报送。",
+    "digest.unreachable": "<b>联络员无法送达</b>：{units}",
+    "digest.legend": "□ 提前完成　★ 推进良好　— 一般或难以评价　▲ 较为缓慢",
+    "weekday.1": "周一", "weekday.2": "周二", "weekday.3": "周三", "weekday.4": "周四",
+    "weekday.5": "周五", "weekday.6": "周六", "weekday.7": "周日",
+    "cmd.start": "开始", "cmd.help": "帮助", "cmd.report": "上报进展", "cmd.mine": "本单位事项",
+    "cmd.item": "事项详情", "cmd.lang": "切换语言", "cmd.cancel": "取消当前操作",
+    "cmd.status": "总体进展", "cmd.slow": "较为缓慢事项", "cmd.overdue": "逾期事项", "cmd.missing": "未报送单位",
+    "cmd.unit_add": "新增单位", "cmd.units": "单位列表", "cmd.invite": "邀请联络员", "cmd.add": "新增事项",
+    "cmd.items": "事项列表", "cmd.edit": "修改事项", "cmd.archive": "归档事项", "cmd.unarchive": "恢复事项",
+    "cmd.remind": "立即提醒", "cmd.digest": "立即通报", "cmd.setgroup": "设为通报群",
+}
+
+EN: dict[str, str] = {
+    "status.ahead": "done",
+    "status.good": "going well",
+    "status.average": "average",
+    "status.slow": "slow",
+    "status_long.ahead": "done ahead of time",
+    "status_long.good": "going well",
+    "status_long.average": "average or hard to assess",
+    "status_long.slow": "slow",
+    "cycle.monthly": "monthly",
+    "cycle.quarterly": "quarterly",
+    "cycle.weekly": "weekly",
+    "cycle.none": "no fixed cycle",
+    "role.lead": "lead units",
+    "role.responsible": "responsible units",
+    "none": "none",
+    "list_sep": ", ",
+    "start.hello": "Hello, {name}! I remind units to report progress on the key tasks and post a weekly digest.",
+    "start.unbound": "You are not bound to a unit yet. Ask your admin for an invite link and open it.",
+    "start.contact": "You report for <b>{units}</b>. Send /mine for your unit's items, /report to report progress.",
+    "start.admin": "You are an admin. Send /help for all commands.",
+    "start.supervisor": "You are a supervisor. Send /status for the overall progress.",
+    "help.title": "<b>Commands</b>",
+    "help.contact": (
+        "/mine — your unit's items and their latest status\n"
+        "/report [n] — report progress (or tap a reminder's button, or reply to it)\n"
+        "/item n — an item's card and report history"
+    ),
+    "help.supervisor": (
+        "/status — overall progress\n/slow — slow items\n/overdue — overdue items\n"
+        "/missing — units that have not reported this period\n/item n — an item's card"
+    ),
+    "help.admin": (
+        "/unit_add name [aliases…] — add a unit (several lines: one unit each)\n"
+        "/units — list units\n"
+        "/invite unit — invite link for a unit's contact\n"
+        "/add title | deadline | lead units | responsible units [| domain] — add an item (bare /add guides you)\n"
+        "/items [unit|status|domain] — list items\n"
+        "/item n — an item's card and report history\n"
+        "/edit n field value — change an item (title, deadline, lead, responsible, domain, cycle)\n"
+        "/archive n — archive an item; /unarchive n — restore it\n"
+        "/remind [unit] — send due reminders now\n"
+        "/digest — post the digest now\n"
+        "/setgroup — send inside a group to make it the digest group"
+    ),
+    "help.common": "/lang zh|en — language\n/cancel — cancel what you are doing\n/help — this help",
+    "lang.set": "Language set to English.",
+    "lang.usage": "Usage: /lang zh or /lang en",
+    "cancelled": "Cancelled; nothing was saved.",
+    "nothing_to_cancel": "Nothing to cancel.",
+    "timeout": "Timed out and cancelled; nothing was saved. Start again whenever you are ready.",
+    "error.generic": "Sorry, something went wrong and the admins were told. Nothing was saved; please try again later.",
+    "error.admin_alert": "⚠️ Error while handling an update: <code>{error}</code>",
+    "refuse.admin": "This command is for admins only.",
+    "refuse.supervisor": "This command is for supervisors, admins or the digest group.",
+    "refuse.contact": "You are not bound to a unit, so you cannot report. Ask your admin for an invite link.",
+    "refuse.private": "Please use this command in a private chat with me.",
+    "refuse.not_your_item": "Item #{number} does not belong to your unit; you cannot report on it.",
+    "usage": "Usage: {usage}",
+    "unknown.command": "I do not know that command. Send /help for the commands you can use.",
+    "unknown.text": "To report progress send /report, or tap a reminder's button. Send /help for all commands.",
+    "confirm.yes": "✅ Confirm",
+    "confirm.no": "✖ Cancel",
+    "confirm.expired": "This confirmation has expired; please start again.",
+    "btn.cancel": "✖ Cancel",
+    "unit.added": "Units added: {names}",
+    "unit.exists": "Already exist: {names}",
+    "unit.usage": "/unit_add unit name [aliases …] (several lines: one unit each)",
+    "unit.list_title": "<b>Units</b> ({count})",
+    "unit.line": "{name}{aliases} — {contacts} contact(s), {items} item(s)",
+    "unit.aliases": " (aliases: {aliases})",
+    "unit.none": "No units yet. Add one with /unit_add.",
+    "unit.unknown": "No unit called “{name}”.",
+    "unit.suggest": "Did you mean: {names}?",
+    "unit.create_hint": "To add it, send /unit_add {name} first",
+    "invite.usage": "/invite unit name",
+    "invite.created": (
+        "Invite link for <b>{unit}</b> (single use, valid until {until}):\n{link}\n\n"
+        "Forward it to the unit's contact; opening it binds them."
+    ),
+    "invite.bound": "Done! You now report for <b>{unit}</b>.",
+    "invite.already": "You already report for <b>{unit}</b>.",
+    "invite.unknown": "This invite code is not valid. Ask your admin for a new link.",
+    "invite.used": "This invite link has already been used. Ask your admin for a new one.",
+    "invite.expired": "This invite link has expired. Ask your admin for a new one.",
+    "unit.items_title": "Your unit has {count} item(s):",
+    "unit.no_items": "Your unit has no items yet.",
+    "item.line": "#{number} {mark} {title}",
+    "item.line_deadline": " (due {deadline})",
+    "item.unknown": "No item #{number}.",
+    "item.number_usage": "Please give the item's number, e.g. {example}",
+    "item.card": (
+        "<b>#{number} {title}</b>\n"
+        "Domain: {domain}\nDeadline: {deadline}\nLead units: {lead}\nResponsible units: {responsible}\n"
+        "{investment}Reports: {cycle}\nTime progress: {time_progress}\nStatus: {mark} {status}{percent}{archived}"
+    ),
+    "item.investment": "Investment: {investment} (10k CNY)\n",
+    "item.archived_mark": " (archived)",
+    "item.history_title": "<b>Reports</b> ({count})",
+    "item.history_none": "No reports yet.",
+    "item.history_entry": (
+        "{index}. {when} {unit} {reporter}\n   Status: {status}{percent}\n   Done: {text}\n   Problems: {problems}{evidence}"
+    ),
+    "item.evidence": "\n   Evidence: {count} file(s)",
+    "items.title": "<b>Items</b>{filter} ({count})",
+    "items.filter": " ({label})",
+    "items.none": "No items match.",
+    "items.bad_filter": "Cannot tell what “{text}” is. Filter by unit, status (done/good/average/slow/missing) or domain.",
+    "item.deadline_open": "not set",
+    "item.days_left": ", {days} day(s) left",
+    "item.days_over": ", {days} day(s) overdue",
+    "item.today": ", due today",
+    "add.usage": "/add title | deadline | lead units | responsible units [| domain]",
+    "add.ask_title": "New item (5 steps, /cancel at any time).\nStep 1: the item's title?",
+    "add.ask_deadline": "Step 2: deadline? e.g. 2021-12-31, end of November, Q4, 2021.12.",
+    "add.ask_lead": "Step 3: lead units? Separate several with commas.",
+    "add.ask_responsible": "Step 4: responsible units? Separate with commas; tap the button if same as lead.",
+    "add.same_as_lead": "Same as lead",
+    "add.ask_domain": "Step 5: domain? Tap an existing one, type a new one, or skip.",
+    "add.skip": "Skip",
+    "add.empty_title": "The title cannot be empty; please type it again.",
+    "add.too_long": "Too long (at most {max} characters); please shorten it.",
+    "add.bad_deadline": "Cannot read the deadline “{text}”. Write it like 2021-12-31, 2021.12, end of November or Q4.",
+    "add.no_units": "Please give at least one unit.",
+    "add.preview": (
+        "Please confirm the new item:\n<b>#{number} {title}</b>\nDue {deadline}\nLead units: {lead}\n"
+        "Responsible units: {responsible}\nDomain: {domain}"
+    ),
+    "add.saved": "Saved item #{number}: {title} (due {deadline})",
+    "add.duplicate": "Item #{number} already has this title; nothing added.",
+    "edit.usage": "/edit n field value (fields: title, deadline, lead, responsible, domain, cycle)",
+    "edit.bad_field": "Unknown field “{field}”. Use: title, deadline, lead, responsible, domain, cycle.",
+    "edit.bad_cycle": "Unknown cycle “{text}”. Use: monthly, quarterly, weekly, none.",
+    "edit.preview": "Please confirm changing the {field} of #{number}:\nOld: {old}\nNew: {new}",
+    "edit.saved": "Changed the {field} of #{number}: {new}",
+    "field.title": "title",
+    "field.deadline": "deadline",
+    "field.lead": "lead units",
+    "field.responsible": "responsible units",
+    "field.domain": "domain",
+    "field.cycle": "report cycle",
+    "archive.usage": "/archive n",
+    "archive.preview": "Archive item #{number} {title}? Archived items get no reminders and leave the digest.",
+    "archive.done": "Item #{number} archived.",
+    "archive.already": "Item #{number} is already archived.",
+    "unarchive.done": "Item #{number} restored.",
+    "unarchive.not_archived": "Item #{number} is not archived.",
+    "group.set": "This group ({title}) now receives the digest, every {weekday} at {time}.",
+    "group.need_group": "Send /setgroup inside the supervisors' group chat.",
+    "digest.no_group": "No digest group is set (send /setgroup in the group); here is the digest for you:",
+    "digest.posted": "Digest posted to the digest group ({parts} message(s)).",
+    "remind.title": "<b>[Reminder] {unit}</b>",
+    "remind.intro": "Please attend to these {count} item(s):",
+    "remind.deadline": "due {deadline}{left}",
+    "remind.report": "please report progress for {period}",
+    "remind.footer": "Tap a button below to report, or reply to this message.",
+    "remind.button": "Report #{number}",
+    "remind.result": "Reminders sent: {units} unit(s), {items} item(s).",
+    "remind.nothing": "Nothing is due (reminders already sent this period are not sent again).",
+    "remind.no_contact": "These units have no contact yet, so their reminders could not be delivered: {units}",
+    "remind.unit_unknown": "No unit called “{name}”.",
+    "period.month": "{year}-{month:02d}",
+    "period.quarter": "Q{quarter} {year}",
+    "period.week": "week {week} of {year}",
+    "report.choose": "Which item are you reporting on?",
+    "report.no_items": "Your unit has no items to report on.",
+    "report.ask_text": (
+        "Reporting on <b>#{number} {title}</b>\nIn one message, what was done this period (you may include “80% done”)? "
+        "/cancel at any time."
+    ),
+    "report.ask_percent": "How far along is it? Tap or type a number (0–100).",
+    "report.bad_percent": "Please type a number from 0 to 100, or tap a button.",
+    "report.ask_status": "How is it going?",
+    "report.ask_problems": "Problems and suggestions? Tap “None” if there are none.",
+    "report.no_problems": "None",
+    "report.ask_evidence": "Send photos or files as evidence if you have any. When done (or if none), tap “Submit”.",
+    "report.evidence_received": "Evidence received: {count}. Send more, or tap “Submit”.",
+    "report.submit": "📤 Submit",
+    "report.empty_text": "Please describe what was done in a text message.",
+    "report.text_expected": "Please send text.",
+    "report.saved": "✅ Report saved (no. {id}):",
+    "report.record": (
+        "<b>#{number} {title}</b>\nUnit: {unit}\nPeriod: {period}\nTime: {when}\n"
+        "Done: {text}\nProgress: {percent}\nStatus: {status}\nProblems: {problems}\nEvidence: {evidence} file(s)"
+    ),
+    "report.percent_unknown": "not given",
+    "report.from_reply_many": "Got it. Which item is this progress about?",
+    "mine.title": "Items of <b>{unit}</b> ({count}):",
+    "status.title": "<b>Overall progress</b> (as of {date})",
+    "slow.title": "<b>Slow items</b> ({count})",
+    "slow.none": "No item is slow.",
+    "overdue.title": "<b>Overdue items</b> ({count})",
+    "overdue.none": "No item is overdue.",
+    "missing.title": "<b>Units that have not reported this period</b> ({count})",
+    "missing.none": "Every unit has reported this period.",
+    "missing.line": "{unit}: {count} item(s) ({numbers})",
+    "digest.title": "<b>Progress digest on the key tasks</b> (as of {date})",
+    "digest.part1": "<b>1. Overall</b>",
+    "digest.total": (
+        "{total} items: {ahead} done ahead of time, {good} going well, {average} average or hard to assess, "
+        "{slow} slow."
+    ),
+    "digest.part2": "<b>2. By domain</b>",
+    "digest.domain": "({index}) {domain}: {count} item(s): {parts}",
+    "digest.domain_part": "{count} {status}",
+    "digest.no_domain": "No domain",
+    "digest.part3": "<b>3. Slow and overdue items</b>",
+    "digest.slow_item": "{index}. #{number} {title} (lead: {lead}; responsible: {responsible}){detail}",
+    "digest.detail_overdue": ", {days} day(s) overdue",
+    "digest.detail_progress": ", {percent}% done vs {time_progress}% of the time used",
+    "digest.detail_declared": ", reported slow by the unit",
+    "digest.part3_none": "None.",
+    "digest.part4": "<b>4. Units that have not reported this period</b>",
+    "digest.part4_none": "Every unit has reported.",
+    "digest.unreachable": "<b>Contacts that cannot be reached</b>: {units}",
+    "digest.legend": "□ done ahead　★ going well　— average　▲ slow",
+    "weekday.1": "Monday", "weekday.2": "Tuesday", "weekday.3": "Wednesday", "weekday.4": "Thursday",
+    "weekday.5": "Friday", "weekday.6": "Saturday", "weekday.7": "Sunday",
+    "cmd.start": "Start", "cmd.help": "Help", "cmd.report": "Report progress", "cmd.mine": "My unit's items",
+    "cmd.item": "Item card", "cmd.lang": "Language", "cmd.cancel": "Cancel",
+    "cmd.status": "Overall progress", "cmd.slow": "Slow items", "cmd.overdue": "Overdue items",
+    "cmd.missing": "Units not reported", "cmd.unit_add": "Add unit", "cmd.units": "Units",
+    "cmd.invite": "Invite a contact", "cmd.add": "Add item", "cmd.items": "Items", "cmd.edit": "Edit item",
+    "cmd.archive": "Archive item", "cmd.unarchive": "Restore item", "cmd.remind": "Remind now",
+    "cmd.digest": "Digest now", "cmd.setgroup": "Make this the digest group",
+}
+
+TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+MARKS = {"ahead": "□", "good": "★", "average": "—", "slow": "▲"}
+
+
+def t(lang: str, key: str, **values: Any) -> str:
+    """The text `key` in `lang` (falling back to Chinese), with `values` filled in."""
+    template = TEXTS.get(lang, ZH).get(key) or ZH[key]
+    return template.format(**values) if values else template
+
+
+def esc(value: object) -> str:
+    """Escape user or database text for an HTML message."""
+    return html.escape(str(value), quote=False)
+
+
+def join(lang: str, values: list[str]) -> str:
+    return t(lang, "list_sep").join(values) if values else t(lang, "none")
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def cn_index(n: int) -> str:
+    """1 → 一, 12 → 十二, 40 → 四十: the numbering of the notice's sections."""
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else _CN_DIGITS[tens]
+    return f"{head}十{_CN_DIGITS[ones] if ones else ''}" if n < 100 else str(n)
+
+
+def section_index(lang: str, n: int) -> str:
+    return cn_index(n) if lang == "zh" else str(n)
+
+
+# Telegram allows 4,096 characters after entity parsing; raw HTML is never shorter than
+# what it shows, so keeping the raw text under this bound is safe.
+MESSAGE_LIMIT = 4000
+_HTML_TOKEN = re.compile(r"<[^>]*>|&#?\w+;|[^<&]+|[<&]")
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split an HTML message into parts under `limit`, between lines where possible,
+    never inside a tag or an entity, closing and reopening tags around a cut."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for piece in _split_line(line, limit):
+            candidate = f"{current}\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = piece
+    if current.strip():
+        chunks.append(current)
+    return chunks or [text[:limit]]
+
+
+def _split_line(line: str, limit: int) -> list[str]:
+    if len(line) <= limit:
+        return [line]
+    pieces: list[str] = []
+    open_tags: list[tuple[str, str]] = []  # (name, opening tag as written)
+    current = ""
+
+    def closing() -> str:
+        return "".join(f"</{name}>" for name, _ in reversed(open_tags))
+
+    def cut() -> None:
+        nonlocal current
+        pieces.append(current + closing())
+        current = "".join(tag for _, tag in open_tags)
+
+    for token in _HTML_TOKEN.findall(line):
+        is_text = not token.startswith("<") or token == "<"
+        if is_text and not token.startswith("&"):
+            while token:
+                room = limit - len(current) - len(closing())
+                if room <= 0:
+                    cut()
+                    continue
+                current, token = current + token[:room], token[room:]
+            continue
+        if len(current) + len(token) + len(closing()) > limit:
+            cut()
+        current += token
+        if token.startswith("</"):
+            name = token[2:-1].strip().lower()
+            for i in range(len(open_tags) - 1, -1, -1):
+                if open_tags[i][0] == name:
+                    del open_tags[i]
+                    break
+        elif token.startswith("<") and len(token) > 1 and not token.endswith("/>"):
+            open_tags.append((token[1:-1].split()[0].lower(), token))
+    if current:
+        pieces.append(current)
+    return pieces

@@ -1,0 +1,169 @@
+"""Every table of the bot, in one module (SQLModel).
+
+Times are aware datetimes stored as UTC; dates (deadlines) are plain dates in the office's
+time zone. Telegram ids are 64-bit, hence BigInteger.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from db.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Status(StrEnum):
+    """The four marks of the official progress table."""
+
+    AHEAD = "ahead"  # 提前完成 / 已完成 □
+    GOOD = "good"  # 推进良好 ★
+    AVERAGE = "average"  # 一般或难以评价 —
+    SLOW = "slow"  # 较为缓慢 ▲
+
+
+class ReportCycle(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    WEEKLY = "weekly"
+    NONE = "none"
+
+
+class Role(StrEnum):
+    LEAD = "lead"  # 牵头单位
+    RESPONSIBLE = "responsible"  # 责任单位
+
+
+def _when(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+class Person(SQLModel, table=True):
+    """Anyone who talked to the bot; remembers their language."""
+
+    telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    full_name: str = ""
+    username: str | None = None
+    language: str | None = None
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class Unit(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    aliases: list[str] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class Contact(SQLModel, table=True):
+    """A Telegram user who reports for a unit."""
+
+    __table_args__ = (UniqueConstraint("telegram_id", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    reachable: bool = True
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class Invite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _when(default_factory=utcnow)
+    expires_at: datetime = _when()
+    used_at: datetime | None = _when(default=None)
+    used_by: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Item(SQLModel, table=True):
+    """One task of the year's table (年度目标任务 / 重点工作 / 民生实事)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True, index=True)
+    title: str
+    domain: str | None = Field(default=None, index=True)
+    deadline: date | None = None
+    deadline_text: str | None = None
+    start_date: date
+    investment: float | None = None  # 万元
+    fiscal_investment: float | None = None  # 万元
+    report_cycle: str = ReportCycle.MONTHLY.value
+    archived: bool = Field(default=False, index=True)
+    created_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class ItemUnit(SQLModel, table=True):
+    """Which units lead an item and which are responsible for it."""
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+    role: str = Field(primary_key=True)
+    position: int = 0
+
+
+class ProgressReport(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    reporter_id: int | None = Field(default=None, sa_type=BigInteger)
+    period: str = Field(index=True)
+    created_at: datetime = _when(default_factory=utcnow, index=True)
+    text: str
+    percent: int | None = None
+    status: str
+    problems: str | None = None
+    evidence: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+    source: str = "chat"
+
+
+class Reminder(SQLModel, table=True):
+    """One item due for one unit, for one reason and period: written once, sent once."""
+
+    __table_args__ = (UniqueConstraint("item_id", "unit_id", "reason", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id")
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    reason: str
+    period: str
+    created_at: datetime = _when(default_factory=utcnow)
+    status: str = Field(default="pending", index=True)  # pending → sent, or expired when stale
+    sent_at: datetime | None = _when(default=None)
+
+
+class SentMessage(SQLModel, table=True):
+    """A reminder or digest message as delivered, so replies can find what they answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    message_id: int
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    item_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    sent_at: datetime = _when(default_factory=utcnow)
+
+
+class DigestLog(SQLModel, table=True):
+    """A scheduled digest already posted for a chat and week."""
+
+    __table_args__ = (UniqueConstraint("chat_id", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    period: str
+    sent_at: datetime = _when(default_factory=utcnow)
+
+
+class BotSetting(SQLModel, table=True):
+    """Settings changed from the chat (e.g. the digest group set by /setgroup)."""
+
+    key: str = Field(primary_key=True)
+    value: str

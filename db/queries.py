@@ -1,0 +1,474 @@
+"""Every query of the bot: keyword-only functions taking a session.
+
+Handlers and jobs call these and never build SQL themselves. Reads that feed the digest and
+the reminder round run a fixed number of queries, whatever the number of items.
+"""
+
+from __future__ import annotations
+
+import difflib
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from db.models import (
+    BotSetting,
+    Contact,
+    DigestLog,
+    Invite,
+    Item,
+    ItemUnit,
+    Person,
+    ProgressReport,
+    Reminder,
+    Role,
+    SentMessage,
+    Unit,
+)
+from jobs.rules import Due, ItemFacts, period_key
+
+# ---------------------------------------------------------------- people
+
+
+def remember_person(session: Session, *, telegram_id: int, full_name: str, username: str | None) -> Person:
+    person = session.get(Person, telegram_id)
+    if person is None:
+        person = Person(telegram_id=telegram_id, full_name=full_name, username=username)
+        session.add(person)
+    elif (person.full_name, person.username) != (full_name, username):
+        person.full_name, person.username = full_name, username
+    return person
+
+
+def person_language(session: Session, *, telegram_id: int) -> str | None:
+    person = session.get(Person, telegram_id)
+    return person.language if person else None
+
+
+def set_person_language(session: Session, *, telegram_id: int, language: str) -> None:
+    person = session.get(Person, telegram_id) or Person(telegram_id=telegram_id)
+    person.language = language
+    session.add(person)
+
+
+def people_names(session: Session, *, telegram_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(set(telegram_ids))
+    if not ids:
+        return {}
+    rows = session.exec(select(Person).where(col(Person.telegram_id).in_(ids))).all()
+    return {p.telegram_id: p.full_name or (p.username or str(p.telegram_id)) for p in rows}
+
+
+# ---------------------------------------------------------------- units
+
+
+def normalize_name(name: str) -> str:
+    return "".join(name.split()).replace("（", "(").replace("）", ")")
+
+
+def add_unit(session: Session, *, name: str, aliases: Sequence[str] = ()) -> Unit:
+    unit = Unit(name=normalize_name(name), aliases=[normalize_name(a) for a in aliases if a.strip()])
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def all_units(session: Session) -> list[Unit]:
+    return list(session.exec(select(Unit).order_by(Unit.id)).all())
+
+
+def find_unit(session: Session, *, name: str) -> Unit | None:
+    """A unit by its exact name or one of its aliases (spaces ignored)."""
+    wanted = normalize_name(name)
+    unit = session.exec(select(Unit).where(Unit.name == wanted)).first()
+    if unit is not None:
+        return unit
+    return next((u for u in all_units(session) if wanted in u.aliases), None)
+
+
+def suggest_units(session: Session, *, name: str, limit: int = 3) -> list[str]:
+    """The closest existing unit names, for "did you mean" answers."""
+    wanted = normalize_name(name)
+    names = [u.name for u in all_units(session)]
+    close = difflib.get_close_matches(wanted, names, n=limit, cutoff=0.3)
+    contained = [n for n in names if (wanted in n or n in wanted) and n not in close]
+    return (close + contained)[:limit]
+
+
+def unit_contact_counts(session: Session) -> dict[int, int]:
+    rows = session.exec(select(Contact.unit_id, func.count()).group_by(Contact.unit_id)).all()
+    return {unit_id: count for unit_id, count in rows}
+
+
+def units_by_id(session: Session, *, ids: Iterable[int] | None = None) -> dict[int, Unit]:
+    query = select(Unit)
+    if ids is not None:
+        query = query.where(col(Unit.id).in_(list(set(ids))))
+    return {u.id: u for u in session.exec(query).all() if u.id is not None}
+
+
+# ---------------------------------------------------------------- contacts and invites
+
+
+def units_of_user(session: Session, *, telegram_id: int) -> list[Unit]:
+    query = select(Unit).join(Contact, col(Contact.unit_id) == col(Unit.id)).where(
+        Contact.telegram_id == telegram_id
+    )
+    return list(session.exec(query.order_by(Unit.id)).all())
+
+
+def contacts_of_units(session: Session, *, unit_ids: Iterable[int]) -> dict[int, list[Contact]]:
+    ids = list(set(unit_ids))
+    rows = session.exec(select(Contact).where(col(Contact.unit_id).in_(ids)).order_by(Contact.id)).all()
+    grouped: dict[int, list[Contact]] = defaultdict(list)
+    for contact in rows:
+        grouped[contact.unit_id].append(contact)
+    return grouped
+
+
+def set_reachable(session: Session, *, telegram_id: int, reachable: bool) -> None:
+    for contact in session.exec(select(Contact).where(Contact.telegram_id == telegram_id)).all():
+        contact.reachable = reachable
+
+
+def unreachable_unit_names(session: Session) -> list[str]:
+    """Units whose contacts all blocked the bot or left: admins must find them a new contact."""
+    rows = session.exec(select(Contact.unit_id, func.max(case((col(Contact.reachable), 1), else_=0))).group_by(Contact.unit_id)).all()
+    ids = [unit_id for unit_id, any_reachable in rows if not any_reachable]
+    return [u.name for u in units_by_id(session, ids=ids).values()]
+
+
+def create_invite(session: Session, *, unit_id: int, created_by: int, now: datetime, ttl: timedelta) -> Invite:
+    invite = Invite(
+        code=secrets.token_urlsafe(12), unit_id=unit_id, created_by=created_by,
+        created_at=now, expires_at=now + ttl,
+    )
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+class InviteResult(StrEnum):
+    BOUND = "bound"
+    ALREADY = "already"  # the same user opened their own link again
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+def redeem_invite(session: Session, *, code: str, telegram_id: int, now: datetime) -> tuple[InviteResult, Unit | None]:
+    invite = session.exec(select(Invite).where(Invite.code == code)).first()
+    if invite is None:
+        return InviteResult.UNKNOWN, None
+    unit = session.get(Unit, invite.unit_id)
+    if invite.used_at is not None:
+        same = invite.used_by == telegram_id
+        return (InviteResult.ALREADY, unit) if same else (InviteResult.USED, None)
+    if invite.expires_at <= now:
+        return InviteResult.EXPIRED, None
+    invite.used_at, invite.used_by = now, telegram_id
+    exists = session.exec(
+        select(Contact).where(Contact.telegram_id == telegram_id, Contact.unit_id == invite.unit_id)
+    ).first()
+    if exists is None:
+        session.add(Contact(telegram_id=telegram_id, unit_id=invite.unit_id, created_at=now))
+    else:
+        exists.reachable = True
+    return InviteResult.BOUND, unit
+
+
+# ---------------------------------------------------------------- items
+
+
+def next_item_number(session: Session) -> int:
+    return (session.exec(select(func.max(Item.number))).one() or 0) + 1
+
+
+def item_by_number(session: Session, *, number: int) -> Item | None:
+    return session.exec(select(Item).where(Item.number == number)).first()
+
+
+def add_item(
+    session: Session,
+    *,
+    title: str,
+    deadline: date | None,
+    deadline_text: str | None,
+    lead_unit_ids: Sequence[int],
+    responsible_unit_ids: Sequence[int],
+    start_date: date,
+    domain: str | None = None,
+    number: int | None = None,
+    now: datetime,
+) -> Item:
+    item = Item(
+        number=number if number is not None else next_item_number(session),
+        title=title.strip(), domain=domain, deadline=deadline, deadline_text=deadline_text,
+        start_date=start_date, created_at=now, updated_at=now,
+    )
+    session.add(item)
+    session.flush()
+    set_item_units(session, item_id=item.id, lead_unit_ids=lead_unit_ids, responsible_unit_ids=responsible_unit_ids)
+    return item
+
+
+def set_item_units(
+    session: Session, *, item_id: int, lead_unit_ids: Sequence[int] | None = None,
+    responsible_unit_ids: Sequence[int] | None = None,
+) -> None:
+    for role, ids in ((Role.LEAD, lead_unit_ids), (Role.RESPONSIBLE, responsible_unit_ids)):
+        if ids is None:
+            continue
+        for old in session.exec(select(ItemUnit).where(ItemUnit.item_id == item_id, ItemUnit.role == role)).all():
+            session.delete(old)
+        session.flush()
+        for position, unit_id in enumerate(dict.fromkeys(ids)):
+            session.add(ItemUnit(item_id=item_id, unit_id=unit_id, role=role.value, position=position))
+    session.flush()
+
+
+def item_unit_ids(session: Session, *, item_ids: Iterable[int] | None = None) -> dict[int, dict[str, list[int]]]:
+    """Lead and responsible unit ids of each item, in their written order."""
+    query = select(ItemUnit).order_by(ItemUnit.item_id, ItemUnit.role, ItemUnit.position)
+    if item_ids is not None:
+        query = query.where(col(ItemUnit.item_id).in_(list(set(item_ids))))
+    grouped: dict[int, dict[str, list[int]]] = defaultdict(lambda: {Role.LEAD: [], Role.RESPONSIBLE: []})
+    for link in session.exec(query).all():
+        grouped[link.item_id][link.role].append(link.unit_id)
+    return grouped
+
+
+def list_items(
+    session: Session, *, unit_id: int | None = None, domain: str | None = None, include_archived: bool = False
+) -> list[Item]:
+    query = select(Item)
+    if not include_archived:
+        query = query.where(col(Item.archived).is_(False))
+    if domain is not None:
+        query = query.where(Item.domain == domain)
+    if unit_id is not None:
+        query = query.where(
+            col(Item.id).in_(select(ItemUnit.item_id).where(ItemUnit.unit_id == unit_id))
+        )
+    return list(session.exec(query.order_by(Item.number)).all())
+
+
+def unit_item_counts(session: Session) -> dict[int, int]:
+    """Active items per unit (lead or responsible)."""
+    rows = session.exec(
+        select(ItemUnit.unit_id, func.count(func.distinct(ItemUnit.item_id)))
+        .join(Item, col(Item.id) == col(ItemUnit.item_id)).where(col(Item.archived).is_(False))
+        .group_by(ItemUnit.unit_id)
+    ).all()
+    return {unit_id: count for unit_id, count in rows}
+
+
+def update_item(session: Session, *, item_id: int, field: str, value: object, text: str | None,
+                now: datetime) -> Item:
+    """Change one field of an item: title, deadline, domain, cycle, archived, lead or responsible units."""
+    item = session.get(Item, item_id)
+    if item is None:
+        raise LookupError(f"item {item_id} is gone")
+    if field in ("lead", "responsible"):
+        set_item_units(session, item_id=item_id, **{f"{field}_unit_ids": list(value)})  # type: ignore[arg-type]
+    elif field == "deadline":
+        item.deadline, item.deadline_text = date.fromisoformat(str(value)), text
+    elif field == "cycle":
+        item.report_cycle = str(value)
+    elif field in ("title", "domain", "archived"):
+        setattr(item, field, value)
+    else:
+        raise ValueError(f"unknown field {field}")
+    item.updated_at = now
+    session.add(item)
+    session.flush()
+    return item
+
+
+def domains(session: Session) -> list[str]:
+    """Domains in the order of their first item."""
+    rows = session.exec(
+        select(Item.domain, func.min(Item.number)).where(col(Item.domain).is_not(None))
+        .group_by(Item.domain).order_by(func.min(Item.number))
+    ).all()
+    return [d for d, _ in rows if d]
+
+
+def item_belongs_to(session: Session, *, item_id: int, unit_ids: Iterable[int]) -> bool:
+    ids = list(unit_ids)
+    if not ids:
+        return False
+    return session.exec(
+        select(ItemUnit).where(ItemUnit.item_id == item_id, col(ItemUnit.unit_id).in_(ids))
+    ).first() is not None
+
+
+# ---------------------------------------------------------------- reports
+
+
+def add_report(
+    session: Session,
+    *,
+    item_id: int,
+    unit_id: int | None,
+    reporter_id: int | None,
+    period: str,
+    now: datetime,
+    text: str,
+    percent: int | None,
+    status: str,
+    problems: str | None,
+    evidence: Sequence[dict[str, str]] = (),
+    source: str = "chat",
+) -> ProgressReport:
+    report = ProgressReport(
+        item_id=item_id, unit_id=unit_id, reporter_id=reporter_id, period=period, created_at=now,
+        text=text, percent=percent, status=status, problems=problems, evidence=list(evidence), source=source,
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def reports_of_item(session: Session, *, item_id: int) -> list[ProgressReport]:
+    query = select(ProgressReport).where(ProgressReport.item_id == item_id).order_by(ProgressReport.id)
+    return list(session.exec(query).all())
+
+
+def latest_reports(session: Session, *, item_ids: Iterable[int] | None = None) -> dict[int, ProgressReport]:
+    latest = select(func.max(ProgressReport.id)).group_by(ProgressReport.item_id)
+    if item_ids is not None:
+        latest = latest.where(col(ProgressReport.item_id).in_(list(set(item_ids))))
+    rows = session.exec(select(ProgressReport).where(col(ProgressReport.id).in_(latest))).all()
+    return {r.item_id: r for r in rows}
+
+
+def _reported_this_period(session: Session, *, today: date) -> set[tuple[int, int, str]]:
+    keys = {period_key(cycle, today) for cycle in ("monthly", "quarterly", "weekly")}
+    rows = session.exec(
+        select(ProgressReport.item_id, ProgressReport.unit_id, ProgressReport.period)
+        .where(col(ProgressReport.period).in_(keys)).distinct()
+    ).all()
+    return {(i, u, p) for i, u, p in rows if u is not None}
+
+
+def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None = None) -> list[ItemFacts]:
+    """Items with their units and latest report, as the rules see them (four queries)."""
+    ids = None if item_ids is None else set(item_ids)
+    items = [i for i in list_items(session) if ids is None or i.id in ids]
+    units = item_unit_ids(session, item_ids=ids)
+    latest = latest_reports(session, item_ids=ids)
+    reported = _reported_this_period(session, today=today)
+    facts = []
+    for item in items:
+        report = latest.get(item.id)
+        period = period_key(item.report_cycle, today)
+        links = units.get(item.id, {Role.LEAD: [], Role.RESPONSIBLE: []})
+        facts.append(ItemFacts(
+            id=item.id, number=item.number, title=item.title, domain=item.domain, start=item.start_date,
+            deadline=item.deadline, cycle=item.report_cycle,
+            lead_unit_ids=tuple(links[Role.LEAD]), responsible_unit_ids=tuple(links[Role.RESPONSIBLE]),
+            declared=report.status if report else None, percent=report.percent if report else None,
+            reported_unit_ids=frozenset(u for (i, u, p) in reported if i == item.id and p == period),
+        ))
+    return facts
+
+
+# ---------------------------------------------------------------- reminders and sent messages
+
+
+def record_due(session: Session, *, due: Iterable[Due], now: datetime) -> int:
+    """Write the reminders that are not yet on record; returns how many were new."""
+    due = list(due)
+    if not due:
+        return 0
+    existing = set(session.exec(
+        select(Reminder.item_id, Reminder.unit_id, Reminder.reason, Reminder.period)
+        .where(col(Reminder.unit_id).in_({d.unit_id for d in due}))
+    ).all())
+    new = [d for d in dict.fromkeys(due) if (d.item_id, d.unit_id, d.reason, d.period) not in existing]
+    session.add_all(Reminder(item_id=d.item_id, unit_id=d.unit_id, reason=d.reason, period=d.period, created_at=now)
+                    for d in new)
+    return len(new)
+
+
+def pending_reminders(session: Session, *, unit_id: int | None = None) -> dict[int, list[Reminder]]:
+    """Reminders written but not sent yet, grouped by unit."""
+    query = select(Reminder).where(Reminder.status == "pending")
+    if unit_id is not None:
+        query = query.where(Reminder.unit_id == unit_id)
+    grouped: dict[int, list[Reminder]] = defaultdict(list)
+    for reminder in session.exec(query.order_by(Reminder.unit_id, Reminder.id)).all():
+        grouped[reminder.unit_id].append(reminder)
+    return grouped
+
+
+def mark_reminders(session: Session, *, reminder_ids: Iterable[int], status: str, now: datetime) -> None:
+    for reminder in session.exec(select(Reminder).where(col(Reminder.id).in_(list(reminder_ids)))).all():
+        reminder.status = status
+        if status == "sent":
+            reminder.sent_at = now
+
+
+def items_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, Item]:
+    return {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(list(set(ids))))).all()}
+
+
+def record_sent_message(
+    session: Session, *, kind: str, chat_id: int, message_id: int, unit_id: int | None,
+    item_ids: Sequence[int], now: datetime,
+) -> None:
+    session.add(SentMessage(kind=kind, chat_id=chat_id, message_id=message_id, unit_id=unit_id,
+                            item_ids=list(item_ids), sent_at=now))
+
+
+def sent_message(session: Session, *, chat_id: int, message_id: int) -> SentMessage | None:
+    return session.exec(
+        select(SentMessage).where(SentMessage.chat_id == chat_id, SentMessage.message_id == message_id)
+    ).first()
+
+
+def digest_posted(session: Session, *, chat_id: int, period: str) -> bool:
+    query = select(DigestLog).where(DigestLog.chat_id == chat_id, DigestLog.period == period)
+    return session.exec(query).first() is not None
+
+
+def log_digest(session: Session, *, chat_id: int, period: str, now: datetime) -> None:
+    session.add(DigestLog(chat_id=chat_id, period=period, sent_at=now))
+
+
+# ---------------------------------------------------------------- settings kept in the database
+
+
+def get_setting(session: Session, *, key: str) -> str | None:
+    row = session.get(BotSetting, key)
+    return row.value if row else None
+
+
+def set_setting(session: Session, *, key: str, value: str) -> None:
+    row = session.get(BotSetting, key)
+    if row is None:
+        session.add(BotSetting(key=key, value=value))
+    else:
+        row.value = value
+
+
+@dataclass(frozen=True)
+class Counts:
+    units: int
+    contacts: int
+    items: int
+    reports: int
+
+
+def counts(session: Session) -> Counts:
+    def n(model: type) -> int:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+    return Counts(units=n(Unit), contacts=n(Contact), items=n(Item), reports=n(ProgressReport))

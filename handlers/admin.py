@@ -1,0 +1,553 @@
+"""Admins: units, invites, items (/add, /edit, /archive), and sending reminders or the digest now."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.dates import format_date, parse_deadline
+from bot.keyboards import choice_buttons, confirm_buttons
+from bot.tables import split_units
+from bot.texts import esc, join, t
+from db import queries
+from db.models import ReportCycle
+from handlers.common import (
+    answer,
+    args_text,
+    done_with_button,
+    guard,
+    is_admin,
+    lang_of,
+    parse_number,
+    remember_pending,
+    say,
+    take_pending,
+)
+from jobs.runner import DIGEST_CHAT_KEY, digest_chat_id, post_digest, run_reminder_round
+
+ADD_TITLE, ADD_DEADLINE, ADD_LEAD, ADD_RESPONSIBLE, ADD_DOMAIN, ADD_CONFIRM = range(10, 16)
+MAX_TITLE = 500
+_UNIT_LINE_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+class UnknownUnits(Exception):
+    """Some unit names match no unit; carries the names and suggestions for each."""
+
+    def __init__(self, missing: list[tuple[str, list[str]]]) -> None:
+        super().__init__(", ".join(name for name, _ in missing))
+        self.missing = missing
+
+
+def resolve_units(session: Session, text: str) -> list[int]:
+    """Unit ids for a written list of units; raises UnknownUnits with suggestions."""
+    ids, missing = [], []
+    for name in split_units(text):
+        unit = queries.find_unit(session, name=name)
+        if unit is None:
+            missing.append((name, queries.suggest_units(session, name=name)))
+        else:
+            ids.append(unit.id)
+    if missing:
+        raise UnknownUnits(missing)
+    return list(dict.fromkeys(ids))
+
+
+def unknown_units_text(lang: str, error: UnknownUnits) -> str:
+    lines = []
+    for name, suggestions in error.missing:
+        lines.append(t(lang, "unit.unknown", name=esc(name)))
+        if suggestions:
+            lines.append(t(lang, "unit.suggest", names=esc(t(lang, "list_sep").join(suggestions))))
+        lines.append(t(lang, "unit.create_hint", name=esc(name)))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- units and invites
+
+
+async def unit_add(update: Update, context: BotContext) -> None:
+    """Add units, one a line: the name, then any aliases."""
+    lines = [line.strip() for line in args_text(update).splitlines() if line.strip()]
+    if not lines:
+        await say(update, context, "usage", usage=t(lang_of(update, context), "unit.usage"))
+        return
+    added, existing = [], []
+    with context.services.db.session() as session:
+        for line in lines:
+            name, *aliases = [p for p in _UNIT_LINE_SPLIT.split(line) if p]
+            if len(name) > 100:
+                await say(update, context, "add.too_long", max=100)
+                return
+            if queries.find_unit(session, name=name) is not None:
+                existing.append(name)
+            else:
+                added.append(queries.add_unit(session, name=name, aliases=aliases).name)
+    lang = lang_of(update, context)
+    parts = []
+    if added:
+        parts.append(t(lang, "unit.added", names=esc(join(lang, added))))
+    if existing:
+        parts.append(t(lang, "unit.exists", names=esc(join(lang, existing))))
+    await answer(update, context, "\n".join(parts))
+
+
+async def units(update: Update, context: BotContext) -> None:
+    """List units with their contacts and items."""
+    lang = lang_of(update, context)
+    with context.services.db.session() as session:
+        all_units = queries.all_units(session)
+        contacts = queries.unit_contact_counts(session)
+        items = queries.unit_item_counts(session)
+    if not all_units:
+        await say(update, context, "unit.none")
+        return
+    lines = [t(lang, "unit.list_title", count=len(all_units))]
+    for unit in all_units:
+        aliases = t(lang, "unit.aliases", aliases=esc(join(lang, unit.aliases))) if unit.aliases else ""
+        lines.append(t(lang, "unit.line", name=esc(unit.name), aliases=aliases,
+                       contacts=contacts.get(unit.id, 0), items=items.get(unit.id, 0)))
+    await answer(update, context, "\n".join(lines))
+
+
+async def invite(update: Update, context: BotContext) -> None:
+    """Answer with a single-use deep link that binds a contact to the unit."""
+    lang = lang_of(update, context)
+    name = args_text(update)
+    if not name:
+        await say(update, context, "usage", usage=t(lang, "invite.usage"))
+        return
+    settings, now = context.services.settings, context.services.clock.now()
+    with context.services.db.session() as session:
+        unit = queries.find_unit(session, name=name)
+        if unit is None:
+            await answer(update, context, unknown_units_text(lang, UnknownUnits(
+                [(name, queries.suggest_units(session, name=name))])))
+            return
+        code = queries.create_invite(session, unit_id=unit.id, created_by=update.effective_user.id, now=now,
+                                     ttl=timedelta(hours=settings.invite_ttl_hours)).code
+    until = (now + timedelta(hours=settings.invite_ttl_hours)).astimezone(settings.tz)
+    link = f"https://t.me/{context.bot.username}?start={code}"
+    await say(update, context, "invite.created", unit=esc(unit.name), link=esc(link),
+              until=f"{format_date(until.date(), lang)} {until:%H:%M}")
+
+
+# ---------------------------------------------------------------- /add
+
+
+def _add(context: BotContext) -> dict[str, Any]:
+    return context.user_data.setdefault("add", {})
+
+
+async def add_entry(update: Update, context: BotContext) -> int:
+    """One-line /add goes straight to the preview; a bare /add starts the guided dialogue."""
+    context.user_data["add"] = {}
+    text = args_text(update)
+    if not text:
+        await say(update, context, "add.ask_title")
+        return ADD_TITLE
+    parts = [p.strip() for p in re.split(r"[|｜]", text)]
+    if len(parts) < 4 or len(parts) > 5 or not parts[0]:
+        await say(update, context, "usage", usage=t(lang_of(update, context), "add.usage"))
+        return ConversationHandler.END
+    title, deadline_text, lead, responsible, *rest = parts
+    draft = _add(context)
+    for step in (lambda: set_title(update, context, title), lambda: set_deadline(update, context, deadline_text),
+                 lambda: set_units(update, context, "lead", lead),
+                 lambda: set_units(update, context, "responsible", responsible or lead)):
+        if not await step():
+            return ConversationHandler.END
+    draft["domain"] = rest[0] if rest and rest[0] else None
+    return await preview(update, context)
+
+
+async def set_title(update: Update, context: BotContext, title: str) -> bool:
+    title = " ".join(title.split())
+    if not title:
+        await say(update, context, "add.empty_title")
+        return False
+    if len(title) > MAX_TITLE:
+        await say(update, context, "add.too_long", max=MAX_TITLE)
+        return False
+    _add(context)["title"] = title
+    return True
+
+
+async def set_deadline(update: Update, context: BotContext, text: str) -> bool:
+    deadline = parse_deadline(text, context.services.clock.now())
+    if deadline is None:
+        await say(update, context, "add.bad_deadline", text=esc(text))
+        return False
+    _add(context).update(deadline=deadline.isoformat(), deadline_text=text.strip())
+    return True
+
+
+async def set_units(update: Update, context: BotContext, role: str, text: str) -> bool:
+    lang = lang_of(update, context)
+    if not split_units(text):
+        await say(update, context, "add.no_units")
+        return False
+    with context.services.db.session() as session:
+        try:
+            _add(context)[role] = resolve_units(session, text)
+        except UnknownUnits as error:
+            await answer(update, context, unknown_units_text(lang, error))
+            return False
+    return True
+
+
+async def add_title(update: Update, context: BotContext) -> int:
+    if not await set_title(update, context, update.effective_message.text):
+        return ADD_TITLE
+    await say(update, context, "add.ask_deadline")
+    return ADD_DEADLINE
+
+
+async def add_deadline(update: Update, context: BotContext) -> int:
+    if not await set_deadline(update, context, update.effective_message.text):
+        return ADD_DEADLINE
+    lang = lang_of(update, context)
+    deadline = date.fromisoformat(_add(context)["deadline"])
+    await answer(update, context, t(lang, "remind.deadline", deadline=format_date(deadline, lang), left="") + "\n"
+                 + t(lang, "add.ask_lead"))
+    return ADD_LEAD
+
+
+async def add_lead(update: Update, context: BotContext) -> int:
+    if not await set_units(update, context, "lead", update.effective_message.text):
+        return ADD_LEAD
+    lang = lang_of(update, context)
+    await say(update, context, "add.ask_responsible", choice_buttons([(t(lang, "add.same_as_lead"), "add:same")]))
+    return ADD_RESPONSIBLE
+
+
+async def add_responsible(update: Update, context: BotContext) -> int:
+    if not await set_units(update, context, "responsible", update.effective_message.text):
+        return ADD_RESPONSIBLE
+    return await ask_domain(update, context)
+
+
+async def add_same_as_lead(update: Update, context: BotContext) -> int:
+    await done_with_button(update)
+    _add(context)["responsible"] = list(_add(context).get("lead", []))
+    return await ask_domain(update, context)
+
+
+async def ask_domain(update: Update, context: BotContext) -> int:
+    lang = lang_of(update, context)
+    with context.services.db.session() as session:
+        known = queries.domains(session)
+    options = [(d, f"add:dom:{i}") for i, d in enumerate(known[:20])] + [(t(lang, "add.skip"), "add:dom:skip")]
+    _add(context)["known_domains"] = known[:20]
+    await say(update, context, "add.ask_domain", choice_buttons(options, width=2))
+    return ADD_DOMAIN
+
+
+async def add_domain_text(update: Update, context: BotContext) -> int:
+    domain = " ".join(update.effective_message.text.split())
+    if len(domain) > 100:
+        await say(update, context, "add.too_long", max=100)
+        return ADD_DOMAIN
+    _add(context)["domain"] = domain or None
+    return await preview(update, context)
+
+
+async def add_domain_button(update: Update, context: BotContext) -> int:
+    choice = update.callback_query.data.rsplit(":", 1)[1]
+    known = _add(context).get("known_domains", [])
+    _add(context)["domain"] = None if choice == "skip" or int(choice) >= len(known) else known[int(choice)]
+    await done_with_button(update)
+    return await preview(update, context)
+
+
+async def preview(update: Update, context: BotContext) -> int:
+    """Echo the item as understood, the deadline spelled out, before anything is saved."""
+    lang = lang_of(update, context)
+    draft = _add(context)
+    with context.services.db.session() as session:
+        number = queries.next_item_number(session)
+        names = {u.id: u.name for u in queries.units_by_id(session, ids=[*draft["lead"], *draft["responsible"]]).values()}
+    draft["number"] = number
+    text = t(lang, "add.preview", number=number, title=esc(draft["title"]),
+             deadline=format_date(date.fromisoformat(draft["deadline"]), lang),
+             lead=esc(join(lang, [names[i] for i in draft["lead"]])),
+             responsible=esc(join(lang, [names[i] for i in draft["responsible"]])),
+             domain=esc(draft.get("domain") or t(lang, "none")))
+    await answer(update, context, text, confirm_buttons(lang, "add"))
+    return ADD_CONFIRM
+
+
+async def add_confirmed(update: Update, context: BotContext) -> int:
+    """Save the previewed item in one transaction."""
+    draft = context.user_data.pop("add", {})
+    if update.callback_query.data.endswith(":n") or "title" not in draft:
+        await done_with_button(update)
+        await say(update, context, "cancelled")
+        return ConversationHandler.END
+    now = context.services.clock.now()
+    deadline = date.fromisoformat(draft["deadline"])
+    with context.services.db.session() as session:
+        item = queries.add_item(
+            session, title=draft["title"], deadline=deadline, deadline_text=draft["deadline_text"],
+            lead_unit_ids=draft["lead"], responsible_unit_ids=draft["responsible"],
+            start_date=date(now.year, 1, 1), domain=draft.get("domain"), now=now,
+        )
+    lang = lang_of(update, context)
+    await done_with_button(update, t(lang, "add.saved", number=item.number, title=esc(item.title),
+                                     deadline=format_date(deadline, lang)))
+    return ConversationHandler.END
+
+
+async def add_cancel(update: Update, context: BotContext) -> int:
+    """Drop the item being added."""
+    context.user_data.pop("add", None)
+    await done_with_button(update)
+    await say(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+async def add_timed_out(update: Update, context: BotContext) -> None:
+    context.user_data.pop("add", None)
+    await say(update, context, "timeout")
+
+
+def add_conversation(timeout_seconds: float) -> ConversationHandler:
+    text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    admin = lambda cb: guard(is_admin, "refuse.admin", cb)  # noqa: E731
+    return ConversationHandler(
+        name="add_item",
+        entry_points=[CommandHandler("add", admin(add_entry), filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED)],
+        states={
+            ADD_TITLE: [MessageHandler(text, add_title)],
+            ADD_DEADLINE: [MessageHandler(text, add_deadline)],
+            ADD_LEAD: [MessageHandler(text, add_lead)],
+            ADD_RESPONSIBLE: [MessageHandler(text, add_responsible),
+                              CallbackQueryHandler(add_same_as_lead, pattern=r"^add:same$")],
+            ADD_DOMAIN: [MessageHandler(text, add_domain_text),
+                         CallbackQueryHandler(add_domain_button, pattern=r"^add:dom:(\d{1,2}|skip)$")],
+            ADD_CONFIRM: [CallbackQueryHandler(add_confirmed, pattern=r"^cf:add:[yn]$")],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, add_timed_out)],
+        },
+        fallbacks=[CommandHandler("cancel", add_cancel)],
+        conversation_timeout=timeout_seconds,
+        allow_reentry=True,
+    )
+
+
+# ---------------------------------------------------------------- /edit, /archive
+
+
+FIELDS = {
+    "title": ("标题", "title", "名称"), "deadline": ("时限", "完成时限", "截止", "deadline", "截止时间"),
+    "lead": ("牵头", "牵头单位", "lead"), "responsible": ("责任", "责任单位", "responsible"),
+    "domain": ("领域", "domain"), "cycle": ("周期", "报送周期", "cycle"),
+}
+CYCLES = {
+    ReportCycle.MONTHLY: ("每月", "月", "monthly"), ReportCycle.QUARTERLY: ("每季度", "季度", "quarterly"),
+    ReportCycle.WEEKLY: ("每周", "周", "weekly"), ReportCycle.NONE: ("不定期", "无", "none"),
+}
+
+
+def field_of(word: str) -> str | None:
+    return next((f for f, names in FIELDS.items() if word.lower() in names), None)
+
+
+def cycle_of(word: str) -> str | None:
+    return next((c.value for c, names in CYCLES.items() if word.lower() in names), None)
+
+
+async def edit(update: Update, context: BotContext) -> None:
+    """Preview a change to one field of an item; it is saved on confirm."""
+    lang = lang_of(update, context)
+    parts = args_text(update).split(maxsplit=2)
+    number = parse_number(parts[0]) if parts else None
+    if len(parts) < 3 or number is None:
+        await say(update, context, "usage", usage=t(lang, "edit.usage"))
+        return
+    field, value = field_of(parts[1]), parts[2].strip()
+    if field is None:
+        await say(update, context, "edit.bad_field", field=esc(parts[1]))
+        return
+    with context.services.db.session() as session:
+        item = queries.item_by_number(session, number=number)
+        if item is None:
+            await say(update, context, "item.unknown", number=number)
+            return
+        old, new, payload = await edit_values(update, context, session, item, field, value)
+    if payload is None:
+        return
+    token = remember_pending(context, {"action": "edit", "item_id": item.id, "field": field, "shown": new, **payload})
+    await say(update, context, "edit.preview", confirm_buttons(lang, f"edit:{token}"), number=number,
+              field=t(lang, f"field.{field}"), old=old, new=new)
+
+
+async def edit_values(update: Update, context: BotContext, session: Session, item: Any, field: str,
+                      value: str) -> tuple[str, str, dict[str, Any] | None]:
+    """(old shown, new shown, stored payload) for a change, or a None payload after telling why not."""
+    lang = lang_of(update, context)
+    if field == "title":
+        if len(value) > MAX_TITLE:
+            await say(update, context, "add.too_long", max=MAX_TITLE)
+            return "", "", None
+        return esc(item.title), esc(value), {"value": value}
+    if field == "domain":
+        return esc(item.domain or t(lang, "none")), esc(value), {"value": value}
+    if field == "deadline":
+        deadline = parse_deadline(value, context.services.clock.now())
+        if deadline is None:
+            await say(update, context, "add.bad_deadline", text=esc(value))
+            return "", "", None
+        old = format_date(item.deadline, lang) if item.deadline else t(lang, "item.deadline_open")
+        return old, format_date(deadline, lang), {"value": deadline.isoformat(), "text": value}
+    if field == "cycle":
+        cycle = cycle_of(value)
+        if cycle is None:
+            await say(update, context, "edit.bad_cycle", text=esc(value))
+            return "", "", None
+        return t(lang, f"cycle.{item.report_cycle}"), t(lang, f"cycle.{cycle}"), {"value": cycle}
+    try:
+        ids = resolve_units(session, value)
+    except UnknownUnits as error:
+        await answer(update, context, unknown_units_text(lang, error))
+        return "", "", None
+    links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {}).get(field, [])
+    names = {u.id: u.name for u in queries.units_by_id(session, ids=[*ids, *links]).values()}
+    return (esc(join(lang, [names[i] for i in links])), esc(join(lang, [names[i] for i in ids])),
+            {"value": ids})
+
+
+async def edit_confirmed(update: Update, context: BotContext) -> None:
+    """Apply a confirmed edit or archive."""
+    _, kind, token, answer_ = update.callback_query.data.split(":")
+    payload = take_pending(context, token)
+    lang = lang_of(update, context)
+    if payload is None:
+        await done_with_button(update, t(lang, "confirm.expired"))
+        return
+    if answer_ == "n":
+        await done_with_button(update, t(lang, "cancelled"))
+        return
+    now = context.services.clock.now()
+    with context.services.db.session() as session:
+        item = queries.update_item(session, item_id=payload["item_id"], field=payload["field"],
+                                   value=payload["value"], text=payload.get("text"), now=now)
+    if payload["field"] == "archived":
+        key = "archive.done" if payload["value"] else "unarchive.done"
+        await done_with_button(update, t(lang, key, number=item.number))
+    else:
+        await done_with_button(update, t(lang, "edit.saved", number=item.number,
+                                         field=t(lang, f"field.{payload['field']}"), new=payload["shown"]))
+
+
+async def archive(update: Update, context: BotContext, *, archived: bool = True) -> None:
+    """Ask to archive (or restore) an item."""
+    lang = lang_of(update, context)
+    number = parse_number(args_text(update))
+    if number is None:
+        await say(update, context, "usage", usage=t(lang, "archive.usage"))
+        return
+    with context.services.db.session() as session:
+        item = queries.item_by_number(session, number=number)
+    if item is None:
+        await say(update, context, "item.unknown", number=number)
+        return
+    if item.archived == archived:
+        await say(update, context, "archive.already" if archived else "unarchive.not_archived", number=number)
+        return
+    token = remember_pending(context, {"action": "edit", "item_id": item.id, "field": "archived", "value": archived})
+    if archived:
+        await say(update, context, "archive.preview", confirm_buttons(lang, f"edit:{token}"), number=number,
+                  title=esc(item.title))
+    else:
+        with context.services.db.session() as session:
+            queries.update_item(session, item_id=item.id, field="archived", value=False, text=None,
+                                now=context.services.clock.now())
+        take_pending(context, token)
+        await say(update, context, "unarchive.done", number=number)
+
+
+async def unarchive(update: Update, context: BotContext) -> None:
+    """Restore an archived item."""
+    await archive(update, context, archived=False)
+
+
+# ---------------------------------------------------------------- reminders, digest, group
+
+
+async def remind(update: Update, context: BotContext) -> None:
+    """Send the due reminders now (optionally to one unit), chasing every unreported item."""
+    lang = lang_of(update, context)
+    name = args_text(update)
+    unit_id = None
+    if name:
+        with context.services.db.session() as session:
+            unit = queries.find_unit(session, name=name)
+            if unit is None:
+                await answer(update, context, unknown_units_text(lang, UnknownUnits(
+                    [(name, queries.suggest_units(session, name=name))])))
+                return
+            unit_id = unit.id
+    result = await run_reminder_round(context.bot, context.services, unit_id=unit_id, manual=True)
+    lines = [t(lang, "remind.result", units=result.units, items=result.items) if result.units
+             else t(lang, "remind.nothing")]
+    if result.undelivered_units:
+        lines.append(t(lang, "remind.no_contact", units=esc(join(lang, result.undelivered_units))))
+    await answer(update, context, "\n".join(lines))
+
+
+async def digest(update: Update, context: BotContext) -> None:
+    """Post the digest to the digest group now (or to the admin when no group is set)."""
+    chat_id = digest_chat_id(context.services)
+    if chat_id is None:
+        await say(update, context, "digest.no_group")
+        await post_digest(context.bot, context.services, update.effective_chat.id)
+        return
+    parts = await post_digest(context.bot, context.services, chat_id)
+    if update.effective_chat.id != chat_id:
+        await say(update, context, "digest.posted", parts=parts)
+
+
+async def setgroup(update: Update, context: BotContext) -> None:
+    """Make the group this is sent in the one that receives digests."""
+    chat = update.effective_chat
+    if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        await say(update, context, "group.need_group")
+        return
+    services = context.services
+    with services.db.session() as session:
+        queries.set_setting(session, key=DIGEST_CHAT_KEY, value=str(chat.id))
+    chat_filter = services.digest_chat_filter
+    chat_filter.remove_chat_ids(list(chat_filter.chat_ids))
+    chat_filter.add_chat_ids(chat.id)
+    lang = lang_of(update, context)
+    settings = services.settings
+    await say(update, context, "group.set", title=esc(chat.title or chat.id),
+              weekday=t(lang, f"weekday.{settings.digest_weekday}"), time=f"{settings.digest_time:%H:%M}")
+
+
+def handlers(timeout_seconds: float) -> list:
+    """The admin audience's handlers; every one refuses non-admins with a message."""
+    new = filters.UpdateType.MESSAGE & ~filters.FORWARDED
+    admin = lambda cb: guard(is_admin, "refuse.admin", cb)  # noqa: E731
+    commands = {
+        "unit_add": unit_add, "units": units, "invite": invite, "edit": edit, "archive": archive,
+        "unarchive": unarchive, "remind": remind, "digest": digest, "setgroup": setgroup,
+    }
+    return [
+        add_conversation(timeout_seconds),
+        *[CommandHandler(name, admin(callback), filters=new) for name, callback in commands.items()],
+        CallbackQueryHandler(admin(edit_confirmed), pattern=r"^cf:edit:[0-9a-f]{8}:[yn]$"),
+    ]

@@ -1,0 +1,241 @@
+"""Helpers shared by the audiences' handlers: language, replies, guards, confirmations, /help."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import traceback
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.context import BotContext, Services
+from bot.texts import LANGUAGES, esc, split_message, t
+from db import queries
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Update, BotContext], Awaitable[Any]]
+Check = Callable[[Update, BotContext], bool]
+
+
+def services(context: BotContext) -> Services:
+    return context.services
+
+
+def lang_of(update: Update | None, context: BotContext) -> str:
+    """The user's chosen language, else the office default; cached for the user."""
+    cached = context.user_data.get("lang") if context.user_data is not None else None
+    if cached:
+        return cached
+    lang = context.services.settings.language
+    user = update.effective_user if update else None
+    if user is not None:
+        with context.services.db.session() as session:
+            lang = queries.person_language(session, telegram_id=user.id) or lang
+        if context.user_data is not None:
+            context.user_data["lang"] = lang
+    return lang
+
+
+async def answer(update: Update, context: BotContext, text: str,
+                 markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    """Reply in the chat of the update, split under Telegram's limit; buttons go with the last part."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    parts = split_message(text)
+    message = None
+    for index, part in enumerate(parts):
+        message = await context.bot.send_message(
+            chat.id, part, reply_markup=markup if index == len(parts) - 1 else None,
+            disable_web_page_preview=True,
+        )
+    return message
+
+
+async def say(update: Update, context: BotContext, key: str, markup: InlineKeyboardMarkup | None = None,
+              **values: Any) -> Message | None:
+    return await answer(update, context, t(lang_of(update, context), key, **values), markup)
+
+
+async def done_with_button(update: Update, text: str | None = None) -> None:
+    """Acknowledge a button press and drop the keyboard from its message."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    try:
+        if text is not None:
+            await query.edit_message_text(text, reply_markup=None)
+        else:
+            await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError:  # message too old, or already without buttons
+        pass
+
+
+def args_text(update: Update) -> str:
+    """What follows the command, line breaks kept."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message else ""
+    return text.split(maxsplit=1)[1].strip() if len(text.split(maxsplit=1)) > 1 else ""
+
+
+_NUMBER = re.compile(r"^\s*[#＃]?\s*([0-9０-９]{1,9})\s*$")
+
+
+def parse_number(text: str) -> int | None:
+    match = _NUMBER.match(text)
+    if not match:
+        return None
+    return int(match[1].translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+
+
+# ---------------------------------------------------------------- audiences
+
+
+def is_admin(update: Update, context: BotContext) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in context.services.settings.admin_ids
+
+
+def is_supervisor(update: Update, context: BotContext) -> bool:
+    """Admins, supervisors, and anyone asking inside the digest group."""
+    settings = context.services.settings
+    user, chat = update.effective_user, update.effective_chat
+    if user is not None and user.id in (*settings.admin_ids, *settings.supervisor_ids):
+        return True
+    return chat is not None and chat.id in context.services.digest_chat_filter.chat_ids
+
+
+def is_contact(update: Update, context: BotContext) -> bool:
+    """A user bound to at least one unit; their units are put on the context."""
+    user = update.effective_user
+    if user is None:
+        return False
+    with context.services.db.session() as session:
+        context.units = queries.units_of_user(session, telegram_id=user.id)
+    return bool(context.units)
+
+
+def in_private(update: Update, _context: BotContext) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def guard(check: Check, refusal: str, callback: Callback) -> Callback:
+    """Run `callback` only when `check` passes; otherwise answer with the refusal text."""
+
+    @wraps(callback)
+    async def guarded(update: Update, context: BotContext) -> Any:
+        if check(update, context):
+            return await callback(update, context)
+        if update.callback_query is not None:
+            await update.callback_query.answer(t(lang_of(update, context), refusal), show_alert=True)
+        else:
+            await say(update, context, refusal)
+        return None
+
+    return guarded
+
+
+def either(*checks: Check) -> Check:
+    return lambda update, context: any(check(update, context) for check in checks)
+
+
+# ---------------------------------------------------------------- confirmations
+
+
+def remember_pending(context: BotContext, payload: dict[str, Any]) -> str:
+    """Keep an action awaiting its confirm button; the token goes into the button's data."""
+    token = secrets.token_hex(4)
+    pending = context.user_data.setdefault("pending", {})
+    pending.clear()  # only the latest preview can be confirmed
+    pending[token] = payload
+    return token
+
+
+def take_pending(context: BotContext, token: str) -> dict[str, Any] | None:
+    return context.user_data.get("pending", {}).pop(token, None)
+
+
+# ---------------------------------------------------------------- common commands
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet the user and tell them what they can do here."""
+    user = update.effective_user
+    lang = lang_of(update, context)
+    with context.services.db.session() as session:
+        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        units = queries.units_of_user(session, telegram_id=user.id)
+    lines = [t(lang, "start.hello", name=esc(user.first_name))]
+    if is_admin(update, context):
+        lines.append(t(lang, "start.admin"))
+    elif is_supervisor(update, context):
+        lines.append(t(lang, "start.supervisor"))
+    if units:
+        lines.append(t(lang, "start.contact", units=esc(t(lang, "list_sep").join(u.name for u in units))))
+    elif not is_admin(update, context) and not is_supervisor(update, context):
+        lines.append(t(lang, "start.unbound"))
+    await answer(update, context, "\n\n".join(lines))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List the commands the asking user may use."""
+    lang = lang_of(update, context)
+    sections = [t(lang, "help.title")]
+    if is_contact(update, context):
+        sections.append(t(lang, "help.contact"))
+    if is_supervisor(update, context):
+        sections.append(t(lang, "help.supervisor"))
+    if is_admin(update, context):
+        sections.append(t(lang, "help.admin"))
+    sections.append(t(lang, "help.common"))
+    await answer(update, context, "\n\n".join(sections))
+
+
+async def lang_command(update: Update, context: BotContext) -> None:
+    """Switch the user's language (zh or en)."""
+    wanted = args_text(update).lower()
+    if wanted not in LANGUAGES:
+        await say(update, context, "lang.usage")
+        return
+    with context.services.db.session() as session:
+        queries.set_person_language(session, telegram_id=update.effective_user.id, language=wanted)
+    context.user_data["lang"] = wanted
+    await say(update, context, "lang.set")
+
+
+async def cancel_idle(update: Update, context: BotContext) -> None:
+    """/cancel outside any dialogue."""
+    context.user_data.pop("pending", None)
+    await say(update, context, "nothing_to_cancel")
+
+
+async def error_handler(update: object, context: BotContext) -> None:
+    """Log the error with its traceback, tell the user, and alert the admins (no token, no report text)."""
+    error = context.error
+    log.error("error while handling an update", exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await say(update, context, "error.generic")
+        except TelegramError:
+            pass
+    where = "?"
+    if error is not None and error.__traceback__ is not None:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+    # Only the type and place: exception messages may quote report texts or the token.
+    summary = f"{type(error).__name__} at {where}"
+    for admin_id in context.services.settings.admin_ids:
+        try:
+            await context.bot.send_message(admin_id, t(context.services.settings.language, "error.admin_alert",
+                                                      error=esc(summary)))
+        except TelegramError:
+            pass

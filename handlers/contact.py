@@ -1,0 +1,375 @@
+"""Unit contacts: binding through an invite, their items, and the progress report dialogue.
+
+Every step of the dialogue works by tapping buttons and typing one message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.dates import format_date
+from bot.keyboards import REPORT, choice_buttons, report_buttons
+from bot.texts import MARKS, esc, t
+from db import queries
+from db.models import Status
+from handlers.common import (
+    answer,
+    args_text,
+    done_with_button,
+    guard,
+    in_private,
+    is_contact,
+    lang_of,
+    parse_number,
+    say,
+)
+from jobs.digest import assess, item_line
+from jobs.reminders import period_label
+from jobs.rules import period_key
+
+CHOOSE, TEXT, PERCENT, STATUS, PROBLEMS, EVIDENCE = range(6)
+DRAFT = "report_draft"
+MAX_TEXT = 3000
+_PERCENT_IN_TEXT = re.compile(r"(?:完成|进度|达到|累计)?\s*(\d{1,3}(?:\.\d+)?)\s*[%％]")
+_PERCENT_ALONE = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*[%％]?\s*$")
+
+
+# ---------------------------------------------------------------- binding and lists
+
+
+async def start_with_code(update: Update, context: BotContext) -> None:
+    """Bind the user to the invite's unit and greet them with the unit's items."""
+    code = context.args[0] if context.args else ""
+    user = update.effective_user
+    now = context.services.clock.now()
+    with context.services.db.session() as session:
+        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        result, unit = queries.redeem_invite(session, code=code, telegram_id=user.id, now=now)
+    if unit is None:
+        await say(update, context, f"invite.{result.value}")
+        return
+    key = "invite.bound" if result == queries.InviteResult.BOUND else "invite.already"
+    await say(update, context, key, unit=esc(unit.name))
+    await show_unit_items(update, context, unit.id, unit.name)
+
+
+async def show_unit_items(update: Update, context: BotContext, unit_id: int, unit_name: str) -> None:
+    lang = lang_of(update, context)
+    today = context.services.clock.now().date()
+    with context.services.db.session() as session:
+        items = queries.list_items(session, unit_id=unit_id)
+        facts = queries.item_facts(session, today=today, item_ids=[i.id for i in items])
+    if not facts:
+        await say(update, context, "unit.no_items")
+        return
+    assessed = sorted(assess(facts, today, context.services.settings.slow_margin), key=lambda a: a.facts.number)
+    lines = [t(lang, "mine.title", unit=esc(unit_name), count=len(assessed))]
+    lines += [item_line(lang, a) for a in assessed]
+    open_numbers = [a.facts.number for a in assessed if a.status != Status.AHEAD]
+    await answer(update, context, "\n".join(lines), report_buttons(lang, open_numbers))
+
+
+async def mine(update: Update, context: BotContext) -> None:
+    """List the items of the user's units with their latest status."""
+    for unit in context.units:
+        await show_unit_items(update, context, unit.id, unit.name)
+
+
+# ---------------------------------------------------------------- report dialogue
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    return context.user_data.setdefault(DRAFT, {})
+
+
+async def report_command(update: Update, context: BotContext) -> int:
+    """Start a report: on the item given, or let the user choose one."""
+    arg = args_text(update)
+    context.user_data[DRAFT] = {}
+    if arg:
+        number = parse_number(arg)
+        if number is None:
+            await say(update, context, "item.number_usage", example="/report 12")
+            return ConversationHandler.END
+        return await begin_item(update, context, number)
+    return await ask_choose(update, context)
+
+
+async def report_button(update: Update, context: BotContext) -> int:
+    """Start a report from a reminder's or a list's button."""
+    await update.callback_query.answer()
+    number = int(update.callback_query.data.split(":", 1)[1])
+    context.user_data[DRAFT] = {}
+    return await begin_item(update, context, number)
+
+
+async def report_by_reply(update: Update, context: BotContext) -> int | None:
+    """A reply to a reminder is the progress text for its item (or one of its items)."""
+    message = update.effective_message
+    if not is_contact(update, context):
+        return None
+    with context.services.db.session() as session:
+        sent = queries.sent_message(session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id)
+        items = queries.items_by_id(session, ids=sent.item_ids) if sent and sent.kind == "reminder" else {}
+    if not items:
+        return None
+    context.user_data[DRAFT] = {"text": message.text.strip()[:MAX_TEXT]}
+    if len(items) == 1:
+        return await begin_item(update, context, next(iter(items.values())).number, have_text=True)
+    numbers = sorted(i.number for i in items.values())
+    lang = lang_of(update, context)
+    await say(update, context, "report.from_reply_many", report_buttons(lang, numbers))
+    return CHOOSE
+
+
+async def ask_choose(update: Update, context: BotContext) -> int:
+    lang = lang_of(update, context)
+    today = context.services.clock.now().date()
+    with context.services.db.session() as session:
+        items = [i for u in context.units for i in queries.list_items(session, unit_id=u.id)]
+        facts = queries.item_facts(session, today=today, item_ids=[i.id for i in items])
+    numbers = sorted({f.number for f in facts if f.declared != Status.AHEAD})
+    if not numbers:
+        await say(update, context, "report.no_items")
+        return ConversationHandler.END
+    await say(update, context, "report.choose", report_buttons(lang, numbers))
+    return CHOOSE
+
+
+async def begin_item(update: Update, context: BotContext, number: int, *, have_text: bool = False) -> int:
+    """Check the item belongs to the user's unit, then ask for (or use) the progress text."""
+    with context.services.db.session() as session:
+        item = queries.item_by_number(session, number=number)
+        unit_ids = [u.id for u in context.units]
+        links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id) if item else None
+    if item is None or item.archived:
+        await say(update, context, "item.unknown", number=number)
+        return ConversationHandler.END
+    mine_ = [u for u in [*links["responsible"], *links["lead"]] if u in unit_ids]
+    if not mine_:
+        await say(update, context, "refuse.not_your_item", number=number)
+        return ConversationHandler.END
+    draft = _draft(context)
+    draft.update(item_id=item.id, number=item.number, title=item.title, unit_id=mine_[0],
+                 cycle=item.report_cycle, evidence=[])
+    if have_text:
+        return await after_text(update, context)
+    await say(update, context, "report.ask_text", cancel_markup(update, context),
+              number=item.number, title=esc(item.title))
+    return TEXT
+
+
+def cancel_markup(update: Update, context: BotContext):  # type: ignore[no-untyped-def]
+    return choice_buttons([(t(lang_of(update, context), "btn.cancel"), "rp:cancel")])
+
+
+async def got_text(update: Update, context: BotContext) -> int:
+    """Keep what was done; take the percent from it when it says one."""
+    text = update.effective_message.text.strip()
+    if not text:
+        await say(update, context, "report.empty_text")
+        return TEXT
+    if len(text) > MAX_TEXT:
+        await say(update, context, "add.too_long", max=MAX_TEXT)
+        return TEXT
+    _draft(context)["text"] = text
+    return await after_text(update, context)
+
+
+async def after_text(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
+    match = _PERCENT_IN_TEXT.search(draft["text"])
+    if match and float(match[1]) <= 100:
+        draft["percent"] = round(float(match[1]))
+        return await ask_status(update, context)
+    lang = lang_of(update, context)
+    options = [(f"{p}%", f"rp:pct:{p}") for p in range(0, 101, 10)] + [(t(lang, "btn.cancel"), "rp:cancel")]
+    await say(update, context, "report.ask_percent", choice_buttons(options, width=4))
+    return PERCENT
+
+
+async def not_text(update: Update, context: BotContext) -> int | None:
+    await say(update, context, "report.text_expected")
+    return None
+
+
+async def got_percent_button(update: Update, context: BotContext) -> int:
+    _draft(context)["percent"] = int(update.callback_query.data.rsplit(":", 1)[1])
+    await done_with_button(update)
+    return await ask_status(update, context)
+
+
+async def got_percent_text(update: Update, context: BotContext) -> int:
+    match = _PERCENT_ALONE.match(update.effective_message.text)
+    if not match or float(match[1]) > 100:
+        await say(update, context, "report.bad_percent")
+        return PERCENT
+    _draft(context)["percent"] = round(float(match[1]))
+    return await ask_status(update, context)
+
+
+async def ask_status(update: Update, context: BotContext) -> int:
+    lang = lang_of(update, context)
+    order = list(Status)
+    if _draft(context).get("percent") != 100:
+        order = [Status.GOOD, Status.AVERAGE, Status.SLOW, Status.AHEAD]
+    options = [(f"{MARKS[s.value]} {t(lang, f'status.{s.value}')}", f"rp:st:{s.value}") for s in order]
+    await say(update, context, "report.ask_status", choice_buttons(options, width=2))
+    return STATUS
+
+
+async def got_status(update: Update, context: BotContext) -> int:
+    status = update.callback_query.data.rsplit(":", 1)[1]
+    if status not in {s.value for s in Status}:
+        await update.callback_query.answer()
+        return STATUS
+    _draft(context)["status"] = status
+    await done_with_button(update)
+    lang = lang_of(update, context)
+    await say(update, context, "report.ask_problems",
+              choice_buttons([(t(lang, "report.no_problems"), "rp:noprob"), (t(lang, "btn.cancel"), "rp:cancel")]))
+    return PROBLEMS
+
+
+async def status_expected(update: Update, context: BotContext) -> int:
+    return await ask_status(update, context)
+
+
+async def got_problems(update: Update, context: BotContext) -> int:
+    text = update.effective_message.text.strip()
+    if len(text) > MAX_TEXT:
+        await say(update, context, "add.too_long", max=MAX_TEXT)
+        return PROBLEMS
+    _draft(context)["problems"] = text or None
+    return await ask_evidence(update, context)
+
+
+async def no_problems(update: Update, context: BotContext) -> int:
+    _draft(context)["problems"] = None
+    await done_with_button(update)
+    return await ask_evidence(update, context)
+
+
+async def ask_evidence(update: Update, context: BotContext) -> int:
+    await say(update, context, "report.ask_evidence", submit_markup(update, context))
+    return EVIDENCE
+
+
+def submit_markup(update: Update, context: BotContext):  # type: ignore[no-untyped-def]
+    lang = lang_of(update, context)
+    return choice_buttons([(t(lang, "report.submit"), "rp:submit"), (t(lang, "btn.cancel"), "rp:cancel")])
+
+
+async def got_evidence(update: Update, context: BotContext) -> int:
+    """Keep the file id of a photo or document; the file stays on Telegram's side."""
+    message = update.effective_message
+    if message.photo:
+        entry = {"type": "photo", "file_id": message.photo[-1].file_id}
+    else:
+        entry = {"type": "document", "file_id": message.document.file_id,
+                 "name": message.document.file_name or ""}
+    evidence = _draft(context).setdefault("evidence", [])
+    evidence.append(entry)
+    await say(update, context, "report.evidence_received", submit_markup(update, context), count=len(evidence))
+    return EVIDENCE
+
+
+async def submit(update: Update, context: BotContext) -> int:
+    """Store the report in one transaction and show the stored record."""
+    draft = context.user_data.pop(DRAFT, {})
+    await done_with_button(update)
+    if "status" not in draft:
+        await say(update, context, "confirm.expired")
+        return ConversationHandler.END
+    now = context.services.clock.now()
+    period = period_key(draft["cycle"], now.date())
+    with context.services.db.session() as session:
+        report = queries.add_report(
+            session, item_id=draft["item_id"], unit_id=draft["unit_id"], reporter_id=update.effective_user.id,
+            period=period, now=now, text=draft["text"], percent=draft.get("percent"), status=draft["status"],
+            problems=draft.get("problems"), evidence=draft.get("evidence", []),
+        )
+        unit = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
+    lang = lang_of(update, context)
+    record = report_record(lang, report, draft["number"], draft["title"], unit.name, context)
+    await answer(update, context, t(lang, "report.saved", id=report.id) + "\n" + record)
+    return ConversationHandler.END
+
+
+def report_record(lang: str, report: Any, number: int, title: str, unit_name: str, context: BotContext) -> str:
+    when = report.created_at.astimezone(context.services.settings.tz)
+    percent = f"{report.percent}%" if report.percent is not None else t(lang, "report.percent_unknown")
+    return t(lang, "report.record", number=number, title=esc(title), unit=esc(unit_name),
+             period=period_label(lang, report.period), when=f"{format_date(when.date(), lang)} {when:%H:%M}",
+             text=esc(report.text), percent=percent,
+             status=f"{MARKS[report.status]} {t(lang, f'status_long.{report.status}')}",
+             problems=esc(report.problems) if report.problems else t(lang, "none"),
+             evidence=len(report.evidence))
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """Drop the draft; nothing is saved."""
+    context.user_data.pop(DRAFT, None)
+    if update.callback_query is not None:
+        await done_with_button(update)
+    await say(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+async def timed_out(update: Update, context: BotContext) -> None:
+    """Tell the user the abandoned dialogue was dropped."""
+    context.user_data.pop(DRAFT, None)
+    await say(update, context, "timeout")
+
+
+def report_conversation(timeout_seconds: float) -> ConversationHandler:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    text = private & filters.TEXT & ~filters.COMMAND
+    contact = lambda cb: guard(is_contact, "refuse.contact", cb)  # noqa: E731
+    return ConversationHandler(
+        name="report",
+        entry_points=[
+            CommandHandler("report", contact(guard(in_private, "refuse.private", report_command)),
+                           filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
+            CallbackQueryHandler(contact(report_button), pattern=rf"^{REPORT}:\d{{1,9}}$"),
+            MessageHandler(text & filters.REPLY & ~filters.FORWARDED, report_by_reply),
+        ],
+        states={
+            CHOOSE: [CallbackQueryHandler(contact(report_button), pattern=rf"^{REPORT}:\d{{1,9}}$")],
+            TEXT: [MessageHandler(text, got_text), MessageHandler(private & ~filters.COMMAND, not_text)],
+            PERCENT: [CallbackQueryHandler(got_percent_button, pattern=r"^rp:pct:\d{1,3}$"),
+                      MessageHandler(text, got_percent_text)],
+            STATUS: [CallbackQueryHandler(got_status, pattern=r"^rp:st:\w+$"),
+                     MessageHandler(text, status_expected)],
+            PROBLEMS: [CallbackQueryHandler(no_problems, pattern=r"^rp:noprob$"), MessageHandler(text, got_problems)],
+            EVIDENCE: [MessageHandler(private & (filters.PHOTO | filters.Document.ALL), got_evidence),
+                       CallbackQueryHandler(submit, pattern=r"^rp:submit$"), MessageHandler(text, ask_evidence)],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^rp:cancel$")],
+        conversation_timeout=timeout_seconds,
+        allow_reentry=True,
+    )
+
+
+def handlers(timeout_seconds: float) -> list:
+    """The contact audience's handlers, in registration order."""
+    private_new = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.FORWARDED
+    return [
+        # The deep-link /start <code> must come before the plain /start.
+        CommandHandler("start", start_with_code, filters=private_new & filters.Regex(r"^/start\s+\S+")),
+        report_conversation(timeout_seconds),
+        CommandHandler("mine", guard(is_contact, "refuse.contact", mine), filters=filters.UpdateType.MESSAGE),
+    ]

@@ -1,0 +1,68 @@
+"""The one place that registers every handler, and the command menus each audience sees."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScope, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.context import BotContext, Services
+from bot.texts import LANGUAGES, t
+from handlers import admin, common, contact, supervisor
+
+CONTACT_MENU = ("report", "mine", "item", "help", "lang", "cancel")
+SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "help", "lang")
+log = logging.getLogger(__name__)
+ADMIN_MENU = ("items", "item", "add", "edit", "archive", "unit_add", "units", "invite", "remind", "digest",
+              "status", "slow", "overdue", "missing", "setgroup", "help", "lang", "cancel")
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Answer a command nobody handles."""
+    await common.say(update, context, "unknown.command")
+
+
+async def stray_text(update: Update, context: BotContext) -> None:
+    """Point a private message outside any dialogue to what can be done."""
+    await common.say(update, context, "unknown.text")
+
+
+def register_handlers(app: Application, services: Services) -> None:
+    timeout = services.settings.conversation_timeout_minutes * 60
+    private_new = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.FORWARDED
+    # Order matters inside the group: the deep-link /start before the plain one, the dialogues
+    # before the commands that also exist outside them (/cancel), the catch-alls last.
+    app.add_handlers([
+        *contact.handlers(timeout),
+        CommandHandler("start", common.start, filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
+        *admin.handlers(timeout),
+        *supervisor.handlers(),
+        CommandHandler("help", common.help_command, filters=filters.UpdateType.MESSAGE),
+        CommandHandler("lang", common.lang_command, filters=filters.UpdateType.MESSAGE),
+        CommandHandler("cancel", common.cancel_idle, filters=filters.UpdateType.MESSAGE),
+        MessageHandler(filters.COMMAND & private_new, unknown_command),
+        MessageHandler(filters.TEXT & private_new, stray_text),
+    ])
+    app.add_error_handler(common.error_handler)
+
+
+def _commands(lang: str, names: tuple[str, ...]) -> list[BotCommand]:
+    return [BotCommand(name, t(lang, f"cmd.{name}")) for name in names]
+
+
+async def set_command_menus(app: Application, services: Services) -> None:
+    """Register each audience's command menu in both languages. Menus are a convenience: a
+    failure (an admin who never opened the bot is "chat not found") is logged, never fatal."""
+    settings = services.settings
+    menus: list[tuple[tuple[str, ...], BotCommandScope]] = [(CONTACT_MENU, BotCommandScopeAllPrivateChats())]
+    menus += [(SUPERVISOR_MENU, BotCommandScopeChat(i)) for i in settings.supervisor_ids]
+    menus += [(ADMIN_MENU, BotCommandScopeChat(i)) for i in settings.admin_ids]
+    for lang in LANGUAGES:
+        code = None if lang == settings.language else lang
+        for names, scope in menus:
+            try:
+                await app.bot.set_my_commands(_commands(lang, names), scope=scope, language_code=code)
+            except TelegramError as exc:
+                log.warning("could not set the %s command menu for %s: %s", lang, scope.type, exc)

@@ -1,0 +1,219 @@
+"""Supervisors (and admins, and the digest group): status questions, item lists and item cards."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler, filters
+
+from bot.context import BotContext
+from bot.dates import format_date
+from bot.keyboards import report_buttons
+from bot.texts import MARKS, esc, join, t
+from db import queries
+from db.models import ReportCycle, Role, Status
+from handlers.common import (
+    answer,
+    args_text,
+    either,
+    guard,
+    is_admin,
+    is_contact,
+    is_supervisor,
+    lang_of,
+    parse_number,
+    say,
+)
+from jobs.digest import Assessed, assess, domain_lines, item_line, missing_lines, slow_line, totals_line
+from jobs.reminders import deadline_left, period_label
+from jobs.rules import ItemFacts, missing_unit_ids
+
+STATUS_WORDS = {
+    Status.AHEAD: ("已完成", "提前完成", "完成", "done", "ahead", "□"),
+    Status.GOOD: ("推进良好", "良好", "good", "★"),
+    Status.AVERAGE: ("一般", "一般或难以评价", "average", "—"),
+    Status.SLOW: ("较为缓慢", "缓慢", "slow", "▲"),
+}
+MISSING_WORDS = ("未报送", "未报", "missing", "unreported")
+
+
+def comma(lang: str) -> str:
+    return "，" if lang == "zh" else ", "
+
+
+def snapshot(context: BotContext) -> tuple[list[ItemFacts], list[Assessed], dict[int, str]]:
+    today = context.services.clock.now().date()
+    with context.services.db.session() as session:
+        facts = queries.item_facts(session, today=today)
+        names = {u.id: u.name for u in queries.all_units(session)}
+    return facts, assess(facts, today, context.services.settings.slow_margin), names
+
+
+async def status(update: Update, context: BotContext) -> None:
+    """Totals by status and a line per domain."""
+    lang = lang_of(update, context)
+    _, assessed, _ = snapshot(context)
+    today = context.services.clock.now().date()
+    lines = [t(lang, "status.title", date=format_date(today, lang)), totals_line(lang, assessed),
+             *domain_lines(lang, assessed)]
+    await answer(update, context, "\n".join(lines))
+
+
+async def slow(update: Update, context: BotContext) -> None:
+    """The slow items by name, with their units."""
+    lang = lang_of(update, context)
+    _, assessed, names = snapshot(context)
+    flagged = [a for a in assessed if a.status == Status.SLOW]
+    if not flagged:
+        await say(update, context, "slow.none")
+        return
+    lines = [t(lang, "slow.title", count=len(flagged))]
+    lines += [slow_line(lang, i, a, names) for i, a in enumerate(sorted(flagged, key=lambda a: a.facts.number), 1)]
+    await answer(update, context, "\n".join(lines))
+
+
+async def overdue(update: Update, context: BotContext) -> None:
+    """Items past their deadline without a done report."""
+    lang = lang_of(update, context)
+    _, assessed, names = snapshot(context)
+    flagged = sorted((a for a in assessed if a.overdue_days > 0), key=lambda a: a.facts.number)
+    if not flagged:
+        await say(update, context, "overdue.none")
+        return
+    lines = [t(lang, "overdue.title", count=len(flagged))]
+    lines += [slow_line(lang, i, a, names) for i, a in enumerate(flagged, 1)]
+    await answer(update, context, "\n".join(lines))
+
+
+async def missing(update: Update, context: BotContext) -> None:
+    """Units that have not reported this period, with the items they owe."""
+    lang = lang_of(update, context)
+    facts, _, names = snapshot(context)
+    lines = missing_lines(lang, facts, names)
+    if not lines:
+        await say(update, context, "missing.none")
+        return
+    await answer(update, context, "\n".join([t(lang, "missing.title", count=len(lines)), *lines]))
+
+
+async def items(update: Update, context: BotContext) -> None:
+    """List items, filtered by a unit, a status (or 未报送) or a domain."""
+    lang = lang_of(update, context)
+    wanted = args_text(update)
+    facts, assessed, names = snapshot(context)
+    label = ""
+    if wanted:
+        chosen = filter_items(context, wanted, facts, assessed)
+        if chosen is None:
+            await say(update, context, "items.bad_filter", text=esc(wanted))
+            return
+        assessed, label = chosen, t(lang, "items.filter", label=esc(wanted))
+    if not assessed:
+        await say(update, context, "items.none")
+        return
+    assessed = sorted(assessed, key=lambda a: a.facts.number)
+    lines = [t(lang, "items.title", filter=label, count=len(assessed)), *[item_line(lang, a) for a in assessed]]
+    await answer(update, context, "\n".join(lines))
+
+
+def filter_items(context: BotContext, wanted: str, facts: list[ItemFacts],
+                 assessed: list[Assessed]) -> list[Assessed] | None:
+    word = wanted.strip().lower()
+    for status_, words in STATUS_WORDS.items():
+        if word in words:
+            return [a for a in assessed if a.status == status_]
+    if word in MISSING_WORDS:
+        return [a for a in assessed if missing_unit_ids(a.facts)]
+    in_domain = [a for a in assessed if a.facts.domain and word in a.facts.domain.lower()]
+    if in_domain:
+        return in_domain
+    with context.services.db.session() as session:
+        unit = queries.find_unit(session, name=wanted)
+    if unit is None:
+        return None
+    return [a for a in assessed if unit.id in (*a.facts.lead_unit_ids, *a.facts.responsible_unit_ids)]
+
+
+async def item_card(update: Update, context: BotContext) -> None:
+    """An item's card with its full report history; contacts see only their unit's items."""
+    lang = lang_of(update, context)
+    number = parse_number(args_text(update))
+    if number is None:
+        await say(update, context, "item.number_usage", example="/item 12")
+        return
+    today = context.services.clock.now().date()
+    with context.services.db.session() as session:
+        item = queries.item_by_number(session, number=number)
+        if item is None:
+            await say(update, context, "item.unknown", number=number)
+            return
+        facts = queries.item_facts(session, today=today, item_ids=[item.id])
+        reports = queries.reports_of_item(session, item_id=item.id)
+        names = {u.id: u.name for u in queries.all_units(session)}
+        people = queries.people_names(session, telegram_ids=[r.reporter_id for r in reports if r.reporter_id])
+        links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {Role.LEAD: [], Role.RESPONSIBLE: []})
+    own = {u.id for u in context.units}
+    privileged = is_admin(update, context) or is_supervisor(update, context)
+    if not privileged and not own & set(links[Role.LEAD] + links[Role.RESPONSIBLE]):
+        await say(update, context, "refuse.not_your_item", number=number)
+        return
+    text = (card_text(lang, item, links, facts, names, today, context) + "\n\n"
+            + history_text(lang, reports, names, people, context))
+    markup = None
+    if own & set(links[Role.LEAD] + links[Role.RESPONSIBLE]) and not item.archived:
+        markup = report_buttons(lang, [item.number])
+    await answer(update, context, text, markup)
+
+
+def card_text(lang: str, item, links: dict[str, list[int]], facts: list[ItemFacts],  # type: ignore[no-untyped-def]
+              names: dict[int, str], today, context: BotContext) -> str:
+    margin = context.services.settings.slow_margin
+    entry = assess(facts, today, margin)[0] if facts else None
+    if item.deadline:
+        deadline = format_date(item.deadline, lang) + deadline_left(lang, item.deadline, today)
+    else:
+        deadline = t(lang, "item.deadline_open")
+    progress = f"{round(entry.progress * 100)}%" if entry and entry.progress is not None else "—"
+    status_ = entry.status.value if entry else Status.AVERAGE.value
+    percent = f"{comma(lang)}{entry.facts.percent}%" if entry and entry.facts.percent is not None else ""
+    investment = t(lang, "item.investment", investment=f"{item.investment:g}") if item.investment else ""
+    return t(lang, "item.card", number=item.number, title=esc(item.title),
+             domain=esc(item.domain or t(lang, "none")), deadline=deadline,
+             lead=esc(join(lang, [names.get(i, "?") for i in links[Role.LEAD]])),
+             responsible=esc(join(lang, [names.get(i, "?") for i in links[Role.RESPONSIBLE]])),
+             investment=investment, cycle=t(lang, f"cycle.{item.report_cycle or ReportCycle.MONTHLY.value}"),
+             time_progress=progress, mark=MARKS[status_], status=t(lang, f"status_long.{status_}"),
+             percent=percent, archived=t(lang, "item.archived_mark") if item.archived else "")
+
+
+def history_text(lang: str, reports, names: dict[int, str], people: dict[int, str], context: BotContext) -> str:  # type: ignore[no-untyped-def]
+    if not reports:
+        return t(lang, "item.history_none")
+    tz = context.services.settings.tz
+    lines = [t(lang, "item.history_title", count=len(reports))]
+    for index, report in enumerate(reversed(reports), start=1):
+        when = report.created_at.astimezone(tz)
+        evidence = t(lang, "item.evidence", count=len(report.evidence)) if report.evidence else ""
+        lines.append(t(
+            lang, "item.history_entry", index=index,
+            when=f"{format_date(when.date(), lang)} {when:%H:%M}（{period_label(lang, report.period)}）",
+            unit=esc(names.get(report.unit_id, "")), reporter=esc(people.get(report.reporter_id, "")),
+            status=f"{MARKS[report.status]} {t(lang, f'status_long.{report.status}')}",
+            percent=f"{comma(lang)}{report.percent}%" if report.percent is not None else "",
+            text=esc(report.text), problems=esc(report.problems or t(lang, "none")), evidence=evidence,
+        ))
+    return "\n".join(lines)
+
+
+def handlers() -> list:
+    """Supervisor questions; /items and /item are open to admins, supervisors and (own items) contacts."""
+    new = filters.UpdateType.MESSAGE & ~filters.FORWARDED
+    supervisor = lambda cb: guard(is_supervisor, "refuse.supervisor", cb)  # noqa: E731
+    reader = lambda cb: guard(either(is_admin, is_supervisor, is_contact), "refuse.contact", cb)  # noqa: E731
+    return [
+        CommandHandler("status", supervisor(status), filters=new),
+        CommandHandler("slow", supervisor(slow), filters=new),
+        CommandHandler("overdue", supervisor(overdue), filters=new),
+        CommandHandler("missing", supervisor(missing), filters=new),
+        CommandHandler("items", supervisor(items), filters=new),
+        CommandHandler("item", reader(item_card), filters=new),
+    ]

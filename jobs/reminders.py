@@ -1,0 +1,69 @@
+"""Reminder messages: one per unit and round, listing its items (pure formatting, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.dates import format_date
+from bot.texts import esc, t
+
+
+@dataclass(frozen=True)
+class ReminderLine:
+    item_id: int
+    number: int
+    title: str
+    reason: str  # "deadline-N" or "report"
+    period: str
+    deadline: date | None
+
+
+def period_label(lang: str, period: str) -> str:
+    """2021-07 → 2021年7月; 2021-Q3 → 2021年第3季度; 2021-W29 → 2021年第29周."""
+    year, _, rest = period.partition("-")
+    if rest.startswith("Q"):
+        return t(lang, "period.quarter", year=year, quarter=int(rest[1:]))
+    if rest.startswith("W"):
+        return t(lang, "period.week", year=year, week=int(rest[1:]))
+    return t(lang, "period.month", year=year, month=int(rest))
+
+
+def deadline_left(lang: str, deadline: date, today: date) -> str:
+    days = (deadline - today).days
+    if days > 0:
+        return t(lang, "item.days_left", days=days)
+    if days == 0:
+        return t(lang, "item.today")
+    return t(lang, "item.days_over", days=-days)
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def reminder_text(lang: str, unit_name: str, lines: Sequence[ReminderLine], today: date) -> str:
+    """The reminder for one unit: each item once, with every reason it is due for."""
+    by_number: dict[int, list[ReminderLine]] = {}
+    for line in sorted(lines, key=lambda x: x.number):
+        by_number.setdefault(line.number, []).append(line)
+    body = [t(lang, "remind.title", unit=esc(unit_name)), t(lang, "remind.intro", count=len(by_number))]
+    for index, (number, reasons) in enumerate(by_number.items(), start=1):
+        body.append(f"{index}. #{number} {esc(shorten(reasons[0].title))}")
+        for why in reasons:
+            if why.reason == "report":
+                body.append("   " + t(lang, "remind.report", period=period_label(lang, why.period)))
+            elif why.deadline is not None:
+                left = deadline_left(lang, why.deadline, today)
+                body.append("   " + t(lang, "remind.deadline", deadline=format_date(why.deadline, lang), left=left))
+    body.append(t(lang, "remind.footer"))
+    return "\n".join(body)
+
+
+def item_numbers(lines: Sequence[ReminderLine]) -> list[int]:
+    return sorted({line.number for line in lines})
+
+
+def unit_label(names: Mapping[int, str], unit_id: int) -> str:
+    return names.get(unit_id, f"#{unit_id}")

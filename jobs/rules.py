@@ -1,0 +1,161 @@
+"""The rules that decide: time progress, slowness, what is due, which period a day is in.
+
+Plain functions of their arguments (a `today` or `now` is always passed in), no Telegram and
+no database, so they can be tested at the edges with a fake clock.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from db.models import ReportCycle, Status
+
+STATUS_ORDER = (Status.AHEAD, Status.GOOD, Status.AVERAGE, Status.SLOW)
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What the rules need to know of an item and its latest report."""
+
+    id: int
+    number: int
+    title: str
+    domain: str | None
+    start: date
+    deadline: date | None
+    cycle: str = ReportCycle.MONTHLY.value
+    lead_unit_ids: tuple[int, ...] = ()
+    responsible_unit_ids: tuple[int, ...] = ()
+    declared: str | None = None  # status of the latest report
+    percent: int | None = None  # percent of the latest report
+    reported_unit_ids: frozenset[int] = field(default_factory=frozenset)  # units reported this period
+
+    @property
+    def reporting_unit_ids(self) -> tuple[int, ...]:
+        """Responsible units report; an item with none is reported by its lead units."""
+        return self.responsible_unit_ids or self.lead_unit_ids
+
+
+@dataclass(frozen=True)
+class Due:
+    """One item due for one unit: the unit of a reminder, never sent twice."""
+
+    item_id: int
+    unit_id: int
+    reason: str  # "deadline-7", "deadline-3", "deadline-1", "report"
+    period: str  # the deadline (ISO) or the report period key
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_key(cycle: str, day: date) -> str:
+    """The reporting period a day falls in: 2021-07, 2021-Q3, 2021-W29 (ISO week)."""
+    if cycle == ReportCycle.QUARTERLY:
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if cycle == ReportCycle.WEEKLY:
+        iso = day.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def time_progress(start: date, deadline: date | None, today: date) -> float | None:
+    """Share of the item's time already used (时序进度), 0.0–1.0; None without a deadline."""
+    if deadline is None:
+        return None
+    total = (deadline - start).days
+    if total <= 0:
+        return 1.0 if today >= deadline else 0.0
+    return min(1.0, max(0.0, (today - start).days / total))
+
+
+def is_done(declared: str | None) -> bool:
+    return declared == Status.AHEAD
+
+
+def is_overdue(deadline: date | None, today: date, declared: str | None) -> bool:
+    return deadline is not None and today > deadline and not is_done(declared)
+
+
+def is_slow(
+    *, declared: str | None, percent: int | None, progress: float | None, overdue: bool, margin: int
+) -> bool:
+    """Slow when the unit says so, when its percent trails time progress by more than the margin,
+    or when the deadline has passed without a done report."""
+    if declared == Status.SLOW or overdue:
+        return True
+    if percent is None or progress is None or is_done(declared):
+        return False
+    return percent < progress * 100 - margin
+
+
+def effective_status(item: ItemFacts, today: date, margin: int) -> Status:
+    """The mark the digest gives an item; no report at all counts as 一般或难以评价."""
+    if is_done(item.declared):
+        return Status.AHEAD
+    progress = time_progress(item.start, item.deadline, today)
+    overdue = is_overdue(item.deadline, today, item.declared)
+    if is_slow(declared=item.declared, percent=item.percent, progress=progress, overdue=overdue, margin=margin):
+        return Status.SLOW
+    return Status(item.declared) if item.declared else Status.AVERAGE
+
+
+def missing_unit_ids(item: ItemFacts) -> list[int]:
+    """Units that owe a report for this period (未报送); none once the item is done."""
+    if is_done(item.declared) or item.cycle == ReportCycle.NONE:
+        return []
+    return [u for u in item.reporting_unit_ids if u not in item.reported_unit_ids]
+
+
+def deadline_bucket(deadline: date, today: date, lead_days: Sequence[int]) -> int | None:
+    """The lead day a deadline falls under today (7, 3, 1 …), or None when not yet or past.
+
+    The smallest lead day not below the days left is chosen, so a round missed on day 7 still
+    sends the 7-day reminder on day 5, and the 3-day one follows on day 3.
+    """
+    days_left = (deadline - today).days
+    fitting = [d for d in lead_days if d >= days_left]
+    if days_left < 0 or not fitting:
+        return None
+    return min(fitting)
+
+
+def is_report_day(cycle: str, today: date, report_day: int, weekly_day: int = 5) -> bool:
+    """Whether a report of this cycle falls due today (the report day, capped at month end)."""
+    if cycle == ReportCycle.NONE:
+        return False
+    if cycle == ReportCycle.WEEKLY:
+        return today.isoweekday() == weekly_day
+    if cycle == ReportCycle.QUARTERLY and today.month % 3 != 0:
+        return False
+    return today.day == min(report_day, month_end(today.year, today.month).day)
+
+
+def due_reminders(
+    items: Iterable[ItemFacts], today: date, *, lead_days: Sequence[int], report_day: int
+) -> list[Due]:
+    """Everything due today: deadlines within the lead days, and reports due on the report day."""
+    due: list[Due] = []
+    for item in items:
+        if is_done(item.declared):
+            continue
+        if item.deadline is not None:
+            bucket = deadline_bucket(item.deadline, today, lead_days)
+            if bucket is not None:
+                due += [Due(item.id, u, f"deadline-{bucket}", item.deadline.isoformat())
+                        for u in item.reporting_unit_ids]
+        if is_report_day(item.cycle, today, report_day):
+            period = period_key(item.cycle, today)
+            due += [Due(item.id, u, "report", period) for u in missing_unit_ids(item)]
+    return due
+
+
+def count_by_status(statuses: Iterable[Status]) -> dict[Status, int]:
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    for status in statuses:
+        counts[status] += 1
+    return counts
