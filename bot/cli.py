@@ -45,7 +45,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from bot.demo import run_demo
 
-    return asyncio.run(run_demo(fast=args.fast))
+    return asyncio.run(run_demo())
 
 
 def cmd_parse_date(args: argparse.Namespace) -> int:
@@ -69,9 +69,8 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (long polling); settings from the environment and .env").set_defaults(
         func=cmd_run)
-    demo = sub.add_parser("demo", help="run the whole loop offline against a local Bot API simulator")
-    demo.add_argument("--fast", action="store_true", help="no pauses between steps")
-    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("demo", help="run the whole loop offline against a local Bot API simulator").set_defaults(
+        func=cmd_demo)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     parse = sub.add_parser("parse-date", help="show how a deadline text is understood")
     parse.add_argument("text", nargs="+")

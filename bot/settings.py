@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     report_day: int = Field(default=25, ge=1, le=31)
     digest_weekday: int = Field(default=1, ge=1, le=7)
     digest_time: time = time(9, 30)
-    language: Literal["zh", "en"] = "zh"
+    # BOT_LANGUAGE, not LANGUAGE: the latter is a locale variable many shells already set.
+    bot_language: Literal["zh", "en"] = "zh"
     slow_margin: int = Field(default=20, ge=0, le=100)
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 365)
     conversation_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -105,6 +106,10 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_chat(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @property
+    def language(self) -> str:
+        return self.bot_language
 
     @property
     def tz(self) -> ZoneInfo:

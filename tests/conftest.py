@@ -1,0 +1,110 @@
+"""Fixtures: a migrated database per test, the Bot API simulator, and the real bot running on it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application, running
+from bot.clock import FakeClock
+from bot.context import Services
+from bot.settings import Settings
+from bot.simulator import BotApiSimulator, SimChat, SimUser
+from db.engine import Database
+from db.migrate import upgrade
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ADMIN_ID, SUPERVISOR_ID = 1001, 1002
+GROUP_ID = -100777
+FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database migrated with Alembic; each test gets a copy (migrating is the slow part)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, migrated_template: Path) -> str:
+    path = tmp_path / "bot.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    db = Database(db_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # A Tuesday morning before the reminder time, so no catch-up round starts by itself.
+    return FakeClock(datetime(2021, 7, 20, 8, 0, tzinfo=SHANGHAI))
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[BotApiSimulator]:
+    simulator = BotApiSimulator()
+    await simulator.start()
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()
+
+
+def make_settings(sim: BotApiSimulator, db_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = dict(
+        bot_token=sim.token, bot_api_base_url=sim.base_url, bot_api_file_url=sim.base_file_url,
+        database_url=db_url, admin_ids=[ADMIN_ID], supervisor_ids=[SUPERVISOR_ID], report_day=25,
+        reminder_time="09:00", digest_time="09:30", digest_weekday=1,
+    )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@dataclass
+class World:
+    """The running bot and the people around it."""
+
+    app: Application
+    sim: BotApiSimulator
+    db: Database
+    clock: FakeClock
+    admin: SimUser
+    supervisor: SimUser
+    group: SimChat
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data["services"]
+
+    def user(self, user_id: int, name: str) -> SimUser:
+        return self.sim.user(user_id, name)
+
+    async def run_job(self, name: str) -> None:
+        """Run a scheduled job now, through the job queue's own callback."""
+        jobs = self.app.job_queue.get_jobs_by_name(name)
+        assert jobs, f"no job named {name}"
+        await jobs[0].run(self.app)
+
+
+@pytest.fixture
+async def world(sim: BotApiSimulator, db_url: str, database: Database, clock: FakeClock) -> AsyncIterator[World]:
+    app = build_application(make_settings(sim, db_url), db=database, clock=clock, rate_limit=False)
+    admin = sim.user(ADMIN_ID, "王科长")
+    supervisor = sim.user(SUPERVISOR_ID, "督查员")
+    group = sim.group(GROUP_ID, "督查组")
+    async with running(app, timeout=1):
+        yield World(app, sim, database, clock, admin, supervisor, group)
