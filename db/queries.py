@@ -376,6 +376,7 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
             lead_unit_ids=tuple(links[Role.LEAD]), responsible_unit_ids=tuple(links[Role.RESPONSIBLE]),
             declared=report.status if report else None, percent=report.percent if report else None,
             reported_unit_ids=frozenset(u for (i, u, p) in reported if i == item.id and p == period),
+            official=report is not None and report.source == "import",
         ))
     return facts
 

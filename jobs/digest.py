@@ -75,7 +75,7 @@ def domain_lines(lang: str, assessed: Sequence[Assessed]) -> list[str]:
     lines = []
     for index, (domain, entries) in enumerate(by_domain(assessed).items(), start=1):
         counts = count_by_status(a.status for a in entries)
-        parts = [t(lang, "digest.domain_part", count=counts[s], status=t(lang, f"status.{s.value}"))
+        parts = [t(lang, "digest.domain_part", count=counts[s], status=t(lang, f"domain_status.{s.value}"))
                  for s in STATUS_ORDER if counts[s]]
         sep = "，" if lang == "zh" else ", "
         lines.append(t(lang, "digest.domain", index=section_index(lang, index),

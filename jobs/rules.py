@@ -32,6 +32,9 @@ class ItemFacts:
     declared: str | None = None  # status of the latest report
     percent: int | None = None  # percent of the latest report
     reported_unit_ids: frozenset[int] = field(default_factory=frozenset)  # units reported this period
+    # The latest mark is the office's own assessment (an imported progress table), not a unit's
+    # self-report: it already weighs timeliness, so the rules do not override it.
+    official: bool = False
 
     @property
     def reporting_unit_ids(self) -> tuple[int, ...]:
@@ -97,6 +100,8 @@ def effective_status(item: ItemFacts, today: date, margin: int) -> Status:
     """The mark the digest gives an item; no report at all counts as 一般或难以评价."""
     if is_done(item.declared):
         return Status.AHEAD
+    if item.official and item.declared:
+        return Status(item.declared)
     progress = time_progress(item.start, item.deadline, today)
     overdue = is_overdue(item.deadline, today, item.declared)
     if is_slow(declared=item.declared, percent=item.percent, progress=progress, overdue=overdue, margin=margin):

@@ -1,0 +1,137 @@
+"""Storing an office's task table: a preview of what an import will do, then one transaction.
+
+Items are matched by their number (序号), or by title when the table has no numbers, so
+re-importing the same table updates instead of duplicating. The table's own progress column
+and status mark become a report marked `source="import"`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from bot.tables import ParsedTable, TableItem
+from db import queries
+from db.models import Item, ProgressReport
+from jobs.rules import period_key
+
+
+@dataclass
+class ImportPlan:
+    new: list[TableItem] = field(default_factory=list)
+    updated: list[TableItem] = field(default_factory=list)
+    unchanged: list[TableItem] = field(default_factory=list)
+    new_units: list[str] = field(default_factory=list)
+    without_units: list[TableItem] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    bad_deadlines: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def writes(self) -> int:
+        return len(self.new) + len(self.updated)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    units_created: int = 0
+    reports: int = 0
+
+
+def _numbered(session: Session, table: ParsedTable) -> list[tuple[int, TableItem]]:
+    """Each row's item number: its own, the number of an existing item of the same title, or the next free."""
+    by_title = {i.title: i.number for i in session.exec(select(Item)).all()}
+    next_free = queries.next_item_number(session)
+    taken = {item.number for item in table.items if item.number is not None}
+    numbered = []
+    for item in table.items:
+        number = item.number if item.number is not None else by_title.get(item.title)
+        if number is None:
+            while next_free in taken:
+                next_free += 1
+            number, next_free = next_free, next_free + 1
+            taken.add(number)
+        numbered.append((number, item))
+    return numbered
+
+
+def _same(existing: Item, item: TableItem) -> bool:
+    return (existing.title, existing.domain, existing.deadline, existing.investment) == (
+        item.title, item.domain, item.deadline, item.investment)
+
+
+def plan_import(session: Session, *, table: ParsedTable) -> ImportPlan:
+    """What an import of this table would do; writes nothing."""
+    plan = ImportPlan(skipped=list(table.skipped), bad_deadlines=list(table.bad_deadlines))
+    existing_units = {u.name for u in queries.all_units(session)}
+    for number, item in _numbered(session, table):
+        existing = queries.item_by_number(session, number=number)
+        if existing is None:
+            plan.new.append(item)
+        elif _same(existing, item):
+            plan.unchanged.append(item)
+        else:
+            plan.updated.append(item)
+        if not item.lead_units and not item.responsible_units:
+            plan.without_units.append(item)
+        for name in [*item.lead_units, *item.responsible_units]:
+            if queries.find_unit(session, name=name) is None and name not in existing_units:
+                existing_units.add(name)
+                plan.new_units.append(name)
+    return plan
+
+
+def _unit_ids(session: Session, names: list[str], result: ImportResult) -> list[int]:
+    ids = []
+    for name in names:
+        unit = queries.find_unit(session, name=name)
+        if unit is None:
+            unit = queries.add_unit(session, name=name)
+            result.units_created += 1
+        ids.append(unit.id)
+    return ids
+
+
+def apply_import(session: Session, *, table: ParsedTable, now: datetime) -> ImportResult:
+    """Create units, create or update items, and keep the table's progress as reports (one transaction:
+    the caller's session commits all of it or nothing)."""
+    result = ImportResult()
+    period = period_key("monthly", now.date())
+    latest = queries.latest_reports(session)
+    for number, row in _numbered(session, table):
+        lead = _unit_ids(session, row.lead_units, result)
+        responsible = _unit_ids(session, row.responsible_units, result)
+        item = queries.item_by_number(session, number=number)
+        year = min(now.year, row.deadline.year) if row.deadline else now.year
+        if item is None:
+            item = queries.add_item(
+                session, number=number, title=row.title, deadline=row.deadline, deadline_text=row.deadline_text,
+                lead_unit_ids=lead, responsible_unit_ids=responsible, start_date=date(year, 1, 1),
+                domain=row.domain, now=now,
+            )
+            result.created += 1
+        else:
+            if not _same(item, row):
+                result.updated += 1
+            item.title, item.domain, item.deadline, item.deadline_text = (
+                row.title, row.domain, row.deadline, row.deadline_text)
+            item.investment, item.fiscal_investment, item.archived, item.updated_at = (
+                row.investment, row.fiscal_investment, False, now)
+            queries.set_item_units(session, item_id=item.id, lead_unit_ids=lead, responsible_unit_ids=responsible)
+        item.investment, item.fiscal_investment = row.investment, row.fiscal_investment
+        if row.status and not _already_imported(latest.get(item.id), row):
+            queries.add_report(
+                session, item_id=item.id, unit_id=None, reporter_id=None, period=period, now=now,
+                text=row.progress_text or "", percent=None, status=row.status, problems=row.problems,
+                source="import",
+            )
+            result.reports += 1
+    return result
+
+
+def _already_imported(report: ProgressReport | None, row: TableItem) -> bool:
+    return report is not None and report.source == "import" and (report.status, report.text) == (
+        row.status, row.progress_text or "")
