@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
+from time import monotonic
 
 from bot.settings import SettingsError, load_settings
 
@@ -48,6 +51,65 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo())
 
 
+@contextmanager
+def progress(label: str) -> Iterator[None]:
+    """Say on stderr what long work is under way and how long it took."""
+    start = monotonic()
+    print(f"{label} …", end="", file=sys.stderr, flush=True)
+    yield
+    print(f" {monotonic() - start:.1f} s", file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Preview an import of the office's task table, then write it on confirmation."""
+    from pathlib import Path
+
+    from bot.preview import import_done, import_preview
+    from bot.tables import TableError, read_table
+    from bot.texts import t
+    from db.engine import Database
+    from db.imports import apply_import, plan_import
+    from db.migrate import upgrade
+
+    settings = load_settings()
+    lang = settings.language
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"progress-bot: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    now = datetime.now(settings.tz)
+    try:
+        with progress(f"reading {path.name}"):
+            table = read_table(data, path.name, now=now)
+    except TableError as error:
+        print(plain(t(lang, f"import.error.{error.code}")), file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    with db.session() as session:
+        plan = plan_import(session, table=table)
+    print(plain(import_preview(lang, path.name, table, plan)))
+    if not plan.writes and not plan.new_units:
+        return 0
+    if not args.yes and input("[y/N] ").strip().lower() not in {"y", "yes", "是", "确认"}:
+        print(plain(t(lang, "cancelled")))
+        return 1
+    with progress(f"writing {len(table.items)} items"), db.session() as session:
+        result = apply_import(session, table=table, now=now)
+    print(plain(import_done(lang, result)))
+    return 0
+
+
+def plain(html_text: str) -> str:
+    """A message's HTML as terminal text."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"</?\w+[^>]*>", "", html_text))
+
+
 def cmd_parse_date(args: argparse.Namespace) -> int:
     """Show how a deadline is understood (the same parser as /add and /edit)."""
     from bot.dates import format_date, parse_deadline
@@ -72,6 +134,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run the whole loop offline against a local Bot API simulator").set_defaults(
         func=cmd_demo)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
+    imp = sub.add_parser("import", help="import the office's task table (.xlsx or .csv), after a preview")
+    imp.add_argument("file")
+    imp.add_argument("--yes", action="store_true", help="import without asking")
+    imp.set_defaults(func=cmd_import)
     parse = sub.add_parser("parse-date", help="show how a deadline text is understood")
     parse.add_argument("text", nargs="+")
     parse.add_argument("--today", help="pretend today is this date (YYYY-MM-DD)")

@@ -22,7 +22,7 @@ from db.migrate import upgrade
 from jobs.runner import DIGEST_JOB, REMINDER_JOB
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-ADMIN, SUPERVISOR, HOUSING, TRANSPORT = 1001, 1002, 2001, 2002
+ADMIN, SUPERVISOR, HOUSING, TRANSPORT, CITY = 1001, 1002, 2001, 2002, 2003
 GROUP = -1001234
 
 # Four tasks of the Putuo 2021 livelihood table (../shared/fixtures), as an admin would type them.
@@ -67,6 +67,7 @@ async def play(sim: BotApiSimulator, url: str) -> None:
     app = build_application(settings, db=db, clock=clock, rate_limit=False)
     admin, supervisor = sim.user(ADMIN, "王科长"), sim.user(SUPERVISOR, "督查室 陈主任")
     housing, transport = sim.user(HOUSING, "住建局 李四"), sim.user(TRANSPORT, "交通局 张三")
+    city = sim.user(CITY, "城投集团 赵六")
     group = sim.group(GROUP, "普陀区民生实事督查组")
     show = Printer(sim)
     print("progress-bot demo: the real bot against a local Bot API simulator; no token, no network.")
@@ -82,23 +83,28 @@ async def play(sim: BotApiSimulator, url: str) -> None:
             admin.press(await admin.expect("请确认"), "✅ 确认")
             await admin.expect("已保存")
         codes = {}
-        for unit in ("区住建局", "区交通运输局"):
+        for unit in ("区住建局", "区交通运输局", "区城投集团"):
             admin.send(f"/invite {unit}")
             codes[unit] = re.search(r"start=([\w-]+)", (await admin.expect("邀请链接")).text)[1]
         show.scene("联络员点开邀请链接")
 
         housing.send(f"/start {codes['区住建局']}")
         await housing.expect("绑定成功")
+        await housing.expect("的事项")
         transport.send(f"/start {codes['区交通运输局']}")
         await transport.expect("绑定成功")
-        await transport.expect()
+        await transport.expect("的事项")
+        city.send(f"/start {codes['区城投集团']}")
+        await city.expect("绑定成功")
+        await city.expect("的事项")
         show.scene("7月25日 09:00 — 每日提醒（报送日）")
 
         clock.set(datetime(2021, 7, 25, 9, 0, tzinfo=SHANGHAI))
         await job(app, REMINDER_JOB)
         reminder = await housing.expect("督办提醒")
         transport_reminder = await transport.expect("督办提醒")
-        show.scene("联络员上报进展")
+        city_reminder = await city.expect("督办提醒")
+        show.scene("联络员上报进展：点按钮，或直接回复提醒")
 
         housing.press(reminder, "上报 #2")
         await housing.expect("请用一条消息")
@@ -111,16 +117,21 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         housing.press(await housing.expect("已收到"), "📤 提交")
         await housing.expect("已保存")
 
-        transport.send("停车库桩基施工受台风影响停工两周，完成15%", reply_to=transport_reminder)
-        await transport.expect("这条进展是关于哪一项")
-        transport.drain()
-        transport.press(transport_reminder, "上报 #3")
-        await transport.expect("请用一条消息")
-        transport.send("停车库桩基施工受台风影响停工两周，完成15%")
-        transport.press(await transport.expect("推进状态"), "▲ 较为缓慢")
+        transport.send("5 辆农村客运班车已更新投运，2 个港湾式停靠站建成，完成100%", reply_to=transport_reminder)
+        transport.press(await transport.expect("推进状态"), "□ 已完成")
         transport.press(await transport.expect("存在问题"), "无")
         transport.press(await transport.expect("佐证材料"), "📤 提交")
         await transport.expect("已保存")
+
+        city.press(city_reminder, "上报 #3")
+        await city.expect("请用一条消息")
+        city.send("桩基施工受台风“烟花”影响停工两周，目前完成基坑支护")
+        city.press(await city.expect("完成进度"), "20%")
+        city.press(await city.expect("推进状态"), "▲ 较为缓慢")
+        await city.expect("存在问题")
+        city.send("台风影响工期，建议调整节点计划")
+        city.press(await city.expect("佐证材料"), "📤 提交")
+        await city.expect("已保存")
         show.scene("7月26日（周一）09:30 — 每周通报")
 
         clock.set(datetime(2021, 7, 26, 9, 30, tzinfo=SHANGHAI))

@@ -21,9 +21,11 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.dates import format_date, parse_deadline
 from bot.keyboards import choice_buttons, confirm_buttons
-from bot.tables import split_units
+from bot.preview import import_done, import_preview
+from bot.tables import MAX_BYTES, TableError, read_table, split_units
 from bot.texts import esc, join, t
 from db import queries
+from db.imports import apply_import, plan_import
 from db.models import ReportCycle
 from handlers.common import (
     answer,
@@ -484,6 +486,99 @@ async def unarchive(update: Update, context: BotContext) -> None:
     await archive(update, context, archived=False)
 
 
+# ---------------------------------------------------------------- /import
+
+
+IMPORT_WAIT, IMPORT_CONFIRM = range(20, 22)
+IMPORT = "import"
+
+
+async def import_entry(update: Update, context: BotContext) -> int:
+    """/import with a document attached reads it; a bare /import waits for the file."""
+    if update.effective_message.document is not None:
+        return await import_file(update, context)
+    await say(update, context, "import.ask_file")
+    return IMPORT_WAIT
+
+
+async def import_file(update: Update, context: BotContext) -> int:
+    """Read the table and show what the import would do; nothing is written yet."""
+    document = update.effective_message.document
+    if document.file_size and document.file_size > MAX_BYTES:
+        await say(update, context, "import.error.too_large")
+        return ConversationHandler.END
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    name = document.file_name or "table"
+    try:
+        table = read_table(data, name, now=context.services.clock.now())
+    except TableError as error:
+        await say(update, context, f"import.error.{error.code}")
+        return ConversationHandler.END
+    with context.services.db.session() as session:
+        plan = plan_import(session, table=table)
+    lang = lang_of(update, context)
+    if not plan.writes and not plan.new_units:
+        await answer(update, context, import_preview(lang, name, table, plan))
+        return ConversationHandler.END
+    context.user_data[IMPORT] = table
+    await answer(update, context, import_preview(lang, name, table, plan), confirm_buttons(lang, "import"))
+    return IMPORT_CONFIRM
+
+
+async def import_not_document(update: Update, context: BotContext) -> int:
+    await say(update, context, "import.need_document")
+    return IMPORT_WAIT
+
+
+async def import_confirmed(update: Update, context: BotContext) -> int:
+    """Write the whole table in one transaction, or nothing."""
+    table = context.user_data.pop(IMPORT, None)
+    lang = lang_of(update, context)
+    if table is None or update.callback_query.data.endswith(":n"):
+        await done_with_button(update, t(lang, "cancelled" if table is not None else "confirm.expired"))
+        return ConversationHandler.END
+    await done_with_button(update)
+    with context.services.db.session() as session:
+        result = apply_import(session, table=table, now=context.services.clock.now())
+    await answer(update, context, import_done(lang, result))
+    return ConversationHandler.END
+
+
+async def import_cancel(update: Update, context: BotContext) -> int:
+    """Drop the table being imported."""
+    context.user_data.pop(IMPORT, None)
+    await done_with_button(update)
+    await say(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+async def import_timed_out(update: Update, context: BotContext) -> None:
+    context.user_data.pop(IMPORT, None)
+    await say(update, context, "timeout")
+
+
+def import_conversation(timeout_seconds: float) -> ConversationHandler:
+    admin = lambda cb: guard(is_admin, "refuse.admin", cb)  # noqa: E731
+    new = filters.UpdateType.MESSAGE & ~filters.FORWARDED
+    return ConversationHandler(
+        name="import",
+        entry_points=[
+            CommandHandler("import", admin(import_entry), filters=new),
+            MessageHandler(new & filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
+                           admin(import_entry)),
+        ],
+        states={
+            IMPORT_WAIT: [MessageHandler(new & filters.Document.ALL, import_file),
+                          MessageHandler(new & ~filters.COMMAND, import_not_document)],
+            IMPORT_CONFIRM: [CallbackQueryHandler(import_confirmed, pattern=r"^cf:import:[yn]$")],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, import_timed_out)],
+        },
+        fallbacks=[CommandHandler("cancel", import_cancel)],
+        conversation_timeout=timeout_seconds,
+        allow_reentry=True,
+    )
+
+
 # ---------------------------------------------------------------- reminders, digest, group
 
 
@@ -548,6 +643,7 @@ def handlers(timeout_seconds: float) -> list:
     }
     return [
         add_conversation(timeout_seconds),
+        import_conversation(timeout_seconds),
         *[CommandHandler(name, admin(callback), filters=new) for name, callback in commands.items()],
         CallbackQueryHandler(admin(edit_confirmed), pattern=r"^cf:edit:[0-9a-f]{8}:[yn]$"),
     ]

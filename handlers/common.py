@@ -65,18 +65,33 @@ async def say(update: Update, context: BotContext, key: str, markup: InlineKeybo
 
 
 async def done_with_button(update: Update, text: str | None = None) -> None:
-    """Acknowledge a button press and drop the keyboard from its message."""
+    """Acknowledge a button press: the message loses its keyboard and shows what was chosen
+    (or becomes `text`), so the chat keeps a readable record of each answer."""
     query = update.callback_query
     if query is None:
         return
     await query.answer()
+    message = query.message
     try:
         if text is not None:
             await query.edit_message_text(text, reply_markup=None)
+        elif isinstance(message, Message) and message.text:
+            chosen = pressed_label(message, query.data or "")
+            suffix = f"\n→ <b>{esc(chosen)}</b>" if chosen else ""
+            await query.edit_message_text(message.text_html + suffix, reply_markup=None)
         else:
             await query.edit_message_reply_markup(reply_markup=None)
     except TelegramError:  # message too old, or already without buttons
         pass
+
+
+def pressed_label(message: Message, data: str) -> str | None:
+    markup = message.reply_markup
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
 
 
 def args_text(update: Update) -> str:

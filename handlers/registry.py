@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 from telegram import BotCommand, BotCommandScope, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext, Services
 from bot.texts import LANGUAGES, t
@@ -15,13 +17,20 @@ from handlers import admin, common, contact, supervisor
 CONTACT_MENU = ("report", "mine", "item", "help", "lang", "cancel")
 SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "help", "lang")
 log = logging.getLogger(__name__)
-ADMIN_MENU = ("items", "item", "add", "edit", "archive", "unit_add", "units", "invite", "remind", "digest",
+# Our dialogues are per user and chat on purpose: a button of an older message may continue them.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "remind", "digest",
               "status", "slow", "overdue", "missing", "setgroup", "help", "lang", "cancel")
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Answer a command nobody handles."""
     await common.say(update, context, "unknown.command")
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """Answer a button that no longer leads anywhere (an old step, or altered data)."""
+    await update.callback_query.answer(t(common.lang_of(update, context), "confirm.expired"), show_alert=True)
 
 
 async def stray_text(update: Update, context: BotContext) -> None:
@@ -44,6 +53,7 @@ def register_handlers(app: Application, services: Services) -> None:
         CommandHandler("cancel", common.cancel_idle, filters=filters.UpdateType.MESSAGE),
         MessageHandler(filters.COMMAND & private_new, unknown_command),
         MessageHandler(filters.TEXT & private_new, stray_text),
+        CallbackQueryHandler(stale_button),
     ])
     app.add_error_handler(common.error_handler)
 

@@ -120,7 +120,7 @@ async def test_refusals_leave_the_database_unchanged(world: World) -> None:
     stranger, housing, other = world.user(3001, "路人"), world.user(3002, "李四"), world.user(3003, "王五")
     housing.send(f"/start {links['区住建局']}")
     await housing.expect("绑定成功")
-    housing.drain()
+    await housing.expect("的事项")
     before = counts(world)
 
     stranger.send("/add 偷偷加一项 | 2021.12 | 区住建局 | 区住建局")
