@@ -56,6 +56,7 @@ ZH: dict[str, str] = {
         "/item 序号 — 事项详情及报送记录\n"
         "/edit 序号 字段 新值 — 修改事项（字段：标题、时限、牵头、责任、领域、周期）\n"
         "/archive 序号 — 归档事项；/unarchive 序号 — 恢复\n"
+        "/import — 导入任务表（.xlsx/.csv，作为文件发送，说明写 /import）\n"
         "/remind [单位] — 立即发送待办提醒\n"
         "/digest — 立即发布通报\n"
         "/setgroup — 在督查组群内发送，设为通报群"
@@ -163,6 +164,31 @@ ZH: dict[str, str] = {
     "archive.already": "事项 #{number} 已是归档状态。",
     "unarchive.done": "已恢复事项 #{number}。",
     "unarchive.not_archived": "事项 #{number} 未归档。",
+    # import
+    "import.ask_file": "请发送任务表文件（.xlsx 或 .csv，作为文件发送）。随时 /cancel 取消。",
+    "import.need_document": "请以文件形式发送 .xlsx 或 .csv 表格。",
+    "import.reading": "正在读取 {file} …",
+    "import.preview_title": "<b>导入预览</b>：{file}（工作表 {sheet}，表头在第 {row} 行）",
+    "import.counts": "共识别 {total} 项：新增 {new} 项，更新 {updated} 项，无变化 {unchanged} 项。",
+    "import.new_units": "将新建单位 {count} 个：{names}",
+    "import.skipped": "跳过 {count} 行：{rows}",
+    "import.skipped_row": "第{row}行（{reason}）",
+    "import.reason.total": "合计行",
+    "import.reason.legend": "图例/备注",
+    "import.reason.empty": "空行",
+    "import.reason.section": "分类标题",
+    "import.reason.no_title": "无任务内容",
+    "import.bad_deadlines": "无法识别完成时限 {count} 处（事项仍导入，时限留空）：{rows}",
+    "import.bad_deadline_row": "第{row}行「{text}」",
+    "import.without_units": "没有任何单位的事项 {count} 项：{items}",
+    "import.and_more": " 等 {count} 个",
+    "import.confirm": "确认导入？",
+    "import.nothing": "表中事项与现有数据相同，无需导入。",
+    "import.done": "导入完成：新增 {created} 项，更新 {updated} 项，新建单位 {units} 个，导入进展 {reports} 条。",
+    "import.error.too_large": "文件太大（上限 10 MB）。请删去无关的工作表或图片后重试。",
+    "import.error.not_spreadsheet": "这不是可读取的表格文件。请另存为 .xlsx 或 .csv 后发送（不支持旧版 .xls）。",
+    "import.error.no_header": "没有找到表头。表格需要有“序号/任务/牵头单位/责任单位/完成时限”等列名。",
+    "import.error.empty": "表格是空的。",
     # group
     "group.set": "已将本群（{title}）设为督查通报群。每周{weekday} {time} 发布通报。",
     "group.need_group": "请在督查组的群聊中发送 /setgroup。",
@@ -242,7 +268,7 @@ ZH: dict[str, str] = {
     "cmd.status": "总体进展", "cmd.slow": "较为缓慢事项", "cmd.overdue": "逾期事项", "cmd.missing": "未报送单位",
     "cmd.unit_add": "新增单位", "cmd.units": "单位列表", "cmd.invite": "邀请联络员", "cmd.add": "新增事项",
     "cmd.items": "事项列表", "cmd.edit": "修改事项", "cmd.archive": "归档事项", "cmd.unarchive": "恢复事项",
-    "cmd.remind": "立即提醒", "cmd.digest": "立即通报", "cmd.setgroup": "设为通报群",
+    "cmd.remind": "立即提醒", "cmd.import": "导入任务表", "cmd.digest": "立即通报", "cmd.setgroup": "设为通报群",
 }
 
 EN: dict[str, str] = {
@@ -290,6 +316,7 @@ EN: dict[str, str] = {
         "/item n — an item's card and report history\n"
         "/edit n field value — change an item (title, deadline, lead, responsible, domain, cycle)\n"
         "/archive n — archive an item; /unarchive n — restore it\n"
+        "/import — import the task table (.xlsx/.csv sent as a file, caption /import)\n"
         "/remind [unit] — send due reminders now\n"
         "/digest — post the digest now\n"
         "/setgroup — send inside a group to make it the digest group"
@@ -396,6 +423,30 @@ EN: dict[str, str] = {
     "archive.already": "Item #{number} is already archived.",
     "unarchive.done": "Item #{number} restored.",
     "unarchive.not_archived": "Item #{number} is not archived.",
+    "import.ask_file": "Send the task table as a file (.xlsx or .csv). /cancel at any time.",
+    "import.need_document": "Please send the table as a file (.xlsx or .csv).",
+    "import.reading": "Reading {file} …",
+    "import.preview_title": "<b>Import preview</b>: {file} (sheet {sheet}, header on row {row})",
+    "import.counts": "{total} items found: {new} new, {updated} updated, {unchanged} unchanged.",
+    "import.new_units": "{count} units will be created: {names}",
+    "import.skipped": "{count} rows skipped: {rows}",
+    "import.skipped_row": "row {row} ({reason})",
+    "import.reason.total": "total",
+    "import.reason.legend": "legend/notes",
+    "import.reason.empty": "empty",
+    "import.reason.section": "section heading",
+    "import.reason.no_title": "no task text",
+    "import.bad_deadlines": "{count} deadlines could not be read (items imported without one): {rows}",
+    "import.bad_deadline_row": "row {row} “{text}”",
+    "import.without_units": "{count} items have no unit at all: {items}",
+    "import.and_more": " and {count} more",
+    "import.confirm": "Import it?",
+    "import.nothing": "The table matches what is stored; nothing to import.",
+    "import.done": "Imported: {created} new, {updated} updated, {units} units created, {reports} progress entries.",
+    "import.error.too_large": "The file is too large (10 MB at most). Remove unrelated sheets or pictures and retry.",
+    "import.error.not_spreadsheet": "This is not a readable table. Save it as .xlsx or .csv and send it again (old .xls is not supported).",
+    "import.error.no_header": "No header row found. The table needs columns such as 序号, task, lead units, responsible units, deadline.",
+    "import.error.empty": "The table is empty.",
     "group.set": "This group ({title}) now receives the digest, every {weekday} at {time}.",
     "group.need_group": "Send /setgroup inside the supervisors' group chat.",
     "digest.no_group": "No digest group is set (send /setgroup in the group); here is the digest for you:",
@@ -472,7 +523,7 @@ EN: dict[str, str] = {
     "cmd.status": "Overall progress", "cmd.slow": "Slow items", "cmd.overdue": "Overdue items",
     "cmd.missing": "Units not reported", "cmd.unit_add": "Add unit", "cmd.units": "Units",
     "cmd.invite": "Invite a contact", "cmd.add": "Add item", "cmd.items": "Items", "cmd.edit": "Edit item",
-    "cmd.archive": "Archive item", "cmd.unarchive": "Restore item", "cmd.remind": "Remind now",
+    "cmd.archive": "Archive item", "cmd.unarchive": "Restore item", "cmd.remind": "Remind now", "cmd.import": "Import the task table",
     "cmd.digest": "Digest now", "cmd.setgroup": "Make this the digest group",
 }
 
