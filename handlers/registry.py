@@ -17,8 +17,6 @@ from handlers import admin, common, contact, supervisor
 CONTACT_MENU = ("report", "mine", "item", "help", "lang", "cancel")
 SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "help", "lang")
 log = logging.getLogger(__name__)
-# Our dialogues are per user and chat on purpose: a button of an older message may continue them.
-warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "remind", "digest",
               "status", "slow", "overdue", "missing", "setgroup", "help", "lang", "cancel")
 
@@ -43,10 +41,14 @@ def register_handlers(app: Application, services: Services) -> None:
     private_new = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.FORWARDED
     # Order matters inside the group: the deep-link /start before the plain one, the dialogues
     # before the commands that also exist outside them (/cancel), the catch-alls last.
+    with warnings.catch_warnings():
+        # Our dialogues are per user and chat on purpose: a button of an earlier message may continue them.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+        contact_handlers, admin_handlers = contact.handlers(timeout), admin.handlers(timeout)
     app.add_handlers([
-        *contact.handlers(timeout),
+        *contact_handlers,
         CommandHandler("start", common.start, filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
-        *admin.handlers(timeout),
+        *admin_handlers,
         *supervisor.handlers(),
         CommandHandler("help", common.help_command, filters=filters.UpdateType.MESSAGE),
         CommandHandler("lang", common.lang_command, filters=filters.UpdateType.MESSAGE),
