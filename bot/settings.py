@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     bot_language: Literal["zh", "en"] = "zh"
     slow_margin: int = Field(default=20, ge=0, le=100)
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 365)
-    conversation_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    conversation_timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
 
     @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", mode="before")
     @classmethod

@@ -54,7 +54,6 @@ async def answer(update: Update, context: BotContext, text: str,
     for index, part in enumerate(parts):
         message = await context.bot.send_message(
             chat.id, part, reply_markup=markup if index == len(parts) - 1 else None,
-            disable_web_page_preview=True,
         )
     return message
 

@@ -130,8 +130,7 @@ async def send_long(bot: Bot, chat_id: int, text: str, markup=None):  # type: ig
     message = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        message = await bot.send_message(chat_id, part, reply_markup=markup if last else None,
-                                         disable_web_page_preview=True)
+        message = await bot.send_message(chat_id, part, reply_markup=markup if last else None)
     return message
 
 
@@ -149,7 +148,7 @@ async def post_digest(bot: Bot, services: Services, chat_id: int) -> int:
     """Post the digest to a chat; returns the number of messages it took."""
     parts = split_message(digest_text(services, services.settings.language))
     for part in parts:
-        await bot.send_message(chat_id, part, disable_web_page_preview=True)
+        await bot.send_message(chat_id, part)
     return len(parts)
 
 

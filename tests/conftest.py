@@ -101,8 +101,16 @@ class World:
 
 
 @pytest.fixture
-async def world(sim: BotApiSimulator, db_url: str, database: Database, clock: FakeClock) -> AsyncIterator[World]:
-    app = build_application(make_settings(sim, db_url), db=database, clock=clock, rate_limit=False)
+def settings_overrides() -> dict[str, object]:
+    """Override in a test module to run the world with other settings."""
+    return {}
+
+
+@pytest.fixture
+async def world(sim: BotApiSimulator, db_url: str, database: Database, clock: FakeClock,
+                settings_overrides: dict[str, object]) -> AsyncIterator[World]:
+    settings = make_settings(sim, db_url, **settings_overrides)
+    app = build_application(settings, db=database, clock=clock, rate_limit=False)
     admin = sim.user(ADMIN_ID, "王科长")
     supervisor = sim.user(SUPERVISOR_ID, "督查员")
     group = sim.group(GROUP_ID, "督查组")

@@ -1,0 +1,126 @@
+"""Unit contacts over HTTP: choosing an item, typed answers, cancel, timeout, long lists."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import pytest
+
+from db import queries
+from tests.conftest import SHANGHAI, World
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"conversation_timeout_minutes": 0.03}  # about two seconds
+
+
+async def bound_contact(world: World, unit: str = "区住建局", items: int = 2):
+    """A unit with `items` items and a contact bound to it."""
+    admin = world.admin
+    admin.send(f"/unit_add {unit}")
+    await admin.expect("已新增单位")
+    now = world.clock.now()
+    with world.db.session() as session:
+        unit_id = queries.find_unit(session, name=unit).id
+        for n in range(items):
+            queries.add_item(session, title=f"事项{n + 1}", deadline=date(2021, 12, 31), deadline_text="2021.12",
+                             lead_unit_ids=[unit_id], responsible_unit_ids=[unit_id], start_date=date(2021, 1, 1),
+                             domain="测试领域", now=now)
+    admin.send(f"/invite {unit}")
+    code = re.search(r"start=([\w-]+)", (await admin.expect("邀请链接")).text)[1]
+    contact = world.user(5000 + len(world.sim.calls), "联络员")
+    contact.send(f"/start {code}")
+    await contact.expect("绑定成功")
+    await contact.expect("的事项")
+    return contact
+
+
+def report_count(world: World) -> int:
+    with world.db.session() as session:
+        return queries.counts(session).reports
+
+
+async def test_report_by_command_with_typed_answers(world: World) -> None:
+    contact = await bound_contact(world)
+    contact.send("/report")
+    choose = await contact.expect("请选择要上报的事项")
+    assert choose.buttons == [["上报 #1", "上报 #2"]]
+    contact.press(choose, "上报 #2")
+    await contact.expect("请用一条消息")
+    contact.send_photo()  # not text: asked again, nothing lost
+    await contact.expect("请发送文字说明")
+    contact.send("完成立项")
+    await contact.expect("完成进度是多少")
+    contact.send("一百二")
+    await contact.expect("0 到 100")
+    contact.send("75%")
+    status = await contact.expect("推进状态")
+    contact.send("挺好")  # typing instead of tapping: the question comes again
+    status = await contact.expect("推进状态")
+    contact.press(status, "★ 推进良好")
+    contact.press(await contact.expect("存在问题"), "无")
+    contact.send_document("现场.pdf", b"%PDF-1.4 evidence")
+    contact.press(await contact.expect("已收到佐证材料 1 个"), "📤 提交")
+    record = await contact.expect("已保存报送记录")
+    assert "75%" in record.text and "佐证材料：1 个" in record.text
+    with world.db.session() as session:
+        item = queries.item_by_number(session, number=2)
+        (report,) = queries.reports_of_item(session, item_id=item.id)
+    assert report.evidence[0]["type"] == "document" and report.evidence[0]["name"] == "现场.pdf"
+
+
+async def test_cancel_at_any_step_saves_nothing(world: World) -> None:
+    contact = await bound_contact(world)
+    contact.send("/report 1")
+    contact.press(await contact.expect("请用一条消息"), "✖ 取消")
+    await contact.expect("已取消")
+    contact.send("/report 1")
+    await contact.expect("请用一条消息")
+    contact.send("做了一些")
+    await contact.expect("完成进度")
+    contact.send("/cancel")
+    await contact.expect("已取消")
+    assert report_count(world) == 0
+
+
+async def test_an_abandoned_dialogue_times_out(world: World) -> None:
+    contact = await bound_contact(world)
+    contact.send("/report 1")
+    await contact.expect("请用一条消息")
+    contact.send("写到一半")
+    await contact.expect("完成进度")
+    timeout = await contact.expect("超时", timeout=10)
+    assert "未保存" in timeout.text
+    contact.send("80")  # the dialogue is over: this is no answer to anything
+    await contact.expect("/report")
+    assert report_count(world) == 0
+
+
+async def test_mine_lists_items_with_report_buttons(world: World) -> None:
+    contact = await bound_contact(world, items=3)
+    contact.send("/mine")
+    listing = await contact.expect("的事项（3 项）")
+    assert "上报 #3" in listing.buttons[0]
+
+
+async def test_a_long_digest_is_split_under_the_limit(world: World) -> None:
+    now = world.clock.now()
+    with world.db.session() as session:
+        unit = queries.add_unit(session, name="区住建局")
+        for n in range(300):
+            queries.add_item(session, title=f"第{n}项很长的任务名称" + "建设" * 20, deadline=date(2021, 6, 30),
+                             deadline_text="2021.6", lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id],
+                             start_date=date(2021, 1, 1), domain=f"领域{n % 12}", now=now)
+    world.clock.set(datetime(2021, 7, 26, 9, 30, tzinfo=SHANGHAI))
+    world.admin.send("/setgroup", chat=world.group)
+    await world.group.expect("通报群")
+    world.admin.send("/digest")
+    parts = [await world.group.expect()]
+    while "一般或难以评价　▲" not in parts[-1].text:
+        parts.append(await world.group.expect())
+    assert len(parts) > 3
+    assert all(len(p.text) <= 4096 for p in parts)
+    assert "共 300 项" in parts[0].text
+    assert "已逾期 26 天" in "".join(p.text for p in parts)
