@@ -97,6 +97,11 @@ class Item(SQLModel, table=True):
     investment: float | None = None  # 万元
     fiscal_investment: float | None = None  # 万元
     report_cycle: str = ReportCycle.MONTHLY.value
+    # A numeric indicator (指标), as in a five-year plan: a report may then give the current value.
+    indicator_unit: str | None = None  # e.g. "%", "万人", "公里"
+    baseline_value: float | None = None
+    target_value: float | None = None
+    binding: bool | None = None  # 约束性 (True) or 预期性 (False)
     archived: bool = Field(default=False, index=True)
     created_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)
@@ -120,6 +125,7 @@ class ProgressReport(SQLModel, table=True):
     created_at: datetime = _when(default_factory=utcnow, index=True)
     text: str
     percent: int | None = None
+    current_value: float | None = None  # for indicator items
     status: str
     problems: str | None = None
     evidence: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
@@ -138,6 +144,7 @@ class Reminder(SQLModel, table=True):
     created_at: datetime = _when(default_factory=utcnow)
     status: str = Field(default="pending", index=True)  # pending → sent, or expired when stale
     sent_at: datetime | None = _when(default=None)
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
 
 
 class SentMessage(SQLModel, table=True):
@@ -167,3 +174,52 @@ class BotSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class Outbox(SQLModel, table=True):
+    """A message to send, written before it is sent: claimed, sent and marked, never lost."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True)  # e.g. reminder:<unit>:<reason>:<period>
+    kind: str  # reminder, digest, escalation, notice
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    status: str = Field(default="pending", index=True)  # pending, claimed, sent, failed, expired
+    attempts: int = 0
+    created_at: datetime = _when(default_factory=utcnow)
+    not_before: datetime = _when(default_factory=utcnow)
+    claimed_at: datetime | None = _when(default=None)
+    claimed_by: str | None = None
+    sent_at: datetime | None = _when(default=None)
+    last_error: str | None = None
+
+
+class Snooze(SQLModel, table=True):
+    """An item left out of a unit's reminders until a day."""
+
+    __table_args__ = (UniqueConstraint("item_id", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    until: date
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class CalendarOverride(SQLModel, table=True):
+    """An admin's correction of the official calendar: a day off or an extra working day."""
+
+    day: date = Field(primary_key=True)
+    workday: bool
+    note: str | None = None
+    created_by: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class BotState(SQLModel, table=True):
+    """PTB persistence kept in the database: conversations, user and chat data."""
+
+    namespace: str = Field(primary_key=True)  # conversation:<name>, user_data, chat_data, bot_data, callback_data
+    key: str = Field(primary_key=True)
+    value: Any = Field(default=None, sa_type=JSON)
+    updated_at: datetime = _when(default_factory=utcnow)
