@@ -97,9 +97,9 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         city.send(f"/start {codes['区城投集团']}")
         await city.expect("绑定成功")
         await city.expect("的事项")
-        show.scene("7月25日 09:00 — 每日提醒（报送日）")
+        show.scene("7月23日（周五）09:00 — 每日提醒（25日报送日逢周日，提前到周五）")
 
-        clock.set(datetime(2021, 7, 25, 9, 0, tzinfo=SHANGHAI))
+        clock.set(datetime(2021, 7, 23, 9, 0, tzinfo=SHANGHAI))
         await job(app, REMINDER_JOB)
         reminder = await housing.expect("督办提醒")
         transport_reminder = await transport.expect("督办提醒")

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.texts import t
 
 REPORT = "rep"  # rep:<item number>
+SNOOZE = "snz"  # snz:  (choose an item)  snz:<number>  (choose when)  snz:<number>:<days>
 
 
 def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
@@ -22,6 +23,15 @@ def report_buttons(lang: str, numbers: Sequence[int], width: int = 3) -> InlineK
     buttons = [InlineKeyboardButton(t(lang, "remind.button", number=n), callback_data=f"{REPORT}:{n}")
                for n in numbers[:99]]
     return InlineKeyboardMarkup(rows(buttons, width))
+
+
+def reminder_buttons(lang: str, numbers: Sequence[int]) -> InlineKeyboardMarkup | None:
+    """A reminder's buttons: report on each item, and snooze."""
+    markup = report_buttons(lang, numbers)
+    if markup is None:
+        return None
+    snooze = [InlineKeyboardButton(t(lang, "snooze.button"), callback_data=f"{SNOOZE}:")]
+    return InlineKeyboardMarkup([*markup.inline_keyboard, snooze])
 
 
 def confirm_buttons(lang: str, token: str) -> InlineKeyboardMarkup:

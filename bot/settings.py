@@ -64,9 +64,18 @@ class Settings(BaseSettings):
     bot_language: Literal["zh", "en"] = "zh"
     slow_margin: int = Field(default=20, ge=0, le=100)
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 365)
+    report_cycle: Literal["monthly", "quarterly", "weekly", "none"] = "monthly"
+    weekly_report_day: int = Field(default=5, ge=1, le=7)
+    report_reminder_days: IntList = Field(default_factory=lambda: [3, 0])
+    missed_followup_workdays: IntList = Field(default_factory=lambda: [1, 3])
+    escalate_after_misses: int = Field(default=3, ge=1, le=24)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    outbox_grace_hours: float = Field(default=12, gt=0, le=24 * 14)
     conversation_timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
 
-    @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", mode="before")
+    @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", "report_reminder_days",
+                     "missed_followup_workdays", mode="before")
     @classmethod
     def _ints(cls, value: Any) -> Any:
         try:
@@ -74,14 +83,14 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError("expected whole numbers separated by commas, e.g. 123,456") from exc
 
-    @field_validator("reminder_lead_days")
+    @field_validator("reminder_lead_days", "report_reminder_days", "missed_followup_workdays")
     @classmethod
     def _lead_days(cls, value: list[int]) -> list[int]:
         if any(d < 0 or d > 366 for d in value):
             raise ValueError("lead days must be between 0 and 366")
         return sorted(set(value), reverse=True)
 
-    @field_validator("reminder_time", "digest_time", mode="before")
+    @field_validator("reminder_time", "digest_time", "quiet_start", "quiet_end", mode="before")
     @classmethod
     def _times(cls, value: Any) -> Any:
         return _parse_time(value)

@@ -41,7 +41,8 @@ ZH: dict[str, str] = {
     "help.contact": (
         "/mine — 本单位事项及最新状态\n"
         "/report [序号] — 上报进展（也可点提醒消息下的按钮，或直接回复提醒）\n"
-        "/item 序号 — 事项详情及报送记录"
+        "/item 序号 — 事项详情及报送记录\n"
+        "/snooze 序号 时间 — 暂缓某项提醒（如 下周一）"
     ),
     "help.supervisor": (
         "/status — 总体进展\n/slow — 较为缓慢事项\n/overdue — 逾期未完成事项\n"
@@ -59,7 +60,10 @@ ZH: dict[str, str] = {
         "/import — 导入任务表（.xlsx/.csv，作为文件发送，说明写 /import）\n"
         "/remind [单位] — 立即发送待办提醒\n"
         "/digest — 立即发布通报\n"
-        "/setgroup — 在督查组群内发送，设为通报群"
+        "/setgroup — 在督查组群内发送，设为通报群\n"
+        "/schedule — 未来 7 天的发送计划\n"
+        "/outbox — 发送队列（待发送、失败）\n"
+        "/holiday [日期 休|班] — 节假日与调休调整"
     ),
     "help.common": "/lang zh|en — 切换语言\n/cancel — 取消当前操作\n/help — 本帮助",
     "lang.set": "已切换为中文。",
@@ -164,6 +168,64 @@ ZH: dict[str, str] = {
     "archive.already": "事项 #{number} 已是归档状态。",
     "unarchive.done": "已恢复事项 #{number}。",
     "unarchive.not_archived": "事项 #{number} 未归档。",
+    # reliable reminders (issue 4)
+    "snooze.button": "⏰ 暂缓提醒",
+    "snooze.choose_item": "暂缓哪一项的提醒？",
+    "snooze.choose_when": "#{number} 的提醒暂缓到什么时候？点选，或发送 /snooze {number} 下周一",
+    "snooze.opt.1": "明天",
+    "snooze.opt.3": "3天后",
+    "snooze.opt.7": "一周后",
+    "snooze.opt.14": "两周后",
+    "snooze.done": "好的：#{number} 在 {until} 前不再提醒本单位。",
+    "snooze.usage": "/snooze 序号 时间（例如：/snooze 12 下周一、/snooze 12 3天后）",
+    "snooze.bad_when": "无法识别时间「{text}」。例如：明天、下周一、3天后。",
+    "snooze.past": "暂缓时间需要晚于今天。",
+    "item.snoozed": "\n暂缓提醒：{units}（至 {until}）",
+    "remind.missed": "{period}进展已过报送日仍未报送，请尽快报送",
+    "remind.queued": "现在是免打扰时段，{count} 条提醒将于 {time} 发出。",
+    "escalate.text": (
+        "<b>【督办】</b>{unit} 已连续 {streak} 次未报送事项 #{number} {title} 的进展。"
+        "请牵头单位（{lead}）督促落实。"
+    ),
+    "outbox.expired": "有 {count} 条提醒或通报超过 {hours} 小时未能发出，不再补发。发送 /outbox 查看。",
+    "calendar.uncovered": (
+        "节假日日历尚未包含 {year} 年，暂按周一至周五计算工作日。"
+        "请升级 chinese-calendar，或用 /holiday 添加放假和调休安排。"
+    ),
+    "holiday.usage": "/holiday 日期 休|班 [说明]；/holiday 日期 删除；只发 /holiday 查看已有调整",
+    "holiday.set_off": "已将 {day} 设为休息日，当天不发提醒和通报。",
+    "holiday.set_work": "已将 {day} 设为工作日（调休上班）。",
+    "holiday.removed": "已删除 {day} 的调整，恢复官方日历。",
+    "holiday.list_title": "<b>节假日调整</b>（{count} 条）",
+    "holiday.line": "{day}：{kind}{note}",
+    "holiday.kind.off": "休",
+    "holiday.kind.work": "班",
+    "holiday.none": "尚无调整。官方日历{coverage}。",
+    "holiday.covered": "已包含今年",
+    "holiday.uncovered": "尚未包含今年（按周一至周五计算）",
+    "holiday.bad_date": "无法识别日期「{text}」。请写成 2027-02-10 或 2月10日。",
+    "holiday.bad_kind": "请写明「休」或「班」（或 off / work）。",
+    "schedule.title": "<b>未来 7 天发送计划</b>（假设期间没有新的报送）",
+    "schedule.day": "<b>{day}</b>",
+    "schedule.day_off": "<b>{day}</b>：休息日，不发送",
+    "schedule.unit_line": "  {unit}：{items}",
+    "schedule.digest": "  每周通报 → 通报群",
+    "schedule.escalation": "  督办：{unit} 未报 #{number}",
+    "schedule.nothing": "  无",
+    "reason.deadline": "#{number} 截止前{days}天",
+    "reason.report-due": "#{number} 报送日",
+    "reason.report-before": "#{number} 报送日前{days}天",
+    "reason.report-missed": "#{number} 逾期未报（第{days}个工作日）",
+    "reason.manual": "#{number} 催报",
+    "outbox.title": "<b>发送队列</b>",
+    "outbox.counts": "待发送 {pending}，发送中 {claimed}，已发送 {sent}，失败 {failed}，过期 {expired}",
+    "outbox.pending_title": "<b>待发送</b>",
+    "outbox.failed_title": "<b>失败或过期</b>",
+    "outbox.line": "#{id} {kind} → {chat}，{when}{error}",
+    "outbox.kind.reminder": "提醒",
+    "outbox.kind.digest": "通报",
+    "outbox.kind.escalation": "督办",
+    "outbox.kind.notice": "通知",
     # import
     "import.ask_file": "请发送任务表文件（.xlsx 或 .csv，作为文件发送）。随时 /cancel 取消。",
     "import.need_document": "请以文件形式发送 .xlsx 或 .csv 表格。",
@@ -268,7 +330,8 @@ ZH: dict[str, str] = {
     "cmd.status": "总体进展", "cmd.slow": "较为缓慢事项", "cmd.overdue": "逾期事项", "cmd.missing": "未报送单位",
     "cmd.unit_add": "新增单位", "cmd.units": "单位列表", "cmd.invite": "邀请联络员", "cmd.add": "新增事项",
     "cmd.items": "事项列表", "cmd.edit": "修改事项", "cmd.archive": "归档事项", "cmd.unarchive": "恢复事项",
-    "cmd.remind": "立即提醒", "cmd.import": "导入任务表", "cmd.digest": "立即通报", "cmd.setgroup": "设为通报群",
+    "cmd.remind": "立即提醒", "cmd.import": "导入任务表", "cmd.snooze": "暂缓提醒", "cmd.holiday": "节假日调整",
+    "cmd.schedule": "发送计划", "cmd.outbox": "发送队列", "cmd.digest": "立即通报", "cmd.setgroup": "设为通报群",
 }
 
 EN: dict[str, str] = {
@@ -301,7 +364,8 @@ EN: dict[str, str] = {
     "help.contact": (
         "/mine — your unit's items and their latest status\n"
         "/report [n] — report progress (or tap a reminder's button, or reply to it)\n"
-        "/item n — an item's card and report history"
+        "/item n — an item's card and report history\n"
+        "/snooze n when — snooze an item's reminders (e.g. next Monday)"
     ),
     "help.supervisor": (
         "/status — overall progress\n/slow — slow items\n/overdue — overdue items\n"
@@ -319,7 +383,10 @@ EN: dict[str, str] = {
         "/import — import the task table (.xlsx/.csv sent as a file, caption /import)\n"
         "/remind [unit] — send due reminders now\n"
         "/digest — post the digest now\n"
-        "/setgroup — send inside a group to make it the digest group"
+        "/setgroup — send inside a group to make it the digest group\n"
+        "/schedule — what will be sent in the next 7 days\n"
+        "/outbox — pending and failed sends\n"
+        "/holiday [date off|work] — holiday and adjusted-workday overrides"
     ),
     "help.common": "/lang zh|en — language\n/cancel — cancel what you are doing\n/help — this help",
     "lang.set": "Language set to English.",
@@ -423,6 +490,63 @@ EN: dict[str, str] = {
     "archive.already": "Item #{number} is already archived.",
     "unarchive.done": "Item #{number} restored.",
     "unarchive.not_archived": "Item #{number} is not archived.",
+    "snooze.button": "⏰ Snooze",
+    "snooze.choose_item": "Snooze reminders for which item?",
+    "snooze.choose_when": "Snooze #{number} until when? Tap, or send /snooze {number} next Monday",
+    "snooze.opt.1": "Tomorrow",
+    "snooze.opt.3": "In 3 days",
+    "snooze.opt.7": "In a week",
+    "snooze.opt.14": "In two weeks",
+    "snooze.done": "OK: no reminders about #{number} for your unit until {until}.",
+    "snooze.usage": "/snooze n when (e.g. /snooze 12 next Monday, /snooze 12 in 3 days)",
+    "snooze.bad_when": "Cannot read the time “{text}”. E.g. tomorrow, next Monday, in 3 days.",
+    "snooze.past": "The snooze must end after today.",
+    "item.snoozed": "\nSnoozed: {units} (until {until})",
+    "remind.missed": "the report for {period} is overdue; please report now",
+    "remind.queued": "These are quiet hours: {count} reminder(s) will go out at {time}.",
+    "escalate.text": (
+        "<b>[Escalation]</b> {unit} has missed {streak} reports in a row on item #{number} {title}. "
+        "Lead units ({lead}), please follow up."
+    ),
+    "outbox.expired": "{count} reminder(s) or digest(s) could not be sent within {hours} hours and were dropped. See /outbox.",
+    "calendar.uncovered": (
+        "The holiday calendar does not know {year} yet, so working days are Monday–Friday for now. "
+        "Upgrade chinese-calendar, or add holidays and adjusted workdays with /holiday."
+    ),
+    "holiday.usage": "/holiday date off|work [note]; /holiday date remove; bare /holiday lists the overrides",
+    "holiday.set_off": "{day} is now a day off: no reminders or digests.",
+    "holiday.set_work": "{day} is now a working day (adjusted workday).",
+    "holiday.removed": "Override for {day} removed; the official calendar applies.",
+    "holiday.list_title": "<b>Calendar overrides</b> ({count})",
+    "holiday.line": "{day}: {kind}{note}",
+    "holiday.kind.off": "off",
+    "holiday.kind.work": "work",
+    "holiday.none": "No overrides. The official calendar {coverage}.",
+    "holiday.covered": "covers this year",
+    "holiday.uncovered": "does not cover this year (Monday–Friday is used)",
+    "holiday.bad_date": "Cannot read the date “{text}”. Write it like 2027-02-10.",
+    "holiday.bad_kind": "Say “off” or “work” (or 休 / 班).",
+    "schedule.title": "<b>What will be sent in the next 7 days</b> (assuming no new reports)",
+    "schedule.day": "<b>{day}</b>",
+    "schedule.day_off": "<b>{day}</b>: day off, nothing is sent",
+    "schedule.unit_line": "  {unit}: {items}",
+    "schedule.digest": "  weekly digest → digest group",
+    "schedule.escalation": "  escalation: {unit} has not reported #{number}",
+    "schedule.nothing": "  nothing",
+    "reason.deadline": "#{number} {days} day(s) before the deadline",
+    "reason.report-due": "#{number} report due",
+    "reason.report-before": "#{number} report due in {days} day(s)",
+    "reason.report-missed": "#{number} report missed (working day {days})",
+    "reason.manual": "#{number} chased",
+    "outbox.title": "<b>Outbox</b>",
+    "outbox.counts": "pending {pending}, sending {claimed}, sent {sent}, failed {failed}, expired {expired}",
+    "outbox.pending_title": "<b>Pending</b>",
+    "outbox.failed_title": "<b>Failed or expired</b>",
+    "outbox.line": "#{id} {kind} → {chat}, {when}{error}",
+    "outbox.kind.reminder": "reminder",
+    "outbox.kind.digest": "digest",
+    "outbox.kind.escalation": "escalation",
+    "outbox.kind.notice": "notice",
     "import.ask_file": "Send the task table as a file (.xlsx or .csv). /cancel at any time.",
     "import.need_document": "Please send the table as a file (.xlsx or .csv).",
     "import.reading": "Reading {file} …",
@@ -523,7 +647,8 @@ EN: dict[str, str] = {
     "cmd.status": "Overall progress", "cmd.slow": "Slow items", "cmd.overdue": "Overdue items",
     "cmd.missing": "Units not reported", "cmd.unit_add": "Add unit", "cmd.units": "Units",
     "cmd.invite": "Invite a contact", "cmd.add": "Add item", "cmd.items": "Items", "cmd.edit": "Edit item",
-    "cmd.archive": "Archive item", "cmd.unarchive": "Restore item", "cmd.remind": "Remind now", "cmd.import": "Import the task table",
+    "cmd.archive": "Archive item", "cmd.unarchive": "Restore item", "cmd.remind": "Remind now", "cmd.import": "Import the task table", "cmd.snooze": "Snooze reminders",
+    "cmd.holiday": "Holiday overrides", "cmd.schedule": "Sending plan", "cmd.outbox": "Outbox",
     "cmd.digest": "Digest now", "cmd.setgroup": "Make this the digest group",
 }
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from db.models import (
     BotSetting,
+    CalendarOverride,
     Contact,
     DigestLog,
     Invite,
@@ -29,8 +30,10 @@ from db.models import (
     Reminder,
     Role,
     SentMessage,
+    Snooze,
     Unit,
 )
+from jobs.policy import recent_period_keys
 from jobs.rules import Due, ItemFacts, period_key
 
 # ---------------------------------------------------------------- people
@@ -205,9 +208,11 @@ def add_item(
     start_date: date,
     domain: str | None = None,
     number: int | None = None,
+    report_cycle: str = "monthly",
     now: datetime,
 ) -> Item:
     item = Item(
+        report_cycle=report_cycle,
         number=number if number is not None else next_item_number(session),
         title=title.strip(), domain=domain, deadline=deadline, deadline_text=deadline_text,
         start_date=start_date, created_at=now, updated_at=now,
@@ -349,22 +354,33 @@ def latest_reports(session: Session, *, item_ids: Iterable[int] | None = None) -
     return {r.item_id: r for r in rows}
 
 
-def _reported_this_period(session: Session, *, today: date) -> set[tuple[int, int, str]]:
-    keys = {period_key(cycle, today) for cycle in ("monthly", "quarterly", "weekly")}
+def _recent_reports(session: Session, *, today: date) -> set[tuple[int, int, str]]:
+    """(item, unit, period) of every report of the last few periods of any cycle."""
     rows = session.exec(
         select(ProgressReport.item_id, ProgressReport.unit_id, ProgressReport.period)
-        .where(col(ProgressReport.period).in_(keys)).distinct()
+        .where(col(ProgressReport.period).in_(recent_period_keys(today))).distinct()
     ).all()
     return {(i, u, p) for i, u, p in rows if u is not None}
 
 
+def active_snoozes(session: Session, *, today: date) -> set[tuple[int, int]]:
+    """(item, unit) pairs left out of reminders today."""
+    rows = session.exec(select(Snooze.item_id, Snooze.unit_id).where(Snooze.until > today)).all()
+    return {(i, u) for i, u in rows}
+
+
 def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None = None) -> list[ItemFacts]:
-    """Items with their units and latest report, as the rules see them (four queries)."""
+    """Items with their units, latest report and recent reports, as the rules see them (five queries)."""
     ids = None if item_ids is None else set(item_ids)
     items = [i for i in list_items(session) if ids is None or i.id in ids]
     units = item_unit_ids(session, item_ids=ids)
     latest = latest_reports(session, item_ids=ids)
-    reported = _reported_this_period(session, today=today)
+    reported: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    for item_id, unit_id, period in _recent_reports(session, today=today):
+        reported[item_id].add((unit_id, period))
+    snoozed: dict[int, set[int]] = defaultdict(set)
+    for item_id, unit_id in active_snoozes(session, today=today):
+        snoozed[item_id].add(unit_id)
     facts = []
     for item in items:
         report = latest.get(item.id)
@@ -375,8 +391,10 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
             deadline=item.deadline, cycle=item.report_cycle,
             lead_unit_ids=tuple(links[Role.LEAD]), responsible_unit_ids=tuple(links[Role.RESPONSIBLE]),
             declared=report.status if report else None, percent=report.percent if report else None,
-            reported_unit_ids=frozenset(u for (i, u, p) in reported if i == item.id and p == period),
+            reported_unit_ids=frozenset(u for u, p in reported[item.id] if p == period),
             official=report is not None and report.source == "import",
+            created=item.created_at.date(), reported=frozenset(reported[item.id]),
+            snoozed_unit_ids=frozenset(snoozed[item.id]),
         ))
     return facts
 
@@ -397,6 +415,12 @@ def record_due(session: Session, *, due: Iterable[Due], now: datetime) -> int:
     session.add_all(Reminder(item_id=d.item_id, unit_id=d.unit_id, reason=d.reason, period=d.period, created_at=now)
                     for d in new)
     return len(new)
+
+
+def recorded_reminders(session: Session) -> set[tuple[int, int, str, str]]:
+    """(item, unit, reason, period) of every reminder already written."""
+    rows = session.exec(select(Reminder.item_id, Reminder.unit_id, Reminder.reason, Reminder.period)).all()
+    return {(i, u, r, p) for i, u, r, p in rows}
 
 
 def pending_reminders(session: Session, *, unit_id: int | None = None) -> dict[int, list[Reminder]]:
@@ -442,6 +466,45 @@ def digest_posted(session: Session, *, chat_id: int, period: str) -> bool:
 
 def log_digest(session: Session, *, chat_id: int, period: str, now: datetime) -> None:
     session.add(DigestLog(chat_id=chat_id, period=period, sent_at=now))
+
+
+# ---------------------------------------------------------------- calendar overrides and snoozes
+
+
+def calendar_overrides(session: Session) -> dict[date, bool]:
+    return {o.day: o.workday for o in session.exec(select(CalendarOverride)).all()}
+
+
+def set_calendar_override(session: Session, *, day: date, workday: bool | None, note: str | None,
+                          created_by: int) -> None:
+    """Mark a day as a working day or a day off; None removes the override."""
+    row = session.get(CalendarOverride, day)
+    if workday is None:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        session.add(CalendarOverride(day=day, workday=workday, note=note, created_by=created_by))
+    else:
+        row.workday, row.note, row.created_by = workday, note, created_by
+
+
+def list_calendar_overrides(session: Session) -> list[CalendarOverride]:
+    return list(session.exec(select(CalendarOverride).order_by(CalendarOverride.day)).all())
+
+
+def snooze(session: Session, *, item_id: int, unit_ids: Iterable[int], until: date, created_by: int,
+           now: datetime) -> None:
+    for unit_id in unit_ids:
+        row = session.exec(select(Snooze).where(Snooze.item_id == item_id, Snooze.unit_id == unit_id)).first()
+        if row is None:
+            session.add(Snooze(item_id=item_id, unit_id=unit_id, until=until, created_by=created_by, created_at=now))
+        else:
+            row.until, row.created_by, row.created_at = until, created_by, now
+
+
+def snoozes_of_item(session: Session, *, item_id: int, today: date) -> list[Snooze]:
+    return list(session.exec(select(Snooze).where(Snooze.item_id == item_id, Snooze.until > today)).all())
 
 
 # ---------------------------------------------------------------- settings kept in the database

@@ -6,6 +6,7 @@ Every step of the dialogue works by tapping buttons and typing one message.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -19,8 +20,8 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.dates import format_date
-from bot.keyboards import REPORT, choice_buttons, report_buttons
+from bot.dates import format_date, parse_deadline
+from bot.keyboards import REPORT, SNOOZE, choice_buttons, report_buttons
 from bot.texts import MARKS, esc, t
 from db import queries
 from db.models import Status
@@ -85,6 +86,77 @@ async def mine(update: Update, context: BotContext) -> None:
     """List the items of the user's units with their latest status."""
     for unit in context.units:
         await show_unit_items(update, context, unit.id, unit.name)
+
+
+# ---------------------------------------------------------------- snooze
+
+SNOOZE_DAYS = (1, 3, 7, 14)
+
+
+def own_item_units(context: BotContext, number: int) -> tuple[object | None, list[int]]:
+    """The item and those of the user's units it belongs to."""
+    with context.services.db.session() as session:
+        item = queries.item_by_number(session, number=number)
+        if item is None or item.archived:
+            return None, []
+        links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {})
+    mine_ = {u.id for u in context.units}
+    return item, [u for u in [*links.get("responsible", []), *links.get("lead", [])] if u in mine_]
+
+
+async def snooze_until(update: Update, context: BotContext, number: int, until) -> None:  # type: ignore[no-untyped-def]
+    item, unit_ids = own_item_units(context, number)
+    if item is None:
+        await say(update, context, "item.unknown", number=number)
+        return
+    if not unit_ids:
+        await say(update, context, "refuse.not_your_item", number=number)
+        return
+    now = context.services.clock.now()
+    if until <= now.date():
+        await say(update, context, "snooze.past")
+        return
+    with context.services.db.session() as session:
+        queries.snooze(session, item_id=item.id, unit_ids=unit_ids, until=until, created_by=update.effective_user.id,
+                       now=now)
+    await say(update, context, "snooze.done", number=number, until=format_date(until, lang_of(update, context)))
+
+
+async def snooze_command(update: Update, context: BotContext) -> None:
+    """/snooze <n> <when>: leave an item out of the unit's reminders until then."""
+    parts = args_text(update).split(maxsplit=1)
+    number = parse_number(parts[0]) if parts else None
+    if number is None or len(parts) < 2:
+        await say(update, context, "usage", usage=t(lang_of(update, context), "snooze.usage"))
+        return
+    until = parse_deadline(parts[1], context.services.clock.now())
+    if until is None:
+        await say(update, context, "snooze.bad_when", text=esc(parts[1]))
+        return
+    await snooze_until(update, context, number, until)
+
+
+async def snooze_button(update: Update, context: BotContext) -> None:
+    """The reminder's snooze button: choose the item, then how long."""
+    query = update.callback_query
+    lang = lang_of(update, context)
+    _, number, days = (query.data.split(":") + [""])[:3]
+    if not number:
+        numbers = [n for row in query.message.reply_markup.inline_keyboard for b in row
+                   if (b.callback_data or "").startswith(f"{REPORT}:")
+                   for n in [int(b.callback_data.split(":")[1])]] if query.message.reply_markup else []
+        await query.answer()
+        await say(update, context, "snooze.choose_item",
+                  choice_buttons([(f"#{n}", f"{SNOOZE}:{n}") for n in numbers], width=4))
+        return
+    if not days:
+        await done_with_button(update)
+        options = [(t(lang, f"snooze.opt.{d}"), f"{SNOOZE}:{number}:{d}") for d in SNOOZE_DAYS]
+        await say(update, context, "snooze.choose_when", choice_buttons(options, width=2), number=int(number))
+        return
+    await done_with_button(update)
+    today = context.services.clock.now().date()
+    await snooze_until(update, context, int(number), today + timedelta(days=int(days)))
 
 
 # ---------------------------------------------------------------- report dialogue
@@ -372,4 +444,8 @@ def handlers(timeout_seconds: float) -> list:
         CommandHandler("start", start_with_code, filters=private_new & filters.Regex(r"^/start\s+\S+")),
         report_conversation(timeout_seconds),
         CommandHandler("mine", guard(is_contact, "refuse.contact", mine), filters=filters.UpdateType.MESSAGE),
+        CommandHandler("snooze", guard(is_contact, "refuse.contact", snooze_command),
+                       filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
+        CallbackQueryHandler(guard(is_contact, "refuse.contact", snooze_button),
+                             pattern=rf"^{SNOOZE}:(\d{{1,9}}(:\d{{1,3}})?)?$"),
     ]

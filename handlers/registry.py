@@ -14,11 +14,12 @@ from bot.context import BotContext, Services
 from bot.texts import LANGUAGES, t
 from handlers import admin, common, contact, supervisor
 
-CONTACT_MENU = ("report", "mine", "item", "help", "lang", "cancel")
+CONTACT_MENU = ("report", "mine", "item", "snooze", "help", "lang", "cancel")
 SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "help", "lang")
 log = logging.getLogger(__name__)
 ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "remind", "digest",
-              "status", "slow", "overdue", "missing", "setgroup", "help", "lang", "cancel")
+              "status", "slow", "overdue", "missing", "setgroup", "schedule", "outbox", "holiday",
+              "help", "lang", "cancel")
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -52,13 +52,22 @@ def reminder_text(lang: str, unit_name: str, lines: Sequence[ReminderLine], toda
     for index, (number, reasons) in enumerate(by_number.items(), start=1):
         body.append(f"{index}. #{number} {esc(shorten(reasons[0].title))}")
         for why in reasons:
-            if why.reason == "report":
-                body.append("   " + t(lang, "remind.report", period=period_label(lang, why.period)))
+            period = why.period.split("@")[0]
+            if why.reason.startswith("report-missed"):
+                body.append("   " + t(lang, "remind.missed", period=period_label(lang, period)))
+            elif why.reason.startswith("report") or why.reason == "manual":
+                body.append("   " + t(lang, "remind.report", period=period_label(lang, period)))
             elif why.deadline is not None:
                 left = deadline_left(lang, why.deadline, today)
                 body.append("   " + t(lang, "remind.deadline", deadline=format_date(why.deadline, lang), left=left))
     body.append(t(lang, "remind.footer"))
     return "\n".join(body)
+
+
+def reason_label(lang: str, number: int, reason: str) -> str:
+    """#12 截止前7天, #12 报送日前3天, #12 逾期未报（第1个工作日）…"""
+    kind, _, days = reason.rpartition("-") if reason[-1].isdigit() else (reason, "", "")
+    return t(lang, f"reason.{kind}", number=number, days=days)
 
 
 def item_numbers(lines: Sequence[ReminderLine]) -> list[int]:

@@ -35,6 +35,9 @@ class ItemFacts:
     # The latest mark is the office's own assessment (an imported progress table), not a unit's
     # self-report: it already weighs timeliness, so the rules do not override it.
     official: bool = False
+    created: date = date.min  # reports due before the item existed are never missed
+    reported: frozenset[tuple[int, str]] = field(default_factory=frozenset)  # (unit, period) of recent reports
+    snoozed_unit_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def reporting_unit_ids(self) -> tuple[int, ...]:
@@ -164,3 +167,19 @@ def count_by_status(statuses: Iterable[Status]) -> dict[Status, int]:
     for status in statuses:
         counts[status] += 1
     return counts
+
+
+def indicator_percent(baseline: float | None, target: float, current: float) -> int:
+    """How far an indicator has moved from its baseline to its target, 0–100 (whole percent, rounded down).
+
+    Works both ways: a target below the baseline (能耗下降, 离婚率 6.1 → 5.5) counts the fall.
+    No baseline (基期值 "——") counts from 0. A target equal to its baseline is met or not.
+    """
+    start = 0.0 if baseline is None else baseline
+    span = target - start
+    if span == 0:
+        return 100 if current == target else 0
+    share = (current - start) / span
+    if share != share:  # NaN from an infinite or NaN value
+        return 0
+    return int(max(0.0, min(1.0, share)) * 100 + 1e-9)

@@ -1,44 +1,84 @@
-"""The scheduled work and its I/O: reminder rounds and digests.
+"""The scheduled work and its I/O: reminder rounds, escalations, digests, and the outbox.
 
-The scheduler only triggers; the database is the truth. A round first writes every due
-reminder (unique per item, unit, reason and period), then sends what is still pending,
-one message per unit, and marks it sent once a contact has it. A crash between the two
-leaves the reminders pending and the next round sends them.
+The scheduler only triggers; the database is the truth. A round writes every due reminder
+(unique per item, unit, reason and period), then one outbox row per contact and batch, then
+drains the outbox: each row is claimed (a conditional update, so two replicas never take the
+same row), sent, and marked. A crash leaves rows pending or claimed; the next start sends them
+within the grace window, so nothing is lost, and only rows in flight at a kill can go twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from telegram import Bot
-from telegram.error import Forbidden, TelegramError
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.context import BotContext, Services
-from bot.keyboards import report_buttons
-from bot.texts import split_message
-from db import queries
+from bot.keyboards import reminder_buttons
+from bot.texts import esc, join, split_message, t
+from db import outbox, queries
+from db.models import Outbox
 from jobs.digest import build_digest
-from jobs.reminders import ReminderLine, item_numbers, reminder_text
-from jobs.rules import Due, due_reminders, missing_unit_ids, period_key
+from jobs.policy import Policy, manual_chase, plan_reminders
+from jobs.reminders import ReminderLine, reminder_text
+from jobs.workdays import WorkCalendar, next_send_time
 
 log = logging.getLogger(__name__)
 
 REMINDER_JOB = "daily-reminders"
 DIGEST_JOB = "weekly-digest"
+OUTBOX_JOB = "outbox-drain"
 DIGEST_CHAT_KEY = "digest_chat_id"
-# A reminder that could not be delivered for this long (no contact yet) is dropped, not sent late.
-STALE_AFTER = timedelta(days=3)
+INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
+SEND_CONCURRENCY = 16
+MAX_ATTEMPTS = 5
 
 
 @dataclass
 class RoundResult:
+    new: int = 0
     units: int = 0
     items: int = 0
-    new: int = 0
+    queued: int = 0  # rows waiting for the end of quiet hours
+    escalations: int = 0
     undelivered_units: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DrainResult:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    expired: int = 0
+
+
+# ---------------------------------------------------------------- calendar and policy
+
+
+def policy_of(services: Services) -> Policy:
+    s = services.settings
+    return Policy(lead_days=tuple(s.reminder_lead_days), report_day=s.report_day, weekly_day=s.weekly_report_day,
+                  before_due_days=tuple(s.report_reminder_days), missed_followups=tuple(s.missed_followup_workdays),
+                  escalate_after=s.escalate_after_misses)
+
+
+def work_calendar(services: Services) -> WorkCalendar:
+    with services.db.session() as session:
+        return WorkCalendar(queries.calendar_overrides(session))
+
+
+def send_time(services: Services, now: datetime) -> datetime:
+    """Now, or the end of the quiet hours."""
+    s = services.settings
+    return next_send_time(now, s.quiet_start, s.quiet_end)
 
 
 def digest_chat_id(services: Services) -> int | None:
@@ -47,91 +87,172 @@ def digest_chat_id(services: Services) -> int | None:
     return int(stored) if stored else services.settings.digest_chat_id
 
 
-def collect_due(services: Services, *, today: date, now: datetime, unit_id: int | None, manual: bool) -> int:
-    """Write today's due reminders; a manual round also chases every unreported item."""
-    settings = services.settings
-    with services.db.session() as session:
-        facts = queries.item_facts(session, today=today)
-        due = due_reminders(facts, today, lead_days=settings.reminder_lead_days, report_day=settings.report_day)
-        if manual:
-            due += [Due(f.id, u, "report", period_key(f.cycle, today)) for f in facts for u in missing_unit_ids(f)]
-        if unit_id is not None:
-            due = [d for d in due if d.unit_id == unit_id]
-        return queries.record_due(session, due=due, now=now)
+# ---------------------------------------------------------------- reminder rounds
 
 
 async def run_reminder_round(
     bot: Bot, services: Services, *, unit_id: int | None = None, manual: bool = False
 ) -> RoundResult:
+    """Write what is due, queue it per contact, and send what may be sent now."""
     now = services.clock.now()
     today = now.date()
-    result = RoundResult(new=collect_due(services, today=today, now=now, unit_id=unit_id, manual=manual))
+    cal = work_calendar(services)
+    result = RoundResult()
     with services.db.session() as session:
-        pending = queries.pending_reminders(session, unit_id=unit_id)
-        stale = [r.id for rs in pending.values() for r in rs if now - r.created_at > STALE_AFTER]
-        queries.mark_reminders(session, reminder_ids=stale, status="expired", now=now)
-        pending = {u: [r for r in rs if r.id not in stale] for u, rs in pending.items()}
-        pending = {u: rs for u, rs in pending.items() if rs}
-        items = queries.items_by_id(session, ids=[r.item_id for rs in pending.values() for r in rs])
-        units = queries.units_by_id(session, ids=pending)
-        contacts = queries.contacts_of_units(session, unit_ids=pending)
-        languages = {c.telegram_id: queries.person_language(session, telegram_id=c.telegram_id)
-                     for cs in contacts.values() for c in cs}
-    for unit_id_, reminders in pending.items():
-        lines = [ReminderLine(r.item_id, items[r.item_id].number, items[r.item_id].title, r.reason, r.period,
-                              items[r.item_id].deadline) for r in reminders]
-        unit_name = units[unit_id_].name
-        delivered = await deliver_reminder(bot, services, unit_id_, unit_name, lines,
-                                           contacts.get(unit_id_, []), languages, today)
-        if delivered:
-            result.units += 1
-            result.items += len(item_numbers(lines))
-            with services.db.session() as session:
-                queries.mark_reminders(session, reminder_ids=[r.id for r in reminders], status="sent", now=now)
-        else:
-            result.undelivered_units.append(unit_name)
+        facts = queries.item_facts(session, today=today)
+        plan = plan_reminders(facts, today, policy_of(services), cal)
+        due = plan.due + (manual_chase(facts, today) if manual else [])
+        if unit_id is not None:
+            due = [d for d in due if d.unit_id == unit_id]
+        result.new = queries.record_due(session, due=due, now=now)
+        if unit_id is None:
+            result.escalations = enqueue_escalations(session, services, plan.escalations, facts, now)
+    with services.db.session() as session:
+        queued = outbox.enqueue_reminders(session, now=now, not_before=send_time(services, now), unit_id=unit_id)
+        names = {u.id: u.name for u in queries.all_units(session)}
+    result.undelivered_units = [names[u] for u in queued.without_contacts]
+    result.units, result.items = len(queued.units), queued.items
+    result.queued = queued.rows if send_time(services, now) > now else 0
+    await drain_outbox(bot, services)
     return result
 
 
-async def deliver_reminder(
-    bot: Bot, services: Services, unit_id: int, unit_name: str, lines: list[ReminderLine],
-    contacts: list, languages: dict[int, str | None], today: date,
-) -> bool:
-    """Send one unit's reminder to each of its reachable contacts; True if anyone got it."""
-    delivered = False
-    numbers = item_numbers(lines)
-    for contact in contacts:
-        if not contact.reachable:
-            continue
-        lang = languages.get(contact.telegram_id) or services.settings.language
-        text = reminder_text(lang, unit_name, lines, today)
-        try:
-            message = await send_long(bot, contact.telegram_id, text, report_buttons(lang, numbers))
-        except Forbidden:
-            log.warning("contact %s of unit %s blocked the bot", contact.telegram_id, unit_id)
-            with services.db.session() as session:
-                queries.set_reachable(session, telegram_id=contact.telegram_id, reachable=False)
-            continue
-        except TelegramError as exc:
-            log.warning("reminder to contact %s failed: %s", contact.telegram_id, exc)
-            continue
-        delivered = True
+def enqueue_escalations(session, services: Services, escalations, facts, now: datetime) -> int:  # type: ignore[no-untyped-def]
+    """Tell the lead unit's contacts and the supervisors which responsible unit keeps missing reports (督办)."""
+    if not escalations:
+        return 0
+    lang = services.settings.language
+    by_id = {f.id: f for f in facts}
+    names = {u.id: u.name for u in queries.all_units(session)}
+    contacts = queries.contacts_of_units(session, unit_ids={u for e in escalations for u in by_id[e.item_id].lead_unit_ids})
+    count = 0
+    for esc_ in escalations:
+        item = by_id[esc_.item_id]
+        text = t(lang, "escalate.text", unit=esc(names.get(esc_.unit_id, "?")), number=item.number,
+                 title=esc(item.title), streak=esc_.streak,
+                 lead=esc(join(lang, [names.get(u, "?") for u in item.lead_unit_ids])))
+        chats = {c.telegram_id for u in item.lead_unit_ids for c in contacts.get(u, []) if c.reachable}
+        chats |= set(services.settings.supervisor_ids)
+        for chat_id in sorted(chats):
+            key = f"escalate:{esc_.item_id}:{esc_.unit_id}:{esc_.period}:{chat_id}"
+            count += outbox.enqueue_text(session, key=key, kind="escalation", chat_id=chat_id, parts=[text],
+                                         now=now, not_before=send_time(services, now))
+    return count
+
+
+def notify_admins(session, services: Services, *, key: str, text: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Queue a notice to every admin, once per key."""
+    for admin_id in services.settings.admin_ids:
+        outbox.enqueue_text(session, key=f"notice:{key}:{admin_id}", kind="notice", chat_id=admin_id,
+                            parts=[text], now=now, not_before=now)
+
+
+# ---------------------------------------------------------------- the outbox
+
+
+async def drain_outbox(bot: Bot, services: Services) -> DrainResult:
+    """Send every row that is due, claiming each first; repeat while rows keep coming."""
+    result = DrainResult()
+    now = services.clock.now()
+    grace = timedelta(hours=services.settings.outbox_grace_hours)
+    with services.db.session() as session:
+        expired = outbox.expire_older_than(session, cutoff=now - grace, now=now)
+        if expired:
+            result.expired = len(expired)
+            notify_admins(session, services, key=f"expired:{now:%Y%m%d%H%M}", now=now,
+                          text=t(services.settings.language, "outbox.expired", count=len(expired),
+                                 hours=services.settings.outbox_grace_hours))
+    semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def one(row: Outbox) -> None:
+        async with semaphore:
+            await send_row(bot, services, row, result)
+
+    while True:
         with services.db.session() as session:
-            queries.record_sent_message(session, kind="reminder", chat_id=contact.telegram_id,
-                                        message_id=message.message_id, unit_id=unit_id,
-                                        item_ids=sorted({line.item_id for line in lines}),
-                                        now=services.clock.now())
-    return delivered
+            rows = outbox.claim_due(session, now=services.clock.now(), instance=INSTANCE, limit=200)
+        if not rows:
+            return result
+        await asyncio.gather(*(one(row) for row in rows))
 
 
-async def send_long(bot: Bot, chat_id: int, text: str, markup=None):  # type: ignore[no-untyped-def]
-    """Send a text in parts under Telegram's limit; buttons go with the last part, which is returned."""
-    parts = split_message(text)
-    message = None
+async def send_row(bot: Bot, services: Services, row: Outbox, result: DrainResult) -> None:
+    now = services.clock.now()
+    try:
+        parts, markup = render_row(services, row)
+        if not parts:  # its reminders were all reported meanwhile
+            with services.db.session() as session:
+                outbox.mark_sent(session, row_id=row.id, now=now, message_id=None)
+            return
+        message_id = await send_with_retries(bot, row.chat_id, parts, markup)
+    except Forbidden as exc:
+        log.warning("chat %s blocked the bot (%s row %s)", row.chat_id, row.kind, row.id)
+        with services.db.session() as session:
+            queries.set_reachable(session, telegram_id=row.chat_id, reachable=False)
+            outbox.mark_failed(session, row_id=row.id, error=f"blocked: {exc.message}", now=now)
+        result.failed += 1
+        return
+    except BadRequest as exc:
+        with services.db.session() as session:
+            outbox.mark_failed(session, row_id=row.id, error=exc.message, now=now)
+        result.failed += 1
+        return
+    except TelegramError as exc:
+        with services.db.session() as session:
+            outbox.release(session, row_id=row.id, error=str(exc), now=now, max_attempts=MAX_ATTEMPTS)
+        result.retried += 1
+        return
+    with services.db.session() as session:
+        outbox.mark_sent(session, row_id=row.id, now=now, message_id=message_id)
+    result.sent += 1
+
+
+async def send_with_retries(bot: Bot, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None,
+                            attempts: int = 4) -> int:
+    """Send the parts in order (buttons on the last); retry 429s and network errors with backoff."""
+    message_id = 0
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        message = await bot.send_message(chat_id, part, reply_markup=markup if last else None)
-    return message
+        for attempt in range(attempts):
+            try:
+                message = await bot.send_message(chat_id, part, reply_markup=markup if last else None)
+                message_id = message.message_id
+                break
+            except RetryAfter as exc:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(_seconds(exc.retry_after))
+            except NetworkError as exc:
+                if isinstance(exc, BadRequest) or attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.5 * 2**attempt)
+    return message_id
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def render_row(services: Services, row: Outbox) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    """The message of a row: reminders are written at send time, in the contact's language,
+    leaving out what was reported meanwhile; other kinds carry their text."""
+    if row.kind != "reminder":
+        return list(row.payload.get("parts", [])), None
+    today = services.clock.now().date()
+    with services.db.session() as session:
+        lang = queries.person_language(session, telegram_id=row.chat_id) or services.settings.language
+        reminders = outbox.still_due(session, reminder_ids=row.payload["reminder_ids"])
+        items = queries.items_by_id(session, ids=[r.item_id for r in reminders])
+        unit = queries.units_by_id(session, ids=[row.unit_id]).get(row.unit_id)
+    lines = [ReminderLine(r.item_id, items[r.item_id].number, items[r.item_id].title, r.reason, r.period,
+                          items[r.item_id].deadline) for r in reminders]
+    if not lines or unit is None:
+        return [], None
+    numbers = sorted({line.number for line in lines})
+    return split_message(reminder_text(lang, unit.name, lines, today)), reminder_buttons(lang, numbers)
+
+
+# ---------------------------------------------------------------- digest
 
 
 def digest_text(services: Services, lang: str) -> str:
@@ -144,11 +265,15 @@ def digest_text(services: Services, lang: str) -> str:
                         unreachable=unreachable)
 
 
-async def post_digest(bot: Bot, services: Services, chat_id: int) -> int:
-    """Post the digest to a chat; returns the number of messages it took."""
+async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str | None = None) -> int:
+    """Queue the digest for a chat (once per period when one is given) and send it; returns its parts."""
+    now = services.clock.now()
     parts = split_message(digest_text(services, services.settings.language))
-    for part in parts:
-        await bot.send_message(chat_id, part)
+    key = f"digest:{chat_id}:{period or now.isoformat()}"
+    with services.db.session() as session:
+        outbox.enqueue_text(session, key=key, kind="digest", chat_id=chat_id, parts=parts, now=now,
+                            not_before=send_time(services, now))
+    await drain_outbox(bot, services)
     return len(parts)
 
 
@@ -157,42 +282,81 @@ def digest_period(day: date) -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
+def digest_due_today(today: date, weekday: int, cal: WorkCalendar) -> bool:
+    """The digest day, or the first working day after it in the same week when it is a day off."""
+    if not cal.is_workday(today):
+        return False
+    monday = today - timedelta(days=today.isoweekday() - 1)
+    scheduled = monday + timedelta(days=weekday - 1)
+    if today < scheduled:
+        return False
+    return all(not cal.is_workday(scheduled + timedelta(days=d)) for d in range((today - scheduled).days))
+
+
+# ---------------------------------------------------------------- jobs
+
+
 async def reminder_job(context: BotContext) -> None:
-    """Run the daily reminder round."""
-    result = await run_reminder_round(context.bot, context.services)
+    """Run the daily reminder round on working days."""
+    services = context.services
+    today = services.clock.now().date()
+    cal = work_calendar(services)
+    warn_uncovered_year(services, cal, today)
+    if not cal.is_workday(today):
+        log.info("%s is a day off: no reminder round", today)
+        await drain_outbox(context.bot, services)
+        return
+    result = await run_reminder_round(context.bot, services)
     log.info("reminder round: %s units, %s items, %s new", result.units, result.items, result.new)
 
 
+def warn_uncovered_year(services: Services, cal: WorkCalendar, today: date) -> None:
+    """Tell the admins once a year when the official calendar does not know this year."""
+    if cal.covers(today.year):
+        return
+    with services.db.session() as session:
+        notify_admins(session, services, key=f"calendar:{today.year}", now=services.clock.now(),
+                      text=t(services.settings.language, "calendar.uncovered", year=today.year))
+
+
 async def digest_job(context: BotContext) -> None:
-    """Post the weekly digest on the digest weekday, once per week."""
+    """Post the weekly digest on the digest day (or the next working day), once per week."""
     services = context.services
     now = services.clock.now()
     chat_id = digest_chat_id(services)
-    if chat_id is None or now.isoweekday() != services.settings.digest_weekday:
+    if chat_id is None or not digest_due_today(now.date(), services.settings.digest_weekday, work_calendar(services)):
         return
-    period = digest_period(now.date())
+    await post_digest(context.bot, services, chat_id, period=digest_period(now.date()))
+
+
+async def outbox_job(context: BotContext) -> None:
+    """Send what is waiting (after quiet hours, retries, a restart)."""
+    await drain_outbox(context.bot, context.services)
+
+
+def recover_outbox(services: Services) -> None:
+    """At start: take back rows a dead process had claimed (the few in flight at a kill may go twice)."""
     with services.db.session() as session:
-        if queries.digest_posted(session, chat_id=chat_id, period=period):
-            return
-    await post_digest(context.bot, services, chat_id)
-    with services.db.session() as session:
-        queries.log_digest(session, chat_id=chat_id, period=period, now=now)
+        released = outbox.release_stale_claims(session, older_than=services.clock.now(), instance=INSTANCE)
+    if released:
+        log.warning("took back %s outbox rows claimed by a stopped process", released)
 
 
 def schedule_jobs(app: Application) -> None:
-    """Daily reminder round and digest check at the configured times, in the office's time zone;
-    a round is also run soon after start when today's reminder time has already passed."""
+    """Daily round and digest check at the configured times, in the office's time zone; the outbox is
+    drained every half minute and soon after start."""
     services: Services = app.bot_data["services"]
     settings = services.settings
     tz = settings.tz
     job_queue = app.job_queue
     if job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    recover_outbox(services)
     job_queue.run_daily(reminder_job, time=settings.reminder_time.replace(tzinfo=tz), name=REMINDER_JOB)
     job_queue.run_daily(digest_job, time=settings.digest_time.replace(tzinfo=tz), name=DIGEST_JOB)
+    job_queue.run_repeating(outbox_job, interval=30, first=2, name=OUTBOX_JOB)
     now = services.clock.now().astimezone(tz)
     if settings.reminder_time <= now.time() < time(21, 0):
         job_queue.run_once(reminder_job, when=5, name=f"{REMINDER_JOB}-catch-up")
     if settings.digest_time <= now.time() < time(21, 0):
         job_queue.run_once(digest_job, when=10, name=f"{DIGEST_JOB}-catch-up")
-

@@ -1,0 +1,196 @@
+"""The reminder policy: which items are due for which unit today, and why.
+
+It follows each item's report cycle on China's working days: before a deadline (lead days),
+before a report is due and on the day, follow-ups on the 1st and 3rd working day after a
+missed report, and escalation (督办) after the third missed report in a row. A due day that
+falls on a day off moves to the previous working day. Pure functions of `today`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from db.models import ReportCycle
+from jobs.rules import Due, ItemFacts, is_done, month_end, period_key
+from jobs.workdays import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Policy:
+    lead_days: tuple[int, ...] = (7, 3, 1)
+    report_day: int = 25
+    weekly_day: int = 5  # ISO weekday a weekly report is due
+    before_due_days: tuple[int, ...] = (3, 0)
+    missed_followups: tuple[int, ...] = (1, 3)  # working days after a missed due day
+    escalate_after: int = 3
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A responsible unit that missed `streak` reports in a row on an item."""
+
+    item_id: int
+    unit_id: int
+    period: str
+    streak: int
+
+
+@dataclass
+class Plan:
+    due: list[Due] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+
+
+def nominal_due(cycle: str, day: date, policy: Policy) -> date:
+    """The due day of the period containing `day`, before moving it off a day off."""
+    if cycle == ReportCycle.WEEKLY:
+        return day + timedelta(days=policy.weekly_day - day.isoweekday())
+    month = day.month
+    if cycle == ReportCycle.QUARTERLY:
+        month = ((day.month - 1) // 3 + 1) * 3
+    return date(day.year, month, min(policy.report_day, month_end(day.year, month).day))
+
+
+def shift_period(cycle: str, day: date, steps: int) -> date:
+    """A day in the period `steps` periods away (negative: back)."""
+    if cycle == ReportCycle.WEEKLY:
+        return day + timedelta(weeks=steps)
+    months = 3 if cycle == ReportCycle.QUARTERLY else 1
+    index = day.year * 12 + day.month - 1 + steps * months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def due_day(cycle: str, day: date, policy: Policy, cal: WorkCalendar) -> date:
+    return cal.previous_workday(nominal_due(cycle, day, policy))
+
+
+def next_due(cycle: str, today: date, policy: Policy, cal: WorkCalendar) -> date:
+    """The first due day on or after today (this period's or the next one's)."""
+    due = due_day(cycle, today, policy, cal)
+    return due if due >= today else due_day(cycle, shift_period(cycle, today, 1), policy, cal)
+
+
+def last_due(cycle: str, today: date, policy: Policy, cal: WorkCalendar) -> date:
+    """The last due day strictly before today."""
+    due = due_day(cycle, today, policy, cal)
+    return due if due < today else due_day(cycle, shift_period(cycle, today, -1), policy, cal)
+
+
+def smallest_reached(offsets: Sequence[int], send_day, today: date) -> int | None:  # type: ignore[no-untyped-def]
+    """The smallest offset whose send day has come: the latest reminder of a series."""
+    reached = [o for o in offsets if send_day(o) <= today]
+    return min(reached) if reached else None
+
+
+def deadline_due(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar) -> list[Due]:
+    if item.deadline is None or today > item.deadline:
+        return []
+    lead = smallest_reached(policy.lead_days, lambda d: cal.previous_workday(item.deadline - timedelta(days=d)), today)
+    if lead is None:
+        return []
+    return [Due(item.id, u, f"deadline-{lead}", item.deadline.isoformat()) for u in _units(item, today)]
+
+
+def report_due(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar) -> list[Due]:
+    """Before the next due day, and follow-ups after a missed one."""
+    due: list[Due] = []
+    upcoming = next_due(item.cycle, today, policy, cal)
+    period = period_key(item.cycle, upcoming)
+    before = smallest_reached(policy.before_due_days,
+                              lambda d: cal.previous_workday(upcoming - timedelta(days=d)), today)
+    if before is not None:
+        reason = "report-due" if before == 0 else f"report-before-{before}"
+        due += [Due(item.id, u, reason, period) for u in _units(item, today) if (u, period) not in item.reported]
+    missed = last_due(item.cycle, today, policy, cal)
+    missed_period = period_key(item.cycle, missed)
+    if missed >= item.created:
+        followup = max((n for n in policy.missed_followups if cal.nth_workday_after(missed, n) <= today), default=None)
+        if followup is not None:
+            due += [Due(item.id, u, f"report-missed-{followup}", missed_period) for u in _units(item, today)
+                    if (u, missed_period) not in item.reported]
+    return due
+
+
+def missed_streak(item: ItemFacts, unit_id: int, today: date, policy: Policy, cal: WorkCalendar) -> int:
+    """How many due days in a row, up to the last one, passed without a report from the unit."""
+    streak, day = 0, last_due(item.cycle, today, policy, cal)
+    while day >= item.created and (unit_id, period_key(item.cycle, day)) not in item.reported:
+        streak += 1
+        if streak >= policy.escalate_after:
+            break
+        day = due_day(item.cycle, shift_period(item.cycle, day, -1), policy, cal)
+    return streak
+
+
+def plan_reminders(items: Iterable[ItemFacts], today: date, policy: Policy, cal: WorkCalendar) -> Plan:
+    """Everything due today; an item reported done leaves every rhythm."""
+    plan = Plan()
+    for item in items:
+        if is_done(item.declared):
+            continue
+        plan.due += deadline_due(item, today, policy, cal)
+        if item.cycle == ReportCycle.NONE:
+            continue
+        plan.due += report_due(item, today, policy, cal)
+        missed_period = period_key(item.cycle, last_due(item.cycle, today, policy, cal))
+        for unit_id in item.reporting_unit_ids:
+            streak = missed_streak(item, unit_id, today, policy, cal)
+            if streak >= policy.escalate_after:
+                plan.escalations.append(Escalation(item.id, unit_id, missed_period, streak))
+    return plan
+
+
+def manual_chase(items: Iterable[ItemFacts], today: date) -> list[Due]:
+    """An admin's /remind: every unit that has not reported this period, once a day."""
+    return [Due(f.id, u, "manual", f"{period_key(f.cycle, today)}@{today.isoformat()}")
+            for f in items if not is_done(f.declared) and f.cycle != ReportCycle.NONE
+            for u in f.reporting_unit_ids
+            if (u, period_key(f.cycle, today)) not in f.reported and u not in f.snoozed_unit_ids]
+
+
+def _units(item: ItemFacts, today: date) -> list[int]:
+    return [u for u in item.reporting_unit_ids if u not in item.snoozed_unit_ids]
+
+
+def recent_period_keys(today: date, count: int = 5) -> set[str]:
+    """Period keys of the last `count` periods of every cycle, for loading who reported when."""
+    keys = set()
+    for cycle in (ReportCycle.MONTHLY, ReportCycle.QUARTERLY, ReportCycle.WEEKLY):
+        for steps in range(-count, 2):
+            keys.add(period_key(cycle, shift_period(cycle, today, steps)))
+    return keys
+
+
+@dataclass(frozen=True)
+class ScheduledDay:
+    day: date
+    workday: bool
+    due: list[Due]
+    escalations: list[Escalation]
+    digest: bool
+
+
+def forecast(items: Sequence[ItemFacts], today: date, policy: Policy, cal: WorkCalendar, *,
+             already: set[tuple[int, int, str, str]], digest_weekday: int, days: int = 7) -> list[ScheduledDay]:
+    """What the daily rounds would send over the next days if nobody reported meanwhile."""
+    sent = set(already)
+    escalated: set[tuple[int, int, str]] = set()
+    plan_days = []
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        if not cal.is_workday(day):
+            plan_days.append(ScheduledDay(day, False, [], [], False))
+            continue
+        plan = plan_reminders(items, day, policy, cal)
+        new = [d for d in plan.due if (d.item_id, d.unit_id, d.reason, d.period) not in sent]
+        sent |= {(d.item_id, d.unit_id, d.reason, d.period) for d in new}
+        escalations = [e for e in plan.escalations if (e.item_id, e.unit_id, e.period) not in escalated]
+        escalated |= {(e.item_id, e.unit_id, e.period) for e in escalations}
+        monday = day - timedelta(days=day.isoweekday() - 1)
+        scheduled = monday + timedelta(days=digest_weekday - 1)
+        digest = day >= scheduled and all(not cal.is_workday(scheduled + timedelta(days=d))
+                                          for d in range((day - scheduled).days))
+        plan_days.append(ScheduledDay(day, True, new, escalations, digest))
+    return plan_days
