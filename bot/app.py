@@ -14,6 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.context import BotContext, Services
 from bot.settings import Settings
 from db.engine import Database
+from db.persistence import DatabasePersistence
 from handlers.registry import register_handlers, set_command_menus
 from jobs.runner import digest_chat_id, schedule_jobs
 
@@ -27,6 +28,7 @@ def build_application(
     clock: Clock | None = None,
     token: str | None = None,
     rate_limit: bool = True,
+    request_timeout: float | None = None,
 ) -> Application:
     """The bot, ready for `run_polling` or `async with app: await app.start()`.
 
@@ -44,11 +46,14 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
+        .persistence(DatabasePersistence(services.db, live_bot_data={"services": services}))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request_timeout is not None:
+        builder = builder.read_timeout(request_timeout).write_timeout(request_timeout).connect_timeout(request_timeout)
     app = builder.build()
     app.bot_data["services"] = services
     register_handlers(app, services)

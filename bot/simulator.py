@@ -1148,6 +1148,7 @@ class _Fault:
     status: int
     description: str
     retry_after: int | None
+    hang: bool = False  # never answer: the client times out, and the call is not carried out
 
 
 @dataclass
@@ -1383,6 +1384,12 @@ class BotApiSimulator:
         queue = self._faults.setdefault(method.lower(), deque())
         queue.extend(_Fault(status, description, retry_after) for _ in range(times))
 
+    def hang_next(self, method: str, *, times: int = 1) -> None:
+        """Leave the next ``times`` calls of ``method`` unanswered until the client gives up (a
+        timeout), without carrying them out."""
+        queue = self._faults.setdefault(method.lower(), deque())
+        queue.extend(_Fault(0, "", None, hang=True) for _ in range(times))
+
     async def wait_callback_answer(self, query_id: str, timeout: float = 5.0) -> JSONDict:
         """Wait until the bot answered the callback query ``query_id``; returns the answer params."""
         deadline = asyncio.get_running_loop().time() + timeout
@@ -1484,6 +1491,10 @@ class BotApiSimulator:
         faults = self._faults.get(name.lower())
         if faults:
             fault = faults.popleft()
+            if fault.hang:
+                while not params.client_gone() and not self._closing:
+                    await asyncio.sleep(0.05)
+                raise ApiError(504, "Gateway Timeout")
             extra = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
             raise ApiError(fault.status, fault.description, extra)
         if name.startswith("send") and self.response_delay > 0:

@@ -343,6 +343,7 @@ def add_conversation(timeout_seconds: float) -> ConversationHandler:
     admin = lambda cb: guard(is_admin, "refuse.admin", cb)  # noqa: E731
     return ConversationHandler(
         name="add_item",
+        persistent=True,
         entry_points=[CommandHandler("add", admin(add_entry), filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED)],
         states={
             ADD_TITLE: [MessageHandler(text, add_title)],

@@ -412,6 +412,7 @@ def report_conversation(timeout_seconds: float) -> ConversationHandler:
     contact = lambda cb: guard(is_contact, "refuse.contact", cb)  # noqa: E731
     return ConversationHandler(
         name="report",
+        persistent=True,
         entry_points=[
             CommandHandler("report", contact(guard(in_private, "refuse.private", report_command)),
                            filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),

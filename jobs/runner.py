@@ -147,6 +147,15 @@ def notify_admins(session, services: Services, *, key: str, text: str, now: date
                             parts=[text], now=now, not_before=now)
 
 
+def tell_admins_blocked(session, services: Services, row: Outbox, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """A contact who blocked the bot or left: the admins must find the unit another contact."""
+    names = queries.people_names(session, telegram_ids=[row.chat_id])
+    unit = queries.units_by_id(session, ids=[row.unit_id]).get(row.unit_id)
+    text = t(services.settings.language, "outbox.blocked", person=esc(names.get(row.chat_id, row.chat_id)),
+             unit=esc(unit.name if unit else "?"))
+    notify_admins(session, services, key=f"blocked:{row.chat_id}:{now:%Y%m%d}", text=text, now=now)
+
+
 # ---------------------------------------------------------------- the outbox
 
 
@@ -161,7 +170,7 @@ async def drain_outbox(bot: Bot, services: Services) -> DrainResult:
             result.expired = len(expired)
             notify_admins(session, services, key=f"expired:{now:%Y%m%d%H%M}", now=now,
                           text=t(services.settings.language, "outbox.expired", count=len(expired),
-                                 hours=services.settings.outbox_grace_hours))
+                                 hours=f"{services.settings.outbox_grace_hours:g}"))
     semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
 
     async def one(row: Outbox) -> None:
@@ -190,6 +199,8 @@ async def send_row(bot: Bot, services: Services, row: Outbox, result: DrainResul
         with services.db.session() as session:
             queries.set_reachable(session, telegram_id=row.chat_id, reachable=False)
             outbox.mark_failed(session, row_id=row.id, error=f"blocked: {exc.message}", now=now)
+            if row.kind == "reminder":
+                tell_admins_blocked(session, services, row, now)
         result.failed += 1
         return
     except BadRequest as exc:
