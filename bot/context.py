@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,9 @@ class Services:
     # Chats allowed to ask supervisor questions: starts with DIGEST_CHAT_ID, follows /setgroup.
     digest_chat_filter: filters.Chat = field(default_factory=lambda: filters.Chat(allow_empty=False))
     bot_username: str = ""
+    # One outbox drain at a time per process, at one pace: two drains side by side would double the rate.
+    drain_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    pacer: Any = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -7,8 +7,10 @@ validation error into one line naming the setting, so start-up never shows a tra
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import time
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -17,6 +19,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{10,}$")
+# What Telegram accepts as setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
+_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 IdList = Annotated[list[int], NoDecode]
 IntList = Annotated[list[int], NoDecode]
@@ -71,8 +75,16 @@ class Settings(BaseSettings):
     escalate_after_misses: int = Field(default=3, ge=1, le=24)
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
+    # Outbox fan-out pace; Telegram allows about 30 messages a second overall.
+    send_rate_per_second: float = Field(default=30, ge=1, le=1000)
     outbox_grace_hours: float = Field(default=12, gt=0, le=24 * 14)
     conversation_timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
+    # Webhook mode (`run --webhook`): Telegram posts to WEBHOOK_URL, a reverse proxy forwards to
+    # WEBHOOK_LISTEN:WEBHOOK_PORT, and the URL's path is the path the bot serves.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
 
     @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", "report_reminder_days",
                      "missed_followup_workdays", mode="before")
@@ -116,6 +128,28 @@ class Settings(BaseSettings):
     def _empty_chat(cls, value: Any) -> Any:
         return None if value == "" else value
 
+    @field_validator("webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_webhook(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value.strip())
+            if parts.scheme not in ("https", "http") or not parts.hostname:
+                raise ValueError("expected the public URL Telegram posts to, e.g. https://bot.example.gov.cn/telegram")
+            value = value.strip()
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET_RE.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
     @property
     def language(self) -> str:
         return self.bot_language
@@ -124,10 +158,35 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def require_webhook(self) -> Webhook:
+        """The webhook server's settings, or SettingsError naming what is missing."""
+        if self.webhook_url is None:
+            raise SettingsError("WEBHOOK_URL is missing: webhook mode needs the public URL Telegram posts to, "
+                                "e.g. https://bot.example.gov.cn/telegram")
+        if self.webhook_secret is None:
+            raise SettingsError("WEBHOOK_SECRET is missing: webhook mode needs a secret (1-256 of A-Z a-z 0-9 _ -), "
+                                "e.g. from `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+        return Webhook(url=self.webhook_url, listen=self.webhook_listen, port=self.webhook_port,
+                       path=urlsplit(self.webhook_url).path.strip("/"), secret=self.webhook_secret.get_secret_value())
+
     def require_token(self) -> str:
         if self.bot_token is None:
             raise SettingsError("BOT_TOKEN is missing: create a bot with @BotFather and put its token in .env")
         return self.bot_token.get_secret_value().strip()
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where the webhook server listens, the URL Telegram is given, and the secret it must send back."""
+
+    url: str
+    listen: str
+    port: int
+    path: str
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"Webhook(url={self.url!r}, listen={self.listen!r}, port={self.port}, path={self.path!r})"
 
 
 def load_settings(**overrides: Any) -> Settings:

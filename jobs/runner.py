@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import socket
+from collections import deque
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -29,7 +31,7 @@ from db.models import Outbox
 from jobs.digest import build_digest
 from jobs.policy import Policy, manual_chase, plan_reminders
 from jobs.reminders import ReminderLine, reminder_text
-from jobs.workdays import WorkCalendar, next_send_time
+from jobs.workdays import WorkCalendar, in_quiet_hours, next_send_time
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,40 @@ class RoundResult:
     queued: int = 0  # rows waiting for the end of quiet hours
     escalations: int = 0
     undelivered_units: list[str] = field(default_factory=list)
+
+
+class Pacer:
+    """Sends evenly spaced, at most `rate` in any window a little longer than a second. Telegram
+    counts messages per one-second window: a burst (what a token bucket allows after a pause) makes
+    requests queue up and arrive bunched, which provokes 429s; an even pace does not."""
+
+    MARGIN = 0.04  # seconds added to the window for the requests' travel time
+
+    def __init__(self, rate: float) -> None:
+        self.capacity = max(1, math.floor(rate))
+        self.window = 1.0 + self.MARGIN
+        self.spacing = self.window / self.capacity
+        self._last = -math.inf
+        self._recent: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return when the next send may go."""
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            while True:
+                now = loop.time()
+                while self._recent and now - self._recent[0] >= self.window:
+                    self._recent.popleft()
+                ready = self._last + self.spacing
+                if len(self._recent) >= self.capacity:
+                    ready = max(ready, self._recent[0] + self.window)
+                if now >= ready:
+                    break
+                await asyncio.sleep(ready - now)
+            # A timer fires a little late: keep to the grid so the lateness does not add up.
+            self._last = ready if now - ready < self.spacing else now
+            self._recent.append(now)
 
 
 @dataclass
@@ -161,6 +197,11 @@ def tell_admins_blocked(session, services: Services, row: Outbox, now: datetime)
 
 async def drain_outbox(bot: Bot, services: Services) -> DrainResult:
     """Send every row that is due, claiming each first; repeat while rows keep coming."""
+    async with services.drain_lock:
+        return await _drain(bot, services)
+
+
+async def _drain(bot: Bot, services: Services) -> DrainResult:
     result = DrainResult()
     now = services.clock.now()
     grace = timedelta(hours=services.settings.outbox_grace_hours)
@@ -172,10 +213,13 @@ async def drain_outbox(bot: Bot, services: Services) -> DrainResult:
                           text=t(services.settings.language, "outbox.expired", count=len(expired),
                                  hours=f"{services.settings.outbox_grace_hours:g}"))
     semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
+    if services.pacer is None:
+        services.pacer = Pacer(services.settings.send_rate_per_second)
+    pacer = services.pacer
 
     async def one(row: Outbox) -> None:
         async with semaphore:
-            await send_row(bot, services, row, result)
+            await send_row(bot, services, row, result, pacer)
 
     while True:
         with services.db.session() as session:
@@ -185,46 +229,54 @@ async def drain_outbox(bot: Bot, services: Services) -> DrainResult:
         await asyncio.gather(*(one(row) for row in rows))
 
 
-async def send_row(bot: Bot, services: Services, row: Outbox, result: DrainResult) -> None:
+async def send_row(bot: Bot, services: Services, row: Outbox, result: DrainResult, pacer: Pacer) -> None:
+    """Send one claimed row and record the outcome. The database work runs in a worker thread, so a
+    large round does not stall the event loop (and with it the pace and the other chats)."""
     now = services.clock.now()
     try:
-        parts, markup = render_row(services, row)
-        if not parts:  # its reminders were all reported meanwhile
-            with services.db.session() as session:
-                outbox.mark_sent(session, row_id=row.id, now=now, message_id=None)
-            return
-        message_id = await send_with_retries(bot, row.chat_id, parts, markup)
+        parts, markup = await asyncio.to_thread(render_row, services, row)
+        message_id = await send_with_retries(bot, row.chat_id, parts, markup, pacer) if parts else None
     except Forbidden as exc:
         log.warning("chat %s blocked the bot (%s row %s)", row.chat_id, row.kind, row.id)
-        with services.db.session() as session:
-            queries.set_reachable(session, telegram_id=row.chat_id, reachable=False)
-            outbox.mark_failed(session, row_id=row.id, error=f"blocked: {exc.message}", now=now)
-            if row.kind == "reminder":
-                tell_admins_blocked(session, services, row, now)
+        await asyncio.to_thread(record_blocked, services, row, now, exc.message)
         result.failed += 1
         return
     except BadRequest as exc:
-        with services.db.session() as session:
-            outbox.mark_failed(session, row_id=row.id, error=exc.message, now=now)
+        await asyncio.to_thread(record_outcome, services, outbox.mark_failed, row_id=row.id, error=exc.message,
+                                now=now)
         result.failed += 1
         return
     except TelegramError as exc:
-        with services.db.session() as session:
-            outbox.release(session, row_id=row.id, error=str(exc), now=now, max_attempts=MAX_ATTEMPTS)
+        await asyncio.to_thread(record_outcome, services, outbox.release, row_id=row.id, error=str(exc), now=now,
+                                max_attempts=MAX_ATTEMPTS)
         result.retried += 1
         return
+    # no parts: its reminders were all reported meanwhile, nothing left to say
+    await asyncio.to_thread(record_outcome, services, outbox.mark_sent, row_id=row.id, now=now, message_id=message_id)
+    result.sent += int(message_id is not None)
+
+
+def record_outcome(services: Services, mark, **values: Any) -> None:  # type: ignore[no-untyped-def]
     with services.db.session() as session:
-        outbox.mark_sent(session, row_id=row.id, now=now, message_id=message_id)
-    result.sent += 1
+        mark(session, **values)
+
+
+def record_blocked(services: Services, row: Outbox, now: datetime, message: str) -> None:
+    with services.db.session() as session:
+        queries.set_reachable(session, telegram_id=row.chat_id, reachable=False)
+        outbox.mark_failed(session, row_id=row.id, error=f"blocked: {message}", now=now)
+        if row.kind == "reminder":
+            tell_admins_blocked(session, services, row, now)
 
 
 async def send_with_retries(bot: Bot, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None,
-                            attempts: int = 4) -> int:
+                            pacer: Pacer, attempts: int = 4) -> int:
     """Send the parts in order (buttons on the last); retry 429s and network errors with backoff."""
     message_id = 0
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         for attempt in range(attempts):
+            await pacer.wait()
             try:
                 message = await bot.send_message(chat_id, part, reply_markup=markup if last else None)
                 message_id = message.message_id
@@ -367,7 +419,8 @@ def schedule_jobs(app: Application) -> None:
     job_queue.run_daily(digest_job, time=settings.digest_time.replace(tzinfo=tz), name=DIGEST_JOB)
     job_queue.run_repeating(outbox_job, interval=30, first=2, name=OUTBOX_JOB)
     now = services.clock.now().astimezone(tz)
-    if settings.reminder_time <= now.time() < time(21, 0):
+    awake = not in_quiet_hours(now, settings.quiet_start, settings.quiet_end)
+    if awake and settings.reminder_time <= now.time():
         job_queue.run_once(reminder_job, when=5, name=f"{REMINDER_JOB}-catch-up")
-    if settings.digest_time <= now.time() < time(21, 0):
+    if awake and settings.digest_time <= now.time():
         job_queue.run_once(digest_job, when=10, name=f"{DIGEST_JOB}-catch-up")
