@@ -11,9 +11,22 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 
+def normalize_url(url: str) -> str:
+    """`postgresql://` and `postgres://` URLs (as hosting providers give them) use psycopg 3, the driver
+    we install; SQLAlchemy would otherwise look for psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalize_url(url)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+    else:
+        # A server may close idle connections (restart, failover); check before handing one out.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.engine import make_url
 from telegram.ext import Application
 
 from bot.app import build_application, running
@@ -19,6 +22,7 @@ from bot.settings import Settings
 from bot.simulator import BotApiSimulator, SimChat, SimUser
 from db.engine import Database
 from db.migrate import upgrade
+from tests import pg
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN_ID, SUPERVISOR_ID = 1001, 1002
@@ -26,19 +30,58 @@ GROUP_ID = -100777
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database migrated with Alembic; each test gets a copy (migrating is the slow part)."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
+def postgres() -> Iterator[pg.Server]:
+    """A throwaway PostgreSQL server for the session, or a skip that says why none can run."""
+    try:
+        with pg.server() as server:
+            yield server
+    except pg.Unavailable as reason:
+        pg.skip_or_fail(reason)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A database migrated once per backend; each test gets a copy (migrating is the slow part)."""
+
+    backend: str
+    url: str
+    server: pg.Server | None = None
+
+    @contextmanager
+    def copy(self, folder: Path) -> Iterator[str]:
+        """A fresh copy, removed afterwards; yields its URL."""
+        if self.server is None:
+            path = folder / "bot.db"
+            shutil.copy(make_url(self.url).database or "", path)
+            yield f"sqlite:///{path}"
+        else:
+            with self.server.database(template=make_url(self.url).database) as url:
+                yield url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Template:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+        upgrade(url)
+        return Template("sqlite", url)
+    server: pg.Server = request.getfixturevalue("postgres")
+    name = f"template_{os.getpid()}"
+    server.drop_database(name)
+    url = server.create_database(name)
+    upgrade(url)
+    return Template("postgresql", url, server)
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, migrated_template: Path) -> str:
-    path = tmp_path / "bot.db"
-    shutil.copy(migrated_template, path)
-    return f"sqlite:///{path}"
+def db_url(tmp_path: Path, migrated_template: Template) -> Iterator[str]:
+    """A migrated database of its own for each test, on each backend (ids [sqlite], [postgresql])."""
+    with migrated_template.copy(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -107,10 +150,16 @@ def settings_overrides() -> dict[str, object]:
 
 
 @pytest.fixture
+def app_options() -> dict[str, object]:
+    """Override in a test module to build the application differently (rate limiter, timeouts)."""
+    return {"rate_limit": False}
+
+
+@pytest.fixture
 async def world(sim: BotApiSimulator, db_url: str, database: Database, clock: FakeClock,
-                settings_overrides: dict[str, object]) -> AsyncIterator[World]:
+                settings_overrides: dict[str, object], app_options: dict[str, object]) -> AsyncIterator[World]:
     settings = make_settings(sim, db_url, **settings_overrides)
-    app = build_application(settings, db=database, clock=clock, rate_limit=False)
+    app = build_application(settings, db=database, clock=clock, **app_options)
     admin = sim.user(ADMIN_ID, "王科长")
     supervisor = sim.user(SUPERVISOR_ID, "督查员")
     group = sim.group(GROUP_ID, "督查组")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers the tables)
@@ -11,6 +11,9 @@ from db.engine import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+# Replicas that start together on one PostgreSQL migrate one after the other: the first upgrades,
+# the others then find the schema at head. (Any fixed 64-bit number; this one spells "progress".)
+MIGRATION_LOCK_KEY = 0x70726F6772657373
 
 
 def run_migrations_offline() -> None:
@@ -25,6 +28,9 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Held until the migration transaction ends (PostgreSQL's DDL is transactional).
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             context.run_migrations()
     engine.dispose()
 

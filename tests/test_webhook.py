@@ -1,0 +1,137 @@
+"""Webhook mode: the simulator posts updates to PTB's webhook server, which wants the secret on every request."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.cli import ALLOWED_UPDATES, main
+from bot.clock import FakeClock
+from bot.settings import Settings, SettingsError, Webhook, load_settings
+from bot.simulator import BotApiSimulator
+from db import queries
+from db.engine import Database
+from tests.conftest import ADMIN_ID, make_settings
+
+SECRET = "k7_Qz-0123456789abcdefXYZ"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@asynccontextmanager
+async def webhook_running(app: Application, hook: Webhook) -> AsyncIterator[Application]:
+    """What `run_webhook` does (as `progress-bot run --webhook` calls it), inside the test's event loop."""
+    async with app:
+        await app.post_init(app)
+        await app.updater.start_webhook(listen=hook.listen, port=hook.port, url_path=hook.path,
+                                        webhook_url=hook.url, secret_token=hook.secret,
+                                        allowed_updates=ALLOWED_UPDATES)
+        await app.start()
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+@pytest.fixture
+async def hooked(sim: BotApiSimulator, db_url: str, database: Database,
+                 clock: FakeClock) -> AsyncIterator[tuple[Application, Webhook]]:
+    port = free_port()
+    settings = make_settings(sim, db_url, webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
+                             webhook_port=port, webhook_secret=SECRET)
+    hook = settings.require_webhook()
+    app = build_application(settings, db=database, clock=clock, rate_limit=False)
+    async with webhook_running(app, hook):
+        yield app, hook
+
+
+def forged_update(text: str) -> dict[str, object]:
+    """A well-formed update from the admin, as someone who learned the URL might post it."""
+    sender = {"id": ADMIN_ID, "is_bot": False, "first_name": "王科长"}
+    command = text.split()[0]
+    return {"update_id": 900_001, "message": {
+        "message_id": 9001, "date": int(time.time()), "chat": {"id": ADMIN_ID, "type": "private", "first_name": "王科长"},
+        "from": sender, "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+    }}
+
+
+def unit_names(database: Database) -> list[str]:
+    with database.session() as session:
+        return [u.name for u in queries.all_units(session)]
+
+
+async def test_updates_arrive_by_webhook_and_the_bot_answers(
+        hooked: tuple[Application, Webhook], sim: BotApiSimulator, database: Database) -> None:
+    _, hook = hooked
+    assert sim.webhook_url == f"http://127.0.0.1:{hook.port}/telegram/hook"
+    assert [c.params.get("secret_token") for c in sim.calls_of("setWebhook")] == [SECRET]
+    admin = sim.user(ADMIN_ID, "王科长")
+    admin.send("/unit_add 区教育局")
+    await admin.expect("已新增单位")
+    assert unit_names(database) == ["区教育局"]
+    assert sim.calls_of("getUpdates") == []
+
+
+async def test_requests_without_the_secret_are_refused_and_change_nothing(
+        hooked: tuple[Application, Webhook], sim: BotApiSimulator, database: Database) -> None:
+    _, hook = hooked
+    admin = sim.user(ADMIN_ID, "王科长")
+    async with aiohttp.ClientSession() as http:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+                        {"X-Telegram-Bot-Api-Secret-Token": SECRET[:-1]}):
+            async with http.post(hook.url, json=forged_update("/unit_add 伪造单位"), headers=headers) as response:
+                assert response.status == 403, headers
+        await admin.expect_none(within=0.5)
+        assert unit_names(database) == []
+        # The same body with the secret goes through: the refusals above were the secret's doing.
+        async with http.post(hook.url, json=forged_update("/unit_add 真实单位"),
+                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+            assert response.status == 200
+    await admin.expect("已新增单位")
+    assert unit_names(database) == ["真实单位"]
+
+
+def test_webhook_settings_are_checked() -> None:
+    base = {"_env_file": None, "bot_token": "123456:ABCDEFGHIJKLMN"}
+    hook = Settings(**base, webhook_url="https://bot.example.gov.cn/telegram/", webhook_secret="a-B_9").require_webhook()
+    assert (hook.path, hook.listen, hook.port, hook.secret) == ("telegram", "127.0.0.1", 8443, "a-B_9")
+    assert "a-B_9" not in repr(hook)
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET is missing"):
+        Settings(**base, webhook_url="https://bot.example.gov.cn/hook").require_webhook()
+    with pytest.raises(SettingsError, match="WEBHOOK_URL is missing"):
+        Settings(**base, webhook_secret="abc").require_webhook()
+    for secret in ("has space", "ünïcode", "x" * 257):
+        with pytest.raises(SettingsError, match="WEBHOOK_SECRET is invalid: must be 1-256 characters"):
+            load_settings(**base, webhook_secret=secret)
+    assert load_settings(**base, webhook_secret="x" * 256).webhook_secret is not None
+    with pytest.raises(SettingsError, match="WEBHOOK_URL is invalid"):
+        load_settings(**base, webhook_url="bot.example.gov.cn/hook")
+    with pytest.raises(SettingsError, match="WEBHOOK_PORT is invalid"):
+        load_settings(**base, webhook_port=70000)
+
+
+def test_run_webhook_without_a_secret_stops_with_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("BOT_TOKEN", "123456:ABCDEFGHIJKLMN")
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.gov.cn/hook")
+    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    assert main(["run", "--webhook"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "progress-bot: WEBHOOK_SECRET is missing: webhook mode needs a secret (1-256 of A-Z a-z 0-9 _ -), "
+        "e.g. from `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"]
+    assert not (tmp_path / "bot.db").exists()  # stopped before touching anything
