@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db import queries
+from db.engine import insert_ignore
 from db.models import Outbox, ProgressReport, Reminder, Status
 
 ACTIVE = ("pending", "claimed")
@@ -33,14 +33,9 @@ class Queued:
 
 def _insert(session: Session, row: Outbox) -> bool:
     """Insert unless the dedupe key exists (also when another process inserts it concurrently)."""
-    if session.exec(select(Outbox.id).where(Outbox.dedupe_key == row.dedupe_key)).first() is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    values = row.model_dump(exclude={"id"})
+    row.id = insert_ignore(session, Outbox, values)
+    return row.id is not None
 
 
 def enqueue_text(session: Session, *, key: str, kind: str, chat_id: int, parts: Sequence[str], now: datetime,

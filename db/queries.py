@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from db.engine import insert_ignore
 from db.models import (
     BotSetting,
     CalendarOverride,
@@ -143,8 +144,9 @@ def set_reachable(session: Session, *, telegram_id: int, reachable: bool) -> Non
 def unreachable_unit_names(session: Session) -> list[str]:
     """Units whose contacts all blocked the bot or left: admins must find them a new contact."""
     rows = session.exec(select(Contact.unit_id, func.max(case((col(Contact.reachable), 1), else_=0))).group_by(Contact.unit_id)).all()
-    ids = [unit_id for unit_id, any_reachable in rows if not any_reachable]
-    return [u.name for u in units_by_id(session, ids=ids).values()]
+    ids = sorted(unit_id for unit_id, any_reachable in rows if not any_reachable)
+    units = units_by_id(session, ids=ids)
+    return [units[i].name for i in ids if i in units]
 
 
 def create_invite(session: Session, *, unit_id: int, created_by: int, now: datetime, ttl: timedelta) -> Invite:
@@ -403,18 +405,14 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
 
 
 def record_due(session: Session, *, due: Iterable[Due], now: datetime) -> int:
-    """Write the reminders that are not yet on record; returns how many were new."""
-    due = list(due)
-    if not due:
-        return 0
-    existing = set(session.exec(
-        select(Reminder.item_id, Reminder.unit_id, Reminder.reason, Reminder.period)
-        .where(col(Reminder.unit_id).in_({d.unit_id for d in due}))
-    ).all())
-    new = [d for d in dict.fromkeys(due) if (d.item_id, d.unit_id, d.reason, d.period) not in existing]
-    session.add_all(Reminder(item_id=d.item_id, unit_id=d.unit_id, reason=d.reason, period=d.period, created_at=now)
-                    for d in new)
-    return len(new)
+    """Write the reminders that are not yet on record; returns how many were new. Two processes
+    writing the same round both succeed, and each reminder is on record once."""
+    new = 0
+    for d in dict.fromkeys(due):
+        values = dict(item_id=d.item_id, unit_id=d.unit_id, reason=d.reason, period=d.period, created_at=now,
+                      status="pending")
+        new += insert_ignore(session, Reminder, values) is not None
+    return new
 
 
 def recorded_reminders(session: Session) -> set[tuple[int, int, str, str]]:
