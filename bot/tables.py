@@ -21,6 +21,12 @@ Offices lay their tables out in many ways, so nothing is assumed about positions
 * units written inside the task text ("…（牵头单位：区教育局；责任单位：六横镇）") are
   extracted and removed from the title.
 
+Indicator tables (a five-year plan's 主要指标: 指标 | 单位 | 2020年/基期值 | 2025年/目标值 | 属性) fill
+``TableItem.indicator_unit``, ``baseline_value``, ``target_value`` and ``binding`` (约束性 True, 预期性
+False). Two bare year columns are baseline and target, earlier and later; a bare 单位 column is the
+indicator's unit only beside a target column; the unit may also stand in the name ("…（元/年）");
+"——" is no value; a "其中：…" row with its own target is an indicator of its own.
+
 Number-typed deadlines: Excel stores "2021.10" typed into a General cell as the number
 2021.1, which reads as January.  It is read as October when the cell's number format
 shows two decimals, or when any deadline in the same column writes its month with two
@@ -95,6 +101,11 @@ class TableItem:
     progress_text: str | None
     problems: str | None
     rows: list[int]  # 1-based source rows
+    # A numeric indicator (指标) of a plan table: 单位, 基期值, 目标值, 属性 (约束性 / 预期性).
+    indicator_unit: str | None = None
+    baseline_value: float | None = None
+    target_value: float | None = None
+    binding: bool | None = None  # 约束性 True, 预期性 False
 
 
 @dataclass
@@ -393,10 +404,16 @@ _FIELD_RULES: tuple[_Rule, ...] = (
     _rule("deadline", r"时限|时间|期限|截止|日期|节点"),
     _rule("problems", r"问题|困难"),
     _rule("status", r"形象进度|进度|评价|状态|等级|亮灯", exclude=r"安排|计划"),
+    _rule("binding", r"属性|指标性质|指标类型|约束性|预期性"),
+    _rule("indicator_unit", r"计量单位|指标单位"),
+    _rule("bare_unit", r"单位", whole=True),  # an indicator's unit only beside a target column
+    _rule("target_value", r"目标值|预期值|规划值|目标数"),
+    _rule("baseline_value", r"基期|基数|基准值|基准年|现状值|实际值|现状水平"),
+    _rule("year", r"(?:19|20)[0-9]{2}年?(?:底|末)?(?:值|数)?", whole=True),  # see _indicator_columns
     _rule("domain", r"领域|类别|板块|分类|类型|专项|方面|篇章"),
-    _rule("title", r"任务|工作|项目|内容|事项|目标|名称|实事|举措|措施", exclude=r"来源|分解|编号"),
+    _rule("title", r"任务|工作|项目|内容|事项|目标|名称|实事|举措|措施|指标", exclude=r"来源|分解|编号"),
 )
-_MULTI_FIELDS = frozenset({"responsible_units"})
+_MULTI_FIELDS = frozenset({"responsible_units", "year"})
 
 
 def _field_of(label: str) -> str | None:
@@ -444,7 +461,29 @@ def _find_header(grid: _Grid) -> _Header | None:
         header.last = best + 1
         labels = _column_labels(grid, best, best + 1)
     _assign_columns(header, labels)
+    _indicator_columns(header)
     return header
+
+
+def _indicator_columns(header: _Header) -> None:
+    """Settle the columns that depend on their neighbours: bare years ("2020年 | 2025年": the
+    earlier is the baseline, the later the target) and a bare 单位 (an indicator's unit only in a
+    table with a target; elsewhere it may name units of work, so it is left alone)."""
+    years = sorted(header.cols.pop("year", []), key=lambda c: header.keys.get(c, ""))
+    header.labels.pop("year", None)
+    if years and "target_value" not in header.cols:
+        _set_column(header, "target_value", years.pop())
+    if years and "baseline_value" not in header.cols:
+        _set_column(header, "baseline_value", years[0])
+    bare = header.cols.pop("bare_unit", [])
+    header.labels.pop("bare_unit", None)
+    if bare and "target_value" in header.cols and "indicator_unit" not in header.cols:
+        _set_column(header, "indicator_unit", bare[0])
+
+
+def _set_column(header: _Header, name: str, col: int) -> None:
+    header.cols[name] = [col]
+    header.labels[name] = header.keys.get(col, "")
 
 
 def _column_labels(grid: _Grid, r: int, sub: int | None = None) -> list[list[str]]:
@@ -1055,9 +1094,48 @@ def _new_draft(ctx: _Context, r: int, domain: str | None, section: _Section | No
         problems=_free_text(ctx, r, "problems"),
         rows=[ctx.grid.row_no[r]],
     )
+    _add_indicator(ctx, r, item)
     draft = _Draft(item, section=serial)
     _add_status(ctx, draft, r)
     return draft
+
+
+_UNIT_TAIL = re.compile(r"[（(]\s*([^（）()\s]{1,8}?)\s*[)）]\s*$")
+_VALUE_FILLERS = re.compile(r"[≥≤><＞＜=约达到以上以下左右力争不低于不高于超过%‰,，\s]")
+
+
+def _indicator_value(value: Any) -> float | None:
+    """A 基期值 or 目标值 cell as a number: 9720, "54.17", "≥95%", "1,000"; "——" and words are None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    text = _VALUE_FILLERS.sub("", _nfkc(str(value)))
+    return float(text) if re.fullmatch(r"-?[0-9]{1,15}(?:\.[0-9]{1,6})?", text) else None
+
+
+def _binding(text: str | None) -> bool | None:
+    """约束性 → True, 预期性 → False."""
+    if not text:
+        return None
+    return True if "约束" in text else False if "预期" in text else None
+
+
+def _add_indicator(ctx: _Context, r: int, item: TableItem) -> None:
+    """Fill the indicator fields of a plan table's row; the unit may stand in the name: "…（元/年）"."""
+    item.target_value = _indicator_value(ctx.grid.get(r, _col(ctx.header, "target_value")))
+    item.baseline_value = _indicator_value(ctx.grid.get(r, _col(ctx.header, "baseline_value")))
+    item.binding = _binding(_cell_text(ctx, r, "binding"))
+    item.indicator_unit = _cell_text(ctx, r, "indicator_unit")
+    if item.indicator_unit is None and _col(ctx.header, "target_value") is not None:
+        m = _UNIT_TAIL.search(item.title)
+        if m and not re.search(r"牵头|责任|配合|单位", m.group(1)):
+            item.indicator_unit = m.group(1)
+
+
+def _own_target(ctx: _Context, r: int) -> bool:
+    c = _col(ctx.header, "target_value")
+    return c is not None and _indicator_value(ctx.grid.own(r, c)) is not None
 
 
 def _add_status(ctx: _Context, draft: _Draft, r: int) -> None:
@@ -1091,6 +1169,9 @@ def _extend(ctx: _Context, draft: _Draft, r: int) -> None:
     item.investment = item.investment if item.investment is not None else extra.investment
     if item.fiscal_investment is None:
         item.fiscal_investment = extra.fiscal_investment
+    for name in ("indicator_unit", "baseline_value", "target_value", "binding"):
+        if getattr(item, name) is None:
+            setattr(item, name, getattr(extra, name))
     item.rows.append(ctx.grid.row_no[r])
     draft.statuses.extend(more.statuses)
 
@@ -1101,6 +1182,9 @@ def _continues(ctx: _Context, r: int, prev: _Draft | None, serial: int) -> bool:
         return False
     grid, h = ctx.grid, ctx.header
     number_col, title_col = _col(h, "number"), _col(h, "title")
+    if prev.item.target_value is not None and _own_target(ctx, r) and (
+            number_col is None or grid.own(r, number_col) is None):
+        return False  # "其中：…" under a numbered indicator is an indicator of its own
     if ctx.numbered and number_col is not None:
         if grid.is_copy(r, number_col):
             return True  # a merged 序号 cell

@@ -7,6 +7,7 @@ and status mark become a report marked `source="import"`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -58,9 +59,19 @@ def _numbered(session: Session, table: ParsedTable) -> list[tuple[int, TableItem
     return numbered
 
 
+_INDICATOR_FIELDS = ("indicator_unit", "baseline_value", "target_value", "binding")
+
+
 def _same(existing: Item, item: TableItem) -> bool:
     return (existing.title, existing.domain, existing.deadline, existing.investment) == (
-        item.title, item.domain, item.deadline, item.investment)
+        item.title, item.domain, item.deadline, item.investment) and all(
+        getattr(existing, name) == getattr(item, name) for name in _INDICATOR_FIELDS)
+
+
+def _set_indicator(item: Item, row: TableItem) -> None:
+    """Copy the plan table's indicator (unit, 基期值, 目标值, 约束性/预期性) onto the item."""
+    for name in _INDICATOR_FIELDS:
+        setattr(item, name, getattr(row, name))
 
 
 def plan_import(session: Session, *, table: ParsedTable) -> ImportPlan:
@@ -95,13 +106,14 @@ def _unit_ids(session: Session, names: list[str], result: ImportResult) -> list[
     return ids
 
 
-def apply_import(session: Session, *, table: ParsedTable, now: datetime) -> ImportResult:
+def apply_import(session: Session, *, table: ParsedTable, now: datetime,
+                 on_item: Callable[[int], None] | None = None) -> ImportResult:
     """Create units, create or update items, and keep the table's progress as reports (one transaction:
-    the caller's session commits all of it or nothing)."""
+    the caller's session commits all of it or nothing). `on_item(done)` is told after each item."""
     result = ImportResult()
     period = period_key("monthly", now.date())
     latest = queries.latest_reports(session)
-    for number, row in _numbered(session, table):
+    for done, (number, row) in enumerate(_numbered(session, table), start=1):
         lead = _unit_ids(session, row.lead_units, result)
         responsible = _unit_ids(session, row.responsible_units, result)
         item = queries.item_by_number(session, number=number)
@@ -122,6 +134,7 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime) -> Impo
                 row.investment, row.fiscal_investment, False, now)
             queries.set_item_units(session, item_id=item.id, lead_unit_ids=lead, responsible_unit_ids=responsible)
         item.investment, item.fiscal_investment = row.investment, row.fiscal_investment
+        _set_indicator(item, row)
         if row.status and not _already_imported(latest.get(item.id), row):
             queries.add_report(
                 session, item_id=item.id, unit_id=None, reporter_id=None, period=period, now=now,
@@ -129,6 +142,8 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime) -> Impo
                 source="import",
             )
             result.reports += 1
+        if on_item is not None:
+            on_item(done)
     return result
 
 

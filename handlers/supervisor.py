@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
+from bot.chart import digest_chart
 from bot.context import BotContext
 from bot.dates import format_date
+from bot.export import parse_period, progress_rows, table_title, write_progress_table
 from bot.keyboards import report_buttons
 from bot.texts import MARKS, esc, join, t
 from db import queries
@@ -151,13 +155,17 @@ async def item_card(update: Update, context: BotContext) -> None:
         names = {u.id: u.name for u in queries.all_units(session)}
         people = queries.people_names(session, telegram_ids=[r.reporter_id for r in reports if r.reporter_id])
         links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {Role.LEAD: [], Role.RESPONSIBLE: []})
+        snoozes = queries.snoozes_of_item(session, item_id=item.id, today=today)
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
     if not privileged and not own & set(links[Role.LEAD] + links[Role.RESPONSIBLE]):
         await say(update, context, "refuse.not_your_item", number=number)
         return
-    text = (card_text(lang, item, links, facts, names, today, context) + "\n\n"
-            + history_text(lang, reports, names, people, context))
+    text = card_text(lang, item, links, facts, names, today, context)
+    for snooze in snoozes:
+        text += t(lang, "item.snoozed", units=esc(names.get(snooze.unit_id, "?")),
+                  until=format_date(snooze.until, lang))
+    text += "\n\n" + history_text(lang, reports, names, people, context)
     markup = None
     if own & set(links[Role.LEAD] + links[Role.RESPONSIBLE]) and not item.archived:
         markup = report_buttons(lang, [item.number])
@@ -204,11 +212,48 @@ def history_text(lang: str, reports, names: dict[int, str], people: dict[int, st
     return "\n".join(lines)
 
 
+async def export(update: Update, context: BotContext) -> None:
+    """Send the progress table (进展情况表) of a month as .xlsx: /export [2021-07 | 7月]."""
+    lang = lang_of(update, context)
+    wanted = args_text(update)
+    services = context.services
+    today = services.clock.now().date()
+    period = parse_period(wanted, today)
+    if period is None:
+        await say(update, context, "export.bad_period", text=esc(wanted))
+        return
+    with services.db.session() as session:
+        rows = progress_rows(session, today=today, period=period, lang=lang,
+                             margin=services.settings.slow_margin, tz=services.settings.tz)
+    if not rows:
+        await say(update, context, "export.empty")
+        return
+    data = await asyncio.to_thread(write_progress_table, rows, lang=lang, period=period)
+    caption = t(lang, "export.caption", title=esc(table_title(lang, period)), count=len(rows))
+    await context.bot.send_document(update.effective_chat.id, data, caption=caption,
+                                    filename=t(lang, "export.filename", period=period))
+
+
+async def chart(update: Update, context: BotContext) -> None:
+    """Send the picture of items per domain, stacked by status, with the totals as its caption."""
+    lang = lang_of(update, context)
+    _, assessed, _ = snapshot(context)
+    if not assessed:
+        await say(update, context, "chart.empty")
+        return
+    today = context.services.clock.now().date()
+    png = await asyncio.to_thread(digest_chart, assessed, today=today, lang=lang)
+    caption = "\n".join([t(lang, "status.title", date=format_date(today, lang)), totals_line(lang, assessed)])
+    await context.bot.send_photo(update.effective_chat.id, png, caption=caption)
+
+
 def handlers() -> list:
-    """Supervisor questions; /items and /item are open to admins, supervisors and (own items) contacts."""
+    """Supervisor questions; /item is open to contacts for their own items too, /export and /chart to admins,
+    supervisors and the digest group."""
     new = filters.UpdateType.MESSAGE & ~filters.FORWARDED
     supervisor = lambda cb: guard(is_supervisor, "refuse.supervisor", cb)  # noqa: E731
     reader = lambda cb: guard(either(is_admin, is_supervisor, is_contact), "refuse.contact", cb)  # noqa: E731
+    overseer = lambda cb: guard(either(is_admin, is_supervisor), "refuse.supervisor", cb)  # noqa: E731
     return [
         CommandHandler("status", supervisor(status), filters=new),
         CommandHandler("slow", supervisor(slow), filters=new),
@@ -216,4 +261,6 @@ def handlers() -> list:
         CommandHandler("missing", supervisor(missing), filters=new),
         CommandHandler("items", supervisor(items), filters=new),
         CommandHandler("item", reader(item_card), filters=new),
+        CommandHandler("export", overseer(export), filters=new),
+        CommandHandler("chart", overseer(chart), filters=new),
     ]
