@@ -46,7 +46,8 @@ ZH: dict[str, str] = {
     ),
     "help.supervisor": (
         "/status — 总体进展\n/slow — 较为缓慢事项\n/overdue — 逾期未完成事项\n"
-        "/missing — 本期未报送单位\n/item 序号 — 事项详情"
+        "/missing — 本期未报送单位\n/item 序号 — 事项详情\n"
+        "/chart — 分领域进展图\n/export [月份] — 导出进展情况表（.xlsx）"
     ),
     "help.admin": (
         "/unit_add 名称 [别名…] — 新增单位（可多行，一行一个）\n"
@@ -397,7 +398,8 @@ EN: dict[str, str] = {
     ),
     "help.supervisor": (
         "/status — overall progress\n/slow — slow items\n/overdue — overdue items\n"
-        "/missing — units that have not reported this period\n/item n — an item's card"
+        "/missing — units that have not reported this period\n/item n — an item's card\n"
+        "/chart — progress by domain as a picture\n/export [month] — the progress table as .xlsx"
     ),
     "help.admin": (
         "/unit_add name [aliases…] — add a unit (several lines: one unit each)\n"
@@ -733,9 +735,11 @@ def cn_index(n: int) -> str:
     """1 → 一, 12 → 十二, 40 → 四十: the numbering of the notice's sections."""
     if n < 10:
         return _CN_DIGITS[n]
+    if n >= 100:
+        return str(n)
     tens, ones = divmod(n, 10)
     head = "" if tens == 1 else _CN_DIGITS[tens]
-    return f"{head}十{_CN_DIGITS[ones] if ones else ''}" if n < 100 else str(n)
+    return f"{head}十{_CN_DIGITS[ones] if ones else ''}"
 
 
 def section_index(lang: str, n: int) -> str:

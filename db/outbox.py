@@ -39,9 +39,12 @@ def _insert(session: Session, row: Outbox) -> bool:
 
 
 def enqueue_text(session: Session, *, key: str, kind: str, chat_id: int, parts: Sequence[str], now: datetime,
-                 not_before: datetime) -> int:
-    row = Outbox(dedupe_key=key, kind=kind, chat_id=chat_id, payload={"parts": list(parts)}, created_at=now,
-                 not_before=not_before)
+                 not_before: datetime, chart: bool = False) -> int:
+    """Queue a text (in parts); `chart` asks for the digest's picture to be drawn and sent before it."""
+    payload: dict[str, object] = {"parts": list(parts)}
+    if chart:
+        payload["chart"] = True
+    row = Outbox(dedupe_key=key, kind=kind, chat_id=chat_id, payload=payload, created_at=now, not_before=not_before)
     return int(_insert(session, row))
 
 

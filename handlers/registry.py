@@ -15,10 +15,11 @@ from bot.texts import LANGUAGES, t
 from handlers import admin, common, contact, supervisor
 
 CONTACT_MENU = ("report", "mine", "item", "snooze", "help", "lang", "cancel")
-SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "help", "lang")
+SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "chart", "export", "help", "lang")
 log = logging.getLogger(__name__)
 ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "remind", "digest",
-              "status", "slow", "overdue", "missing", "setgroup", "schedule", "outbox", "holiday",
+              "status", "slow", "overdue", "missing", "chart", "export", "setgroup", "schedule", "outbox",
+              "holiday",
               "help", "lang", "cancel")
 
 

@@ -23,12 +23,13 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.chart import digest_chart
 from bot.context import BotContext, Services
 from bot.keyboards import reminder_buttons
 from bot.texts import esc, join, split_message, t
 from db import outbox, queries
 from db.models import Outbox
-from jobs.digest import build_digest
+from jobs.digest import assess, build_digest
 from jobs.policy import Policy, manual_chase, plan_reminders
 from jobs.reminders import ReminderLine, reminder_text
 from jobs.workdays import WorkCalendar, in_quiet_hours, next_send_time
@@ -235,6 +236,8 @@ async def send_row(bot: Bot, services: Services, row: Outbox, result: DrainResul
     now = services.clock.now()
     try:
         parts, markup = await asyncio.to_thread(render_row, services, row)
+        if parts and row.payload.get("chart"):
+            await send_chart(bot, services, row.chat_id, pacer)
         message_id = await send_with_retries(bot, row.chat_id, parts, markup, pacer) if parts else None
     except Forbidden as exc:
         log.warning("chat %s blocked the bot (%s row %s)", row.chat_id, row.kind, row.id)
@@ -254,6 +257,25 @@ async def send_row(bot: Bot, services: Services, row: Outbox, result: DrainResul
     # no parts: its reminders were all reported meanwhile, nothing left to say
     await asyncio.to_thread(record_outcome, services, outbox.mark_sent, row_id=row.id, now=now, message_id=message_id)
     result.sent += int(message_id is not None)
+
+
+async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer) -> None:
+    """The digest's picture, drawn when it is sent; the text follows even if drawing fails."""
+    today = services.clock.now().date()
+    try:
+        png = await asyncio.to_thread(chart_png, services, today)
+    except Exception:  # a picture is a courtesy: never let it hold the digest back
+        log.exception("could not draw the digest chart")
+        return
+    await pacer.wait()
+    await bot.send_photo(chat_id, png)
+
+
+def chart_png(services: Services, today: date) -> bytes:
+    with services.db.session() as session:
+        facts = queries.item_facts(session, today=today)
+    return digest_chart(assess(facts, today, services.settings.slow_margin), today=today,
+                        lang=services.settings.language)
 
 
 def record_outcome(services: Services, mark, **values: Any) -> None:  # type: ignore[no-untyped-def]
@@ -335,7 +357,7 @@ async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str
     key = f"digest:{chat_id}:{period or now.isoformat()}"
     with services.db.session() as session:
         outbox.enqueue_text(session, key=key, kind="digest", chat_id=chat_id, parts=parts, now=now,
-                            not_before=send_time(services, now))
+                            not_before=send_time(services, now), chart=True)
     await drain_outbox(bot, services)
     return len(parts)
 

@@ -117,6 +117,8 @@ async def test_a_long_digest_is_split_under_the_limit(world: World) -> None:
     world.admin.send("/setgroup", chat=world.group)
     await world.group.expect("通报群")
     world.admin.send("/digest")
+    chart = await world.group.expect()
+    assert chart.photo, "the digest's picture comes first"
     parts = [await world.group.expect()]
     while "一般或难以评价　▲" not in parts[-1].text:
         parts.append(await world.group.expect())
