@@ -278,6 +278,8 @@ ZH: dict[str, str] = {
     "report.ask_text": (
         "上报 <b>#{number} {title}</b>\n请用一条消息写明本期完成情况（可包含“完成80%”）。随时 /cancel 取消。"
     ),
+    "report.ask_value": "该事项是指标（目标值 {target}{unit}）。目前数值是多少？请发送一个数字。",
+    "report.bad_value": "请发送一个数字，例如 85.5。",
     "report.ask_percent": "完成进度是多少？点选或直接输入数字（0–100）。",
     "report.bad_percent": "请输入 0 到 100 之间的数字，或点选按钮。",
     "report.ask_status": "推进状态？",
@@ -625,6 +627,8 @@ EN: dict[str, str] = {
         "Reporting on <b>#{number} {title}</b>\nIn one message, what was done this period (you may include “80% done”)? "
         "/cancel at any time."
     ),
+    "report.ask_value": "This item is an indicator (target {target}{unit}). What is its value now? Send a number.",
+    "report.bad_value": "Please send a number, e.g. 85.5.",
     "report.ask_percent": "How far along is it? Tap or type a number (0–100).",
     "report.bad_percent": "Please type a number from 0 to 100, or tap a button.",
     "report.ask_status": "How is it going?",

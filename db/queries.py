@@ -333,9 +333,10 @@ def add_report(
     problems: str | None,
     evidence: Sequence[dict[str, str]] = (),
     source: str = "chat",
+    current_value: float | None = None,
 ) -> ProgressReport:
     report = ProgressReport(
-        item_id=item_id, unit_id=unit_id, reporter_id=reporter_id, period=period, created_at=now,
+        current_value=current_value, item_id=item_id, unit_id=unit_id, reporter_id=reporter_id, period=period, created_at=now,
         text=text, percent=percent, status=status, problems=problems, evidence=list(evidence), source=source,
     )
     session.add(report)

@@ -38,12 +38,13 @@ from handlers.common import (
 )
 from jobs.digest import assess, item_line
 from jobs.reminders import period_label
-from jobs.rules import period_key
+from jobs.rules import indicator_percent, period_key
 
-CHOOSE, TEXT, PERCENT, STATUS, PROBLEMS, EVIDENCE = range(6)
+CHOOSE, TEXT, PERCENT, STATUS, PROBLEMS, EVIDENCE, VALUE = range(7)
 DRAFT = "report_draft"
 MAX_TEXT = 3000
 _PERCENT_IN_TEXT = re.compile(r"(?:完成|进度|达到|累计)?\s*(\d{1,3}(?:\.\d+)?)\s*[%％]")
+_NUMBER_IN_TEXT = re.compile(r"-?\d+(?:\.\d+)?")
 _PERCENT_ALONE = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*[%％]?\s*$")
 
 
@@ -235,7 +236,8 @@ async def begin_item(update: Update, context: BotContext, number: int, *, have_t
         return ConversationHandler.END
     draft = _draft(context)
     draft.update(item_id=item.id, number=item.number, title=item.title, unit_id=mine_[0],
-                 cycle=item.report_cycle, evidence=[])
+                 cycle=item.report_cycle, evidence=[], target=item.target_value, baseline=item.baseline_value,
+                 indicator_unit=item.indicator_unit)
     if have_text:
         return await after_text(update, context)
     await say(update, context, "report.ask_text", cancel_markup(update, context),
@@ -262,6 +264,10 @@ async def got_text(update: Update, context: BotContext) -> int:
 
 async def after_text(update: Update, context: BotContext) -> int:
     draft = _draft(context)
+    if draft.get("target") is not None and "current_value" not in draft:
+        await say(update, context, "report.ask_value", cancel_markup(update, context),
+                  target=f"{draft['target']:g}", unit=esc(draft.get("indicator_unit") or ""))
+        return VALUE
     match = _PERCENT_IN_TEXT.search(draft["text"])
     if match and float(match[1]) <= 100:
         draft["percent"] = round(float(match[1]))
@@ -270,6 +276,18 @@ async def after_text(update: Update, context: BotContext) -> int:
     options = [(f"{p}%", f"rp:pct:{p}") for p in range(0, 101, 10)] + [(t(lang, "btn.cancel"), "rp:cancel")]
     await say(update, context, "report.ask_percent", choice_buttons(options, width=4))
     return PERCENT
+
+
+async def got_value(update: Update, context: BotContext) -> int:
+    """The indicator's current value; the percent follows from baseline and target."""
+    draft = _draft(context)
+    match = _NUMBER_IN_TEXT.search(update.effective_message.text.replace(",", ""))
+    if match is None:
+        await say(update, context, "report.bad_value")
+        return VALUE
+    draft["current_value"] = float(match[0])
+    draft["percent"] = indicator_percent(draft.get("baseline"), draft["target"], draft["current_value"])
+    return await ask_status(update, context)
 
 
 async def not_text(update: Update, context: BotContext) -> int | None:
@@ -372,6 +390,7 @@ async def submit(update: Update, context: BotContext) -> int:
             session, item_id=draft["item_id"], unit_id=draft["unit_id"], reporter_id=update.effective_user.id,
             period=period, now=now, text=draft["text"], percent=draft.get("percent"), status=draft["status"],
             problems=draft.get("problems"), evidence=draft.get("evidence", []),
+            current_value=draft.get("current_value"),
         )
         unit = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
     lang = lang_of(update, context)
@@ -422,6 +441,7 @@ def report_conversation(timeout_seconds: float) -> ConversationHandler:
         states={
             CHOOSE: [CallbackQueryHandler(contact(report_button), pattern=rf"^{REPORT}:\d{{1,9}}$")],
             TEXT: [MessageHandler(text, got_text), MessageHandler(private & ~filters.COMMAND, not_text)],
+            VALUE: [MessageHandler(text, got_value)],
             PERCENT: [CallbackQueryHandler(got_percent_button, pattern=r"^rp:pct:\d{1,3}$"),
                       MessageHandler(text, got_percent_text)],
             STATUS: [CallbackQueryHandler(got_status, pattern=r"^rp:st:\w+$"),

@@ -126,3 +126,25 @@ async def test_a_long_digest_is_split_under_the_limit(world: World) -> None:
     assert all(len(p.text) <= 4096 for p in parts)
     assert "共 300 项" in parts[0].text
     assert "已逾期 26 天" in "".join(p.text for p in parts)
+
+
+async def test_an_indicator_item_asks_for_the_current_value(world: World) -> None:
+    contact = await bound_contact(world, items=1)
+    with world.db.session() as session:
+        item = queries.item_by_number(session, number=1)
+        item.baseline_value, item.target_value, item.indicator_unit = 60.0, 80.0, "%"
+        session.add(item)
+    contact.send("/report 1")
+    await contact.expect("请用一条消息")
+    contact.send("城镇调查失业率控制良好")
+    await contact.expect("目标值 80%")
+    contact.send("不知道")
+    await contact.expect("请发送一个数字")
+    contact.send("75")
+    contact.press(await contact.expect("推进状态"), "★ 推进良好")
+    contact.press(await contact.expect("存在问题"), "无")
+    contact.press(await contact.expect("佐证材料"), "📤 提交")
+    assert "完成进度：75%" in (await contact.expect("已保存")).text
+    with world.db.session() as session:
+        (report,) = queries.reports_of_item(session, item_id=item.id)
+    assert (report.current_value, report.percent) == (75.0, 75)
