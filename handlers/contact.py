@@ -151,6 +151,10 @@ async def snooze_button(update: Update, context: BotContext) -> None:
                   choice_buttons([(f"#{n}", f"{SNOOZE}:{n}") for n in numbers], width=4))
         return
     if not days:
+        item, unit_ids = own_item_units(context, int(number))
+        if item is None or not unit_ids:
+            await query.answer(t(lang, "refuse.not_your_item", number=int(number)), show_alert=True)
+            return
         await done_with_button(update)
         options = [(t(lang, f"snooze.opt.{d}"), f"{SNOOZE}:{number}:{d}") for d in SNOOZE_DAYS]
         await say(update, context, "snooze.choose_when", choice_buttons(options, width=2), number=int(number))
