@@ -325,7 +325,7 @@ ZH: dict[str, str] = {
     "digest.part3_none": "无。",
     "digest.part4": "<b>四、本期未报送单位</b>",
     "digest.part4_none": "各单位均已报送。",
-    "digest.unreachable": "<b>联络员无法送达</b>：{units}",
+    "digest.unreachable": "<b>联络员无法送达</b>（已屏蔽机器人或退出，请管理员重新邀请）：{units}",
     "digest.legend": "□ 提前完成　★ 推进良好　— 一般或难以评价　▲ 较为缓慢",
     # progress table export and chart
     "export.months": "1—{month}月份",
@@ -673,7 +673,7 @@ EN: dict[str, str] = {
     "digest.part3_none": "None.",
     "digest.part4": "<b>4. Units that have not reported this period</b>",
     "digest.part4_none": "Every unit has reported.",
-    "digest.unreachable": "<b>Contacts that cannot be reached</b>: {units}",
+    "digest.unreachable": "<b>Contacts that cannot be reached</b> (blocked the bot or left; admins, invite others): {units}",
     "digest.legend": "□ done ahead　★ going well　— average　▲ slow",
     "export.months": "months 1–{month}",
     "export.months_first": "month 1",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db.engine import insert_ignore
@@ -141,12 +141,16 @@ def set_reachable(session: Session, *, telegram_id: int, reachable: bool) -> Non
         contact.reachable = reachable
 
 
-def unreachable_unit_names(session: Session) -> list[str]:
-    """Units whose contacts all blocked the bot or left: admins must find them a new contact."""
-    rows = session.exec(select(Contact.unit_id, func.max(case((col(Contact.reachable), 1), else_=0))).group_by(Contact.unit_id)).all()
-    ids = sorted(unit_id for unit_id, any_reachable in rows if not any_reachable)
-    units = units_by_id(session, ids=ids)
-    return [units[i].name for i in ids if i in units]
+def unreachable_contacts(session: Session) -> list[str]:
+    """Contacts who blocked the bot or left, as "unit（name）" (all of a unit's: it gets nothing at all):
+    the admins must find those units another contact."""
+    rows = session.exec(
+        select(Unit.name, Person.full_name, Contact.telegram_id)
+        .join(Contact, col(Contact.unit_id) == col(Unit.id))
+        .join(Person, col(Person.telegram_id) == col(Contact.telegram_id), isouter=True)
+        .where(col(Contact.reachable).is_(False)).order_by(Unit.id, Contact.id)
+    ).all()
+    return [f"{unit}（{name or telegram_id}）" for unit, name, telegram_id in rows]
 
 
 def create_invite(session: Session, *, unit_id: int, created_by: int, now: datetime, ttl: timedelta) -> Invite:

@@ -345,7 +345,7 @@ def digest_text(services: Services, lang: str) -> str:
     with services.db.session() as session:
         facts = queries.item_facts(session, today=now.date())
         names = {u.id: u.name for u in queries.all_units(session)}
-        unreachable = queries.unreachable_unit_names(session)
+        unreachable = queries.unreachable_contacts(session)
     return build_digest(lang, facts, names, now.date(), margin=services.settings.slow_margin,
                         unreachable=unreachable)
 

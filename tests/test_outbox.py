@@ -72,6 +72,10 @@ async def test_every_reminder_once_despite_429_500_timeouts_and_a_block(world: W
     notice = await world.admin.expect("已屏蔽机器人")
     assert "单位0" in notice.text
 
+    world.admin.send("/digest")
+    digest = await world.admin.expect("进展情况通报")
+    assert "联络员无法送达" in digest.text and "单位0（联络员9001）" in digest.text
+
     # a second round the same day sends nothing again
     await world.run_job(REMINDER_JOB)
     assert all(reminders_received(world.sim, p) == (0 if p == BLOCKED else 1) for p in contacts)
