@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from db.models import ReportCycle
 from jobs.rules import Due, ItemFacts, is_done, month_end, period_key
@@ -62,8 +63,19 @@ def shift_period(cycle: str, day: date, steps: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+@lru_cache(maxsize=16384)
+def _previous_workday(cal: WorkCalendar, day: date) -> date:
+    # Thousands of items share the same few due days: look each one up once per round.
+    return cal.previous_workday(day)
+
+
+@lru_cache(maxsize=4096)
+def _nth_workday_after(cal: WorkCalendar, day: date, n: int) -> date:
+    return cal.nth_workday_after(day, n)
+
+
 def due_day(cycle: str, day: date, policy: Policy, cal: WorkCalendar) -> date:
-    return cal.previous_workday(nominal_due(cycle, day, policy))
+    return _previous_workday(cal, nominal_due(cycle, day, policy))
 
 
 def next_due(cycle: str, today: date, policy: Policy, cal: WorkCalendar) -> date:
@@ -87,7 +99,8 @@ def smallest_reached(offsets: Sequence[int], send_day, today: date) -> int | Non
 def deadline_due(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar) -> list[Due]:
     if item.deadline is None or today > item.deadline:
         return []
-    lead = smallest_reached(policy.lead_days, lambda d: cal.previous_workday(item.deadline - timedelta(days=d)), today)
+    lead = smallest_reached(policy.lead_days, lambda d: _previous_workday(cal, item.deadline - timedelta(days=d)),
+                            today)
     if lead is None:
         return []
     return [Due(item.id, u, f"deadline-{lead}", item.deadline.isoformat()) for u in _units(item, today)]
@@ -99,14 +112,15 @@ def report_due(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar) 
     upcoming = next_due(item.cycle, today, policy, cal)
     period = period_key(item.cycle, upcoming)
     before = smallest_reached(policy.before_due_days,
-                              lambda d: cal.previous_workday(upcoming - timedelta(days=d)), today)
+                              lambda d: _previous_workday(cal, upcoming - timedelta(days=d)), today)
     if before is not None:
         reason = "report-due" if before == 0 else f"report-before-{before}"
         due += [Due(item.id, u, reason, period) for u in _units(item, today) if (u, period) not in item.reported]
     missed = last_due(item.cycle, today, policy, cal)
     missed_period = period_key(item.cycle, missed)
     if missed >= item.created:
-        followup = max((n for n in policy.missed_followups if cal.nth_workday_after(missed, n) <= today), default=None)
+        followup = max((n for n in policy.missed_followups if _nth_workday_after(cal, missed, n) <= today),
+                       default=None)
         if followup is not None:
             due += [Due(item.id, u, f"report-missed-{followup}", missed_period) for u in _units(item, today)
                     if (u, missed_period) not in item.reported]
