@@ -13,8 +13,10 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from jobs.rules import WarningThresholds
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
@@ -79,6 +81,19 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(default=30, ge=1, le=1000)
     outbox_grace_hours: float = Field(default=12, gt=0, le=24 * 14)
     conversation_timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
+    # A contact may correct a report for this long after sending it.
+    report_edit_hours: float = Field(default=24, ge=0, le=24 * 31)
+    # A reminder nobody acknowledged (收到) is sent again after this long, then to the unit's backup contacts.
+    ack_timeout_hours: float = Field(default=4, gt=0, le=24 * 7)
+    # Three-colour warnings (三色预警): points a reported percent trails time progress by, and reports
+    # missed in a row, that make an item yellow or red.
+    warning_yellow_gap: int = Field(default=10, ge=0, le=100)
+    warning_red_gap: int = Field(default=30, ge=0, le=100)
+    # At most 5: the rules see the last five periods' reports.
+    warning_yellow_missed: int = Field(default=1, ge=1, le=5)
+    warning_red_missed: int = Field(default=3, ge=1, le=5)
+    # The monthly ranking: share of the score given by on-time reporting; the rest by the items' colours.
+    ranking_on_time_weight: int = Field(default=60, ge=0, le=100)
     # Webhook mode (`run --webhook`): Telegram posts to WEBHOOK_URL, a reverse proxy forwards to
     # WEBHOOK_LISTEN:WEBHOOK_PORT, and the URL's path is the path the bot serves.
     webhook_url: str | None = None
@@ -106,6 +121,14 @@ class Settings(BaseSettings):
     @classmethod
     def _times(cls, value: Any) -> Any:
         return _parse_time(value)
+
+    @field_validator("warning_red_gap", "warning_red_missed")
+    @classmethod
+    def _red_beyond_yellow(cls, value: int, info: ValidationInfo) -> int:
+        yellow = info.data.get(str(info.field_name).replace("red", "yellow"))
+        if yellow is not None and value < yellow:
+            raise ValueError(f"must not be below {str(info.field_name).replace('red', 'yellow').upper()} ({yellow})")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -158,6 +181,11 @@ class Settings(BaseSettings):
     @property
     def language(self) -> str:
         return self.bot_language
+
+    @property
+    def warning_thresholds(self) -> WarningThresholds:
+        return WarningThresholds(yellow_gap=self.warning_yellow_gap, red_gap=self.warning_red_gap,
+                                 yellow_missed=self.warning_yellow_missed, red_missed=self.warning_red_missed)
 
     @property
     def tz(self) -> ZoneInfo:

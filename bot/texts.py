@@ -42,12 +42,21 @@ ZH: dict[str, str] = {
         "/mine — 本单位事项及最新状态\n"
         "/report [序号] — 上报进展（也可点提醒消息下的按钮，或直接回复提醒）\n"
         "/item 序号 — 事项详情及报送记录\n"
-        "/snooze 序号 时间 — 暂缓某项提醒（如 下周一）"
+        "/revise 序号 — 在限定时间内（默认报送后 24 小时）更正本单位最新报送\n"
+        "/extend 序号 — 申请延期（新时限和理由，管理员审批）\n"
+        "/away 开始 结束 — 请假，指定同事代收提醒（如 /away 下周）\n"
+        "/history 单位或序号 [开始 结束] — 本单位报送记录\n"
+        "/snooze 序号 时间 — 暂缓某项提醒（如 下周一）\n"
+        "提醒消息下点「收到」即签收。"
     ),
     "help.supervisor": (
         "/status — 总体进展\n/slow — 较为缓慢事项\n/overdue — 逾期未完成事项\n"
         "/missing — 本期未报送单位\n/item 序号 — 事项详情\n"
-        "/chart — 分领域进展图\n/export [月份] — 导出进展情况表（.xlsx）"
+        "/chart — 分领域进展图\n/export [月份] — 导出进展情况表（.xlsx）\n"
+        "/items 红色|黄色 — 按三色预警筛选\n"
+        "/sendback 序号 [理由] — 退回最新一次报送，要求重报（也可在事项详情点按钮）\n"
+        "/ranking [月份|本月] — 各单位月度排名\n"
+        "/history 单位或序号 [开始 结束] — 某期间的全部报送（较长时附 .xlsx）"
     ),
     "help.admin": (
         "/unit_add 名称 [别名…] — 新增单位（可多行，一行一个）\n"
@@ -64,7 +73,11 @@ ZH: dict[str, str] = {
         "/setgroup — 在督查组群内发送，设为通报群\n"
         "/schedule — 未来 7 天的发送计划\n"
         "/outbox — 发送队列（待发送、失败）\n"
-        "/holiday [日期 休|班] — 节假日与调休调整"
+        "/holiday [日期 休|班] — 节假日与调休调整\n"
+        "/invite 单位 备用 — 邀请备用联络员（提醒无人签收时转给他）\n"
+        "/unread — 未签收最近一次提醒的单位\n"
+        "/away 单位 时间 — 为联络员登记请假和代班人\n"
+        "延期申请会发给您审批：点「同意延期」或「不同意」，可附意见。"
     ),
     "help.common": "/lang zh|en — 切换语言\n/cancel — 取消当前操作\n/help — 本帮助",
     "lang.set": "已切换为中文。",
@@ -363,6 +376,209 @@ ZH: dict[str, str] = {
     "cmd.items": "事项列表", "cmd.edit": "修改事项", "cmd.archive": "归档事项", "cmd.unarchive": "恢复事项",
     "cmd.remind": "立即提醒", "cmd.import": "导入任务表", "cmd.snooze": "暂缓提醒", "cmd.holiday": "节假日调整",
     "cmd.schedule": "发送计划", "cmd.outbox": "发送队列", "cmd.digest": "立即通报", "cmd.setgroup": "设为通报群",
+    # supervision (issue 6): dialogues, receipts, extensions, send-back, corrections, colours, leave, ranking
+    "dialogue.busy": "您正在{dialogue}，请先完成，或发送 /cancel 取消后再试。",
+    "dialogue.report": "上报进展",
+    "dialogue.add": "新增事项",
+    "dialogue.extend": "申请延期",
+    "dialogue.decide": "审批延期申请",
+    "dialogue.send_back": "退回报送",
+    "dialogue.revise": "修改报送",
+    "date.short": "{month}月{day}日",
+    "ack.button": "✅ 收到",
+    "ack.recorded": "已签收，谢谢。",
+    "ack.already": "您已签收过这条提醒。",
+    "ack.not_yours": "这条提醒不是发给您的，不能代为签收。",
+    "ack.unknown": "这条提醒已失效。",
+    "remind.resend.1": "<b>（再次提醒：上一条提醒尚未签收，请点「收到」）</b>",
+    "remind.resend.2": "<b>（本单位联络员尚未签收以下提醒，请您关注并点「收到」）</b>",
+    "remind.stand_in": "（{names} 请假，由您代为接收）",
+    "unread.title": "<b>未签收最近一次提醒的单位</b>（{count} 个，共提醒 {total} 个）",
+    "unread.line": "{unit}：{when} 发出，发给 {people}；{stage}",
+    "unread.stage.0": "尚未重发",
+    "unread.stage.1": "已再次发送",
+    "unread.stage.2": "已转发其他联络员",
+    "unread.none": "最近一次提醒（{count} 个单位）均已签收。",
+    "unread.no_rounds": "近 {days} 天没有发出提醒。",
+    "invite.created_backup": (
+        "已为 <b>{unit}</b> 生成<b>备用联络员</b>邀请链接（一次有效，{until} 前有效）：\n{link}\n\n"
+        "备用联络员平时不收提醒，只在提醒无人签收时收到转发，也可为请假的同事代班。"
+    ),
+    "ext.button": "⏳ 申请延期",
+    "ext.choose": "申请哪一项延期？",
+    "ext.not_your_item": "事项 #{number} 不属于您所在的单位，不能为其申请延期。",
+    "ext.pending": "事项 #{number} 已有一份延期申请待审批（{when} 提交，申请延至 {deadline}），审批前不能再次申请。",
+    "ext.pending_now": "事项 #{number} 刚刚已有人提交延期申请，正待审批，本次未提交。",
+    "ext.ask_deadline": (
+        "申请延期 <b>#{number} {title}</b>\n现定完成时限：{current}\n"
+        "请输入新的完成时限（如 2021.12、11月底、12月31日）。随时 /cancel 取消。"
+    ),
+    "ext.bad_deadline": "无法识别完成时限「{text}」。请写成 2021.12、11月底、12月31日 等形式。",
+    "ext.not_later": "新的时限 {deadline} 不晚于现定时限 {current}，无需申请延期。请重新输入。",
+    "ext.past": "{deadline} 已经过去，请输入今后的日期。",
+    "ext.ask_reason": "新的完成时限理解为：<b>{deadline}</b>（不对请发送 /cancel 重来）\n请用一条消息说明延期理由。",
+    "ext.preview": "请确认延期申请：\n<b>#{number} {title}</b>\n现定时限：{current}\n申请延至：{deadline}\n理由：{reason}",
+    "ext.submitted": "✅ 已提交 #{number} 延期至 {deadline} 的申请，等待管理员审批，结果会通知您。",
+    "ext.admin_request": (
+        "<b>【延期申请】</b>#{number} {title}\n申请单位：{unit}（{person}）\n原定时限：{original}\n"
+        "申请延至：{deadline}（原文“{text}”）\n理由：{reason}"
+    ),
+    "ext.approve": "✅ 同意延期",
+    "ext.refuse": "✖ 不同意",
+    "ext.verdict_approve": "同意",
+    "ext.verdict_refuse": "不同意",
+    "ext.ask_comment": "{verdict} #{number} 延期至 {deadline}。\n可发送一条审批意见（将转告申请人），或点「不附意见」。",
+    "ext.no_comment": "不附意见",
+    "ext.already": "该申请已{outcome}（{person}）。",
+    "ext.status.approved": "批准",
+    "ext.status.refused": "不予批准",
+    "ext.status.pending": "待审批",
+    "ext.an_admin": "管理员",
+    "ext.decided_approved": "已同意 #{number} 延期至 {deadline}，已通知申请人。",
+    "ext.decided_refused": "已不同意 #{number} 延期至 {deadline}，已通知申请人。",
+    "ext.decide_cancelled": "已取消，申请仍待审批。",
+    "ext.decide_timeout": "审批操作超时，申请仍待审批。",
+    "ext.comment": "\n审批意见：{comment}",
+    "ext.approved_notice": "✅ 您申请的 #{number} {title} 延期已批准：完成时限改为 {deadline}，原定 {original}。{comment}",
+    "ext.refused_notice": "您申请将 #{number} {title} 延期至 {deadline}，未获批准，完成时限不变。{comment}",
+    "extension.note": "延期至 {deadline}，原定 {original}",
+    "extension.note_open": "延期至 {deadline}（原未设时限）",
+    "item.extended": "延期：{note}",
+    "item.extension_pending": "延期申请待审批：申请延至 {deadline}（理由：{reason}）",
+    "sb.button": "↩️ 退回最新报送",
+    "sb.usage": "/sendback 序号 [理由]（退回该事项最新一次报送）",
+    "sb.nothing": "#{number} 还没有单位报送，无可退回。",
+    "sb.not_unit_report": "这是督查室导入的评价，不是单位的报送，不能退回。",
+    "sb.already": "这份报送已经退回过了。",
+    "sb.not_latest": "该单位之后又报送过 #{number}，只能退回最新一次报送。",
+    "sb.ask_reason": "退回 #{number} {unit} {when} 的报送。\n请用一条消息说明退回理由（将转告联络员）。随时 /cancel 取消。",
+    "sb.ask_reason_group": "退回 #{number} {unit} {when} 的报送。\n请<b>回复本消息</b>说明退回理由（将转告联络员）。发送 /cancel 取消。",
+    "sb.empty_reason": "请写明退回理由。",
+    "sb.preview": (
+        "请确认退回：\n<b>#{number} {title}</b>\n{unit} {when} 的报送\n理由：{reason}\n"
+        "退回后该单位本期视为未报送，并通知其重新报送。"
+    ),
+    "sb.done": "✅ 已退回 #{number} {unit} 的报送，已通知该单位重新报送；本期视为未报送。",
+    "sb.notice": (
+        "<b>【退回重报】</b>#{number} {title}\n您单位 {when} 报送的进展已被 {person} 退回。\n理由：{reason}\n"
+        "请重新报送本期进展（本期视为未报送）。"
+    ),
+    "item.history_returned": "   ↩️ 已退回（{when}，{person}）：{reason}",
+    "item.history_edited": "   （已修改，现为第{version}版，{when}）",
+    "item.history_version": "   第{version}版（{when}）：{status}{percent}，{text}；存在问题：{problems}",
+    "rv.button": "✏️ 修改报送",
+    "rv.hint": "如需更正，{hours} 小时内可点下方按钮，或发送 /revise {number}。",
+    "rv.usage": "/revise 序号（更正本单位最新一次报送）",
+    "rv.nothing": "本单位还没有报送过 #{number}，请用 /report {number} 上报。",
+    "rv.not_yours": "事项 #{number} 的这份报送不属于您所在的单位，不能修改。",
+    "rv.returned": "这份报送已被退回，不能修改。请重新上报：/report {number}",
+    "rv.not_latest": "本单位之后又报送过 #{number}，只能修改最新一次报送。",
+    "rv.window_passed": "这份报送（{when}）已超过 {hours} 小时，不能再修改。如需更正，请重新上报：/report {number}",
+    "rv.choose": "修改 <b>#{number} {title}</b> 的报送（{until} 前可修改）：\n{current}\n要修改哪一项？",
+    "rv.current": "完成情况：{text}\n完成进度：{percent}\n状态：{status}\n存在问题：{problems}",
+    "rv.field.text": "完成情况",
+    "rv.field.percent": "完成进度",
+    "rv.field.value": "当前数值",
+    "rv.field.status": "推进状态",
+    "rv.field.problems": "存在问题",
+    "rv.ask_text": "请用一条消息发送更正后的完成情况。",
+    "rv.ask_problems": "请用一条消息发送更正后的存在问题及建议。",
+    "rv.ask_value": "请发送更正后的当前数值（目标值 {target}）。",
+    "rv.preview": "请确认修改 #{number} 的{field}：\n原：{old}\n新：{new}",
+    "rv.saved": "✅ 已修改 #{number} 的报送（现为第 {version} 版，原版本保留在记录中）：",
+    "colour.green": "绿色",
+    "colour.yellow": "黄色",
+    "colour.red": "红色",
+    "colour.month": "{month}月{dot}",
+    "item.colour": "三色预警：{dot} {colour}{detail}",
+    "item.colour_months": "月度预警：{months}",
+    "warning.overdue": "已逾期 {days} 天",
+    "warning.progress": "完成 {percent}%，时序进度 {time_progress}%",
+    "warning.missed": "连续 {count} 期未报送",
+    "warning.sep": "；",
+    "digest.colours": "三色预警：🔴 红色 {red} 项，🟡 黄色 {yellow} 项，🟢 绿色 {green} 项。",
+    "digest.comma": "，",
+    "digest.part5": "<b>五、三色预警事项</b>（红色在前）",
+    "digest.part5_none": "无红色、黄色预警事项。",
+    "digest.more_warnings": "……另有红色 {red} 项、黄色 {yellow} 项，发送 /items 红色 或 /items 黄色 查看全部。",
+    "digest.warning_item": "{index}. {dot} #{number} {title}（牵头：{lead}；责任：{responsible}）{detail}",
+    "digest.part6": "<b>六、延期事项</b>",
+    "digest.part6_none": "无。",
+    "digest.extension_item": "#{number} {title}：{note}",
+    "digest.part7": "<b>七、提醒签收情况</b>（近 {days} 天，已签收/提醒轮数）",
+    "digest.part7_none": "近期未发出提醒。",
+    "digest.ack_total": "共向 {units} 个单位发出提醒 {rounds} 轮，已签收 {acked} 轮：",
+    "digest.ack_unit": "{unit} {acked}/{rounds}",
+    "digest.part8": "<b>八、上月各单位排名</b>",
+    "ranking.title": "<b>{year}年{month}月各单位督办工作排名</b>",
+    "ranking.so_far": "（本月截至 {date}，以月末为准）",
+    "ranking.line": "{rank}. {unit}　{score} 分（按时报送 {on_time}{extra}；🔴{red} 🟡{yellow} 🟢{green}）",
+    "ranking.late": "，逾期报送 {count}",
+    "ranking.missing": "，未报送 {count}",
+    "ranking.empty": "该月没有可排名的单位。",
+    "ranking.method": (
+        "排名方法：得分 = 按时报送率 × {on_time_weight} + 事项预警得分 × {colour_weight}。"
+        "按时报送指在报送日（遇休息日提前至前一个工作日）当天及以前报送；被退回的报送不计，以重新报送的时间为准；"
+        "当月无应报事项的单位只计预警得分（满分 100）。预警得分为单位负责报送的各事项月末颜色的平均分："
+        "绿色 1 分、黄色 0.5 分、红色 0 分。得分相同者红色事项少的在前，仍相同则并列。"
+    ),
+    "ranking.bad_month": "无法识别月份「{text}」。用法：/ranking [2021-07、7月 或 本月]，不填为上月。",
+    "away.usage": "用法：/away 开始日期 结束日期（如 /away 2021-08-01 2021-08-10、/away 下周）；管理员：/away 单位 时间",
+    "away.bad_period": "无法识别请假时间「{text}」。例如：/away 2021-08-01 2021-08-10、/away 下周、/away 8月10日前。",
+    "away.span": "{start}至{end}",
+    "away.not_your_unit": "{unit} 不属于您所在的单位；为其他单位登记请假仅限管理员。",
+    "away.admin_needs_unit": "为联络员登记请假，请写明单位，例如 /away 区住建局 下周",
+    "away.choose_unit": "{span} 请假，是哪个单位的联络员？",
+    "away.choose_contact": "请选择 {span} 请假的联络员：",
+    "away.choose_stand_in": "{person} {span} 请假。请选择代班的同事（期间提醒发给他/她）：",
+    "away.no_contacts": "该单位还没有联络员。",
+    "away.no_colleague": "本单位没有其他可以代班的联络员。请管理员先用 /invite 单位 备用 邀请一位同事。",
+    "away.bad_stand_in": "代班人须是同一单位的另一位联络员，未保存。请重新 /away。",
+    "away.saved": "✅ 已登记：{person} {span} 请假，期间 {unit} 的提醒发给 {deputy}，{person} 不再收到提醒。",
+    "away.replaced": "（已替换该期间原有的 {count} 条请假登记）",
+    "away.stand_in_notice": "{person} {span} 请假，期间由您代为接收 {unit} 的督办提醒并报送。",
+    "away.contact_notice": "管理员已为您登记请假：{span}。期间 {unit} 的提醒发给 {deputy}，您不会收到提醒。",
+    "away.end_button": "结束请假",
+    "away.end_n": "结束第{index}条",
+    "away.ended": "已结束请假（{start}—{end}），提醒恢复发给本人。",
+    "away.already_ended": "该请假登记已结束或已撤销。",
+    "away.not_yours": "只有请假本人、代班人或管理员可以结束这条请假。",
+    "away.none": "目前没有请假登记。",
+    "away.list_title": "<b>请假与代班</b>（{count} 条）",
+    "away.line": "{index}. {person}（{unit}）{start}—{end}，代班：{deputy}",
+    "history.usage": "/history 单位或序号 [开始日期 结束日期 | 月份]（如 /history 区住建局 2021-07-01 2021-07-31、/history #12 7月）",
+    "history.bad_range": "无法识别期间「{text}」。用法：/history 单位或序号 开始日期 结束日期（或 7月）。",
+    "history.unknown": "未找到单位或事项「{text}」。相近的单位：{suggest}",
+    "history.not_yours": "该单位或事项不属于您所在的单位，只能查看本单位的报送记录。",
+    "history.span": "{start}至{end}",
+    "history.none": "{subject} 在 {span} 没有报送记录。",
+    "history.title": "<b>{subject} 报送记录</b>（{span}，共 {count} 条）",
+    "history.line": "{index}. {when} #{number} {unit} {reporter}：{status}{percent}，{text}{state}",
+    "history.office": "督查室（导入）",
+    "history.returned": "已退回（{when}：{reason}）",
+    "history.edited": "修改 {count} 次，最后 {when}",
+    "history.more": "……共 {count} 条，完整记录见下方表格。",
+    "history.caption": "{subject} 的报送记录，共 {count} 条。",
+    "history.filename": "报送记录-{start}-{end}.xlsx",
+    "history.sheet": "报送记录",
+    "history.col.when": "报送时间",
+    "history.col.number": "序号",
+    "history.col.title": "事项",
+    "history.col.unit": "单位",
+    "history.col.reporter": "报送人",
+    "history.col.period": "报送期",
+    "history.col.text": "完成情况",
+    "history.col.percent": "完成进度(%)",
+    "history.col.status": "状态",
+    "history.col.problems": "存在问题",
+    "history.col.evidence": "佐证材料",
+    "history.col.state": "退回/修改",
+    "refuse.away": "您还没有绑定单位，无法登记请假。为联络员登记请假仅限管理员。",
+    "refuse.contact_extend": "您还没有绑定单位，无法申请延期。请向管理员索取邀请链接。",
+    "refuse.contact_history": "您还没有绑定单位。查看报送记录仅限管理员、督查人员和单位联络员。",
+    "refuse.send_back": "退回报送仅限管理员和督查人员。",
+    "cmd.revise": "修改报送", "cmd.extend": "申请延期", "cmd.away": "请假与代班", "cmd.history": "报送记录",
+    "cmd.sendback": "退回报送", "cmd.ranking": "单位排名", "cmd.unread": "未签收提醒",
 }
 
 EN: dict[str, str] = {
@@ -396,12 +612,21 @@ EN: dict[str, str] = {
         "/mine — your unit's items and their latest status\n"
         "/report [n] — report progress (or tap a reminder's button, or reply to it)\n"
         "/item n — an item's card and report history\n"
-        "/snooze n when — snooze an item's reminders (e.g. next Monday)"
+        "/revise n — correct your unit's latest report within the allowed time (24 hours by default)\n"
+        "/extend n — ask for an extension (new deadline and reason; an admin decides)\n"
+        "/away from to — leave: a colleague gets the reminders meanwhile (e.g. /away next week)\n"
+        "/history unit|n [from to] — your unit's reports\n"
+        "/snooze n when — snooze an item's reminders (e.g. next Monday)\n"
+        "Tap “Received” under a reminder to acknowledge it."
     ),
     "help.supervisor": (
         "/status — overall progress\n/slow — slow items\n/overdue — overdue items\n"
         "/missing — units that have not reported this period\n/item n — an item's card\n"
-        "/chart — progress by domain as a picture\n/export [month] — the progress table as .xlsx"
+        "/chart — progress by domain as a picture\n/export [month] — the progress table as .xlsx\n"
+        "/items red|yellow — items by warning colour\n"
+        "/sendback n [reason] — return the latest report for rework (or tap the card's button)\n"
+        "/ranking [month|this month] — the monthly ranking of units\n"
+        "/history unit|n [from to] — every report of a period (.xlsx too when long)"
     ),
     "help.admin": (
         "/unit_add name [aliases…] — add a unit (several lines: one unit each)\n"
@@ -418,7 +643,11 @@ EN: dict[str, str] = {
         "/setgroup — send inside a group to make it the digest group\n"
         "/schedule — what will be sent in the next 7 days\n"
         "/outbox — pending and failed sends\n"
-        "/holiday [date off|work] — holiday and adjusted-workday overrides"
+        "/holiday [date off|work] — holiday and adjusted-workday overrides\n"
+        "/invite unit backup — invite a backup contact (gets reminders nobody acknowledged)\n"
+        "/unread — units that have not acknowledged their latest reminder\n"
+        "/away unit when — register a contact's leave and stand-in\n"
+        "Extension requests come to you: tap Approve or Refuse, with a comment if you like."
     ),
     "help.common": "/lang zh|en — language\n/cancel — cancel what you are doing\n/help — this help",
     "lang.set": "Language set to English.",
@@ -711,6 +940,210 @@ EN: dict[str, str] = {
     "cmd.archive": "Archive item", "cmd.unarchive": "Restore item", "cmd.remind": "Remind now", "cmd.import": "Import the task table", "cmd.snooze": "Snooze reminders",
     "cmd.holiday": "Holiday overrides", "cmd.schedule": "Sending plan", "cmd.outbox": "Outbox",
     "cmd.digest": "Digest now", "cmd.setgroup": "Make this the digest group",
+    "dialogue.busy": "You are in the middle of {dialogue}. Finish it, or send /cancel, then try again.",
+    "dialogue.report": "a progress report",
+    "dialogue.add": "adding an item",
+    "dialogue.extend": "an extension request",
+    "dialogue.decide": "deciding an extension request",
+    "dialogue.send_back": "returning a report",
+    "dialogue.revise": "correcting a report",
+    "date.short": "{day}/{month}",
+    "ack.button": "✅ Received",
+    "ack.recorded": "Acknowledged, thank you.",
+    "ack.already": "You have already acknowledged this reminder.",
+    "ack.not_yours": "This reminder was not sent to you; you cannot acknowledge it for someone else.",
+    "ack.unknown": "This reminder is no longer valid.",
+    "remind.resend.1": "<b>(Reminder again: the last one has not been acknowledged; please tap “Received”)</b>",
+    "remind.resend.2": "<b>(Your unit's contacts have not acknowledged this reminder; please see to it and tap “Received”)</b>",
+    "remind.stand_in": "({names} is away; you receive this on their behalf)",
+    "unread.title": "<b>Units that have not acknowledged their latest reminder</b> ({count} of {total})",
+    "unread.line": "{unit}: sent {when} to {people}; {stage}",
+    "unread.stage.0": "not sent again yet",
+    "unread.stage.1": "sent again",
+    "unread.stage.2": "passed to the unit's other contacts",
+    "unread.none": "Every unit acknowledged its latest reminder ({count} units).",
+    "unread.no_rounds": "No reminders were sent in the last {days} days.",
+    "invite.created_backup": (
+        "<b>Backup contact</b> invite link for <b>{unit}</b> (single use, valid until {until}):\n{link}\n\n"
+        "A backup contact gets reminders only when nobody acknowledged them, and can stand in for a colleague on leave."
+    ),
+    "ext.button": "⏳ Ask for an extension",
+    "ext.choose": "Which item do you need more time for?",
+    "ext.not_your_item": "Item #{number} does not belong to your unit; you cannot ask for its extension.",
+    "ext.pending": "Item #{number} already has an extension request waiting for a decision (sent {when}, until {deadline}); you cannot ask again before it is decided.",
+    "ext.pending_now": "Someone has just asked for an extension of item #{number}; it waits for a decision, so yours was not sent.",
+    "ext.ask_deadline": (
+        "Extension for <b>#{number} {title}</b>\nCurrent deadline: {current}\n"
+        "What should the new deadline be (e.g. 2021.12, end of November, 31 December)? /cancel at any time."
+    ),
+    "ext.bad_deadline": "Cannot read the deadline “{text}”. Write it like 2021.12, end of November or 2021-12-31.",
+    "ext.not_later": "The new deadline {deadline} is not after the current one, {current}; no extension is needed. Please type another.",
+    "ext.past": "{deadline} has passed; please give a date to come.",
+    "ext.ask_reason": "New deadline understood as: <b>{deadline}</b> (if wrong, send /cancel and start again)\nIn one message, why is more time needed?",
+    "ext.preview": "Please confirm the extension request:\n<b>#{number} {title}</b>\nCurrent deadline: {current}\nRequested: {deadline}\nReason: {reason}",
+    "ext.submitted": "✅ Your request to extend #{number} to {deadline} was sent to the admins; you will be told the decision.",
+    "ext.admin_request": (
+        "<b>[Extension request]</b> #{number} {title}\nUnit: {unit} ({person})\nCurrent deadline: {original}\n"
+        "Requested: {deadline} (written “{text}”)\nReason: {reason}"
+    ),
+    "ext.approve": "✅ Approve",
+    "ext.refuse": "✖ Refuse",
+    "ext.verdict_approve": "Approving",
+    "ext.verdict_refuse": "Refusing",
+    "ext.ask_comment": "{verdict} the extension of #{number} to {deadline}.\nSend a comment for the requester in one message, or tap “No comment”.",
+    "ext.no_comment": "No comment",
+    "ext.already": "This request was already {outcome} ({person}).",
+    "ext.status.approved": "approved",
+    "ext.status.refused": "refused",
+    "ext.status.pending": "pending",
+    "ext.an_admin": "an admin",
+    "ext.decided_approved": "Approved: #{number} is now due {deadline}; the requester was told.",
+    "ext.decided_refused": "Refused: #{number} keeps its deadline (asked for {deadline}); the requester was told.",
+    "ext.decide_cancelled": "Cancelled; the request still waits for a decision.",
+    "ext.decide_timeout": "Timed out; the request still waits for a decision.",
+    "ext.comment": "\nComment: {comment}",
+    "ext.approved_notice": "✅ Your extension of #{number} {title} was approved: now due {deadline}, first due {original}.{comment}",
+    "ext.refused_notice": "Your request to extend #{number} {title} to {deadline} was refused; the deadline stays.{comment}",
+    "extension.note": "extended to {deadline}, first due {original}",
+    "extension.note_open": "extended to {deadline} (no deadline before)",
+    "item.extended": "Extension: {note}",
+    "item.extension_pending": "Extension requested, waiting for a decision: until {deadline} (reason: {reason})",
+    "sb.button": "↩️ Return the latest report",
+    "sb.usage": "/sendback n [reason] (return the item's latest report)",
+    "sb.nothing": "No unit has reported on #{number} yet; there is nothing to return.",
+    "sb.not_unit_report": "This is the office's imported assessment, not a unit's report; it cannot be returned.",
+    "sb.already": "This report has already been returned.",
+    "sb.not_latest": "The unit has reported on #{number} again since; only its latest report can be returned.",
+    "sb.ask_reason": "Returning the report of #{number} by {unit} of {when}.\nIn one message, why (the contact will be told)? /cancel at any time.",
+    "sb.ask_reason_group": "Returning the report of #{number} by {unit} of {when}.\n<b>Reply to this message</b> with the reason (the contact will be told). /cancel to stop.",
+    "sb.empty_reason": "Please give a reason.",
+    "sb.preview": (
+        "Please confirm returning:\n<b>#{number} {title}</b>\nreport by {unit} of {when}\nReason: {reason}\n"
+        "The unit then counts as not reported this period and is asked to report again."
+    ),
+    "sb.done": "✅ Returned the report of #{number} by {unit}; the unit was asked to report again and counts as not reported.",
+    "sb.notice": (
+        "<b>[Returned — please report again]</b> #{number} {title}\nYour unit's report of {when} was returned by {person}.\n"
+        "Reason: {reason}\nPlease report this period's progress again (until then it counts as not reported)."
+    ),
+    "item.history_returned": "   ↩️ Returned ({when}, {person}): {reason}",
+    "item.history_edited": "   (corrected: now version {version}, {when})",
+    "item.history_version": "   Version {version} ({when}): {status}{percent}, {text}; problems: {problems}",
+    "rv.button": "✏️ Correct the report",
+    "rv.hint": "To correct it within {hours} hours, tap the button below or send /revise {number}.",
+    "rv.usage": "/revise n (correct your unit's latest report on item n)",
+    "rv.nothing": "Your unit has not reported on #{number} yet; report with /report {number}.",
+    "rv.not_yours": "This report on #{number} is not your unit's; you cannot correct it.",
+    "rv.returned": "This report was returned and cannot be corrected. Please report again: /report {number}",
+    "rv.not_latest": "Your unit has reported on #{number} again since; only the latest report can be corrected.",
+    "rv.window_passed": "This report ({when}) is more than {hours} hours old and can no longer be corrected. Please report again: /report {number}",
+    "rv.choose": "Correcting the report on <b>#{number} {title}</b> (possible until {until}):\n{current}\nWhat needs correcting?",
+    "rv.current": "Done: {text}\nProgress: {percent}\nStatus: {status}\nProblems: {problems}",
+    "rv.field.text": "What was done",
+    "rv.field.percent": "Progress",
+    "rv.field.value": "Current value",
+    "rv.field.status": "Status",
+    "rv.field.problems": "Problems",
+    "rv.ask_text": "Send the corrected description of what was done, in one message.",
+    "rv.ask_problems": "Send the corrected problems and suggestions, in one message.",
+    "rv.ask_value": "Send the corrected current value (target {target}).",
+    "rv.preview": "Please confirm correcting the {field} of #{number}:\nOld: {old}\nNew: {new}",
+    "rv.saved": "✅ Corrected the report on #{number} (now version {version}; the earlier one is kept):",
+    "colour.green": "green",
+    "colour.yellow": "yellow",
+    "colour.red": "red",
+    "colour.month": "{month}:{dot}",
+    "item.colour": "Warning: {dot} {colour}{detail}",
+    "item.colour_months": "By month: {months}",
+    "warning.overdue": "{days} day(s) overdue",
+    "warning.progress": "{percent}% done vs {time_progress}% of the time used",
+    "warning.missed": "{count} report(s) missed in a row",
+    "warning.sep": "; ",
+    "digest.colours": "Warnings: 🔴 red {red}, 🟡 yellow {yellow}, 🟢 green {green}.",
+    "digest.comma": ", ",
+    "digest.part5": "<b>5. Items with warnings</b> (red first)",
+    "digest.part5_none": "No red or yellow items.",
+    "digest.more_warnings": "… and {red} more red, {yellow} more yellow; send /items red or /items yellow for all.",
+    "digest.warning_item": "{index}. {dot} #{number} {title} (lead: {lead}; responsible: {responsible}){detail}",
+    "digest.part6": "<b>6. Extensions</b>",
+    "digest.part6_none": "None.",
+    "digest.extension_item": "#{number} {title}: {note}",
+    "digest.part7": "<b>7. Reminders acknowledged</b> (last {days} days, acknowledged/sent)",
+    "digest.part7_none": "No reminders were sent lately.",
+    "digest.ack_total": "{rounds} reminder round(s) to {units} unit(s), {acked} acknowledged:",
+    "digest.ack_unit": "{unit} {acked}/{rounds}",
+    "digest.part8": "<b>8. Last month's ranking of units</b>",
+    "ranking.title": "<b>Ranking of units, {year}-{month:02d}</b>",
+    "ranking.so_far": "(this month up to {date}; the month's end decides)",
+    "ranking.line": "{rank}. {unit}　{score} points (on time {on_time}{extra}; 🔴{red} 🟡{yellow} 🟢{green})",
+    "ranking.late": ", late {count}",
+    "ranking.missing": ", missing {count}",
+    "ranking.empty": "No unit to rank for that month.",
+    "ranking.method": (
+        "Method: score = on-time rate × {on_time_weight} + warning score × {colour_weight}. A report is on time when "
+        "it comes on or before its due day (moved to the previous working day when that is a day off); a returned "
+        "report does not count, the new one's time does; a unit with nothing due that month is scored on warnings "
+        "alone (out of 100). The warning score averages the unit's items at the month's end: green 1, yellow 0.5, "
+        "red 0. Equal scores: fewer red items first, then shared ranks."
+    ),
+    "ranking.bad_month": "“{text}” is not a month I understand. Usage: /ranking [2021-07, 7月 or this month]; empty for last month.",
+    "away.usage": "Usage: /away from to (e.g. /away 2021-08-01 2021-08-10, /away next week); admins: /away unit when",
+    "away.bad_period": "Cannot read the leave “{text}”. E.g. /away 2021-08-01 2021-08-10, /away next week.",
+    "away.span": "{start} to {end}",
+    "away.not_your_unit": "{unit} is not your unit; leave for other units is for admins only.",
+    "away.admin_needs_unit": "To register a contact's leave, name the unit, e.g. /away 区住建局 next week",
+    "away.choose_unit": "Away {span}: as a contact of which unit?",
+    "away.choose_contact": "Who is away {span}?",
+    "away.choose_stand_in": "{person} is away {span}. Who stands in (gets the reminders meanwhile)?",
+    "away.no_contacts": "This unit has no contacts yet.",
+    "away.no_colleague": "Your unit has no other contact who could stand in. Ask an admin to /invite unit backup a colleague first.",
+    "away.bad_stand_in": "A stand-in must be another contact of the same unit; nothing saved. Please /away again.",
+    "away.saved": "✅ Saved: {person} is away {span}; meanwhile the reminders of {unit} go to {deputy}, and {person} gets none.",
+    "away.replaced": "(replaces {count} earlier leave(s) in that time)",
+    "away.stand_in_notice": "{person} is away {span}; meanwhile you receive and answer the reminders of {unit}.",
+    "away.contact_notice": "An admin registered your leave: {span}. Meanwhile the reminders of {unit} go to {deputy}; you get none.",
+    "away.end_button": "End the leave",
+    "away.end_n": "End no. {index}",
+    "away.ended": "Leave ({start}–{end}) ended; reminders go to the contact again.",
+    "away.already_ended": "That leave has already ended or was cancelled.",
+    "away.not_yours": "Only the contact, the stand-in or an admin can end this leave.",
+    "away.none": "No leave is registered.",
+    "away.list_title": "<b>Leave and stand-ins</b> ({count})",
+    "away.line": "{index}. {person} ({unit}) {start}–{end}, stand-in: {deputy}",
+    "history.usage": "/history unit|n [from to | month] (e.g. /history 区住建局 2021-07-01 2021-07-31, /history #12 7月)",
+    "history.bad_range": "Cannot read the period “{text}”. Usage: /history unit|n from to (or a month).",
+    "history.unknown": "No unit or item “{text}”. Similar units: {suggest}",
+    "history.not_yours": "That unit or item does not belong to your unit; you can only see your own unit's reports.",
+    "history.span": "{start} to {end}",
+    "history.none": "No reports from {subject} in {span}.",
+    "history.title": "<b>Reports: {subject}</b> ({span}, {count})",
+    "history.line": "{index}. {when} #{number} {unit} {reporter}: {status}{percent}, {text}{state}",
+    "history.office": "Office (imported)",
+    "history.returned": "returned ({when}: {reason})",
+    "history.edited": "corrected {count} time(s), last {when}",
+    "history.more": "… {count} in all; the full list is in the table below.",
+    "history.caption": "Reports: {subject}, {count} in all.",
+    "history.filename": "reports-{start}-{end}.xlsx",
+    "history.sheet": "Reports",
+    "history.col.when": "Sent",
+    "history.col.number": "No.",
+    "history.col.title": "Item",
+    "history.col.unit": "Unit",
+    "history.col.reporter": "Reporter",
+    "history.col.period": "Period",
+    "history.col.text": "Done",
+    "history.col.percent": "Progress (%)",
+    "history.col.status": "Status",
+    "history.col.problems": "Problems",
+    "history.col.evidence": "Evidence",
+    "history.col.state": "Returned / corrected",
+    "refuse.away": "You are not bound to a unit, so you cannot register leave. Only admins register it for others.",
+    "refuse.contact_extend": "You are not bound to a unit, so you cannot ask for an extension. Ask your admin for an invite link.",
+    "refuse.contact_history": "You are not bound to a unit. Reports are for admins, supervisors and the units' contacts only.",
+    "refuse.send_back": "Returning a report is for admins and supervisors only.",
+    "cmd.revise": "Correct a report", "cmd.extend": "Ask for an extension", "cmd.away": "Leave and stand-ins",
+    "cmd.history": "Reports by period", "cmd.sendback": "Return a report", "cmd.ranking": "Ranking of units",
+    "cmd.unread": "Unacknowledged reminders",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

@@ -52,10 +52,9 @@ def unit_links(session: Session) -> dict[int, dict[str, list[int]]]:
 
 
 def latest_reports_before(session: Session, *, before: datetime | None) -> dict[int, LatestReport]:
-    """Each item's latest report written before `before` (of all time when None); one query."""
-    latest = select(func.max(ProgressReport.id)).group_by(ProgressReport.item_id)
-    if before is not None:
-        latest = latest.where(col(ProgressReport.created_at) < before)
+    """Each item's latest report that counts, written before `before` (of all time when None); one query."""
+    # A report returned (退办) by then is not shown: the one before it is.
+    latest = select(func.max(ProgressReport.id)).where(queries.counting(before)).group_by(ProgressReport.item_id)
     rows = session.exec(
         select(ProgressReport.item_id, ProgressReport.text, ProgressReport.problems, ProgressReport.status,
                ProgressReport.percent, ProgressReport.current_value, ProgressReport.source)

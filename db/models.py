@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
@@ -70,6 +70,8 @@ class Contact(SQLModel, table=True):
     telegram_id: int = Field(sa_type=BigInteger, index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     reachable: bool = True
+    # A backup contact (备用联络员) gets a reminder only when the unit's contacts have not acknowledged it.
+    backup: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _when(default_factory=utcnow)
 
 
@@ -82,6 +84,7 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = _when()
     used_at: datetime | None = _when(default=None)
     used_by: int | None = Field(default=None, sa_type=BigInteger)
+    backup: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Item(SQLModel, table=True):
@@ -130,6 +133,75 @@ class ProgressReport(SQLModel, table=True):
     problems: str | None = None
     evidence: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
     source: str = "chat"
+    # 退办: a returned report stays in the history but no longer counts as reported.
+    returned_at: datetime | None = _when(default=None)
+    returned_by: int | None = Field(default=None, sa_type=BigInteger)
+    return_reason: str | None = None
+    # Corrected within REPORT_EDIT_HOURS: the row is the current version, earlier ones are ReportVersions.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
+    edited_at: datetime | None = _when(default=None)
+
+
+class ReportVersion(SQLModel, table=True):
+    """An earlier version of a corrected report, as it stood until it was replaced."""
+
+    __table_args__ = (UniqueConstraint("report_id", "version", name="uq_reportversion_report_id_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="progressreport.id", index=True)
+    version: int
+    saved_at: datetime = _when()  # when this version was written
+    replaced_at: datetime = _when()
+    replaced_by: int | None = Field(default=None, sa_type=BigInteger)
+    text: str
+    percent: int | None = None
+    current_value: float | None = None
+    status: str
+    problems: str | None = None
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """A unit's request to move an item's deadline (延期申请), and the admins' decision."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    requested_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _when(default_factory=utcnow)
+    original_deadline: date | None = None  # the deadline when the request was made
+    requested_deadline: date
+    requested_text: str
+    reason: str
+    status: str = Field(default="pending", index=True)  # pending → approved | refused
+    decided_at: datetime | None = _when(default=None)
+    decided_by: int | None = Field(default=None, sa_type=BigInteger)
+    comment: str | None = None
+
+
+class MonthlyColour(SQLModel, table=True):
+    """An item's warning colour (三色预警) for a month, kept so its course over the year can be shown."""
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    month: str = Field(primary_key=True)  # 2021-07
+    colour: str  # green, yellow, red
+    percent: int | None = None
+    time_progress: int | None = None
+    missed: int = 0
+    recorded_at: datetime = _when(default_factory=utcnow)
+
+
+class Absence(SQLModel, table=True):
+    """A contact away (请假) for some days, and the colleague of the same unit standing in."""
+
+    __table_args__ = (Index("ix_absence_unit_id_ends", "unit_id", "ends"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    stand_in_id: int = Field(foreign_key="contact.id")
+    starts: date
+    ends: date  # inclusive
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _when(default_factory=utcnow)
+    cancelled_at: datetime | None = _when(default=None)
 
 
 class Reminder(SQLModel, table=True):
@@ -193,6 +265,9 @@ class Outbox(SQLModel, table=True):
     claimed_by: str | None = None
     sent_at: datetime | None = _when(default=None)
     last_error: str | None = None
+    # The 收到 button of a reminder: who pressed it, when.
+    acked_at: datetime | None = _when(default=None)
+    acked_by: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Snooze(SQLModel, table=True):

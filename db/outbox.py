@@ -9,16 +9,18 @@ first contact's row that goes out, and fall back to pending when every contact's
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from db import queries
+from db import queries, supervision
 from db.engine import insert_ignore
-from db.models import Outbox, ProgressReport, Reminder, Status
+from db.models import Contact, Outbox, ProgressReport, Reminder, Status
 
 ACTIVE = ("pending", "claimed")
 
@@ -38,19 +40,54 @@ def _insert(session: Session, row: Outbox) -> bool:
     return row.id is not None
 
 
+Buttons = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback data)
+
+
 def enqueue_text(session: Session, *, key: str, kind: str, chat_id: int, parts: Sequence[str], now: datetime,
-                 not_before: datetime, chart: bool = False) -> int:
-    """Queue a text (in parts); `chart` asks for the digest's picture to be drawn and sent before it."""
+                 not_before: datetime, chart: bool = False, buttons: Buttons = ()) -> int:
+    """Queue a text (in parts); `chart` asks for the digest's picture to be drawn and sent before it,
+    `buttons` go under the last part."""
     payload: dict[str, object] = {"parts": list(parts)}
     if chart:
         payload["chart"] = True
+    if buttons:
+        payload["buttons"] = [[list(button) for button in row] for row in buttons]
     row = Outbox(dedupe_key=key, kind=kind, chat_id=chat_id, payload=payload, created_at=now, not_before=not_before)
     return int(_insert(session, row))
 
 
+def away_today(session: Session, *, today: date, unit_ids: Iterable[int]) -> dict[int, int]:
+    """Contact id → the id of the colleague standing in for them today."""
+    return {a.contact_id: a.stand_in_id for a in supervision.absences(session, today=today, unit_ids=unit_ids)
+            if a.starts <= today}
+
+
+def reminder_recipients(contacts: Sequence[Contact], away: Mapping[int, int]) -> dict[int, list[int]]:
+    """Who gets a unit's reminder: chat id → the away colleagues they stand in for.
+
+    The unit's reachable contacts, backups (备用联络员) left out while a regular contact is reachable;
+    a contact on leave gets nothing and their stand-in gets it instead. When nobody is left that way,
+    any reachable colleague present gets it."""
+    by_id = {c.id: c for c in contacts}
+    reachable = [c for c in contacts if c.reachable]
+    regular = [c for c in reachable if not c.backup] or reachable
+    chosen: dict[int, list[int]] = {}
+    for contact in regular:
+        if contact.id not in away:
+            chosen.setdefault(contact.telegram_id, [])
+            continue
+        stand_in = by_id.get(away[contact.id])
+        if stand_in is not None and stand_in.reachable and stand_in.id not in away:
+            chosen.setdefault(stand_in.telegram_id, []).append(contact.telegram_id)
+    if not chosen:
+        chosen = {c.telegram_id: [] for c in reachable if c.id not in away}
+    return chosen
+
+
 def enqueue_reminders(session: Session, *, now: datetime, not_before: datetime, unit_id: int | None = None,
                       max_age: timedelta = timedelta(hours=12)) -> Queued:
-    """One row per reachable contact for each unit's pending reminders; stale ones expire instead."""
+    """One row per recipient (see `reminder_recipients`) for each unit's pending reminders; stale ones
+    expire instead. `now` is in the office's time zone: its date decides who is on leave."""
     queued = Queued()
     query = select(Reminder).where(Reminder.status == "pending")
     if unit_id is not None:
@@ -62,18 +99,21 @@ def enqueue_reminders(session: Session, *, now: datetime, not_before: datetime, 
         else:
             by_unit[reminder.unit_id].append(reminder)
     contacts = queries.contacts_of_units(session, unit_ids=by_unit)
+    away = away_today(session, today=now.date(), unit_ids=by_unit)
     for unit, reminders in by_unit.items():
-        reachable = [c for c in contacts.get(unit, []) if c.reachable]
-        if not reachable:
+        recipients = reminder_recipients(contacts.get(unit, []), away)
+        if not recipients:
             queued.without_contacts.add(unit)
             continue
         ids = [r.id for r in reminders]
         batch = ids[0]
         first_row_id = None
-        for contact in reachable:
-            row = Outbox(dedupe_key=f"reminder:{unit}:{batch}:{contact.telegram_id}", kind="reminder",
-                         unit_id=unit, chat_id=contact.telegram_id, payload={"reminder_ids": ids, "batch": batch},
-                         created_at=now, not_before=not_before)
+        for chat_id, stand_in_for in recipients.items():
+            payload: dict[str, Any] = {"reminder_ids": ids, "batch": batch}
+            if stand_in_for:
+                payload["stand_in_for"] = stand_in_for
+            row = Outbox(dedupe_key=f"reminder:{unit}:{batch}:{chat_id}", kind="reminder",
+                         unit_id=unit, chat_id=chat_id, payload=payload, created_at=now, not_before=not_before)
             if _insert(session, row):
                 queued.rows += 1
                 first_row_id = first_row_id or row.id
@@ -193,7 +233,7 @@ def still_due(session: Session, *, reminder_ids: Iterable[int]) -> list[Reminder
     latest = queries.latest_reports(session, item_ids=[r.item_id for r in reminders])
     reported = set(session.exec(
         select(ProgressReport.item_id, ProgressReport.unit_id, ProgressReport.period)
-        .where(col(ProgressReport.item_id).in_([r.item_id for r in reminders]))
+        .where(col(ProgressReport.item_id).in_([r.item_id for r in reminders]), queries.counting())
     ).all())
     items = queries.items_by_id(session, ids=[r.item_id for r in reminders])
     keep = []
@@ -223,3 +263,146 @@ def summary(session: Session, *, limit: int = 20) -> OutboxSummary:
     failed = session.exec(select(Outbox).where(col(Outbox.status).in_(["failed", "expired"]))
                           .order_by(col(Outbox.id).desc()).limit(limit)).all()
     return OutboxSummary(counts=counts, pending=list(pending), failed=list(failed))
+
+
+# ---------------------------------------------------------------- receipts (收到) and re-sends
+
+
+class Ack(StrEnum):
+    RECORDED = "recorded"
+    ALREADY = "already"
+    NOT_YOURS = "not_yours"
+    UNKNOWN = "unknown"
+
+
+def acknowledge(session: Session, *, row_id: int, telegram_id: int, now: datetime) -> tuple[Ack, Outbox | None]:
+    """Record that the recipient of a reminder row pressed 收到 (only its recipient may)."""
+    row = session.get(Outbox, row_id)
+    if row is None or row.kind != "reminder":
+        return Ack.UNKNOWN, None
+    if row.chat_id != telegram_id:
+        return Ack.NOT_YOURS, row
+    if row.acked_at is not None:
+        return Ack.ALREADY, row
+    row.acked_at, row.acked_by = now, telegram_id
+    session.add(row)
+    return Ack.RECORDED, row
+
+
+@dataclass
+class Batch:
+    """One unit's reminder of one round, with every row it went out in (first send and re-sends)."""
+
+    unit_id: int
+    batch: int
+    rows: list[Outbox]
+
+    @property
+    def stage(self) -> int:
+        """0: first sent; 1: sent again to the same contacts; 2: sent to the unit's other contacts."""
+        return max(int(r.payload.get("resend", 0)) for r in self.rows)
+
+    @property
+    def acked(self) -> Outbox | None:
+        return next((r for r in self.rows if r.acked_at is not None), None)
+
+    @property
+    def sent_rows(self) -> list[Outbox]:
+        return [r for r in self.rows if r.status == "sent" and r.sent_at is not None]
+
+    @property
+    def first_sent(self) -> datetime | None:
+        return min((r.sent_at for r in self.sent_rows if r.sent_at), default=None)
+
+    @property
+    def created(self) -> datetime:
+        return min(r.created_at for r in self.rows)
+
+
+def reminder_batches(session: Session, *, since: datetime, unit_id: int | None = None) -> list[Batch]:
+    """Reminder batches whose rows were written since then, oldest first."""
+    query = select(Outbox).where(Outbox.kind == "reminder", col(Outbox.created_at) >= since)
+    if unit_id is not None:
+        query = query.where(Outbox.unit_id == unit_id)
+    grouped: dict[tuple[int, int], list[Outbox]] = defaultdict(list)
+    for row in session.exec(query.order_by(Outbox.id)).all():
+        if row.unit_id is not None and "batch" in row.payload:
+            grouped[(row.unit_id, int(row.payload["batch"]))].append(row)
+    batches = [Batch(unit, batch, rows) for (unit, batch), rows in grouped.items()]
+    return sorted(batches, key=lambda b: (b.created, b.batch))
+
+
+def current_batches(session: Session, *, since: datetime) -> dict[int, Batch]:
+    """Each unit's latest reminder batch that went out (its current round)."""
+    latest: dict[int, Batch] = {}
+    for batch in reminder_batches(session, since=since):
+        if batch.sent_rows:
+            latest[batch.unit_id] = batch
+    return latest
+
+
+def enqueue_resends(session: Session, *, now: datetime, timeout: timedelta, not_before: datetime) -> int:
+    """Send each unit's current reminder once more to the same contacts when nobody acknowledged it within
+    `timeout`, and after another `timeout` to the unit's other contacts; never twice (dedupe keys). A
+    reminder whose items were all reported meanwhile is not sent again. Returns the rows queued."""
+    since = now - max(timedelta(days=7), 3 * timeout)
+    candidates: list[tuple[Batch, list[Outbox]]] = []
+    for batch in current_batches(session, since=since).values():
+        stage = batch.stage
+        if batch.acked is not None or stage >= 2:
+            continue
+        at_stage = [r for r in batch.rows if int(r.payload.get("resend", 0)) == stage]
+        if any(r.status in ACTIVE for r in at_stage):
+            continue
+        sent = [r for r in at_stage if r.status == "sent" and r.sent_at is not None]
+        if sent and max(r.sent_at for r in sent if r.sent_at) <= now - timeout:
+            candidates.append((batch, sent))
+    if not candidates:
+        return 0
+    # What is still worth sending, who the units' contacts are, and who is away: three reads for all units.
+    ids = {i for batch, _ in candidates for i in batch.rows[0].payload.get("reminder_ids") or []}
+    due = {r.id for r in still_due(session, reminder_ids=ids)}
+    units = {batch.unit_id for batch, _ in candidates}
+    contacts = queries.contacts_of_units(session, unit_ids=units)
+    away = away_today(session, today=now.date(), unit_ids=units)
+    queued = 0
+    for batch, sent in candidates:
+        first = batch.rows[0]
+        if not due & set(first.payload.get("reminder_ids") or []):
+            continue
+        stage = batch.stage
+        unit_contacts = contacts.get(batch.unit_id, [])
+        reachable = {c.telegram_id for c in unit_contacts if c.reachable}
+        if stage == 0:
+            targets = {r.chat_id: r.payload.get("stand_in_for", []) for r in sent if r.chat_id in reachable}
+        else:
+            already = {r.chat_id for r in batch.rows}
+            targets = {c.telegram_id: [] for c in unit_contacts
+                       if c.reachable and c.id not in away and c.telegram_id not in already}
+        for chat_id, stand_in_for in targets.items():
+            payload: dict[str, Any] = {"reminder_ids": first.payload.get("reminder_ids"), "batch": batch.batch,
+                                       "resend": stage + 1}
+            if stand_in_for:
+                payload["stand_in_for"] = stand_in_for
+            row = Outbox(dedupe_key=f"reminder:{batch.unit_id}:{batch.batch}:r{stage + 1}:{chat_id}",
+                         kind="reminder", unit_id=batch.unit_id, chat_id=chat_id, payload=payload, created_at=now,
+                         not_before=not_before)
+            queued += _insert(session, row)
+    return queued
+
+
+@dataclass(frozen=True)
+class AckCount:
+    unit_id: int
+    rounds: int
+    acked: int
+
+
+def ack_counts(session: Session, *, since: datetime) -> list[AckCount]:
+    """Per unit: reminder rounds that went out since then, and how many were acknowledged."""
+    tally: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for batch in reminder_batches(session, since=since):
+        if batch.sent_rows:
+            tally[batch.unit_id][0] += 1
+            tally[batch.unit_id][1] += batch.acked is not None
+    return [AckCount(unit, rounds, acked) for unit, (rounds, acked) in sorted(tally.items())]

@@ -53,6 +53,7 @@ from jobs.runner import (
 )
 
 ADD_TITLE, ADD_DEADLINE, ADD_LEAD, ADD_RESPONSIBLE, ADD_DOMAIN, ADD_CONFIRM = range(10, 16)
+BACKUP_WORDS = ("备用", "备用联络员", "b角", "backup")
 MAX_TITLE = 500
 _UNIT_LINE_SPLIT = re.compile(r"[\s,，、;；]+")
 
@@ -143,6 +144,11 @@ async def invite(update: Update, context: BotContext) -> None:
     if not name:
         await say(update, context, "usage", usage=t(lang, "invite.usage"))
         return
+    # "/invite 区住建局 备用": a backup contact (备用联络员), reminded only when the others do not acknowledge.
+    words = name.split()
+    backup = len(words) > 1 and words[-1].lower() in BACKUP_WORDS
+    if backup:
+        name = " ".join(words[:-1])
     settings, now = context.services.settings, context.services.clock.now()
     with context.services.db.session() as session:
         unit = queries.find_unit(session, name=name)
@@ -151,11 +157,11 @@ async def invite(update: Update, context: BotContext) -> None:
                 [(name, queries.suggest_units(session, name=name))])))
             return
         code = queries.create_invite(session, unit_id=unit.id, created_by=update.effective_user.id, now=now,
-                                     ttl=timedelta(hours=settings.invite_ttl_hours)).code
+                                     ttl=timedelta(hours=settings.invite_ttl_hours), backup=backup).code
     until = (now + timedelta(hours=settings.invite_ttl_hours)).astimezone(settings.tz)
     link = f"https://t.me/{context.bot.username}?start={code}"
-    await say(update, context, "invite.created", unit=esc(unit.name), link=esc(link),
-              until=f"{format_date(until.date(), lang)} {until:%H:%M}")
+    await say(update, context, "invite.created_backup" if backup else "invite.created", unit=esc(unit.name),
+              link=esc(link), until=f"{format_date(until.date(), lang)} {until:%H:%M}")
 
 
 # ---------------------------------------------------------------- /add

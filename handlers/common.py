@@ -7,6 +7,7 @@ import re
 import secrets
 import traceback
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
@@ -15,6 +16,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.context import BotContext, Services
+from bot.dates import parse_deadline
 from bot.texts import LANGUAGES, esc, split_message, t
 from db import queries
 
@@ -178,6 +180,67 @@ def take_pending(context: BotContext, token: str) -> dict[str, Any] | None:
     return context.user_data.get("pending", {}).pop(token, None)
 
 
+def peek_pending(context: BotContext, token: str) -> dict[str, Any] | None:
+    return context.user_data.get("pending", {}).get(token)
+
+
+# ---------------------------------------------------------------- one dialogue at a time
+
+# The user_data entry each dialogue keeps while it runs (each dialogue drops it when it ends, is cancelled
+# or times out), and the text naming it. Two dialogues at once would both wait for the user's next message.
+DIALOGUES = {
+    "report_draft": "dialogue.report", "add": "dialogue.add", "extend": "dialogue.extend",
+    "decide": "dialogue.decide", "send_back": "dialogue.send_back", "revise": "dialogue.revise",
+}
+
+
+def busy_with(context: BotContext, starting: str) -> str | None:
+    """The text key of another dialogue this user is in the middle of, if any."""
+    data = context.user_data if context.user_data is not None else {}
+    for key, label in DIALOGUES.items():
+        if key != starting and data.get(key):
+            return label
+    return None
+
+
+async def refuse_busy(update: Update, context: BotContext, label: str) -> None:
+    """Say which dialogue to finish (or /cancel) first; a button press gets it as an alert."""
+    lang = lang_of(update, context)
+    text = t(lang, "dialogue.busy", dialogue=t(lang, label))
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await answer(update, context, text)
+
+
+# ---------------------------------------------------------------- days as written
+
+_YMD = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*$")
+_MD = re.compile(r"^\s*(\d{1,2})\s*[./月]\s*(\d{1,2})\s*日?\s*$")
+
+
+def parse_day(text: str, now: datetime, *, past: bool = False) -> date | None:
+    """A calendar day: 2021-08-01, 2021.8.1, 2021年8月1日, 8月1日 (this year; with `past`, the latest one not
+    after today), or anything `parse_deadline` reads ("明天", "下周一")."""
+    today = now.date()
+    try:
+        match = _YMD.match(text)
+        if match:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        match = _MD.match(text)
+        if match:
+            day = date(today.year, int(match[1]), int(match[2]))
+            return day.replace(year=today.year - 1) if past and day > today else day
+    except ValueError:
+        return None
+    return parse_deadline(text, now)
+
+
+def short_date(lang: str, day: date) -> str:
+    """ "10月31日": a date without its year, where the year goes without saying."""
+    return t(lang, "date.short", month=day.month, day=day.day)
+
+
 # ---------------------------------------------------------------- common commands
 
 
@@ -227,8 +290,10 @@ async def lang_command(update: Update, context: BotContext) -> None:
 
 
 async def cancel_idle(update: Update, context: BotContext) -> None:
-    """/cancel outside any dialogue."""
+    """/cancel outside any dialogue; also drops a draft left without its dialogue (e.g. by a restart)."""
     context.user_data.pop("pending", None)
+    for key in DIALOGUES:
+        context.user_data.pop(key, None)
     await say(update, context, "nothing_to_cancel")
 
 

@@ -21,24 +21,28 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.dates import format_date, parse_deadline
-from bot.keyboards import REPORT, SNOOZE, choice_buttons, report_buttons
+from bot.keyboards import REPORT, REVISE, SNOOZE, choice_buttons, report_buttons
 from bot.texts import MARKS, esc, t
 from db import queries
 from db.models import Status
 from handlers.common import (
     answer,
     args_text,
+    busy_with,
     done_with_button,
     guard,
     in_private,
     is_contact,
     lang_of,
     parse_number,
+    refuse_busy,
     say,
 )
+from handlers.oversight import ack_from_buttons
 from jobs.digest import assess, item_line
 from jobs.reminders import period_label
 from jobs.rules import indicator_percent, period_key
+from jobs.supervision import warnings_on
 
 CHOOSE, TEXT, PERCENT, STATUS, PROBLEMS, EVIDENCE, VALUE = range(7)
 DRAFT = "report_draft"
@@ -73,12 +77,13 @@ async def show_unit_items(update: Update, context: BotContext, unit_id: int, uni
     with context.services.db.session() as session:
         items = queries.list_items(session, unit_id=unit_id)
         facts = queries.item_facts(session, today=today, item_ids=[i.id for i in items])
+        warnings = warnings_on(context.services, session, facts, today)
     if not facts:
         await say(update, context, "unit.no_items")
         return
     assessed = sorted(assess(facts, today, context.services.settings.slow_margin), key=lambda a: a.facts.number)
     lines = [t(lang, "mine.title", unit=esc(unit_name), count=len(assessed))]
-    lines += [item_line(lang, a) for a in assessed]
+    lines += [item_line(lang, a, warnings.get(a.facts.id)) for a in assessed]
     open_numbers = [a.facts.number for a in assessed if a.status != Status.AHEAD]
     await answer(update, context, "\n".join(lines), report_buttons(lang, open_numbers))
 
@@ -173,6 +178,10 @@ def _draft(context: BotContext) -> dict[str, Any]:
 
 async def report_command(update: Update, context: BotContext) -> int:
     """Start a report: on the item given, or let the user choose one."""
+    busy = busy_with(context, DRAFT)
+    if busy:
+        await refuse_busy(update, context, busy)
+        return ConversationHandler.END
     arg = args_text(update)
     context.user_data[DRAFT] = {}
     if arg:
@@ -185,8 +194,13 @@ async def report_command(update: Update, context: BotContext) -> int:
 
 
 async def report_button(update: Update, context: BotContext) -> int:
-    """Start a report from a reminder's or a list's button."""
+    """Start a report from a reminder's or a list's button (which also acknowledges the reminder)."""
+    busy = busy_with(context, DRAFT)
+    if busy:
+        await refuse_busy(update, context, busy)
+        return ConversationHandler.END
     await update.callback_query.answer()
+    ack_from_buttons(update.callback_query.message, update.effective_user.id, context)
     number = int(update.callback_query.data.split(":", 1)[1])
     context.user_data[DRAFT] = {}
     return await begin_item(update, context, number)
@@ -200,7 +214,7 @@ async def report_by_reply(update: Update, context: BotContext) -> int | None:
     with context.services.db.session() as session:
         sent = queries.sent_message(session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id)
         items = queries.items_by_id(session, ids=sent.item_ids) if sent and sent.kind == "reminder" else {}
-    if not items:
+    if not items or busy_with(context, DRAFT):
         return None
     context.user_data[DRAFT] = {"text": message.text.strip()[:MAX_TEXT]}
     if len(items) == 1:
@@ -232,10 +246,12 @@ async def begin_item(update: Update, context: BotContext, number: int, *, have_t
         unit_ids = [u.id for u in context.units]
         links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id) if item else None
     if item is None or item.archived:
+        context.user_data.pop(DRAFT, None)
         await say(update, context, "item.unknown", number=number)
         return ConversationHandler.END
     mine_ = [u for u in [*links["responsible"], *links["lead"]] if u in unit_ids]
     if not mine_:
+        context.user_data.pop(DRAFT, None)
         await say(update, context, "refuse.not_your_item", number=number)
         return ConversationHandler.END
     draft = _draft(context)
@@ -399,7 +415,11 @@ async def submit(update: Update, context: BotContext) -> int:
         unit = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
     lang = lang_of(update, context)
     record = report_record(lang, report, draft["number"], draft["title"], unit.name, context)
-    await answer(update, context, t(lang, "report.saved", id=report.id) + "\n" + record)
+    hours = context.services.settings.report_edit_hours
+    markup = choice_buttons([(t(lang, "rv.button"), f"{REVISE}:{report.id}")]) if hours > 0 else None
+    if hours > 0:
+        record += "\n" + t(lang, "rv.hint", hours=f"{hours:g}", number=draft["number"])
+    await answer(update, context, t(lang, "report.saved", id=report.id) + "\n" + record, markup)
     return ConversationHandler.END
 
 

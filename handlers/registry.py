@@ -12,14 +12,15 @@ from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext, Services
 from bot.texts import LANGUAGES, t
-from handlers import admin, common, contact, supervisor
+from handlers import admin, away, common, contact, extensions, oversight, reports, supervisor
 
-CONTACT_MENU = ("report", "mine", "item", "snooze", "help", "lang", "cancel")
-SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "chart", "export", "help", "lang")
+CONTACT_MENU = ("report", "mine", "item", "revise", "extend", "away", "history", "snooze", "help", "lang", "cancel")
+SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "sendback", "ranking", "history", "chart",
+                   "export", "help", "lang")
 log = logging.getLogger(__name__)
 ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "remind", "digest",
               "status", "slow", "overdue", "missing", "chart", "export", "setgroup", "schedule", "outbox",
-              "holiday",
+              "holiday", "sendback", "unread", "ranking", "history", "away",
               "help", "lang", "cancel")
 
 
@@ -47,11 +48,17 @@ def register_handlers(app: Application, services: Services) -> None:
         # Our dialogues are per user and chat on purpose: a button of an earlier message may continue them.
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         contact_handlers, admin_handlers = contact.handlers(timeout), admin.handlers(timeout)
+        dialogues = [*extensions.handlers(timeout), *reports.handlers(timeout)]
     app.add_handlers([
+        # The dialogues that start from a command or a button come before the report dialogue, whose
+        # entry takes any reply to a reminder: while one of them waits for text, a reply is its answer.
+        *dialogues,
         *contact_handlers,
         CommandHandler("start", common.start, filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
         *admin_handlers,
         *supervisor.handlers(),
+        *oversight.handlers(),
+        *away.handlers(),
         CommandHandler("help", common.help_command, filters=filters.UpdateType.MESSAGE),
         CommandHandler("lang", common.lang_command, filters=filters.UpdateType.MESSAGE),
         CommandHandler("cancel", common.cancel_idle, filters=filters.UpdateType.MESSAGE),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import CommandHandler, filters
@@ -11,10 +12,11 @@ from bot.chart import digest_chart
 from bot.context import BotContext
 from bot.dates import format_date
 from bot.export import parse_period, progress_rows, table_title, write_progress_table
-from bot.keyboards import report_buttons
+from bot.keyboards import EXTEND, REPORT, REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
-from db import queries
+from db import queries, supervision
 from db.models import ReportCycle, Role, Status
+from db.supervision import Extended
 from handlers.common import (
     answer,
     args_text,
@@ -27,9 +29,20 @@ from handlers.common import (
     parse_number,
     say,
 )
-from jobs.digest import Assessed, assess, domain_lines, item_line, missing_lines, slow_line, totals_line
+from jobs.digest import (
+    Assessed,
+    assess,
+    domain_lines,
+    extension_note,
+    item_line,
+    missing_lines,
+    slow_line,
+    totals_line,
+)
 from jobs.reminders import deadline_left, period_label
-from jobs.rules import ItemFacts, missing_unit_ids
+from jobs.rules import Colour, ItemFacts, missing_unit_ids
+from jobs.supervision import warnings_on
+from jobs.warnings import Warning, month_strip, warning_detail
 
 STATUS_WORDS = {
     Status.AHEAD: ("已完成", "提前完成", "完成", "done", "ahead", "□"),
@@ -38,6 +51,11 @@ STATUS_WORDS = {
     Status.SLOW: ("较为缓慢", "缓慢", "slow", "▲"),
 }
 MISSING_WORDS = ("未报送", "未报", "missing", "unreported")
+COLOUR_WORDS = {
+    Colour.RED: ("红", "红色", "红灯", "red", "🔴"),
+    Colour.YELLOW: ("黄", "黄色", "黄灯", "yellow", "🟡"),
+    Colour.GREEN: ("绿", "绿色", "绿灯", "green", "🟢"),
+}
 
 
 def comma(lang: str) -> str:
@@ -115,13 +133,22 @@ async def items(update: Update, context: BotContext) -> None:
         await say(update, context, "items.none")
         return
     assessed = sorted(assessed, key=lambda a: a.facts.number)
-    lines = [t(lang, "items.title", filter=label, count=len(assessed)), *[item_line(lang, a) for a in assessed]]
+    with context.services.db.session() as session:
+        warnings = warnings_on(context.services, session, [a.facts for a in assessed],
+                               context.services.clock.now().date())
+    lines = [t(lang, "items.title", filter=label, count=len(assessed)),
+             *[item_line(lang, a, warnings.get(a.facts.id)) for a in assessed]]
     await answer(update, context, "\n".join(lines))
 
 
 def filter_items(context: BotContext, wanted: str, facts: list[ItemFacts],
                  assessed: list[Assessed]) -> list[Assessed] | None:
     word = wanted.strip().lower()
+    for colour, words in COLOUR_WORDS.items():
+        if word in words:
+            with context.services.db.session() as session:
+                warnings = warnings_on(context.services, session, facts, context.services.clock.now().date())
+            return [a for a in assessed if a.facts.id in warnings and warnings[a.facts.id].colour == colour]
     for status_, words in STATUS_WORDS.items():
         if word in words:
             return [a for a in assessed if a.status == status_]
@@ -156,20 +183,60 @@ async def item_card(update: Update, context: BotContext) -> None:
         people = queries.people_names(session, telegram_ids=[r.reporter_id for r in reports if r.reporter_id])
         links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {Role.LEAD: [], Role.RESPONSIBLE: []})
         snoozes = queries.snoozes_of_item(session, item_id=item.id, today=today)
+        warnings = warnings_on(context.services, session, facts, today)
+        year = min(today.year, item.deadline.year) if item.deadline else today.year
+        kept = supervision.monthly_colours(session, item_ids=[item.id], year=year).get(item.id, {})
+        extensions = supervision.extensions_of_item(session, item_id=item.id)
+        versions = supervision.report_versions(session, report_ids=[r.id for r in reports])
+        latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
+        people |= queries.people_names(session, telegram_ids=[r.returned_by for r in reports if r.returned_by])
+    is_contact(update, context)  # the user's units, also when an admin or supervisor is a contact too
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
     if not privileged and not own & set(links[Role.LEAD] + links[Role.RESPONSIBLE]):
         await say(update, context, "refuse.not_your_item", number=number)
         return
     text = card_text(lang, item, links, facts, names, today, context)
+    text += supervision_text(lang, item, warnings.get(item.id), kept, extensions, today)
     for snooze in snoozes:
         text += t(lang, "item.snoozed", units=esc(names.get(snooze.unit_id, "?")),
                   until=format_date(snooze.until, lang))
-    text += "\n\n" + history_text(lang, reports, names, people, context)
-    markup = None
-    if own & set(links[Role.LEAD] + links[Role.RESPONSIBLE]) and not item.archived:
-        markup = report_buttons(lang, [item.number])
-    await answer(update, context, text, markup)
+    text += "\n\n" + history_text(lang, reports, names, people, context, versions)
+    buttons = []
+    unit_ids = set(links[Role.LEAD] + links[Role.RESPONSIBLE])
+    if own & unit_ids and not item.archived:
+        buttons += [(t(lang, "remind.button", number=item.number), f"{REPORT}:{item.number}"),
+                    (t(lang, "ext.button"), f"{EXTEND}:{item.number}")]
+        mine = next((r for r in reversed(reports) if r.unit_id in own), None)
+        window = timedelta(hours=context.services.settings.report_edit_hours)
+        if mine is not None and mine.returned_at is None and context.services.clock.now() - mine.created_at <= window:
+            buttons.append((t(lang, "rv.button"), f"{REVISE}:{mine.id}"))
+    if privileged and latest is not None and latest.unit_id is not None and not item.archived:
+        buttons.append((t(lang, "sb.button"), f"{SEND_BACK}:{latest.id}"))
+    await answer(update, context, text, choice_buttons(buttons) if buttons else None)
+
+
+def supervision_text(lang: str, item, warning: Warning | None, kept: dict[str, str],  # type: ignore[no-untyped-def]
+                     extensions: list, today) -> str:
+    """The card's colour and its course over the year, and the extensions granted or asked for."""
+    lines = []
+    if warning is not None:
+        detail = warning_detail(lang, warning)
+        lines.append(t(lang, "item.colour", dot=warning.dot, colour=t(lang, f"colour.{warning.colour.value}"),
+                       detail=f"（{detail}）" if detail else ""))
+        # The item's own year: a 2021 item looked at in January 2022 still shows 2021.
+        year = min(today.year, item.deadline.year) if item.deadline else today.year
+        lines.append(t(lang, "item.colour_months", months=month_strip(
+            lang, kept, year, (f"{today.year}-{today.month:02d}", warning.colour))))
+    approved = [e for e in extensions if e.status == "approved"]
+    if approved:
+        extended = Extended(item.id, approved[-1].requested_deadline, approved[0].original_deadline, len(approved))
+        lines.append(t(lang, "item.extended", note=extension_note(lang, extended)))
+    pending = next((e for e in extensions if e.status == "pending"), None)
+    if pending is not None:
+        lines.append(t(lang, "item.extension_pending", deadline=format_date(pending.requested_deadline, lang),
+                       reason=esc(pending.reason)))
+    return "".join("\n" + line for line in lines)
 
 
 def card_text(lang: str, item, links: dict[str, list[int]], facts: list[ItemFacts],  # type: ignore[no-untyped-def]
@@ -193,7 +260,8 @@ def card_text(lang: str, item, links: dict[str, list[int]], facts: list[ItemFact
              percent=percent, archived=t(lang, "item.archived_mark") if item.archived else "")
 
 
-def history_text(lang: str, reports, names: dict[int, str], people: dict[int, str], context: BotContext) -> str:  # type: ignore[no-untyped-def]
+def history_text(lang: str, reports, names: dict[int, str], people: dict[int, str], context: BotContext,  # type: ignore[no-untyped-def]
+                 versions: dict | None = None) -> str:
     if not reports:
         return t(lang, "item.history_none")
     tz = context.services.settings.tz
@@ -209,6 +277,21 @@ def history_text(lang: str, reports, names: dict[int, str], people: dict[int, st
             percent=f"{comma(lang)}{report.percent}%" if report.percent is not None else "",
             text=esc(report.text), problems=esc(report.problems or t(lang, "none")), evidence=evidence,
         ))
+        for old in (versions or {}).get(report.id, []):
+            saved = old.saved_at.astimezone(tz)
+            lines.append(t(lang, "item.history_version", version=old.version,
+                           when=f"{format_date(saved.date(), lang)} {saved:%H:%M}",
+                           status=f"{MARKS[old.status]} {t(lang, f'status_long.{old.status}')}",
+                           percent=f"{comma(lang)}{old.percent}%" if old.percent is not None else "",
+                           text=esc(old.text), problems=esc(old.problems or t(lang, "none"))))
+        if report.edited_at is not None:
+            edited = report.edited_at.astimezone(tz)
+            lines.append(t(lang, "item.history_edited", version=report.version,
+                           when=f"{format_date(edited.date(), lang)} {edited:%H:%M}"))
+        if report.returned_at is not None:
+            returned = report.returned_at.astimezone(tz)
+            lines.append(t(lang, "item.history_returned", when=f"{format_date(returned.date(), lang)} {returned:%H:%M}",
+                           person=esc(people.get(report.returned_by or 0, "")), reason=esc(report.return_reason or "")))
     return "\n".join(lines)
 
 

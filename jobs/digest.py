@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.dates import format_date
 from bot.texts import MARKS, esc, join, section_index, t
 from db.models import Status
+from db.outbox import AckCount
+from db.supervision import Extended
 from jobs.rules import (
     STATUS_ORDER,
+    Colour,
     ItemFacts,
     count_by_status,
     effective_status,
@@ -19,6 +22,7 @@ from jobs.rules import (
     missing_unit_ids,
     time_progress,
 )
+from jobs.warnings import Warning, colour_counts, red_first, warning_detail
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,73 @@ def missing_lines(lang: str, items: Sequence[ItemFacts], names: Mapping[int, str
             for unit_id, numbers in missing_by_unit(items).items()]
 
 
+@dataclass(frozen=True)
+class Supervision:
+    """What the digest says beyond progress: colours, extensions, receipts, and the monthly ranking."""
+
+    warnings: Mapping[int, Warning] = field(default_factory=dict)
+    extended: Mapping[int, Extended] = field(default_factory=dict)
+    acks: Sequence[AckCount] = ()
+    ack_days: int = 7
+    ranking: Sequence[str] = ()  # the ranking's lines, on the first working day of a month
+
+
+MAX_WARNING_LINES = 60  # beyond this the digest counts the rest and points to /items 红色 / 黄色
+
+
+def warning_lines(lang: str, items: Sequence[ItemFacts], warnings: Mapping[int, Warning],
+                  names: Mapping[int, str]) -> list[str]:
+    """Red items, then yellow ones, with their units and why (the first MAX_WARNING_LINES, then a count)."""
+    by_id = {i.id: i for i in items}
+    numbers = {i.id: i.number for i in items}
+    flagged = red_first([warnings[i] for i in by_id if i in warnings], numbers)
+    shown = flagged[:MAX_WARNING_LINES]
+    lines = []
+    for index, warning in enumerate(shown, start=1):
+        item = by_id[warning.item_id]
+        detail = warning_detail(lang, warning)
+        lines.append(t(lang, "digest.warning_item", index=index, dot=warning.dot, number=item.number,
+                       title=esc(item.title), lead=join(lang, unit_names(item.lead_unit_ids, names)),
+                       responsible=join(lang, unit_names(item.responsible_unit_ids, names)),
+                       detail=f"{t(lang, 'digest.comma')}{detail}" if detail else ""))
+    if len(shown) < len(flagged):
+        rest = colour_counts(flagged[len(shown):])
+        lines.append(t(lang, "digest.more_warnings", red=rest[Colour.RED], yellow=rest[Colour.YELLOW]))
+    return lines
+
+
+def colour_totals(lang: str, warnings: Sequence[Warning]) -> str:
+    counts = colour_counts(warnings)
+    return t(lang, "digest.colours", red=counts[Colour.RED], yellow=counts[Colour.YELLOW],
+             green=counts[Colour.GREEN])
+
+
+def extension_note(lang: str, extended: Extended) -> str:
+    """ "延期至 2021年12月31日，原定 10月31日"."""
+    if extended.original is None:
+        return t(lang, "extension.note_open", deadline=format_date(extended.deadline, lang))
+    original = t(lang, "date.short", month=extended.original.month, day=extended.original.day)
+    if extended.original.year != extended.deadline.year:
+        original = format_date(extended.original, lang)
+    return t(lang, "extension.note", deadline=format_date(extended.deadline, lang), original=original)
+
+
+def extension_lines(lang: str, items: Sequence[ItemFacts], extended: Mapping[int, Extended]) -> list[str]:
+    return [t(lang, "digest.extension_item", number=i.number, title=esc(i.title), note=extension_note(lang, extended[i.id]))
+            for i in sorted(items, key=lambda i: i.number) if i.id in extended]
+
+
+def ack_lines(lang: str, acks: Sequence[AckCount], names: Mapping[int, str]) -> list[str]:
+    """Rounds acknowledged of those sent, per unit; units that left some unacknowledged first."""
+    if not acks:
+        return []
+    rounds, acked = sum(a.rounds for a in acks), sum(a.acked for a in acks)
+    ordered = sorted(acks, key=lambda a: (a.acked - a.rounds, names.get(a.unit_id, "")))
+    units = t(lang, "list_sep").join(t(lang, "digest.ack_unit", unit=esc(names.get(a.unit_id, f"#{a.unit_id}")),
+                                        acked=a.acked, rounds=a.rounds) for a in ordered)
+    return [t(lang, "digest.ack_total", units=len(acks), rounds=rounds, acked=acked), units]
+
+
 def build_digest(
     lang: str,
     items: Sequence[ItemFacts],
@@ -119,6 +190,7 @@ def build_digest(
     *,
     margin: int,
     unreachable: Sequence[str] = (),
+    supervision: Supervision | None = None,
 ) -> str:
     """The digest as one HTML text (split it with `split_message` before sending)."""
     assessed = assess(items, today, margin)
@@ -139,16 +211,28 @@ def build_digest(
         t(lang, "digest.part4"),
         *(missing or [t(lang, "digest.part4_none")]),
     ]
+    if supervision is not None:
+        warnings = [supervision.warnings[i.id] for i in items if i.id in supervision.warnings]
+        lines[4:4] = [colour_totals(lang, warnings)]
+        lines += ["", t(lang, "digest.part5"),
+                  *(warning_lines(lang, items, supervision.warnings, names) or [t(lang, "digest.part5_none")]),
+                  "", t(lang, "digest.part6"),
+                  *(extension_lines(lang, items, supervision.extended) or [t(lang, "digest.part6_none")]),
+                  "", t(lang, "digest.part7", days=supervision.ack_days),
+                  *(ack_lines(lang, supervision.acks, names) or [t(lang, "digest.part7_none")])]
+        if supervision.ranking:
+            lines += ["", t(lang, "digest.part8"), *supervision.ranking]
     if unreachable:
         lines += ["", t(lang, "digest.unreachable", units=join(lang, [esc(u) for u in unreachable]))]
     lines += ["", t(lang, "digest.legend")]
     return "\n".join(lines)
 
 
-def item_line(lang: str, entry: Assessed) -> str:
-    """One line of an item list: number, mark, title, deadline."""
+def item_line(lang: str, entry: Assessed, warning: Warning | None = None) -> str:
+    """One line of an item list: number, colour, mark, title, deadline."""
     item = entry.facts
-    line = t(lang, "item.line", number=item.number, mark=MARKS[entry.status.value], title=esc(item.title))
+    mark = MARKS[entry.status.value] if warning is None else f"{warning.dot}{MARKS[entry.status.value]}"
+    line = t(lang, "item.line", number=item.number, mark=mark, title=esc(item.title))
     if item.deadline:
         line += t(lang, "item.line_deadline", deadline=format_date(item.deadline, lang))
     return line

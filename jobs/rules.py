@@ -10,6 +10,7 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 from db.models import ReportCycle, Status
 
@@ -110,6 +111,51 @@ def effective_status(item: ItemFacts, today: date, margin: int) -> Status:
     if is_slow(declared=item.declared, percent=item.percent, progress=progress, overdue=overdue, margin=margin):
         return Status.SLOW
     return Status(item.declared) if item.declared else Status.AVERAGE
+
+
+class Colour(StrEnum):
+    """The three-colour warning (三色预警) of an item."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+COLOUR_ORDER = (Colour.RED, Colour.YELLOW, Colour.GREEN)
+
+
+@dataclass(frozen=True)
+class WarningThresholds:
+    """When an item turns yellow or red: points its percent trails time progress by (more than), and
+    reports missed in a row (at least)."""
+
+    yellow_gap: int = 10
+    red_gap: int = 30
+    yellow_missed: int = 1
+    red_missed: int = 3
+
+
+def warning_colour(
+    *, progress: float | None, percent: int | None, declared: str | None, overdue: bool, missed: int,
+    thresholds: WarningThresholds = WarningThresholds(),
+) -> Colour:
+    """Green, yellow or red.
+
+    Red when the deadline has passed without a done report, when the percent trails time progress by
+    more than `red_gap` points, or when `red_missed` reports in a row were missed. Yellow when it trails
+    by more than `yellow_gap`, when `yellow_missed` reports were missed, or when the unit (or the office's
+    table) marks it 较为缓慢. Green otherwise, and always once reported done. Without a percent only the
+    deadline, the misses and the mark count."""
+    if is_done(declared):
+        return Colour.GREEN
+    # Rounded so that a gap of exactly 30 points is 30, not 30.000000000000004.
+    gap = round(progress * 100 - percent, 6) if progress is not None and percent is not None else None
+    if overdue or (gap is not None and gap > thresholds.red_gap) or missed >= thresholds.red_missed:
+        return Colour.RED
+    if ((gap is not None and gap > thresholds.yellow_gap) or missed >= thresholds.yellow_missed
+            or declared == Status.SLOW):
+        return Colour.YELLOW
+    return Colour.GREEN
 
 
 def missing_unit_ids(item: ItemFacts) -> list[int]:

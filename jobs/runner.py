@@ -25,13 +25,22 @@ from telegram.ext import Application
 
 from bot.chart import digest_chart
 from bot.context import BotContext, Services
-from bot.keyboards import reminder_buttons
+from bot.keyboards import markup_of, reminder_buttons
 from bot.texts import esc, join, split_message, t
 from db import outbox, queries
 from db.models import Outbox
 from jobs.digest import assess, build_digest
-from jobs.policy import Policy, manual_chase, plan_reminders
+from jobs.policy import manual_chase, plan_reminders
 from jobs.reminders import ReminderLine, reminder_text
+from jobs.supervision import (
+    digest_supervision,
+    first_workday_of_month,
+    month_missing,
+    policy_of,
+    previous_month,
+    ranking_text_lines,
+    record_month_colours,
+)
 from jobs.workdays import WorkCalendar, in_quiet_hours, next_send_time
 
 log = logging.getLogger(__name__)
@@ -39,6 +48,7 @@ log = logging.getLogger(__name__)
 REMINDER_JOB = "daily-reminders"
 DIGEST_JOB = "weekly-digest"
 OUTBOX_JOB = "outbox-drain"
+RECEIPTS_JOB = "reminder-receipts"
 DIGEST_CHAT_KEY = "digest_chat_id"
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 SEND_CONCURRENCY = 16
@@ -98,13 +108,6 @@ class DrainResult:
 
 
 # ---------------------------------------------------------------- calendar and policy
-
-
-def policy_of(services: Services) -> Policy:
-    s = services.settings
-    return Policy(lead_days=tuple(s.reminder_lead_days), report_day=s.report_day, weekly_day=s.weekly_report_day,
-                  before_due_days=tuple(s.report_reminder_days), missed_followups=tuple(s.missed_followup_workdays),
-                  escalate_after=s.escalate_after_misses)
 
 
 def work_calendar(services: Services) -> WorkCalendar:
@@ -320,40 +323,55 @@ def _seconds(value: Any) -> float:
 
 def render_row(services: Services, row: Outbox) -> tuple[list[str], InlineKeyboardMarkup | None]:
     """The message of a row: reminders are written at send time, in the contact's language,
-    leaving out what was reported meanwhile; other kinds carry their text."""
+    leaving out what was reported meanwhile, with a 收到 button for this row; other kinds carry their
+    text and buttons."""
     if row.kind != "reminder":
-        return list(row.payload.get("parts", [])), None
+        return list(row.payload.get("parts", [])), markup_of(row.payload.get("buttons", []))
     today = services.clock.now().date()
     with services.db.session() as session:
         lang = queries.person_language(session, telegram_id=row.chat_id) or services.settings.language
         reminders = outbox.still_due(session, reminder_ids=row.payload["reminder_ids"])
         items = queries.items_by_id(session, ids=[r.item_id for r in reminders])
         unit = queries.units_by_id(session, ids=[row.unit_id]).get(row.unit_id)
+        absent = queries.people_names(session, telegram_ids=row.payload.get("stand_in_for", []))
     lines = [ReminderLine(r.item_id, items[r.item_id].number, items[r.item_id].title, r.reason, r.period,
                           items[r.item_id].deadline) for r in reminders]
     if not lines or unit is None:
         return [], None
     numbers = sorted({line.number for line in lines})
-    return split_message(reminder_text(lang, unit.name, lines, today)), reminder_buttons(lang, numbers)
+    text = reminder_text(lang, unit.name, lines, today)
+    notes = []
+    resend = int(row.payload.get("resend", 0))
+    if resend:
+        notes.append(t(lang, f"remind.resend.{min(resend, 2)}"))
+    if absent:
+        notes.append(t(lang, "remind.stand_in", names=esc(join(lang, list(absent.values())))))
+    if notes:
+        text = "\n".join(notes) + "\n" + text
+    return split_message(text), reminder_buttons(lang, numbers, ack_id=row.id)
 
 
 # ---------------------------------------------------------------- digest
 
 
-def digest_text(services: Services, lang: str) -> str:
+def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int] | None = None) -> str:
+    """The digest of today; with `ranking_month`, the monthly ranking of that month follows."""
     now = services.clock.now()
+    ranking = ranking_text_lines(services, lang, *ranking_month) if ranking_month else []
     with services.db.session() as session:
         facts = queries.item_facts(session, today=now.date())
         names = {u.id: u.name for u in queries.all_units(session)}
         unreachable = queries.unreachable_contacts(session)
+        extra = digest_supervision(services, session, facts, now.date(), ranking=ranking)
     return build_digest(lang, facts, names, now.date(), margin=services.settings.slow_margin,
-                        unreachable=unreachable)
+                        unreachable=unreachable, supervision=extra)
 
 
-async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str | None = None) -> int:
+async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str | None = None,
+                      ranking_month: tuple[int, int] | None = None) -> int:
     """Queue the digest for a chat (once per period when one is given) and send it; returns its parts."""
     now = services.clock.now()
-    parts = split_message(digest_text(services, services.settings.language))
+    parts = split_message(digest_text(services, services.settings.language, ranking_month=ranking_month))
     key = f"digest:{chat_id}:{period or now.isoformat()}"
     with services.db.session() as session:
         outbox.enqueue_text(session, key=key, kind="digest", chat_id=chat_id, parts=parts, now=now,
@@ -405,13 +423,45 @@ def warn_uncovered_year(services: Services, cal: WorkCalendar, today: date) -> N
 
 
 async def digest_job(context: BotContext) -> None:
-    """Post the weekly digest on the digest day (or the next working day), once per week."""
+    """Post the weekly digest on the digest day (or the next working day), once per week; on the first
+    working day of a month keep last month's colours and post the digest with last month's ranking."""
     services = context.services
     now = services.clock.now()
+    cal = work_calendar(services)
+    monthly = first_workday_of_month(now.date(), cal)
+    last_month = previous_month(now.date())
+    if monthly or month_missing(services, *last_month):  # a missed first working day is caught up
+        written = await asyncio.to_thread(record_month_colours, services, *last_month, overwrite=monthly)
+        log.info("kept the colours of %s-%02d for %s items", *last_month, written)
     chat_id = digest_chat_id(services)
-    if chat_id is None or not digest_due_today(now.date(), services.settings.digest_weekday, work_calendar(services)):
+    weekly = digest_due_today(now.date(), services.settings.digest_weekday, cal)
+    if chat_id is None or not (weekly or monthly):
         return
-    await post_digest(context.bot, services, chat_id, period=digest_period(now.date()))
+    period = digest_period(now.date()) if weekly else f"{last_month[0]}-{last_month[1]:02d}-monthly"
+    await post_digest(context.bot, services, chat_id, period=period, ranking_month=last_month if monthly else None)
+
+
+async def receipts_job(context: BotContext) -> None:
+    """Send again the reminders nobody acknowledged (收到) within ACK_TIMEOUT_HOURS, on working days."""
+    await run_resends(context.bot, context.services)
+
+
+async def run_resends(bot: Bot, services: Services) -> int:
+    """Queue the re-sends that are due and send them; returns how many were queued."""
+    now = services.clock.now()
+    if not work_calendar(services).is_workday(now.date()):
+        return 0
+    timeout = timedelta(hours=services.settings.ack_timeout_hours)
+
+    def enqueue() -> int:  # off the event loop: a week of reminder rows is read
+        with services.db.session() as session:
+            return outbox.enqueue_resends(session, now=now, timeout=timeout, not_before=send_time(services, now))
+
+    queued = await asyncio.to_thread(enqueue)
+    if queued:
+        log.info("re-sending %s unacknowledged reminders", queued)
+        await drain_outbox(bot, services)
+    return queued
 
 
 async def outbox_job(context: BotContext) -> None:
@@ -440,6 +490,7 @@ def schedule_jobs(app: Application) -> None:
     job_queue.run_daily(reminder_job, time=settings.reminder_time.replace(tzinfo=tz), name=REMINDER_JOB)
     job_queue.run_daily(digest_job, time=settings.digest_time.replace(tzinfo=tz), name=DIGEST_JOB)
     job_queue.run_repeating(outbox_job, interval=30, first=2, name=OUTBOX_JOB)
+    job_queue.run_repeating(receipts_job, interval=300, first=60, name=RECEIPTS_JOB)
     now = services.clock.now().astimezone(tz)
     awake = not in_quiet_hours(now, settings.quiet_start, settings.quiet_end)
     if awake and settings.reminder_time <= now.time():

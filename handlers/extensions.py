@@ -1,0 +1,384 @@
+"""Extension requests (延期申请): a unit's contact asks to move an item's deadline, an admin decides.
+
+The contact: /extend n (or the card's button) → the new deadline, echoed as understood → the reason →
+confirm. The admins get the request with Approve / Refuse; the deciding admin may add a comment (one
+message, or a tap for none); the contact is told. An approved request moves the deadline and keeps the
+one before on record.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.dates import format_date, parse_deadline
+from bot.keyboards import DECIDE, EXTEND, choice_buttons, confirm_buttons
+from bot.texts import esc, t
+from db import outbox, queries, supervision
+from db.models import ExtensionRequest, Item, Role
+from handlers.common import (
+    answer,
+    args_text,
+    busy_with,
+    done_with_button,
+    guard,
+    in_private,
+    is_admin,
+    is_contact,
+    lang_of,
+    parse_number,
+    refuse_busy,
+    say,
+    short_date,
+)
+from jobs.runner import drain_outbox, send_time
+
+EXT_DEADLINE, EXT_REASON, EXT_CONFIRM = range(30, 33)
+DEC_COMMENT = 35
+DRAFT, DECISION = "extend", "decide"
+MAX_REASON = 1000
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    return context.user_data.setdefault(DRAFT, {})
+
+
+def cancel_button(lang: str, data: str = "ext:cancel"):  # type: ignore[no-untyped-def]
+    return choice_buttons([(t(lang, "btn.cancel"), data)])
+
+
+# ---------------------------------------------------------------- the contact's request
+
+
+async def extend_command(update: Update, context: BotContext) -> int:
+    """/extend n: ask to move item n's deadline; bare /extend lists the unit's items to choose from."""
+    number = parse_number(args_text(update)) if args_text(update) else None
+    if args_text(update) and number is None:
+        await say(update, context, "item.number_usage", example="/extend 12")
+        return ConversationHandler.END
+    if number is None:
+        return await choose_item(update, context)
+    return await begin(update, context, number)
+
+
+async def extend_button(update: Update, context: BotContext) -> int:
+    """The card's (or the list's) 申请延期 button."""
+    await update.callback_query.answer()
+    return await begin(update, context, int(update.callback_query.data.split(":", 1)[1]))
+
+
+async def choose_item(update: Update, context: BotContext) -> int:
+    with context.services.db.session() as session:
+        numbers = sorted({i.number for u in context.units for i in queries.list_items(session, unit_id=u.id)})
+    if not numbers:
+        await say(update, context, "report.no_items")
+        return ConversationHandler.END
+    await say(update, context, "ext.choose", choice_buttons([(f"#{n}", f"{EXTEND}:{n}") for n in numbers[:99]],
+                                                          width=4))
+    return ConversationHandler.END
+
+
+async def begin(update: Update, context: BotContext, number: int) -> int:
+    """Check the item is the user's unit's and has no request pending, then ask for the new deadline."""
+    busy = busy_with(context, DRAFT)
+    if busy:
+        await refuse_busy(update, context, busy)
+        return ConversationHandler.END
+    lang = lang_of(update, context)
+    with context.services.db.session() as session:
+        item = queries.item_by_number(session, number=number)
+        links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id) if item else None
+        pending = supervision.pending_extension(session, item_id=item.id) if item else None
+    if item is None or item.archived:
+        await say(update, context, "item.unknown", number=number)
+        return ConversationHandler.END
+    own = {u.id for u in context.units}
+    mine = [u for u in [*links[Role.RESPONSIBLE], *links[Role.LEAD]] if u in own] if links else []
+    if not mine:
+        await say(update, context, "ext.not_your_item", number=number)
+        return ConversationHandler.END
+    if pending is not None:
+        await say(update, context, "ext.pending", number=number, deadline=format_date(pending.requested_deadline, lang),
+                  when=short_date(lang, pending.created_at.astimezone(context.services.settings.tz).date()))
+        return ConversationHandler.END
+    context.user_data[DRAFT] = {"item_id": item.id, "number": item.number, "title": item.title, "unit_id": mine[0],
+                                "current": item.deadline.isoformat() if item.deadline else None}
+    current = format_date(item.deadline, lang) if item.deadline else t(lang, "item.deadline_open")
+    await say(update, context, "ext.ask_deadline", cancel_button(lang), number=item.number, title=esc(item.title),
+              current=current)
+    return EXT_DEADLINE
+
+
+async def got_deadline(update: Update, context: BotContext) -> int:
+    """Read the new deadline as offices write it, and echo it as understood."""
+    draft = _draft(context)
+    text = update.effective_message.text.strip()
+    now = context.services.clock.now()
+    lang = lang_of(update, context)
+    deadline = parse_deadline(text, now)
+    if deadline is None:
+        await say(update, context, "ext.bad_deadline", text=esc(text))
+        return EXT_DEADLINE
+    current = date.fromisoformat(draft["current"]) if draft.get("current") else None
+    if current is not None and deadline <= current:
+        await say(update, context, "ext.not_later", deadline=format_date(deadline, lang),
+                  current=format_date(current, lang))
+        return EXT_DEADLINE
+    if deadline < now.date():
+        await say(update, context, "ext.past", deadline=format_date(deadline, lang))
+        return EXT_DEADLINE
+    draft.update(deadline=deadline.isoformat(), deadline_text=text[:80])
+    await say(update, context, "ext.ask_reason", cancel_button(lang), deadline=format_date(deadline, lang))
+    return EXT_REASON
+
+
+async def got_reason(update: Update, context: BotContext) -> int:
+    text = update.effective_message.text.strip()
+    if len(text) > MAX_REASON:
+        await say(update, context, "add.too_long", max=MAX_REASON)
+        return EXT_REASON
+    draft = _draft(context)
+    draft["reason"] = text
+    lang = lang_of(update, context)
+    current = date.fromisoformat(draft["current"]) if draft.get("current") else None
+    await say(update, context, "ext.preview", confirm_buttons(lang, "ext"), number=draft["number"],
+              title=esc(draft["title"]), deadline=format_date(date.fromisoformat(draft["deadline"]), lang),
+              current=format_date(current, lang) if current else t(lang, "item.deadline_open"), reason=esc(text))
+    return EXT_CONFIRM
+
+
+async def text_expected(update: Update, context: BotContext) -> None:
+    await say(update, context, "report.text_expected")
+
+
+async def confirmed(update: Update, context: BotContext) -> int:
+    """Record the request and put it before the admins, in one transaction."""
+    draft = context.user_data.pop(DRAFT, {})
+    lang = lang_of(update, context)
+    if update.callback_query.data.endswith(":n") or "reason" not in draft:
+        await done_with_button(update, t(lang, "cancelled" if draft else "confirm.expired"))
+        return ConversationHandler.END
+    services = context.services
+    now = services.clock.now()
+    user = update.effective_user
+    with services.db.session() as session:
+        item = queries.item_by_number(session, number=draft["number"])
+        pending = supervision.pending_extension(session, item_id=item.id) if item else None
+        if item is None or item.archived or pending is not None:
+            refusal = "ext.pending_now" if pending is not None else "item.unknown"
+        else:
+            refusal = None
+            queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+            request = supervision.request_extension(
+                session, item=item, unit_id=draft["unit_id"], by=user.id,
+                deadline=date.fromisoformat(draft["deadline"]), text=draft["deadline_text"], reason=draft["reason"],
+                now=now)
+            unit = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
+            for admin_id in services.settings.admin_ids:
+                admin_lang = queries.person_language(session, telegram_id=admin_id) or services.settings.language
+                outbox.enqueue_text(
+                    session, key=f"extension:{request.id}:{admin_id}", kind="notice", chat_id=admin_id,
+                    parts=[request_text(admin_lang, request, item.number, item.title, unit.name, user.full_name)],
+                    buttons=[[(t(admin_lang, "ext.approve"), f"{DECIDE}:{request.id}:a"),
+                              (t(admin_lang, "ext.refuse"), f"{DECIDE}:{request.id}:r")]],
+                    now=now, not_before=send_time(services, now))
+    if refusal is not None:
+        await done_with_button(update, t(lang, refusal, number=draft["number"]))
+        return ConversationHandler.END
+    await done_with_button(update, t(lang, "ext.submitted", number=draft["number"],
+                                     deadline=format_date(date.fromisoformat(draft["deadline"]), lang)))
+    await drain_outbox(context.bot, services)
+    return ConversationHandler.END
+
+
+def request_text(lang: str, request: ExtensionRequest, number: int, title: str, unit: str, person: str) -> str:
+    original = format_date(request.original_deadline, lang) if request.original_deadline else t(lang, "item.deadline_open")
+    return t(lang, "ext.admin_request", number=number, title=esc(title), unit=esc(unit), person=esc(person),
+             deadline=format_date(request.requested_deadline, lang), text=esc(request.requested_text),
+             original=original, reason=esc(request.reason))
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """Drop the request being written; nothing is saved."""
+    context.user_data.pop(DRAFT, None)
+    if update.callback_query is not None:
+        await done_with_button(update)
+    await say(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+async def timed_out(update: Update, context: BotContext) -> None:
+    context.user_data.pop(DRAFT, None)
+    await say(update, context, "timeout")
+
+
+# ---------------------------------------------------------------- the admin's decision
+
+
+async def decide_button(update: Update, context: BotContext) -> int:
+    """Approve or refuse: first ask for an optional comment."""
+    query = update.callback_query
+    _, request_id, verdict = query.data.split(":")
+    busy = busy_with(context, DECISION)
+    if busy:
+        await refuse_busy(update, context, busy)
+        return ConversationHandler.END
+    lang = lang_of(update, context)
+    with context.services.db.session() as session:
+        request = supervision.extension(session, request_id=int(request_id))
+        item = session.get(Item, request.item_id) if request else None
+        decider = queries.people_names(session, telegram_ids=[request.decided_by]) if request and request.decided_by else {}
+    if request is None or item is None:
+        await query.answer(t(lang, "confirm.expired"), show_alert=True)
+        return ConversationHandler.END
+    if request.status != "pending":
+        await query.answer(already_text(lang, request, decider), show_alert=True)
+        try:
+            await query.edit_message_reply_markup(None)
+        except TelegramError:
+            pass
+        return ConversationHandler.END
+    await done_with_button(update)
+    approve = verdict == "a"
+    context.user_data[DECISION] = {"request_id": request.id, "approve": approve, "number": item.number}
+    options = [(t(lang, "ext.no_comment"), f"{DECIDE}:go"), (t(lang, "btn.cancel"), f"{DECIDE}:cancel")]
+    await say(update, context, "ext.ask_comment", choice_buttons(options),
+              verdict=t(lang, "ext.verdict_approve" if approve else "ext.verdict_refuse"), number=item.number,
+              deadline=format_date(request.requested_deadline, lang))
+    return DEC_COMMENT
+
+
+def already_text(lang: str, request: ExtensionRequest, decider: dict[int, str]) -> str:
+    return t(lang, "ext.already", outcome=t(lang, f"ext.status.{request.status}"),
+             person=decider.get(request.decided_by or 0) or t(lang, "ext.an_admin"))
+
+
+async def comment_text(update: Update, context: BotContext) -> int:
+    text = update.effective_message.text.strip()
+    if len(text) > MAX_REASON:
+        await say(update, context, "add.too_long", max=MAX_REASON)
+        return DEC_COMMENT
+    return await decide(update, context, text or None)
+
+
+async def no_comment(update: Update, context: BotContext) -> int:
+    await done_with_button(update)
+    return await decide(update, context, None)
+
+
+async def decide(update: Update, context: BotContext, comment: str | None) -> int:
+    """Record the decision, move the deadline when approved, tell the contact: one transaction."""
+    draft = context.user_data.pop(DECISION, {})
+    if "request_id" not in draft:
+        await say(update, context, "confirm.expired")
+        return ConversationHandler.END
+    services = context.services
+    now = services.clock.now()
+    lang = lang_of(update, context)
+    with services.db.session() as session:
+        request = supervision.extension(session, request_id=draft["request_id"])
+        if request is None or request.status != "pending":
+            decider = queries.people_names(session, telegram_ids=[request.decided_by or 0]) if request else {}
+            await answer(update, context, already_text(lang, request, decider) if request else t(lang, "confirm.expired"))
+            return ConversationHandler.END
+        item = session.get(Item, request.item_id)
+        user = update.effective_user
+        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        supervision.decide_extension(session, request=request, approve=draft["approve"], by=update.effective_user.id,
+                                     comment=comment, now=now)
+        contact_lang = queries.person_language(session, telegram_id=request.requested_by) or services.settings.language
+        outbox.enqueue_text(session, key=f"extension-decided:{request.id}", kind="notice", chat_id=request.requested_by,
+                            parts=[outcome_text(contact_lang, request, item.number, item.title)], now=now,
+                            not_before=send_time(services, now))
+    key = "ext.decided_approved" if request.status == "approved" else "ext.decided_refused"
+    await say(update, context, key, number=item.number, deadline=format_date(request.requested_deadline, lang))
+    await drain_outbox(context.bot, services)
+    return ConversationHandler.END
+
+
+def outcome_text(lang: str, request: ExtensionRequest, number: int, title: str) -> str:
+    comment = t(lang, "ext.comment", comment=esc(request.comment)) if request.comment else ""
+    if request.status == "approved":
+        original = short_date(lang, request.original_deadline) if request.original_deadline else t(
+            lang, "item.deadline_open")
+        return t(lang, "ext.approved_notice", number=number, title=esc(title),
+                 deadline=format_date(request.requested_deadline, lang), original=original, comment=comment)
+    return t(lang, "ext.refused_notice", number=number, title=esc(title),
+             deadline=format_date(request.requested_deadline, lang), comment=comment)
+
+
+async def decide_cancel(update: Update, context: BotContext) -> int:
+    """Leave the request pending: nothing decided."""
+    context.user_data.pop(DECISION, None)
+    if update.callback_query is not None:
+        await done_with_button(update)
+    await say(update, context, "ext.decide_cancelled")
+    return ConversationHandler.END
+
+
+async def decide_timed_out(update: Update, context: BotContext) -> None:
+    context.user_data.pop(DECISION, None)
+    await say(update, context, "ext.decide_timeout")
+
+
+# ---------------------------------------------------------------- wiring
+
+
+def extension_conversation(timeout_seconds: float) -> ConversationHandler:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    text = private & filters.TEXT & ~filters.COMMAND
+    # A contact's dialogue runs in the private chat, where the bot sees every message.
+    contact = lambda cb: guard(is_contact, "refuse.contact_extend", guard(in_private, "refuse.private", cb))  # noqa: E731
+    return ConversationHandler(
+        name="extension",
+        persistent=True,
+        entry_points=[
+            CommandHandler("extend", contact(extend_command), filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
+            CallbackQueryHandler(contact(extend_button), pattern=rf"^{EXTEND}:\d{{1,9}}$"),
+        ],
+        states={
+            EXT_DEADLINE: [MessageHandler(text, got_deadline), MessageHandler(private & ~filters.COMMAND, text_expected)],
+            EXT_REASON: [MessageHandler(text, got_reason), MessageHandler(private & ~filters.COMMAND, text_expected)],
+            EXT_CONFIRM: [CallbackQueryHandler(confirmed, pattern=r"^cf:ext:[yn]$")],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^ext:cancel$")],
+        conversation_timeout=timeout_seconds,
+        allow_reentry=True,
+    )
+
+
+def decision_conversation(timeout_seconds: float) -> ConversationHandler:
+    text = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+    return ConversationHandler(
+        name="extension_decision",
+        persistent=True,
+        entry_points=[CallbackQueryHandler(guard(is_admin, "refuse.admin", decide_button),
+                                           pattern=rf"^{DECIDE}:\d{{1,12}}:[ar]$")],
+        states={
+            DEC_COMMENT: [MessageHandler(text, comment_text), CallbackQueryHandler(no_comment, pattern=rf"^{DECIDE}:go$")],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, decide_timed_out)],
+        },
+        fallbacks=[CommandHandler("cancel", decide_cancel),
+                   CallbackQueryHandler(decide_cancel, pattern=rf"^{DECIDE}:cancel$")],
+        conversation_timeout=timeout_seconds,
+        allow_reentry=True,
+    )
+
+
+def handlers(timeout_seconds: float) -> list:
+    """Both sides of an extension request; the request is for a unit's contacts, the decision for admins."""
+    return [extension_conversation(timeout_seconds), decision_conversation(timeout_seconds)]
+

@@ -1,0 +1,468 @@
+"""A report after it was sent: returned by an admin or supervisor (退办), or corrected by its unit.
+
+Send-back: the card's button on the latest report (or /sendback n) → the reason → confirm. The report
+stays in the history marked returned, no longer counts as reported, and the unit's contact is asked to
+report again. Correction: /revise n (or the saved record's button) within REPORT_EDIT_HOURS → which
+field → the new value → confirm; every earlier version is kept with its time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import ForceReply, Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.dates import format_date
+from bot.keyboards import REPORT, REVISE, SEND_BACK, choice_buttons, confirm_buttons
+from bot.texts import MARKS, esc, t
+from db import outbox, queries, supervision
+from db.models import Item, ProgressReport, Status
+from handlers.common import (
+    answer,
+    args_text,
+    busy_with,
+    done_with_button,
+    either,
+    guard,
+    in_private,
+    is_admin,
+    is_contact,
+    is_supervisor,
+    lang_of,
+    parse_number,
+    refuse_busy,
+    say,
+)
+from jobs.rules import indicator_percent
+from jobs.runner import drain_outbox, send_time
+
+SB_REASON, SB_CONFIRM = range(40, 42)
+RV_FIELD, RV_VALUE, RV_CONFIRM = range(45, 48)
+SEND_BACK_DRAFT, REVISE_DRAFT = "send_back", "revise"
+MAX_TEXT = 3000
+FIELDS = ("text", "percent", "status", "problems")
+
+
+def when_text(lang: str, moment: datetime, context: BotContext) -> str:
+    local = moment.astimezone(context.services.settings.tz)
+    return f"{format_date(local.date(), lang)} {local:%H:%M}"
+
+
+# ---------------------------------------------------------------- send-back (退办)
+
+
+async def send_back_command(update: Update, context: BotContext) -> int:
+    """/sendback n [reason]: return the latest report on item n."""
+    parts = args_text(update).split(maxsplit=1)
+    number = parse_number(parts[0]) if parts else None
+    if number is None:
+        await say(update, context, "usage", usage=t(lang_of(update, context), "sb.usage"))
+        return ConversationHandler.END
+    with context.services.db.session() as session:
+        item = queries.item_by_number(session, number=number)
+        latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id) if item else None
+    if item is None:
+        await say(update, context, "item.unknown", number=number)
+        return ConversationHandler.END
+    if latest is None or latest.unit_id is None:
+        await say(update, context, "sb.nothing", number=number)
+        return ConversationHandler.END
+    return await begin_send_back(update, context, latest.id, reason=parts[1].strip() if len(parts) > 1 else None)
+
+
+async def send_back_button(update: Update, context: BotContext) -> int:
+    """The card's 退回 button on its latest report."""
+    await update.callback_query.answer()
+    return await begin_send_back(update, context, int(update.callback_query.data.split(":", 1)[1]))
+
+
+async def begin_send_back(update: Update, context: BotContext, report_id: int, *, reason: str | None = None) -> int:
+    busy = busy_with(context, SEND_BACK_DRAFT)
+    if busy:
+        await refuse_busy(update, context, busy)
+        return ConversationHandler.END
+    with context.services.db.session() as session:
+        report = supervision.report(session, report_id=report_id)
+        refusal = send_back_refusal(session, report)
+        item = session.get(Item, report.item_id) if report else None
+        unit = queries.units_by_id(session, ids=[report.unit_id]).get(report.unit_id) if report and report.unit_id else None
+    if refusal is not None:
+        await say(update, context, refusal, number=item.number if item else "")
+        return ConversationHandler.END
+    lang = lang_of(update, context)
+    context.user_data[SEND_BACK_DRAFT] = {"report_id": report.id, "number": item.number, "title": item.title,
+                                          "unit": unit.name if unit else "", "when": when_text(lang, report.created_at, context)}
+    if reason:
+        return await preview_send_back(update, context, reason)
+    in_group = update.effective_chat.type != ChatType.PRIVATE
+    # In a group the bot only sees replies to its own messages (privacy mode): ask for a reply.
+    markup = ForceReply(selective=True) if in_group else choice_buttons([(t(lang, "btn.cancel"), "sb:cancel")])
+    await answer(update, context, t(lang, "sb.ask_reason_group" if in_group else "sb.ask_reason", number=item.number, unit=esc(unit.name if unit else ""),
+                                    when=context.user_data[SEND_BACK_DRAFT]["when"]), markup)  # type: ignore[arg-type]
+    return SB_REASON
+
+
+def send_back_refusal(session, report: ProgressReport | None) -> str | None:  # type: ignore[no-untyped-def]
+    """Why this report cannot be returned, as a text key; None when it can."""
+    if report is None:
+        return "confirm.expired"
+    if report.unit_id is None:
+        return "sb.not_unit_report"
+    if report.returned_at is not None:
+        return "sb.already"
+    if supervision.newer_report_exists(session, report=report):
+        return "sb.not_latest"
+    return None
+
+
+async def got_send_back_reason(update: Update, context: BotContext) -> int:
+    text = update.effective_message.text.strip()
+    if not text:
+        await say(update, context, "sb.empty_reason")
+        return SB_REASON
+    if len(text) > MAX_TEXT:
+        await say(update, context, "add.too_long", max=MAX_TEXT)
+        return SB_REASON
+    return await preview_send_back(update, context, text)
+
+
+async def preview_send_back(update: Update, context: BotContext, reason: str) -> int:
+    draft = context.user_data.get(SEND_BACK_DRAFT, {})
+    draft["reason"] = reason[:MAX_TEXT]
+    lang = lang_of(update, context)
+    await say(update, context, "sb.preview", confirm_buttons(lang, "sb"), number=draft["number"],
+              title=esc(draft["title"]), unit=esc(draft["unit"]), when=draft["when"], reason=esc(draft["reason"]))
+    return SB_CONFIRM
+
+
+async def send_back_confirmed(update: Update, context: BotContext) -> int:
+    """Mark the report returned and ask the unit to report again, in one transaction."""
+    draft = context.user_data.pop(SEND_BACK_DRAFT, {})
+    lang = lang_of(update, context)
+    if update.callback_query.data.endswith(":n") or "reason" not in draft:
+        await done_with_button(update, t(lang, "cancelled" if draft else "confirm.expired"))
+        return ConversationHandler.END
+    services = context.services
+    now = services.clock.now()
+    user = update.effective_user
+    with services.db.session() as session:
+        report = supervision.report(session, report_id=draft["report_id"])
+        refusal = send_back_refusal(session, report)
+        if refusal is None:
+            queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+            supervision.return_report(session, report_id=report.id, by=user.id, reason=draft["reason"], now=now)
+            for chat_id in report_again_chats(session, report, now):
+                contact_lang = queries.person_language(session, telegram_id=chat_id) or services.settings.language
+                outbox.enqueue_text(
+                    session, key=f"returned:{report.id}:{chat_id}", kind="notice", chat_id=chat_id,
+                    parts=[t(contact_lang, "sb.notice", number=draft["number"], title=esc(draft["title"]),
+                             when=draft["when"], reason=esc(draft["reason"]), person=esc(user.full_name))],
+                    buttons=[[(t(contact_lang, "remind.button", number=draft["number"]), f"{REPORT}:{draft['number']}")]],
+                    now=now, not_before=send_time(services, now))
+    if refusal is not None:
+        await done_with_button(update, t(lang, refusal, number=draft["number"]))
+        return ConversationHandler.END
+    await done_with_button(update, t(lang, "sb.done", number=draft["number"], unit=esc(draft["unit"])))
+    await drain_outbox(context.bot, services)
+    return ConversationHandler.END
+
+
+def report_again_chats(session, report: ProgressReport, now: datetime) -> list[int]:  # type: ignore[no-untyped-def]
+    """Who is asked to report again: the reporter when still a reachable contact of the unit, else those
+    the unit's reminders go to."""
+    contacts = queries.contacts_of_units(session, unit_ids=[report.unit_id]).get(report.unit_id, [])
+    if any(c.telegram_id == report.reporter_id and c.reachable for c in contacts):
+        return [report.reporter_id]
+    away = outbox.away_today(session, today=now.date(), unit_ids=[report.unit_id])
+    return list(outbox.reminder_recipients(contacts, away))
+
+
+async def send_back_cancel(update: Update, context: BotContext) -> int:
+    """Leave the report as it is."""
+    context.user_data.pop(SEND_BACK_DRAFT, None)
+    if update.callback_query is not None:
+        await done_with_button(update)
+    await say(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+async def send_back_timed_out(update: Update, context: BotContext) -> None:
+    context.user_data.pop(SEND_BACK_DRAFT, None)
+    await say(update, context, "timeout")
+
+
+# ---------------------------------------------------------------- corrections within the window
+
+
+def _revise(context: BotContext) -> dict[str, Any]:
+    return context.user_data.setdefault(REVISE_DRAFT, {})
+
+
+async def revise_command(update: Update, context: BotContext) -> int:
+    """/revise n: correct the unit's latest report on item n."""
+    number = parse_number(args_text(update))
+    if number is None:
+        await say(update, context, "usage", usage=t(lang_of(update, context), "rv.usage"))
+        return ConversationHandler.END
+    with context.services.db.session() as session:
+        item = queries.item_by_number(session, number=number)
+        latest = supervision.latest_unit_report(session, item_id=item.id, unit_ids=[u.id for u in context.units]) \
+            if item else None
+    if item is None:
+        await say(update, context, "item.unknown", number=number)
+        return ConversationHandler.END
+    if latest is None:
+        linked = False
+        with context.services.db.session() as session:
+            linked = queries.item_belongs_to(session, item_id=item.id, unit_ids=[u.id for u in context.units])
+        await say(update, context, "rv.nothing" if linked else "rv.not_yours", number=number)
+        return ConversationHandler.END
+    return await begin_revise(update, context, latest.id)
+
+
+async def revise_button(update: Update, context: BotContext) -> int:
+    """The ✏️ button under a saved report or on the card."""
+    await update.callback_query.answer()
+    return await begin_revise(update, context, int(update.callback_query.data.split(":", 1)[1]))
+
+
+def revise_refusal(session, report: ProgressReport | None, unit_ids: set[int], now: datetime,  # type: ignore[no-untyped-def]
+                   hours: float) -> str | None:
+    """Why this user cannot correct this report now, as a text key; None when they can."""
+    if report is None:
+        return "confirm.expired"
+    if report.unit_id not in unit_ids:
+        return "rv.not_yours"
+    if report.returned_at is not None:
+        return "rv.returned"
+    if supervision.newer_report_exists(session, report=report):
+        return "rv.not_latest"
+    if now - report.created_at > timedelta(hours=hours):
+        return "rv.window_passed"
+    return None
+
+
+async def begin_revise(update: Update, context: BotContext, report_id: int) -> int:
+    busy = busy_with(context, REVISE_DRAFT)
+    if busy:
+        await refuse_busy(update, context, busy)
+        return ConversationHandler.END
+    services = context.services
+    lang = lang_of(update, context)
+    hours = services.settings.report_edit_hours
+    with services.db.session() as session:
+        report = supervision.report(session, report_id=report_id)
+        refusal = revise_refusal(session, report, {u.id for u in context.units}, services.clock.now(), hours)
+        item = session.get(Item, report.item_id) if report else None
+    if refusal is not None:
+        await say(update, context, refusal, number=item.number if item else "", hours=f"{hours:g}",
+                  when=when_text(lang, report.created_at, context) if report else "")
+        return ConversationHandler.END
+    context.user_data[REVISE_DRAFT] = {"report_id": report.id, "number": item.number, "title": item.title,
+                                       "target": item.target_value, "baseline": item.baseline_value}
+    options = [(t(lang, f"rv.field.{name}" if name != "percent" or item.target_value is None else "rv.field.value"),
+                f"{REVISE}:f:{name}") for name in FIELDS]
+    until = report.created_at + timedelta(hours=hours)
+    await say(update, context, "rv.choose", choice_buttons([*options, (t(lang, "btn.cancel"), f"{REVISE}:cancel")]),
+              number=item.number, title=esc(item.title), until=when_text(lang, until, context),
+              current=current_text(lang, report))
+    return RV_FIELD
+
+
+def current_text(lang: str, report: ProgressReport) -> str:
+    percent = f"{report.percent}%" if report.percent is not None else t(lang, "report.percent_unknown")
+    return t(lang, "rv.current", text=esc(report.text), percent=percent,
+             status=f"{MARKS[report.status]} {t(lang, f'status_long.{report.status}')}",
+             problems=esc(report.problems) if report.problems else t(lang, "none"))
+
+
+async def chose_field(update: Update, context: BotContext) -> int:
+    field = update.callback_query.data.rsplit(":", 1)[1]
+    draft = _revise(context)
+    if field not in FIELDS or "report_id" not in draft:
+        await update.callback_query.answer()
+        return RV_FIELD
+    await done_with_button(update)
+    draft["field"] = field
+    lang = lang_of(update, context)
+    cancel = (t(lang, "btn.cancel"), f"{REVISE}:cancel")
+    if field == "percent" and draft.get("target") is not None:
+        await say(update, context, "rv.ask_value", choice_buttons([cancel]), target=f"{draft['target']:g}")
+    elif field == "percent":
+        options = [(f"{p}%", f"{REVISE}:pct:{p}") for p in range(0, 101, 10)] + [cancel]
+        await say(update, context, "report.ask_percent", choice_buttons(options, width=4))
+    elif field == "status":
+        options = [(f"{MARKS[s.value]} {t(lang, f'status.{s.value}')}", f"{REVISE}:st:{s.value}") for s in Status]
+        await say(update, context, "report.ask_status", choice_buttons([*options, cancel], width=2))
+    else:
+        await say(update, context, f"rv.ask_{field}", choice_buttons([cancel]))
+    return RV_VALUE
+
+
+async def got_value_text(update: Update, context: BotContext) -> int:
+    draft = _revise(context)
+    text = update.effective_message.text.strip()
+    field = draft.get("field")
+    if field in ("text", "problems"):
+        if field == "text" and not text:
+            await say(update, context, "report.empty_text")
+            return RV_VALUE
+        if len(text) > MAX_TEXT:
+            await say(update, context, "add.too_long", max=MAX_TEXT)
+            return RV_VALUE
+        return await preview_revision(update, context, {field: text or None})
+    number = text.replace(",", "").rstrip("%％").strip()
+    try:
+        value = float(number)
+    except ValueError:
+        await say(update, context, "report.bad_value" if draft.get("target") is not None else "report.bad_percent")
+        return RV_VALUE
+    if draft.get("target") is not None:
+        return await preview_revision(update, context, {"current_value": value,
+                                                        "percent": indicator_percent(draft.get("baseline"),
+                                                                                     draft["target"], value)})
+    if not 0 <= value <= 100:
+        await say(update, context, "report.bad_percent")
+        return RV_VALUE
+    return await preview_revision(update, context, {"percent": round(value)})
+
+
+async def got_value_button(update: Update, context: BotContext) -> int:
+    _, kind, value = update.callback_query.data.split(":")
+    if kind == "st" and value not in {s.value for s in Status}:
+        await update.callback_query.answer()
+        return RV_VALUE
+    await done_with_button(update)
+    return await preview_revision(update, context, {"percent": int(value)} if kind == "pct" else {"status": value})
+
+
+async def preview_revision(update: Update, context: BotContext, changes: dict[str, Any]) -> int:
+    """Old and new side by side before anything is saved."""
+    draft = _revise(context)
+    lang = lang_of(update, context)
+    with context.services.db.session() as session:
+        report = supervision.report(session, report_id=draft["report_id"])
+    draft["changes"] = changes
+    field = draft["field"]
+    await say(update, context, "rv.preview", confirm_buttons(lang, "rv"), number=draft["number"],
+              field=t(lang, f"rv.field.{field}"), old=shown(lang, report, field, {}), new=shown(lang, report, field, changes))
+    return RV_CONFIRM
+
+
+def shown(lang: str, report: ProgressReport, field: str, changes: dict[str, Any]) -> str:
+    values = {name: changes.get(name, getattr(report, name)) for name in ("text", "percent", "current_value",
+                                                                          "status", "problems")}
+    if field == "status":
+        status = values["status"]
+        return f"{MARKS[status]} {t(lang, 'status_long.' + status)}"
+    if field == "percent":
+        value = f"{values['percent']}%" if values["percent"] is not None else t(lang, "report.percent_unknown")
+        return f"{values['current_value']:g}（{value}）" if values["current_value"] is not None else value
+    return esc(values[field]) if values[field] else t(lang, "none")
+
+
+async def revise_confirmed(update: Update, context: BotContext) -> int:
+    """Save the correction, keeping the version it replaces: one transaction, the window checked again."""
+    draft = context.user_data.pop(REVISE_DRAFT, {})
+    lang = lang_of(update, context)
+    if update.callback_query.data.endswith(":n") or "changes" not in draft:
+        await done_with_button(update, t(lang, "cancelled" if draft else "confirm.expired"))
+        return ConversationHandler.END
+    services = context.services
+    now = services.clock.now()
+    hours = services.settings.report_edit_hours
+    with services.db.session() as session:
+        unit_ids = {u.id for u in queries.units_of_user(session, telegram_id=update.effective_user.id)}
+        report = supervision.report(session, report_id=draft["report_id"])
+        refusal = revise_refusal(session, report, unit_ids, now, hours)
+        if refusal is None:
+            report = supervision.revise_report(session, report_id=report.id, changes=draft["changes"],
+                                               by=update.effective_user.id, now=now)
+    if refusal is not None:
+        await done_with_button(update, t(lang, refusal, number=draft["number"], hours=f"{hours:g}",
+                                         when=when_text(lang, report.created_at, context) if report else ""))
+        return ConversationHandler.END
+    await done_with_button(update, t(lang, "rv.saved", number=draft["number"], version=report.version) + "\n"
+                           + current_text(lang, report))
+    return ConversationHandler.END
+
+
+async def revise_cancel(update: Update, context: BotContext) -> int:
+    """Leave the report as it was."""
+    context.user_data.pop(REVISE_DRAFT, None)
+    if update.callback_query is not None:
+        await done_with_button(update)
+    await say(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+async def revise_timed_out(update: Update, context: BotContext) -> None:
+    context.user_data.pop(REVISE_DRAFT, None)
+    await say(update, context, "timeout")
+
+
+# ---------------------------------------------------------------- wiring
+
+
+def send_back_conversation(timeout_seconds: float) -> ConversationHandler:
+    # Any chat: a supervisor may return a report from a card shown in the digest group.
+    text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+    overseer = lambda cb: guard(either(is_admin, is_supervisor), "refuse.send_back", cb)  # noqa: E731
+    return ConversationHandler(
+        name="send_back",
+        persistent=True,
+        entry_points=[
+            CommandHandler("sendback", overseer(send_back_command),
+                           filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
+            CallbackQueryHandler(overseer(send_back_button), pattern=rf"^{SEND_BACK}:\d{{1,12}}$"),
+        ],
+        states={
+            SB_REASON: [MessageHandler(text, got_send_back_reason)],
+            SB_CONFIRM: [CallbackQueryHandler(send_back_confirmed, pattern=r"^cf:sb:[yn]$")],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, send_back_timed_out)],
+        },
+        fallbacks=[CommandHandler("cancel", send_back_cancel),
+                   CallbackQueryHandler(send_back_cancel, pattern=r"^sb:cancel$")],
+        conversation_timeout=timeout_seconds,
+        allow_reentry=True,
+    )
+
+
+def revise_conversation(timeout_seconds: float) -> ConversationHandler:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    text = private & filters.TEXT & ~filters.COMMAND
+    contact = lambda cb: guard(is_contact, "refuse.contact", guard(in_private, "refuse.private", cb))  # noqa: E731
+    return ConversationHandler(
+        name="revise_report",
+        persistent=True,
+        entry_points=[
+            CommandHandler("revise", contact(revise_command), filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
+            CallbackQueryHandler(contact(revise_button), pattern=rf"^{REVISE}:\d{{1,12}}$"),
+        ],
+        states={
+            RV_FIELD: [CallbackQueryHandler(chose_field, pattern=rf"^{REVISE}:f:\w+$")],
+            RV_VALUE: [MessageHandler(text, got_value_text),
+                       CallbackQueryHandler(got_value_button, pattern=rf"^{REVISE}:(pct:\d{{1,3}}|st:\w+)$")],
+            RV_CONFIRM: [CallbackQueryHandler(revise_confirmed, pattern=r"^cf:rv:[yn]$")],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, revise_timed_out)],
+        },
+        fallbacks=[CommandHandler("cancel", revise_cancel), CallbackQueryHandler(revise_cancel, pattern=rf"^{REVISE}:cancel$")],
+        conversation_timeout=timeout_seconds,
+        allow_reentry=True,
+    )
+
+
+def handlers(timeout_seconds: float) -> list:
+    """Send-back for admins and supervisors; corrections for the unit's contacts."""
+    return [send_back_conversation(timeout_seconds), revise_conversation(timeout_seconds)]

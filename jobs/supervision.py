@@ -1,0 +1,119 @@
+"""The I/O side of supervision: today's colours, the colours kept for each month, the monthly ranking, and
+what the digest says of them. The rules themselves are pure (`jobs.rules`, `jobs.warnings`, `jobs.ranking`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from bot.context import Services
+from db import outbox, queries, supervision
+from db.models import MonthlyColour
+from jobs.digest import Supervision
+from jobs.policy import Policy, shift_period
+from jobs.ranking import ReportDay, UnitScore, month_due_days, rank_units, ranking_lines
+from jobs.rules import ItemFacts, month_end, period_key
+from jobs.warnings import Warning, warnings_for
+from jobs.workdays import WorkCalendar
+
+ACK_DAYS = 7  # the digest counts the receipts of the last week's reminders
+
+
+def calendar(session: Session) -> WorkCalendar:
+    return WorkCalendar(queries.calendar_overrides(session))
+
+
+def policy_of(services: Services) -> Policy:
+    s = services.settings
+    return Policy(lead_days=tuple(s.reminder_lead_days), report_day=s.report_day, weekly_day=s.weekly_report_day,
+                  before_due_days=tuple(s.report_reminder_days), missed_followups=tuple(s.missed_followup_workdays),
+                  escalate_after=s.escalate_after_misses)
+
+
+def warnings_on(services: Services, session: Session, facts: Sequence[ItemFacts], today: date) -> dict[int, Warning]:
+    """Each item's colour on a day, from facts as they stood then."""
+    return warnings_for(facts, today, policy_of(services), calendar(session), services.settings.warning_thresholds)
+
+
+def month_of(day: date) -> str:
+    return period_key("monthly", day)
+
+
+def month_cutoff(services: Services, year: int, month: int) -> tuple[date, datetime]:
+    """A month's last day and the instant after it (midnight, office time)."""
+    last = month_end(year, month)
+    return last, datetime.combine(last + timedelta(days=1), time(0), services.settings.tz)
+
+
+def month_warnings(services: Services, session: Session, year: int, month: int,
+                   today: date) -> tuple[list[ItemFacts], dict[int, Warning], date]:
+    """The items and their colours at the end of a month (today, for the current month), from the reports
+    written by then."""
+    last, cutoff = month_cutoff(services, year, month)
+    as_of = min(today, last)
+    facts = queries.item_facts(session, today=as_of, before=cutoff if as_of == last else None)
+    return facts, warnings_on(services, session, facts, as_of), as_of
+
+
+def record_month_colours(services: Services, year: int, month: int, *, overwrite: bool) -> int:
+    """Keep each item's colour for a month (as of its end, or so far for the current month); the monthly
+    job writes a finished month over what was kept, on demand only what is missing is written. Returns how
+    many colours were written."""
+    now = services.clock.now()
+    with services.db.session() as session:
+        _, warnings, _ = month_warnings(services, session, year, month, now.date())
+        rows = [MonthlyColour(item_id=w.item_id, month=f"{year}-{month:02d}", colour=w.colour.value,
+                              percent=w.percent, time_progress=None if w.progress is None else round(w.progress * 100),
+                              missed=w.missed, recorded_at=now) for w in warnings.values()]
+        return supervision.save_monthly_colours(session, month=f"{year}-{month:02d}", rows=rows, overwrite=overwrite)
+
+
+def month_missing(services: Services, year: int, month: int) -> bool:
+    """Whether no colour of that month was kept (the bot was down on the first working day after it)."""
+    with services.db.session() as session:
+        return not supervision.month_kept(session, month=f"{year}-{month:02d}")
+
+
+def previous_month(day: date) -> tuple[int, int]:
+    earlier = shift_period("monthly", day, -1)
+    return earlier.year, earlier.month
+
+
+def first_workday_of_month(day: date, cal: WorkCalendar) -> bool:
+    return cal.is_workday(day) and cal.next_workday(day.replace(day=1)) == day
+
+
+def month_ranking(services: Services, year: int, month: int) -> list[UnitScore]:
+    """The units ranked for a month (so far, for the current month)."""
+    now = services.clock.now()
+    tz = services.settings.tz
+    with services.db.session() as session:
+        facts, warnings, as_of = month_warnings(services, session, year, month, now.date())
+        cal = calendar(session)
+        policy = policy_of(services)
+        periods = {p for f in facts for p, _ in month_due_days(f.cycle, year, month, policy, cal)}
+        _, cutoff = month_cutoff(services, year, month)
+        reports = supervision.ranking_reports(session, periods=periods, before=min(cutoff, now))
+        names = {u.id: u.name for u in queries.all_units(session)}
+    days = [ReportDay(r.item_id, r.unit_id, r.period, r.created_at.astimezone(tz).date(), r.status) for r in reports]
+    return rank_units(facts, days, {i: w.colour for i, w in warnings.items()}, names, year=year, month=month,
+                      policy=policy, cal=cal, on_time_weight=services.settings.ranking_on_time_weight, until=as_of)
+
+
+def ranking_text_lines(services: Services, lang: str, year: int, month: int) -> list[str]:
+    scores = month_ranking(services, year, month)
+    return ranking_lines(lang, scores, year=year, month=month, weight=services.settings.ranking_on_time_weight)
+
+
+def digest_supervision(services: Services, session: Session, facts: Sequence[ItemFacts], today: date, *,
+                       ranking: Sequence[str] = ()) -> Supervision:
+    """Colours, extensions and receipts for the digest of today."""
+    since = services.clock.now() - timedelta(days=ACK_DAYS)
+    return Supervision(
+        warnings=warnings_on(services, session, facts, today),
+        extended=supervision.extended_items(session, item_ids=[f.id for f in facts]),
+        acks=outbox.ack_counts(session, since=since), ack_days=ACK_DAYS, ranking=ranking,
+    )

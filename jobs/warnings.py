@@ -1,0 +1,106 @@
+"""Three-colour warnings (三色预警) for many items at once: the rule of `jobs.rules` fed with missed reports.
+
+Pure functions of the facts, a day and the working calendar, like the rules themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from bot.texts import t
+from db.models import ReportCycle
+from jobs.policy import Policy, missed_streak
+from jobs.rules import (
+    COLOUR_ORDER,
+    Colour,
+    ItemFacts,
+    WarningThresholds,
+    is_done,
+    is_overdue,
+    time_progress,
+    warning_colour,
+)
+from jobs.workdays import WorkCalendar
+
+DOTS = {Colour.GREEN: "🟢", Colour.YELLOW: "🟡", Colour.RED: "🔴"}
+
+
+@dataclass(frozen=True)
+class Warning:
+    """An item's colour on a day, with what decided it."""
+
+    item_id: int
+    colour: Colour
+    progress: float | None
+    percent: int | None
+    missed: int
+    overdue_days: int
+
+    @property
+    def dot(self) -> str:
+        return DOTS[self.colour]
+
+
+def missed_reports(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar, limit: int) -> int:
+    """Reports missed in a row up to the last due day, by the unit that missed most (at most `limit`)."""
+    if item.cycle == ReportCycle.NONE or is_done(item.declared):
+        return 0
+    counting = replace(policy, escalate_after=max(1, limit))
+    return max((missed_streak(item, unit, today, counting, cal) for unit in item.reporting_unit_ids), default=0)
+
+
+def warn(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar, thresholds: WarningThresholds) -> Warning:
+    progress = time_progress(item.start, item.deadline, today)
+    overdue = is_overdue(item.deadline, today, item.declared)
+    missed = missed_reports(item, today, policy, cal, thresholds.red_missed)
+    colour = warning_colour(progress=progress, percent=item.percent, declared=item.declared, overdue=overdue,
+                            missed=missed, thresholds=thresholds)
+    days = (today - item.deadline).days if overdue and item.deadline else 0
+    return Warning(item.id, colour, progress, item.percent, missed, days)
+
+
+def warnings_for(items: Iterable[ItemFacts], today: date, policy: Policy, cal: WorkCalendar,
+                 thresholds: WarningThresholds) -> dict[int, Warning]:
+    """Item id → its warning today."""
+    return {item.id: warn(item, today, policy, cal, thresholds) for item in items}
+
+
+def colour_counts(warnings: Iterable[Warning]) -> dict[Colour, int]:
+    counts = dict.fromkeys(COLOUR_ORDER, 0)
+    for warning in warnings:
+        counts[warning.colour] += 1
+    return counts
+
+
+def warning_detail(lang: str, warning: Warning) -> str:
+    """Why an item has its colour: "已逾期 5 天", "完成 20%，时序进度 58%", "连续 2 期未报送"."""
+    parts = []
+    if warning.overdue_days:
+        parts.append(t(lang, "warning.overdue", days=warning.overdue_days))
+    if warning.percent is not None and warning.progress is not None:
+        parts.append(t(lang, "warning.progress", percent=warning.percent, time_progress=round(warning.progress * 100)))
+    if warning.missed:
+        parts.append(t(lang, "warning.missed", count=warning.missed))
+    return t(lang, "warning.sep").join(parts)
+
+
+def month_strip(lang: str, stored: Mapping[str, str], year: int, current: tuple[str, Colour] | None) -> str:
+    """ "1月🟢 2月🟢 3月🟡 …": the year's months with their kept colours (the current one live)."""
+    cells = []
+    for month in range(1, 13):
+        key = f"{year}-{month:02d}"
+        colour = stored.get(key)
+        if current is not None and current[0] == key:
+            colour = current[1]
+        dot = DOTS[Colour(colour)] if colour else "·"
+        cells.append(t(lang, "colour.month", month=month, dot=dot))
+    return " ".join(cells)
+
+
+def red_first(warnings: Sequence[Warning], numbers: Mapping[int, int]) -> list[Warning]:
+    """Red items, then yellow ones, each by item number; green ones are left out."""
+    rank = {colour: i for i, colour in enumerate(COLOUR_ORDER)}
+    flagged = [w for w in warnings if w.colour != Colour.GREEN]
+    return sorted(flagged, key=lambda w: (rank[w.colour], numbers.get(w.item_id, 0)))
