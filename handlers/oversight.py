@@ -12,7 +12,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.dates import format_date
-from bot.export import parse_period
 from bot.keyboards import ACK, without_button
 from bot.texts import esc, join, split_message, t
 from db import outbox, queries, supervision
@@ -31,6 +30,13 @@ from handlers.common import (
 )
 from jobs.history import history_lines, history_workbook
 from jobs.supervision import ACK_DAYS, month_of, ranking_text_lines, record_month_colours
+
+
+def parse_period(text: str, today):  # type: ignore[no-untyped-def]
+    from bot.export import parse_period as parse  # openpyxl on first use
+
+    return parse(text, today)
+
 
 HISTORY_LINES = 30  # more reports than this, or more than one message: the full list comes as .xlsx
 

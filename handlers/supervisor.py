@@ -8,10 +8,8 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.chart import digest_chart
 from bot.context import BotContext
 from bot.dates import format_date
-from bot.export import parse_period, progress_rows, table_title, write_progress_table
 from bot.keyboards import EXTEND, REPORT, REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
 from db import queries, supervision
@@ -301,6 +299,9 @@ async def export(update: Update, context: BotContext) -> None:
     wanted = args_text(update)
     services = context.services
     today = services.clock.now().date()
+    # matplotlib and openpyxl load on first use: most processes never draw or export (~50 MB).
+    from bot.export import parse_period, progress_rows, table_title, write_progress_table
+
     period = parse_period(wanted, today)
     if period is None:
         await say(update, context, "export.bad_period", text=esc(wanted))
@@ -325,6 +326,8 @@ async def chart(update: Update, context: BotContext) -> None:
         await say(update, context, "chart.empty")
         return
     today = context.services.clock.now().date()
+    from bot.chart import digest_chart  # matplotlib on first use
+
     png = await asyncio.to_thread(digest_chart, assessed, today=today, lang=lang)
     caption = "\n".join([t(lang, "status.title", date=format_date(today, lang)), totals_line(lang, assessed)])
     await context.bot.send_photo(update.effective_chat.id, png, caption=caption)

@@ -11,11 +11,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from bot.dates import format_date
 from bot.texts import MARKS, esc, t
 from db.models import ReportVersion
@@ -63,6 +58,8 @@ def history_lines(lang: str, rows: Sequence[HistoryRow], names: Mapping[int, str
 
 
 def _cell(value: Any) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         value = value if len(value) <= MAX_CELL else value[: MAX_CELL - 1] + "…"
@@ -72,6 +69,11 @@ def _cell(value: Any) -> Any:
 def history_workbook(lang: str, rows: Sequence[HistoryRow], names: Mapping[int, str], people: Mapping[int, str],
                      versions: Mapping[int, Sequence[ReportVersion]], tz: tzinfo, *, title: str, span: str) -> bytes:
     """The reports of a period as an .xlsx: a title row, the header, one row per report."""
+    # openpyxl on first use: most processes never write a workbook.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     ws.title = t(lang, "history.sheet")

@@ -23,7 +23,6 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.chart import digest_chart
 from bot.context import BotContext, Services
 from bot.keyboards import markup_of, reminder_buttons
 from bot.texts import esc, join, split_message, t
@@ -275,6 +274,8 @@ async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer) -
 
 
 def chart_png(services: Services, today: date) -> bytes:
+    from bot.chart import digest_chart  # matplotlib on first use: most processes never draw
+
     with services.db.session() as session:
         facts = queries.item_facts(session, today=today)
     return digest_chart(assess(facts, today, services.settings.slow_margin), today=today,
