@@ -129,10 +129,8 @@ def digest_chat_id(services: Services) -> int | None:
 # ---------------------------------------------------------------- reminder rounds
 
 
-async def run_reminder_round(
-    bot: Bot, services: Services, *, unit_id: int | None = None, manual: bool = False
-) -> RoundResult:
-    """Write what is due, queue it per contact, and send what may be sent now."""
+def plan_round(services: Services, *, unit_id: int | None, manual: bool) -> RoundResult:
+    """The database part of a round: write what is due and queue it per contact (two transactions)."""
     now = services.clock.now()
     today = now.date()
     cal = work_calendar(services)
@@ -152,6 +150,15 @@ async def run_reminder_round(
     result.undelivered_units = [names[u] for u in queued.without_contacts]
     result.units, result.items = len(queued.units), queued.items
     result.queued = queued.rows if send_time(services, now) > now else 0
+    return result
+
+
+async def run_reminder_round(
+    bot: Bot, services: Services, *, unit_id: int | None = None, manual: bool = False
+) -> RoundResult:
+    """Write what is due, queue it per contact, and send what may be sent now. Planning runs in a worker
+    thread: with thousands of items it takes a second, and the bot keeps answering meanwhile."""
+    result = await asyncio.to_thread(plan_round, services, unit_id=unit_id, manual=manual)
     await drain_outbox(bot, services)
     return result
 
@@ -372,7 +379,8 @@ async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str
                       ranking_month: tuple[int, int] | None = None) -> int:
     """Queue the digest for a chat (once per period when one is given) and send it; returns its parts."""
     now = services.clock.now()
-    parts = split_message(digest_text(services, services.settings.language, ranking_month=ranking_month))
+    text = await asyncio.to_thread(digest_text, services, services.settings.language, ranking_month=ranking_month)
+    parts = split_message(text)
     key = f"digest:{chat_id}:{period or now.isoformat()}"
     with services.db.session() as session:
         outbox.enqueue_text(session, key=key, kind="digest", chat_id=chat_id, parts=parts, now=now,
