@@ -52,6 +52,9 @@ DIGEST_CHAT_KEY = "digest_chat_id"
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 SEND_CONCURRENCY = 16
 MAX_ATTEMPTS = 5
+# Rows claimed at a time: between batches the pipeline empties, so not too few; a replica that dies
+# hands its unsent claims back, so not too many either.
+CLAIM_BATCH = 500
 
 
 @dataclass
@@ -232,11 +235,15 @@ async def _drain(bot: Bot, services: Services) -> DrainResult:
             await send_row(bot, services, row, result, pacer)
 
     while True:
-        with services.db.session() as session:
-            rows = outbox.claim_due(session, now=services.clock.now(), instance=INSTANCE, limit=200)
+        rows = await asyncio.to_thread(claim, services, CLAIM_BATCH)
         if not rows:
             return result
         await asyncio.gather(*(one(row) for row in rows))
+
+
+def claim(services: Services, limit: int) -> list[Outbox]:
+    with services.db.session() as session:
+        return outbox.claim_due(session, now=services.clock.now(), instance=INSTANCE, limit=limit)
 
 
 async def send_row(bot: Bot, services: Services, row: Outbox, result: DrainResult, pacer: Pacer) -> None:
