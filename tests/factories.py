@@ -34,3 +34,21 @@ def office_with_contacts(url: str, today: date, count: int, *, first_contact: in
             people.append(person)
     db.dispose()
     return people
+
+
+async def bound_contact(world, user_id: int, unit_name: str = "区住建局") -> int:  # type: ignore[no-untyped-def]
+    """In a running world: a unit with one item (#1), and a contact bound to it through an invite."""
+    import re
+
+    now = world.clock.now()
+    with world.db.session() as session:
+        unit = queries.add_unit(session, name=unit_name)
+        queries.add_item(session, title="事项", deadline=date(2021, 12, 31), deadline_text="2021.12",
+                         lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id], start_date=date(2021, 1, 1),
+                         now=now)
+    world.admin.send(f"/invite {unit_name}")
+    code = re.search(r"start=([\w-]+)", (await world.admin.expect("邀请链接")).text)[1]
+    contact = world.user(user_id, "联络员")
+    contact.send(f"/start {code}")
+    await contact.expect("的事项")
+    return user_id

@@ -4,14 +4,12 @@ length and shape never crash a handler, and every one gets an answer."""
 from __future__ import annotations
 
 import asyncio
-import re
-from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from db import queries
 from tests.conftest import World
+from tests.factories import bound_contact
 
 COMMANDS = ["/add", "/edit", "/item", "/items", "/invite", "/unit_add", "/archive", "/unarchive", "/remind",
             "/holiday", "/report", "/snooze", "/lang", "/export", "/start", "/mine", "/status"]
@@ -41,24 +39,8 @@ def interact(world: World, loop: asyncio.AbstractEventLoop, user_id: int, text: 
     return asyncio.run_coroutine_threadsafe(exchange(), loop).result(timeout=30)
 
 
-async def prepare(world: World) -> int:
-    """A unit, an item and a bound contact; returns the contact's id."""
-    now = world.clock.now()
-    with world.db.session() as session:
-        unit = queries.add_unit(session, name="区住建局")
-        queries.add_item(session, title="事项", deadline=date(2021, 12, 31), deadline_text="2021.12",
-                         lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id], start_date=date(2021, 1, 1),
-                         now=now)
-    world.admin.send("/invite 区住建局")
-    code = re.search(r"start=([\w-]+)", (await world.admin.expect("邀请链接")).text)[1]
-    contact = world.user(4242, "联络员")
-    contact.send(f"/start {code}")
-    await contact.expect("的事项")
-    return contact.id
-
-
 async def test_commands_with_arbitrary_arguments_always_get_an_answer(world: World) -> None:
-    contact_id = await prepare(world)
+    contact_id = await bound_contact(world, 4242)
     loop = asyncio.get_running_loop()
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -74,7 +56,7 @@ async def test_commands_with_arbitrary_arguments_always_get_an_answer(world: Wor
 
 
 async def test_report_dialogue_with_arbitrary_answers(world: World) -> None:
-    contact_id = await prepare(world)
+    contact_id = await bound_contact(world, 4242)
     loop = asyncio.get_running_loop()
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)

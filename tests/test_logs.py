@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
-from datetime import date
 
 import pytest
 
-from db import queries
 from tests.conftest import World
+from tests.factories import bound_contact
 
 SECRET_REPORT = "机密进展内容XYZ"
 SECRET_PROBLEM = "敏感问题ABC"
@@ -18,17 +16,7 @@ SECRET_PROBLEM = "敏感问题ABC"
 async def test_info_logs_hold_no_token_and_no_report_text(world: World, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # as the CLI configures it
-    now = world.clock.now()
-    with world.db.session() as session:
-        unit = queries.add_unit(session, name="区住建局")
-        queries.add_item(session, title="事项", deadline=date(2021, 12, 31), deadline_text="2021.12",
-                         lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id], start_date=date(2021, 1, 1),
-                         now=now)
-    world.admin.send("/invite 区住建局")
-    code = re.search(r"start=([\w-]+)", (await world.admin.expect("邀请链接")).text)[1]
-    contact = world.user(4545, "联络员")
-    contact.send(f"/start {code}")
-    await contact.expect("的事项")
+    contact = world.user(await bound_contact(world, 4545), "联络员")
     contact.send("/report 1")
     await contact.expect("请用一条消息")
     contact.send(f"{SECRET_REPORT}，完成50%")
