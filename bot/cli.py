@@ -210,7 +210,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(plain(t(lang, "cancelled")))
         return 1
     with ProgressBar("writing items", len(table.items)) as bar, db.session() as session:
-        result = apply_import(session, table=table, now=now, on_item=bar.update)
+        result = apply_import(session, table=table, now=now, on_item=bar.update, report_cycle=settings.report_cycle)
     print(plain(import_done(lang, result)))
     return 0
 

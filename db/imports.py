@@ -107,7 +107,7 @@ def _unit_ids(session: Session, names: list[str], result: ImportResult) -> list[
 
 
 def apply_import(session: Session, *, table: ParsedTable, now: datetime,
-                 on_item: Callable[[int], None] | None = None) -> ImportResult:
+                 on_item: Callable[[int], None] | None = None, report_cycle: str = "monthly") -> ImportResult:
     """Create units, create or update items, and keep the table's progress as reports (one transaction:
     the caller's session commits all of it or nothing). `on_item(done)` is told after each item."""
     result = ImportResult()
@@ -122,7 +122,7 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
             item = queries.add_item(
                 session, number=number, title=row.title, deadline=row.deadline, deadline_text=row.deadline_text,
                 lead_unit_ids=lead, responsible_unit_ids=responsible, start_date=date(year, 1, 1),
-                domain=row.domain, now=now,
+                domain=row.domain, now=now, report_cycle=report_cycle,
             )
             result.created += 1
         else:

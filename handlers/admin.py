@@ -558,7 +558,8 @@ async def import_confirmed(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     await done_with_button(update)
     with context.services.db.session() as session:
-        result = apply_import(session, table=table, now=context.services.clock.now())
+        result = apply_import(session, table=table, now=context.services.clock.now(),
+                              report_cycle=context.services.settings.report_cycle)
     await answer(update, context, import_done(lang, result))
     return ConversationHandler.END
 
