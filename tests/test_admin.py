@@ -145,4 +145,3 @@ async def test_help_lists_what_each_user_may_do_and_lang_switches(world: World) 
 async def test_command_menus_are_registered(world: World) -> None:
     methods = [call for call in world.sim.calls if call.method.lower() == "setmycommands"]
     assert methods, "the bot registers its command menus"
-
