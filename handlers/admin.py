@@ -26,7 +26,7 @@ from bot.tables import MAX_BYTES, TableError, read_table, split_units
 from bot.texts import esc, join, t
 from db import queries
 from db.imports import apply_import, plan_import
-from db.models import ReportCycle
+from db.models import ReportCycle, Unit
 from db.outbox import summary as outbox_summary
 from handlers.common import (
     answer,
@@ -90,6 +90,15 @@ def unknown_units_text(lang: str, error: UnknownUnits) -> str:
     return "\n".join(lines)
 
 
+async def known_unit(update: Update, context: BotContext, session: Session, name: str) -> Unit | None:
+    """The unit of that name, or None after answering with the closest existing names."""
+    unit = queries.find_unit(session, name=name)
+    if unit is None:
+        error = UnknownUnits([(name, queries.suggest_units(session, name=name))])
+        await answer(update, context, unknown_units_text(lang_of(update, context), error))
+    return unit
+
+
 # ---------------------------------------------------------------- units and invites
 
 
@@ -151,10 +160,8 @@ async def invite(update: Update, context: BotContext) -> None:
         name = " ".join(words[:-1])
     settings, now = context.services.settings, context.services.clock.now()
     with context.services.db.session() as session:
-        unit = queries.find_unit(session, name=name)
+        unit = await known_unit(update, context, session, name)
         if unit is None:
-            await answer(update, context, unknown_units_text(lang, UnknownUnits(
-                [(name, queries.suggest_units(session, name=name))])))
             return
         code = queries.create_invite(session, unit_id=unit.id, created_by=update.effective_user.id, now=now,
                                      ttl=timedelta(hours=settings.invite_ttl_hours), backup=backup).code
@@ -609,10 +616,8 @@ async def remind(update: Update, context: BotContext) -> None:
     unit_id = None
     if name:
         with context.services.db.session() as session:
-            unit = queries.find_unit(session, name=name)
+            unit = await known_unit(update, context, session, name)
             if unit is None:
-                await answer(update, context, unknown_units_text(lang, UnknownUnits(
-                    [(name, queries.suggest_units(session, name=name))])))
                 return
             unit_id = unit.id
     result = await run_reminder_round(context.bot, context.services, unit_id=unit_id, manual=True)
