@@ -239,9 +239,9 @@ async def test_a_report_continues_after_a_restart(sim, db_url, database, clock, 
         await user.expect("完成进度是多少")
         # Written by the periodic update, before any stop: a crash from here on loses nothing.
         key = ("conversation:report", f"[{user.id},{user.id}]")
-        await wait_for(lambda: key in rows(database)
+        # The periodic update writes user data and dialogue states one after another: wait for both.
+        await wait_for(lambda: rows(database).get(key) == contact.PERCENT
                        and rows(database).get(("user_data", str(user.id)), {}).get("report_draft", {}).get("text"))
-        assert rows(database)[key] == contact.PERCENT
 
     stored = rows(database)
     assert stored[("bot_data", "bot")] == {"calendar_warned": [2027]}  # never the services
