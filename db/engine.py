@@ -52,6 +52,17 @@ def insert_ignore(session: Session, model: type, values: dict[str, Any]) -> int 
     return session.execute(statement).scalar_one_or_none()
 
 
+def insert_ignore_many(session: Session, model: type, rows: list[dict[str, Any]], *returning: Any) -> list[Any]:
+    """INSERT … ON CONFLICT DO NOTHING for many rows, sent in batches by the driver: the `returning`
+    columns of the rows that were new (in no particular order); rows a unique key already held are skipped."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(model.__table__).on_conflict_do_nothing().returning(*returning)
+    return list(session.connection().execute(statement, rows).all())
+
+
 class Database:
     """The engine plus a session factory; lives in `bot_data`."""
 

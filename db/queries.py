@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
-from db.engine import insert_ignore
+from db.engine import insert_ignore_many
 from db.models import (
     BotSetting,
     CalendarOverride,
@@ -53,6 +53,15 @@ def remember_person(session: Session, *, telegram_id: int, full_name: str, usern
 def person_language(session: Session, *, telegram_id: int) -> str | None:
     person = session.get(Person, telegram_id)
     return person.language if person else None
+
+
+def people_languages(session: Session, *, telegram_ids: Iterable[int]) -> dict[int, str]:
+    """Telegram id → the language a person chose, for those who chose one."""
+    ids = list(set(telegram_ids))
+    if not ids:
+        return {}
+    rows = session.exec(select(Person.telegram_id, Person.language).where(col(Person.telegram_id).in_(ids))).all()
+    return {telegram_id: language for telegram_id, language in rows if language}
 
 
 def set_person_language(session: Session, *, telegram_id: int, language: str) -> None:
@@ -449,12 +458,9 @@ def _latest_marks(session: Session, *, item_ids: Iterable[int] | None,
 def record_due(session: Session, *, due: Iterable[Due], now: datetime) -> int:
     """Write the reminders that are not yet on record; returns how many were new. Two processes
     writing the same round both succeed, and each reminder is on record once."""
-    new = 0
-    for d in dict.fromkeys(due):
-        values = dict(item_id=d.item_id, unit_id=d.unit_id, reason=d.reason, period=d.period, created_at=now,
-                      status="pending")
-        new += insert_ignore(session, Reminder, values) is not None
-    return new
+    rows = [dict(item_id=d.item_id, unit_id=d.unit_id, reason=d.reason, period=d.period, created_at=now,
+                 status="pending") for d in dict.fromkeys(due)]
+    return len(insert_ignore_many(session, Reminder, rows, Reminder.id))
 
 
 def recorded_reminders(session: Session) -> set[tuple[int, int, str, str]]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import os
 import socket
-from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +28,7 @@ from bot.texts import esc, join, split_message, t
 from db import outbox, queries
 from db.models import Outbox
 from jobs.digest import assess, build_digest
+from jobs.pacing import Pacer
 from jobs.policy import manual_chase, plan_reminders
 from jobs.reminders import ReminderLine, reminder_text
 from jobs.supervision import (
@@ -55,6 +55,10 @@ MAX_ATTEMPTS = 5
 # Rows claimed at a time: between batches the pipeline empties, so not too few; a replica that dies
 # hands its unsent claims back, so not too many either.
 CLAIM_BATCH = 500
+RENDER_CHUNK = 30  # about a second of sending: a reminder is written at most a second or two before it goes
+
+
+Rendered = tuple[list[str], InlineKeyboardMarkup | None]
 
 
 @dataclass
@@ -65,40 +69,6 @@ class RoundResult:
     queued: int = 0  # rows waiting for the end of quiet hours
     escalations: int = 0
     undelivered_units: list[str] = field(default_factory=list)
-
-
-class Pacer:
-    """Sends evenly spaced, at most `rate` in any window a little longer than a second. Telegram
-    counts messages per one-second window: a burst (what a token bucket allows after a pause) makes
-    requests queue up and arrive bunched, which provokes 429s; an even pace does not."""
-
-    MARGIN = 0.04  # seconds added to the window for the requests' travel time
-
-    def __init__(self, rate: float) -> None:
-        self.capacity = max(1, math.floor(rate))
-        self.window = 1.0 + self.MARGIN
-        self.spacing = self.window / self.capacity
-        self._last = -math.inf
-        self._recent: deque[float] = deque()
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        """Return when the next send may go."""
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            while True:
-                now = loop.time()
-                while self._recent and now - self._recent[0] >= self.window:
-                    self._recent.popleft()
-                ready = self._last + self.spacing
-                if len(self._recent) >= self.capacity:
-                    ready = max(ready, self._recent[0] + self.window)
-                if now >= ready:
-                    break
-                await asyncio.sleep(ready - now)
-            # A timer fires a little late: keep to the grid so the lateness does not add up.
-            self._last = ready if now - ready < self.spacing else now
-            self._recent.append(now)
 
 
 @dataclass
@@ -225,20 +195,47 @@ async def _drain(bot: Bot, services: Services) -> DrainResult:
             notify_admins(session, services, key=f"expired:{now:%Y%m%d%H%M}", now=now,
                           text=t(services.settings.language, "outbox.expired", count=len(expired),
                                  hours=f"{services.settings.outbox_grace_hours:g}"))
-    semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
     if services.pacer is None:
         services.pacer = Pacer(services.settings.send_rate_per_second)
     pacer = services.pacer
 
-    async def one(row: Outbox) -> None:
-        async with semaphore:
-            await send_row(bot, services, row, result, pacer)
+    while await _drain_pass(bot, services, pacer, result):
+        pass  # rows written while sending (a notice about a blocked contact) go in the next pass
+    return result
 
-    while True:
-        rows = await asyncio.to_thread(claim, services, CLAIM_BATCH)
-        if not rows:
-            return result
-        await asyncio.gather(*(one(row) for row in rows))
+
+async def _drain_pass(bot: Bot, services: Services, pacer: Pacer, result: DrainResult) -> int:
+    """A pipeline: rows are claimed ahead, rendered a second's worth at a time just before they go,
+    and sent by a few workers, so the pace never waits for the database. Returns the rows claimed."""
+    ready: asyncio.Queue[tuple[Outbox, Rendered] | None] = asyncio.Queue(maxsize=RENDER_CHUNK)
+    claimed = 0
+
+    async def claim_and_render() -> None:
+        nonlocal claimed
+        try:
+            while rows := await asyncio.to_thread(claim, services, CLAIM_BATCH):
+                claimed += len(rows)
+                for start in range(0, len(rows), RENDER_CHUNK):
+                    chunk = rows[start:start + RENDER_CHUNK]
+                    rendered = await asyncio.to_thread(render_rows, services, chunk)
+                    for entry in zip(chunk, rendered, strict=True):
+                        await ready.put(entry)
+        finally:
+            for _ in range(SEND_CONCURRENCY):
+                await ready.put(None)
+
+    async def send_ready() -> None:
+        while (entry := await ready.get()) is not None:
+            await send_row(bot, services, *entry, result, pacer)
+
+    tasks = [asyncio.create_task(claim_and_render())]
+    tasks += [asyncio.create_task(send_ready()) for _ in range(SEND_CONCURRENCY)]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:  # after a failure, none is left waiting on the others
+            task.cancel()
+    return claimed
 
 
 def claim(services: Services, limit: int) -> list[Outbox]:
@@ -246,12 +243,13 @@ def claim(services: Services, limit: int) -> list[Outbox]:
         return outbox.claim_due(session, now=services.clock.now(), instance=INSTANCE, limit=limit)
 
 
-async def send_row(bot: Bot, services: Services, row: Outbox, result: DrainResult, pacer: Pacer) -> None:
+async def send_row(bot: Bot, services: Services, row: Outbox, rendered: Rendered, result: DrainResult,
+                   pacer: Pacer) -> None:
     """Send one claimed row and record the outcome. The database work runs in a worker thread, so a
     large round does not stall the event loop (and with it the pace and the other chats)."""
     now = services.clock.now()
+    parts, markup = rendered
     try:
-        parts, markup = await asyncio.to_thread(render_row, services, row)
         if parts and row.payload.get("chart"):
             await send_chart(bot, services, row.chat_id, pacer)
         message_id = await send_with_retries(bot, row.chat_id, parts, markup, pacer) if parts else None
@@ -283,8 +281,8 @@ async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer) -
     except Exception:  # a picture is a courtesy: never let it hold the digest back
         log.exception("could not draw the digest chart")
         return
-    await pacer.wait()
-    await bot.send_photo(chat_id, png)
+    async with pacer.slot():
+        await bot.send_photo(chat_id, png)
 
 
 def chart_png(services: Services, today: date) -> bytes:
@@ -316,9 +314,9 @@ async def send_with_retries(bot: Bot, chat_id: int, parts: list[str], markup: In
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         for attempt in range(attempts):
-            await pacer.wait()
             try:
-                message = await bot.send_message(chat_id, part, reply_markup=markup if last else None)
+                async with pacer.slot():
+                    message = await bot.send_message(chat_id, part, reply_markup=markup if last else None)
                 message_id = message.message_id
                 break
             except RetryAfter as exc:
@@ -336,34 +334,50 @@ def _seconds(value: Any) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def render_row(services: Services, row: Outbox) -> tuple[list[str], InlineKeyboardMarkup | None]:
-    """The message of a row: reminders are written at send time, in the contact's language,
-    leaving out what was reported meanwhile, with a 收到 button for this row; other kinds carry their
-    text and buttons."""
-    if row.kind != "reminder":
-        return list(row.payload.get("parts", [])), markup_of(row.payload.get("buttons", []))
-    today = services.clock.now().date()
+def render_rows(services: Services, rows: Sequence[Outbox]) -> list[Rendered]:
+    """The messages of rows about to go. Reminders are written at send time, in the contact's language,
+    leaving out what was reported meanwhile, with a 收到 button for their row; other kinds carry their
+    text and buttons. One set of queries for the lot."""
+    reminder_rows = [row for row in rows if row.kind == "reminder"]
     with services.db.session() as session:
-        lang = queries.person_language(session, telegram_id=row.chat_id) or services.settings.language
-        reminders = outbox.still_due(session, reminder_ids=row.payload["reminder_ids"])
-        items = queries.items_by_id(session, ids=[r.item_id for r in reminders])
-        unit = queries.units_by_id(session, ids=[row.unit_id]).get(row.unit_id)
-        absent = queries.people_names(session, telegram_ids=row.payload.get("stand_in_for", []))
-    lines = [ReminderLine(r.item_id, items[r.item_id].number, items[r.item_id].title, r.reason, r.period,
-                          items[r.item_id].deadline) for r in reminders]
-    if not lines or unit is None:
-        return [], None
-    numbers = sorted({line.number for line in lines})
-    text = reminder_text(lang, unit.name, lines, today)
+        languages = queries.people_languages(session, telegram_ids=[row.chat_id for row in reminder_rows])
+        due = outbox.still_due(session, reminder_ids=[i for row in reminder_rows for i in row.payload["reminder_ids"]])
+        items = queries.items_by_id(session, ids=[r.item_id for r in due])
+        units = queries.units_by_id(session, ids=[row.unit_id for row in reminder_rows])
+        absent = queries.people_names(session, telegram_ids=[
+            p for row in reminder_rows for p in row.payload.get("stand_in_for", [])])
+    due_by_id = {r.id: r for r in due}
+    today = services.clock.now().date()
+    rendered = []
+    for row in rows:
+        if row.kind != "reminder":
+            rendered.append((list(row.payload.get("parts", [])), markup_of(row.payload.get("buttons", []))))
+            continue
+        reminders = [due_by_id[i] for i in row.payload["reminder_ids"] if i in due_by_id]
+        lines = [ReminderLine(r.item_id, items[r.item_id].number, items[r.item_id].title, r.reason, r.period,
+                              items[r.item_id].deadline) for r in reminders]
+        unit = units.get(row.unit_id)
+        if not lines or unit is None:
+            rendered.append(([], None))
+            continue
+        lang = languages.get(row.chat_id) or services.settings.language
+        names = [absent[p] for p in row.payload.get("stand_in_for", []) if p in absent]
+        rendered.append(reminder_message(lang, unit.name, lines, today, ack_id=row.id,
+                                         resend=int(row.payload.get("resend", 0)), absent=names))
+    return rendered
+
+
+def reminder_message(lang: str, unit: str, lines: list[ReminderLine], today: date, *, ack_id: int | None,
+                     resend: int, absent: list[str]) -> Rendered:
+    text = reminder_text(lang, unit, lines, today)
     notes = []
-    resend = int(row.payload.get("resend", 0))
     if resend:
         notes.append(t(lang, f"remind.resend.{min(resend, 2)}"))
     if absent:
-        notes.append(t(lang, "remind.stand_in", names=esc(join(lang, list(absent.values())))))
+        notes.append(t(lang, "remind.stand_in", names=esc(join(lang, absent))))
     if notes:
         text = "\n".join(notes) + "\n" + text
-    return split_message(text), reminder_buttons(lang, numbers, ack_id=row.id)
+    return split_message(text), reminder_buttons(lang, sorted({line.number for line in lines}), ack_id=ack_id)
 
 
 # ---------------------------------------------------------------- digest
