@@ -19,13 +19,14 @@ from contextlib import asynccontextmanager
 
 
 class Pacer:
-    """At most `rate` sends in any second as the server counts them, evenly spaced."""
+    """At most `rate` sends in any second (`per` seconds) as the server counts them, evenly spaced."""
 
-    WINDOW = 1.0 + 0.002  # a second, and a little for the server's timer resolution
+    SLACK = 0.002  # for the server's timer resolution
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, per: float = 1.0) -> None:
         self.capacity = max(1, math.floor(rate))
-        self.spacing = 1.0 / rate
+        self.window = per + self.SLACK
+        self.spacing = per / rate
         self._next = -math.inf  # earliest start by spacing
         self._answered: deque[float] = deque()  # when the answers of the last second came back
         self._in_flight = 0
@@ -49,12 +50,12 @@ class Pacer:
             loop = asyncio.get_running_loop()
             while True:
                 now = loop.time()
-                while self._answered and now - self._answered[0] >= self.WINDOW:
+                while self._answered and now - self._answered[0] >= self.window:
                     self._answered.popleft()
                 ready = self._next
                 if self._in_flight + len(self._answered) >= self.capacity:
                     # Full: wait for the oldest answer to age out, or for one in flight to come back.
-                    ready = max(ready, self._answered[0] + self.WINDOW if self._answered else math.inf)
+                    ready = max(ready, self._answered[0] + self.window if self._answered else math.inf)
                 if now >= ready:
                     break
                 self._freed.clear()
