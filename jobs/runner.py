@@ -119,8 +119,8 @@ def plan_round(services: Services, *, unit_id: int | None, manual: bool) -> Roun
             result.escalations = enqueue_escalations(session, services, plan.escalations, facts, now)
     with services.db.session() as session:
         queued = outbox.enqueue_reminders(session, now=now, not_before=send_time(services, now), unit_id=unit_id)
-        names = {u.id: u.name for u in queries.all_units(session)}
-    result.undelivered_units = [names[u] for u in queued.without_contacts]
+        without = queries.units_by_id(session, ids=queued.without_contacts) if queued.without_contacts else {}
+    result.undelivered_units = [without[u].name for u in queued.without_contacts]
     result.units, result.items = len(queued.units), queued.items
     result.queued = queued.rows if send_time(services, now) > now else 0
     return result
