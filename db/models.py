@@ -270,6 +270,15 @@ class Outbox(SQLModel, table=True):
     acked_by: int | None = Field(default=None, sa_type=BigInteger)
 
 
+class Lease(SQLModel, table=True):
+    """Who sends the outbox now: one process at a time, so replicas keep one pace between them and
+    none takes back rows another is still sending. Held while draining, renewed every few seconds."""
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime = _when()
+
+
 class Snooze(SQLModel, table=True):
     """An item left out of a unit's reminders until a day."""
 

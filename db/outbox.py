@@ -15,12 +15,12 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from db import queries, supervision
 from db.engine import insert_ignore, insert_ignore_many
-from db.models import Contact, Outbox, ProgressReport, Reminder, Status
+from db.models import Contact, Lease, Outbox, ProgressReport, Reminder, Status
 
 ACTIVE = ("pending", "claimed")
 
@@ -201,13 +201,35 @@ def release(session: Session, *, row_id: int, error: str, now: datetime, max_att
     row.not_before = now + timedelta(seconds=5 * 2**row.attempts)
 
 
-def release_stale_claims(session: Session, *, older_than: datetime, instance: str) -> int:
-    """Rows claimed by another process before `older_than` go back to pending (it died mid-send)."""
+SENDER = "outbox"
+
+
+def take_lease(session: Session, *, holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Take the sender's lease, or renew it: true when `holder` has it until now + ttl. A lease its
+    holder stopped renewing (it died, or hangs) can be taken once it has expired."""
+    if insert_ignore_many(session, Lease, [dict(name=SENDER, holder=holder, expires_at=now + ttl)], Lease.name):
+        return True
     result = session.exec(
-        update(Outbox).where(Outbox.status == "claimed", col(Outbox.claimed_at) <= older_than,
-                             col(Outbox.claimed_by) != instance)
-        .values(status="pending", claimed_by=None, claimed_at=None)
+        update(Lease).where(col(Lease.name) == SENDER, or_(col(Lease.holder) == holder, col(Lease.expires_at) <= now))
+        .values(holder=holder, expires_at=now + ttl)
     )
+    return result.rowcount == 1
+
+
+def give_up_lease(session: Session, *, holder: str, now: datetime) -> None:
+    """Let another process send at once (rather than after the lease runs out)."""
+    session.exec(update(Lease).where(col(Lease.name) == SENDER, col(Lease.holder) == holder).values(expires_at=now))
+
+
+def release_claims(session: Session, *, instance: str, row_ids: Iterable[int] | None = None) -> int:
+    """Claimed rows go back to pending: with `row_ids`, those of this process it will not send; without,
+    every row claimed by another process (called by the lease's holder: only the holder claims, so
+    whoever claimed them has lost the lease, by dying or hanging)."""
+    claimed_by = col(Outbox.claimed_by) == instance if row_ids is not None else col(Outbox.claimed_by) != instance
+    query = update(Outbox).where(Outbox.status == "claimed", claimed_by)
+    if row_ids is not None:
+        query = query.where(col(Outbox.id).in_(list(row_ids)))
+    result = session.exec(query.values(status="pending", claimed_by=None, claimed_at=None))
     return result.rowcount or 0
 
 

@@ -2,9 +2,11 @@
 
 The scheduler only triggers; the database is the truth. A round writes every due reminder
 (unique per item, unit, reason and period), then one outbox row per contact and batch, then
-drains the outbox: each row is claimed (a conditional update, so two replicas never take the
-same row), sent, and marked. A crash leaves rows pending or claimed; the next start sends them
-within the grace window, so nothing is lost, and only rows in flight at a kill can go twice.
+drains the outbox: one process at a time holds the sender's lease (so replicas keep one pace), and
+each row is claimed (a conditional update, so no two processes take the same row), sent, and
+marked. A crash leaves rows pending or claimed; once the dead process's lease has run out, the next
+drain takes its claims back and sends them within the grace window, so nothing is lost, and only
+rows in flight at a kill can go twice.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -52,9 +54,11 @@ DIGEST_CHAT_KEY = "digest_chat_id"
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 SEND_CONCURRENCY = 16
 MAX_ATTEMPTS = 5
-# Rows claimed at a time: between batches the pipeline empties, so not too few; a replica that dies
-# hands its unsent claims back, so not too many either.
-CLAIM_BATCH = 500
+# Rows claimed at a time, ahead of sending (about three seconds' worth): the pipeline never waits for a
+# claim, and few rows are held up when a process dies (they go back once its lease has run out).
+CLAIM_BATCH = 100
+# One process sends at a time (see db.models.Lease); renewed every third of this while it drains.
+LEASE_TTL = timedelta(seconds=15)
 RENDER_CHUNK = 30  # about a second of sending: a reminder is written at most a second or two before it goes
 
 
@@ -185,10 +189,22 @@ async def drain_outbox(bot: Bot, services: Services) -> DrainResult:
 
 
 async def _drain(bot: Bot, services: Services) -> DrainResult:
+    if not await asyncio.to_thread(hold_lease, services):
+        return DrainResult()  # another process is sending; it takes whatever is due
+    try:
+        return await _drain_holding_lease(bot, services)
+    finally:
+        await asyncio.to_thread(give_up_lease, services)
+
+
+async def _drain_holding_lease(bot: Bot, services: Services) -> DrainResult:
     result = DrainResult()
     now = services.clock.now()
     grace = timedelta(hours=services.settings.outbox_grace_hours)
     with services.db.session() as session:
+        taken_back = outbox.release_claims(session, instance=INSTANCE)
+        if taken_back:
+            log.warning("took back %s outbox rows claimed by a process that stopped sending", taken_back)
         expired = outbox.expire_older_than(session, cutoff=now - grace, now=now)
         if expired:
             result.expired = len(expired)
@@ -197,14 +213,37 @@ async def _drain(bot: Bot, services: Services) -> DrainResult:
                                  hours=f"{services.settings.outbox_grace_hours:g}"))
     if services.pacer is None:
         services.pacer = Pacer(services.settings.send_rate_per_second)
-    pacer = services.pacer
-
-    while await _drain_pass(bot, services, pacer, result):
-        pass  # rows written while sending (a notice about a blocked contact) go in the next pass
+    lease = asyncio.Event()  # set when the lease is lost
+    keeper = asyncio.create_task(keep_lease(services, lease))
+    try:
+        while not lease.is_set() and await _drain_pass(bot, services, services.pacer, result, lease):
+            pass  # rows written while sending (a notice about a blocked contact) go in the next pass
+    finally:
+        keeper.cancel()
     return result
 
 
-async def _drain_pass(bot: Bot, services: Services, pacer: Pacer, result: DrainResult) -> int:
+def hold_lease(services: Services) -> bool:
+    with services.db.session() as session:
+        return outbox.take_lease(session, holder=INSTANCE, now=datetime.now(UTC), ttl=LEASE_TTL)
+
+
+def give_up_lease(services: Services) -> None:
+    with services.db.session() as session:
+        outbox.give_up_lease(session, holder=INSTANCE, now=datetime.now(UTC))
+
+
+async def keep_lease(services: Services, lost: asyncio.Event) -> None:
+    """Renew the lease while draining, whatever the sends are waiting for; stop claiming if it is lost."""
+    while True:
+        await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
+        if not await asyncio.to_thread(hold_lease, services):
+            log.warning("lost the outbox lease (this process was too slow to renew it): stopping the drain")
+            lost.set()
+            return
+
+
+async def _drain_pass(bot: Bot, services: Services, pacer: Pacer, result: DrainResult, lost: asyncio.Event) -> int:
     """A pipeline: rows are claimed ahead, rendered a second's worth at a time just before they go,
     and sent by a few workers, so the pace never waits for the database. Returns the rows claimed."""
     ready: asyncio.Queue[tuple[Outbox, Rendered] | None] = asyncio.Queue(maxsize=RENDER_CHUNK)
@@ -213,9 +252,12 @@ async def _drain_pass(bot: Bot, services: Services, pacer: Pacer, result: DrainR
     async def claim_and_render() -> None:
         nonlocal claimed
         try:
-            while rows := await asyncio.to_thread(claim, services, CLAIM_BATCH):
+            while not lost.is_set() and (rows := await asyncio.to_thread(claim, services, CLAIM_BATCH)):
                 claimed += len(rows)
                 for start in range(0, len(rows), RENDER_CHUNK):
+                    if lost.is_set():  # whoever holds the lease now sends the rest
+                        await asyncio.to_thread(hand_back, services, [row.id for row in rows[start:]])
+                        return
                     chunk = rows[start:start + RENDER_CHUNK]
                     rendered = await asyncio.to_thread(render_rows, services, chunk)
                     for entry in zip(chunk, rendered, strict=True):
@@ -236,6 +278,11 @@ async def _drain_pass(bot: Bot, services: Services, pacer: Pacer, result: DrainR
         for task in tasks:  # after a failure, none is left waiting on the others
             task.cancel()
     return claimed
+
+
+def hand_back(services: Services, row_ids: list[int]) -> None:
+    with services.db.session() as session:
+        outbox.release_claims(session, instance=INSTANCE, row_ids=row_ids)
 
 
 def claim(services: Services, limit: int) -> list[Outbox]:
@@ -499,14 +546,6 @@ async def outbox_job(context: BotContext) -> None:
     await drain_outbox(context.bot, context.services)
 
 
-def recover_outbox(services: Services) -> None:
-    """At start: take back rows a dead process had claimed (the few in flight at a kill may go twice)."""
-    with services.db.session() as session:
-        released = outbox.release_stale_claims(session, older_than=services.clock.now(), instance=INSTANCE)
-    if released:
-        log.warning("took back %s outbox rows claimed by a stopped process", released)
-
-
 def schedule_jobs(app: Application) -> None:
     """Daily round and digest check at the configured times, in the office's time zone; the outbox is
     drained every half minute and soon after start."""
@@ -516,7 +555,6 @@ def schedule_jobs(app: Application) -> None:
     job_queue = app.job_queue
     if job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    recover_outbox(services)
     job_queue.run_daily(reminder_job, time=settings.reminder_time.replace(tzinfo=tz), name=REMINDER_JOB)
     job_queue.run_daily(digest_job, time=settings.digest_time.replace(tzinfo=tz), name=DIGEST_JOB)
     job_queue.run_repeating(outbox_job, interval=30, first=2, name=OUTBOX_JOB)

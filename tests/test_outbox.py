@@ -109,9 +109,6 @@ async def test_rows_left_by_a_crash_are_sent_within_the_grace_window_and_expire_
                            created_at=now, not_before=now))
         session.add(Outbox(dedupe_key="digest:c", kind="digest", chat_id=9103, payload={"parts": ["太旧"]},
                            created_at=datetime(2021, 7, 19, 8, 0, tzinfo=SHANGHAI), not_before=now))
-    from jobs.runner import recover_outbox
-
-    recover_outbox(world.services)
     await drain_outbox(world.app.bot, world.services)
     assert [m.text for m in world.sim.chat(9101).bot_messages()] == ["在途"]
     assert [m.text for m in world.sim.chat(9102).bot_messages()] == ["待发"]

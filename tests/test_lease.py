@@ -1,0 +1,68 @@
+"""One process sends the outbox at a time: the sender's lease."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from db import outbox
+from db.engine import Database
+from db.models import Outbox
+from jobs.runner import drain_outbox
+from tests.conftest import World
+
+TTL = timedelta(seconds=15)
+T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+
+
+def take(database: Database, holder: str, at: datetime) -> bool:
+    with database.session() as session:
+        return outbox.take_lease(session, holder=holder, now=at, ttl=TTL)
+
+
+def test_one_holder_at_a_time_until_its_lease_runs_out(database: Database) -> None:
+    assert take(database, "a", T0)
+    assert not take(database, "b", T0 + timedelta(seconds=5))
+    assert take(database, "a", T0 + timedelta(seconds=10))  # renewed: now until T0 + 25 s
+    assert not take(database, "b", T0 + timedelta(seconds=20))
+    assert take(database, "b", T0 + timedelta(seconds=25))  # a stopped renewing
+    assert not take(database, "a", T0 + timedelta(seconds=26))
+
+
+def test_a_lease_given_up_can_be_taken_at_once(database: Database) -> None:
+    assert take(database, "a", T0)
+    with database.session() as session:
+        outbox.give_up_lease(session, holder="b", now=T0)  # not b's to give up
+    assert not take(database, "b", T0 + timedelta(seconds=1))
+    with database.session() as session:
+        outbox.give_up_lease(session, holder="a", now=T0 + timedelta(seconds=1))
+    assert take(database, "b", T0 + timedelta(seconds=1))
+
+
+def queue_notice(world: World, key: str, chat_id: int, **claim: object) -> None:
+    now = world.clock.now()
+    with world.db.session() as session:
+        session.add(Outbox(dedupe_key=key, kind="notice", chat_id=chat_id, payload={"parts": [key]},
+                           created_at=now, not_before=now, **claim))
+
+
+async def test_while_another_process_holds_the_lease_this_one_sends_nothing(world: World) -> None:
+    world.sim.user(9101, "联络员")
+    queue_notice(world, "待发", 9101)
+    assert take(world.db, "other:1", datetime.now(UTC))
+    result = await drain_outbox(world.app.bot, world.services)
+    assert result.sent == 0 and world.sim.chat(9101).bot_messages() == []
+    with world.db.session() as session:
+        outbox.give_up_lease(session, holder="other:1", now=datetime.now(UTC))
+    assert (await drain_outbox(world.app.bot, world.services)).sent == 1
+    assert [m.text for m in world.sim.chat(9101).bot_messages()] == ["待发"]
+    assert take(world.db, "other:1", datetime.now(UTC))  # the drain gave its lease up when done
+
+
+async def test_rows_claimed_by_a_process_whose_lease_ran_out_are_sent_once(world: World) -> None:
+    world.sim.user(9101, "联络员")
+    queue_notice(world, "在途", 9101, status="claimed", claimed_by="dead:1", claimed_at=world.clock.now())
+    long_ago = datetime.now(UTC) - TTL * 2
+    assert take(world.db, "dead:1", long_ago)  # it held the lease, then died
+    await drain_outbox(world.app.bot, world.services)
+    await drain_outbox(world.app.bot, world.services)
+    assert [m.text for m in world.sim.chat(9101).bot_messages()] == ["在途"]
