@@ -12,6 +12,7 @@ printed with their ratio to that goal, and nothing fails on a slow machine.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -130,6 +131,7 @@ def main() -> None:
             "export (this month)": lambda: export(services, None),
             "export (2021-07)": lambda: export(services, "2021-07"),
         }
+        print(f"load average {os.getloadavg()[0]:.2f} (the figures vary with it)")
         print(f"{'work':20} {'seconds':>8} {'queries':>8} {'× goal':>7}   output")
         for label, job in work.items():
             seconds, statements = measure(db, job, args.repeat)
@@ -137,6 +139,7 @@ def main() -> None:
             size = f"{len(output):,} chars" if isinstance(output, str) else f"{len(output) // 1024:,} KiB"
             print(f"{label:20} {seconds:8.3f} {statements:8d} {seconds / GOAL_SECONDS:7.2f}   {size}")
         db.dispose()
+    print(f"load average {os.getloadavg()[0]:.2f}")
     print(f"goal: under {GOAL_SECONDS:.0f} s each, and a query count that stays the same for any number of items")
 
 

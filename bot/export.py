@@ -15,26 +15,30 @@ a formula into the supervisor's Excel.
 from __future__ import annotations
 
 import io
+import math
 import re
-from collections.abc import Callable, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
+from bot.gcpause import collector_paused
 from bot.texts import MARKS, section_index, t
-from db.export_queries import ExportData, export_data
-from db.models import Item, Status
-from jobs.digest import assess
-from jobs.rules import ItemFacts, indicator_percent, month_end, period_key
+from db.export_queries import ExportData, ExportItem, export_data
+from db.models import Status
+from jobs.rules import ItemFacts, effective_status, indicator_percent, month_end, period_key
 
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
 # Column key, width in characters (as the office's own table), centred or not.
@@ -46,11 +50,10 @@ COLUMNS: tuple[tuple[str, float, bool], ...] = (
 COLUMN_INDEX = {key: i for i, (key, _, _) in enumerate(COLUMNS, start=1)}
 FIRST_ROW = 4  # after the title, the header and the 合计 row
 _WRAPPED = ("title", "lead", "responsible", "progress", "problems")
-FORMULA_STARTS = ("=", "+", "-", "@")
+_WRAPPED_WIDTHS = tuple((key, chars) for key, chars, _ in COLUMNS if key in _WRAPPED)
 MAX_CELL = 32_000  # Excel refuses a cell longer than 32,767 characters
 
 ProgressCallback = Callable[[int, int], None]
-NO_LINKS: dict[str, list[int]] = {"lead": [], "responsible": []}
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def table_title(lang: str, period: str) -> str:
 # --------------------------------------------------------------------------- rows
 
 
+@collector_paused()
 def progress_rows(
     session: Session, *, today: date, period: str, lang: str, margin: int = 20, tz: tzinfo = OFFICE_TZ,
 ) -> list[ExportRow]:
@@ -129,26 +133,22 @@ def progress_rows(
 
 def rows_from_data(data: ExportData, *, as_of: date, margin: int, lang: str) -> list[ExportRow]:
     """Export rows from what the queries read; marks from the digest's rules on `as_of`."""
-    facts = [_facts(item, data) for item in data.items]
-    marks = {a.facts.id: a.status for a in assess(facts, as_of, margin)}
-    return [_row(item, data, marks[item.id], lang) for item in data.items]
+    return [_row(item, data, effective_status(_facts(item, data), as_of, margin), lang) for item in data.items]
 
 
-def _facts(item: Item, data: ExportData) -> ItemFacts:
+def _facts(item: ExportItem, data: ExportData) -> ItemFacts:
     report = data.latest.get(item.id)
-    links = data.links.get(item.id, NO_LINKS)
     return ItemFacts(
         id=item.id, number=item.number, title=item.title, domain=item.domain, start=item.start_date,
-        deadline=item.deadline, cycle=item.report_cycle,
-        lead_unit_ids=tuple(links["lead"]), responsible_unit_ids=tuple(links["responsible"]),
+        deadline=item.deadline, cycle=item.report_cycle, lead_unit_ids=data.links.get((item.id, "lead"), ()),
+        responsible_unit_ids=data.links.get((item.id, "responsible"), ()),
         declared=report.status if report else None, percent=report.percent if report else None,
         official=report is not None and report.source == "import",
     )
 
 
-def _row(item: Item, data: ExportData, status: Status, lang: str) -> ExportRow:
+def _row(item: ExportItem, data: ExportData, status: Status, lang: str) -> ExportRow:
     report = data.latest.get(item.id)
-    links = data.links.get(item.id, NO_LINKS)
     names = data.unit_names
     progress = report.text if report else ""
     if report is not None and report.current_value is not None and item.target_value is not None:
@@ -156,8 +156,8 @@ def _row(item: Item, data: ExportData, status: Status, lang: str) -> ExportRow:
     return ExportRow(
         number=item.number, domain=item.domain, title=item.title, investment=item.investment,
         deadline=item.deadline,
-        lead=[names.get(i, "?") for i in links["lead"]],
-        responsible=[names.get(i, "?") for i in links["responsible"]],
+        lead=[names.get(i, "?") for i in data.links.get((item.id, "lead"), ())],
+        responsible=[names.get(i, "?") for i in data.links.get((item.id, "responsible"), ())],
         progress=progress, problems=(report.problems or "") if report else "", status=status,
     )
 
@@ -166,7 +166,7 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _indicator_line(lang: str, item: Item, current: float) -> str:
+def _indicator_line(lang: str, item: ExportItem, current: float) -> str:
     """ "当前值 11860元/年（基期 9720元/年，目标 14000元/年），完成 50%" for an indicator item."""
     target = item.target_value if item.target_value is not None else current
     baseline = "—" if item.baseline_value is None else _number(item.baseline_value)
@@ -211,11 +211,11 @@ def _text(value: str) -> str:
 
 def _put(ws: Worksheet, styles: _Styles, row: int, col: int, value: Any, style: str = "body",
          centred: bool = True) -> None:
-    """Write one cell; a text starting with = + - @ stays text, never a formula."""
+    """Write one cell; a text stays text, never a formula (= + - @) nor an error value (#N/A)."""
     if isinstance(value, str):
         value = _text(value)
     cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str):
         cell.data_type = "s"
     styles.apply(cell, style, centred)
 
@@ -236,8 +236,12 @@ def _width(text: str) -> int:
 
 def _lines(text: str, chars: float) -> int:
     """Lines a text takes when wrapped in a column `chars` wide (a little more, never fewer)."""
+    if not text:
+        return 1
     per_line = max(1, int(chars * 0.95))
-    return sum(max(1, -(-_width(line) // per_line)) for line in text.split("\n")) if text else 1
+    if "\n" not in text:  # most texts: one paragraph
+        return max(1, -(-_width(text) // per_line))
+    return sum(max(1, -(-_width(line) // per_line)) for line in text.split("\n"))
 
 
 def _runs(values: Sequence[object]) -> list[tuple[int, int]]:
@@ -263,9 +267,15 @@ def _domain_labels(lang: str, rows: Sequence[ExportRow]) -> list[str | None]:
     return labels
 
 
+@collector_paused()
 def write_progress_table(rows: Sequence[ExportRow], *, lang: str, period: str,
                          on_row: ProgressCallback | None = None) -> bytes:
-    """The .xlsx file of the progress table; `on_row(done, total)` follows the rows written."""
+    """The .xlsx file of the progress table; `on_row(done, total)` follows the rows written.
+
+    openpyxl writes the sheet around the items (title, header, 合计, the first item's row, the legend,
+    merges, widths, page setup). The other items' rows, thousands of alike cells, are then put in as
+    the XML openpyxl would write for them, with the styles it gave the first item's cells: through
+    openpyxl's cells they took four seconds for 10,000 items."""
     wb = Workbook()
     ws = wb.active
     ws.title = t(lang, "export.sheet")
@@ -275,21 +285,23 @@ def write_progress_table(rows: Sequence[ExportRow], *, lang: str, period: str,
     domains = _domain_labels(lang, rows)
     merges = _merges(rows, domains, joiner)
     covered = {(key, i) for key, start, end in merges for i in range(start + 1, end + 1)}
-    for i, row in enumerate(rows):
-        values = _cells(row, domains[i], joiner)
-        for key in ("domain", "lead"):
-            if (key, i) in covered:  # the merged cell above shows it: nothing hides under a merge
-                values[key] = None
-        _item_row(ws, styles, FIRST_ROW + i, values)
-        if on_row is not None and (i % 200 == 199 or i == len(rows) - 1):
-            on_row(i + 1, len(rows))
+    values = (_cells(row, domains[i], joiner, covered={key for key in ("domain", "lead") if (key, i) in covered})
+              for i, row in enumerate(rows))
+    if rows:
+        _item_row(ws, styles, FIRST_ROW, next(values))
     for key, start, end in merges:
         _merge_down(ws, COLUMN_INDEX[key], FIRST_ROW + start, FIRST_ROW + end)
     _legend_row(ws, styles, lang, FIRST_ROW + len(rows))
     _page_setup(ws)
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue()
+    if len(rows) < 2:
+        if on_row is not None and rows:
+            on_row(1, 1)
+        return out.getvalue()
+    column_styles = [ws.cell(row=FIRST_ROW, column=c).style_id for c in range(1, len(COLUMNS) + 1)]
+    body = _rows_xml(values, FIRST_ROW + 1, column_styles, on_row, len(rows))
+    return _insert_rows(out.getvalue(), ws.path.lstrip("/"), FIRST_ROW + len(rows), body)
 
 
 def _merges(rows: Sequence[ExportRow], domains: list[str | None], joiner: str) -> list[tuple[str, int, int]]:
@@ -301,23 +313,76 @@ def _merges(rows: Sequence[ExportRow], domains: list[str | None], joiner: str) -
     return merges
 
 
-def _cells(row: ExportRow, domain: str | None, joiner: str) -> dict[str, Any]:
-    """The values of an item's row, by column key."""
-    return {
+def _cells(row: ExportRow, domain: str | None, joiner: str, covered: set[str]) -> dict[str, Any]:
+    """The values of an item's row, by column key; the `covered` ones are left empty (the merged cell
+    above shows them: nothing hides under a merge)."""
+    values = {
         "number": row.number, "domain": domain, "title": row.title, "investment": row.investment,
         "deadline": _deadline_value(row.deadline), "lead": joiner.join(row.lead),
         "responsible": joiner.join(row.responsible), "progress": row.progress, "problems": row.problems,
         "status": MARKS[row.status.value],
     }
+    for key in covered:
+        values[key] = None
+    return values
+
+
+def _height(values: dict[str, Any]) -> float:
+    """An item's row height, enough for its longest wrapped text."""
+    lines = max([_lines(str(values[key] or ""), chars) for key, chars in _WRAPPED_WIDTHS])
+    return max(27, 13.5 * lines + 4)
 
 
 def _item_row(ws: Worksheet, styles: _Styles, r: int, values: dict[str, Any]) -> None:
-    """Write an item's row, tall enough for its longest wrapped text."""
+    """Write an item's row through openpyxl."""
     for c, (key, _, centred) in enumerate(COLUMNS, start=1):
         _put(ws, styles, r, c, values[key], "mark" if key == "status" else "body", centred)
     ws.cell(row=r, column=COLUMN_INDEX["deadline"]).number_format = "yyyy.m.d"
-    lines = max(_lines(str(values[key] or ""), chars) for key, chars, _ in COLUMNS if key in _WRAPPED)
-    ws.row_dimensions[r].height = max(27, 13.5 * lines + 4)
+    ws.row_dimensions[r].height = _height(values)
+
+
+def _rows_xml(rows: Iterable[dict[str, Any]], first: int, column_styles: Sequence[int],
+              on_row: ProgressCallback | None, total: int) -> bytes:
+    """The <row> elements of items' rows from row `first` on, each cell styled as its column's."""
+    columns = [(get_column_letter(c), style, key) for c, ((key, _, _), style)
+               in enumerate(zip(COLUMNS, column_styles, strict=True), start=1)]
+    parts = []
+    for r, values in enumerate(rows, start=first):
+        cells = "".join([_cell_xml(f"{letter}{r}", style, values[key]) for letter, style, key in columns])
+        parts.append(f'<row r="{r}" ht="{_height(values):.16g}" customHeight="1">{cells}</row>')
+        done = r - FIRST_ROW + 1
+        if on_row is not None and (done % 200 == 0 or done == total):
+            on_row(done, total)
+    return "".join(parts).encode()
+
+
+def _cell_xml(ref: str, style: int, value: Any) -> str:
+    """One cell as openpyxl writes it; every text an inline string, so none can be a formula."""
+    if isinstance(value, str):
+        value = _text(value)
+        if not value:
+            return f'<c r="{ref}" s="{style}" t="inlineStr"/>'
+        stripped = value.strip()
+        space = ' xml:space="preserve"' if stripped and stripped != value else ""
+        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{xml_escape(value)}</t></is></c>'
+    if isinstance(value, date):
+        value = to_excel(value)
+    if value is None or not math.isfinite(value):
+        return f'<c r="{ref}" s="{style}" t="n"/>'
+    return f'<c r="{ref}" s="{style}" t="n"><v>{value:.16g}</v></c>'
+
+
+def _insert_rows(xlsx: bytes, sheet: str, before: int, rows: bytes) -> bytes:
+    """The workbook with `rows` put in its sheet's data just before row `before`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == sheet:
+                at = data.index(f'<row r="{before}"'.encode())
+                data = data[:at] + rows + data[at:]
+            target.writestr(info, data)
+    return out.getvalue()
 
 
 def _title_rows(ws: Worksheet, styles: _Styles, lang: str, period: str, rows: Sequence[ExportRow]) -> None:

@@ -9,14 +9,18 @@ from __future__ import annotations
 import difflib
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from itertools import chain, groupby
+from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, or_
 from sqlmodel import Session, col, select
 
+from bot.gcpause import collector_paused
 from db.engine import insert_ignore_many
 from db.models import (
     BotSetting,
@@ -136,6 +140,25 @@ def units_of_user(session: Session, *, telegram_id: int) -> list[Unit]:
     return list(session.exec(query.order_by(Unit.id)).all())
 
 
+# The two queries of every /report (and of each contact's command), built once: building a statement and
+# its cache key costs more than running it on SQLite.
+_CONTACT_UNITS = (
+    select(Unit, Person.language).join(Contact, col(Contact.unit_id) == col(Unit.id))
+    .outerjoin(Person, col(Person.telegram_id) == col(Contact.telegram_id))
+    .where(Contact.telegram_id == bindparam("telegram_id")).order_by(Unit.id)
+)
+_ITEM_WITH_UNITS = (
+    select(Item, ItemUnit.role, ItemUnit.unit_id).outerjoin(ItemUnit, col(ItemUnit.item_id) == col(Item.id))
+    .where(Item.number == bindparam("number")).order_by(ItemUnit.role, ItemUnit.position)
+)
+
+
+def contact_units(session: Session, *, telegram_id: int) -> tuple[list[Unit], str | None]:
+    """The units a user reports for, and the language they chose (None: the office's), in one query."""
+    rows = session.exec(_CONTACT_UNITS, params={"telegram_id": telegram_id}).all()
+    return [unit for unit, _language in rows], (rows[0][1] if rows else None)
+
+
 def contacts_of_units(session: Session, *, unit_ids: Iterable[int]) -> dict[int, list[Contact]]:
     ids = list(set(unit_ids))
     rows = session.exec(select(Contact).where(col(Contact.unit_id).in_(ids)).order_by(Contact.id)).all()
@@ -213,6 +236,16 @@ def item_by_number(session: Session, *, number: int) -> Item | None:
     return session.exec(select(Item).where(Item.number == number)).first()
 
 
+def item_with_units(session: Session, *, number: int) -> tuple[Item | None, dict[str, list[int]]]:
+    """The item numbered `number` and its lead and responsible unit ids in their written order, in one query."""
+    rows = session.exec(_ITEM_WITH_UNITS, params={"number": number}).all()
+    links: dict[str, list[int]] = {"lead": [], "responsible": []}
+    for _item, role, unit_id in rows:
+        if role is not None:
+            links[role].append(unit_id)
+    return (rows[0][0] if rows else None), links
+
+
 def add_item(
     session: Session,
     *,
@@ -256,17 +289,22 @@ def set_item_units(
 
 def item_unit_ids(session: Session, *, item_ids: Iterable[int] | None = None) -> dict[int, dict[str, list[int]]]:
     """Lead and responsible unit ids of each item, in their written order."""
+    grouped: dict[int, dict[str, list[int]]] = {}
+    for (item_id, role), unit_ids in units_by_role(session, item_ids=item_ids).items():
+        grouped.setdefault(item_id, {"lead": [], "responsible": []})[role] = list(unit_ids)
+    return grouped
+
+
+def units_by_role(session: Session, *,
+                  item_ids: Iterable[int] | None = None) -> dict[tuple[int, str], tuple[int, ...]]:
+    """(item id, role value) → the unit ids of that role, in their written order. Tuples of numbers,
+    which the garbage collector stops tracking: reads of 10,000 items keep no 30,000 lists alive."""
     query = select(ItemUnit.item_id, ItemUnit.role, ItemUnit.unit_id).order_by(
         ItemUnit.item_id, ItemUnit.role, ItemUnit.position)
     if item_ids is not None:
         query = query.where(col(ItemUnit.item_id).in_(list(set(item_ids))))
-    grouped: dict[int, dict[str, list[int]]] = {}
-    for item_id, role, unit_id in session.exec(query).all():
-        links = grouped.get(item_id)
-        if links is None:
-            links = grouped[item_id] = {"lead": [], "responsible": []}  # Role values, as plain keys: faster
-        links[role].append(unit_id)
-    return grouped
+    return {key: tuple(unit_id for _, _, unit_id in rows)
+            for key, rows in groupby(plain_rows(session, query), key=itemgetter(0, 1))}
 
 
 def list_items(
@@ -385,13 +423,25 @@ def latest_reports(session: Session, *, item_ids: Iterable[int] | None = None,
     return {r.item_id: r for r in rows}
 
 
-def _recent_reports(session: Session, *, today: date, before: datetime | None = None) -> set[tuple[int, int, str]]:
-    """(item, unit, period) of every report that counts, of the last few periods of any cycle."""
-    rows = session.exec(
-        select(ProgressReport.item_id, ProgressReport.unit_id, ProgressReport.period)
-        .where(col(ProgressReport.period).in_(recent_period_keys(today)), counting(before)).distinct()
-    ).all()
-    return {(i, u, p) for i, u, p in rows if u is not None}
+def plain_rows(session: Session, query: Select[Any]) -> Iterator[Row[Any]]:
+    """The rows of a select of plain columns, to be iterated once, read through the session's connection
+    a few thousand at a time: on tens of thousands of rows the ORM's result handling costs more than the
+    query, and a list of them all keeps as many objects alive for the garbage collector to scan again and
+    again. Pending changes are flushed first, as the ORM would."""
+    session.flush()
+    return chain.from_iterable(session.connection().execute(query).partitions(2000))
+
+
+def _recent_reports(session: Session, *, today: date, item_ids: list[int] | None = None,
+                    before: datetime | None = None) -> dict[int, frozenset[tuple[int, str]]]:
+    """Item id → (unit, period) of its reports that count, of the last few periods of any cycle."""
+    query = select(ProgressReport.item_id, ProgressReport.unit_id, ProgressReport.period).where(
+        col(ProgressReport.period).in_(recent_period_keys(today)), col(ProgressReport.unit_id).is_not(None),
+        counting(before)).order_by(ProgressReport.item_id)
+    if item_ids is not None:
+        query = query.where(col(ProgressReport.item_id).in_(item_ids))
+    return {item_id: frozenset((unit_id, period) for _, unit_id, period in rows)
+            for item_id, rows in groupby(plain_rows(session, query), key=itemgetter(0))}
 
 
 def active_snoozes(session: Session, *, today: date) -> set[tuple[int, int]]:
@@ -400,6 +450,7 @@ def active_snoozes(session: Session, *, today: date) -> set[tuple[int, int]]:
     return {(i, u) for i, u in rows}
 
 
+@collector_paused()
 def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None = None,
                before: datetime | None = None) -> list[ItemFacts]:
     """Items with their units, latest report and recent reports, as the rules see them: five queries of
@@ -412,30 +463,27 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
         query = query.where(col(Item.id).in_(ids))
     if before is not None:
         query = query.where(col(Item.created_at) < before)
-    items = session.exec(query).all()
-    units = item_unit_ids(session, item_ids=ids)
+    units = units_by_role(session, item_ids=ids)
     latest = _latest_marks(session, item_ids=ids, before=before)
-    reported: dict[int, set[tuple[int, str]]] = defaultdict(set)
-    for item_id, unit_id, period in _recent_reports(session, today=today, before=before):
-        reported[item_id].add((unit_id, period))
+    reported = _recent_reports(session, today=today, item_ids=ids, before=before)
     snoozed: dict[int, set[int]] = defaultdict(set)
     for item_id, unit_id in active_snoozes(session, today=today):
         snoozed[item_id].add(unit_id)
-    no_links: dict[str, list[int]] = {"lead": [], "responsible": []}
+    items = plain_rows(session, query)
+    no_mark = (None, None, None)
     nothing: frozenset = frozenset()
     periods = {cycle: period_key(cycle, today) for cycle in ("monthly", "quarterly", "weekly", "none")}
     facts = []
     for item_id, number, title, domain, start, deadline, cycle, created_at in items:
-        status, percent, source = latest.get(item_id, (None, None, None))
-        links = units.get(item_id, no_links)
-        seen = reported.get(item_id)
+        status, percent, source = latest.get(item_id, no_mark)
+        seen = reported.get(item_id, nothing)
         period = periods.get(cycle) or period_key(cycle, today)
         facts.append(ItemFacts(
             id=item_id, number=number, title=title, domain=domain, start=start, deadline=deadline, cycle=cycle,
-            lead_unit_ids=tuple(links["lead"]), responsible_unit_ids=tuple(links["responsible"]),
-            declared=status, percent=percent,
-            reported_unit_ids=frozenset(u for u, p in seen if p == period) if seen else nothing,
-            official=source == "import", created=created_at.date(), reported=frozenset(seen) if seen else nothing,
+            lead_unit_ids=units.get((item_id, "lead"), ()),
+            responsible_unit_ids=units.get((item_id, "responsible"), ()),
+            declared=status, percent=percent, official=source == "import", created=created_at.date(), reported=seen,
+            reported_unit_ids=frozenset([u for u, p in seen if p == period]) if seen else nothing,
             snoozed_unit_ids=frozenset(snoozed[item_id]) if item_id in snoozed else nothing,
         ))
     return facts
@@ -447,8 +495,8 @@ def _latest_marks(session: Session, *, item_ids: Iterable[int] | None,
     latest = select(func.max(ProgressReport.id)).where(counting(before)).group_by(ProgressReport.item_id)
     if item_ids is not None:
         latest = latest.where(col(ProgressReport.item_id).in_(list(item_ids)))
-    rows = session.exec(select(ProgressReport.item_id, ProgressReport.status, ProgressReport.percent,
-                               ProgressReport.source).where(col(ProgressReport.id).in_(latest))).all()
+    rows = plain_rows(session, select(ProgressReport.item_id, ProgressReport.status, ProgressReport.percent,
+                                       ProgressReport.source).where(col(ProgressReport.id).in_(latest)))
     return {item_id: (status, percent, source) for item_id, status, percent, source in rows}
 
 

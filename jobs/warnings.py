@@ -6,12 +6,13 @@ Pure functions of the facts, a day and the working calendar, like the rules them
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from bot.texts import t
 from db.models import ReportCycle
-from jobs.policy import Policy, missed_streak
+from jobs.policy import Policy, due_day, last_due, shift_period
 from jobs.rules import (
     COLOUR_ORDER,
     Colour,
@@ -19,6 +20,7 @@ from jobs.rules import (
     WarningThresholds,
     is_done,
     is_overdue,
+    period_key,
     time_progress,
     warning_colour,
 )
@@ -43,12 +45,37 @@ class Warning:
         return DOTS[self.colour]
 
 
+DueDays = tuple[tuple[date, str], ...]
+
+
+@lru_cache(maxsize=64)
+def recent_due_days(cycle: str, today: date, policy: Policy, cal: WorkCalendar, count: int) -> DueDays:
+    """The last `count` due days before today, latest first, each with its period: the same for every
+    item of a cycle, so a round over thousands of items works them out once."""
+    days: list[tuple[date, str]] = []
+    day = last_due(cycle, today, policy, cal)
+    for _ in range(count):
+        days.append((day, period_key(cycle, day)))
+        day = due_day(cycle, shift_period(cycle, day, -1), policy, cal)
+    return tuple(days)
+
+
 def missed_reports(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar, limit: int) -> int:
-    """Reports missed in a row up to the last due day, by the unit that missed most (at most `limit`)."""
+    """Reports missed in a row up to the last due day, by the unit that missed most (at most `limit`):
+    `jobs.policy.missed_streak` over due days worked out once per cycle."""
     if item.cycle == ReportCycle.NONE or is_done(item.declared):
         return 0
-    counting = replace(policy, escalate_after=max(1, limit))
-    return max((missed_streak(item, unit, today, counting, cal) for unit in item.reporting_unit_ids), default=0)
+    due_days = recent_due_days(item.cycle, today, policy, cal, max(1, limit))
+    return max((_missed_in_a_row(item, unit, due_days) for unit in item.reporting_unit_ids), default=0)
+
+
+def _missed_in_a_row(item: ItemFacts, unit_id: int, due_days: DueDays) -> int:
+    streak = 0
+    for day, period in due_days:
+        if day < item.created or (unit_id, period) in item.reported:
+            break
+        streak += 1
+    return streak
 
 
 def warn(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar, thresholds: WarningThresholds) -> Warning:

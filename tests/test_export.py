@@ -9,21 +9,24 @@ import subprocess
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
 from sqlalchemy import event
 
 from bot.cli import ProgressBar, main
-from bot.export import export_progress_table, parse_period
+from bot.export import ExportRow, export_progress_table, parse_period, write_progress_table
 from bot.tables import ParsedTable, read_table
 from db import queries
 from db.engine import Database
 from db.imports import apply_import
+from db.models import Status
 from tests.conftest import FIXTURES, SHANGHAI, World
 
 NOW = datetime(2021, 7, 20, 9, 0, tzinfo=SHANGHAI)
 TODAY = date(2021, 7, 31)
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 FIELDS = ("number", "title", "domain", "deadline", "lead_units", "responsible_units", "status")
 
 
@@ -99,6 +102,33 @@ def test_report_texts_never_become_formulas(database: Database) -> None:
     for row, text in enumerate(texts, start=4):
         for column in ("H", "I"):
             assert ws[f"{column}{row}"].value == text and ws[f"{column}{row}"].data_type == "s"
+
+
+@pytest.mark.parametrize("text", ["  前后有空格  ", "a & b < c > d", "第一行\n第二行", "#N/A", "=1+1", "",
+                                  "控制\x01字符", "长" * 40_000])
+@pytest.mark.parametrize(("investment", "deadline"), [
+    (None, None), (1234.5678901, date(2021, 12, 31)), (0.1 + 0.2, date(2021, 7, 15)), (1e-7, date(2021, 2, 28))])
+def test_every_row_is_written_as_openpyxl_writes_the_first(text: str, investment: float | None,
+                                                            deadline: date | None) -> None:
+    # openpyxl writes the first item's row; the others are put in as its XML. Both must read back alike.
+    rows = [ExportRow(number=n, domain=None, title=text, investment=investment, deadline=deadline, lead=[f"单位{n}"],
+                      responsible=["单位甲", "单位乙"], progress=text, problems=text, status=Status.SLOW)
+            for n in (1, 2)]
+    data = write_progress_table(rows, lang="zh", period="2021-07")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sheet = ElementTree.fromstring(zf.read("xl/worksheets/sheet1.xml"))
+    cells = {c.attrib.pop("r"): ElementTree.tostring(c) for c in sheet.iter(f"{{{MAIN}}}c")}
+    for column in "BCDEGHIJ":  # the same XML but for the address (the number and the lead unit differ)
+        assert cells[f"{column}5"] == cells[f"{column}4"], column
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    for column in "BCDEGHIJ":
+        first, second = ws[f"{column}4"], ws[f"{column}5"]
+        assert (second.value, second.data_type) == (first.value, first.data_type), column
+        assert second.style_id == first.style_id, column
+    assert ws.row_dimensions[5].height == ws.row_dimensions[4].height
+    assert ws["A5"].value == 2 and ws["F5"].value == "单位2" and ws["A5"].style_id == ws["A4"].style_id
+    assert ws["H5"].font.name == "宋体" and ws["H5"].alignment.wrap_text and ws["H5"].border.left.style == "thin"
+    assert ws["A6"].value.startswith("形象进度说明")
 
 
 def test_a_month_shows_the_latest_report_written_before_its_end(database: Database) -> None:

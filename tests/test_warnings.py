@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 
 from db.models import Contact, Status
 from db.outbox import reminder_recipients
-from jobs.policy import Policy
+from jobs.policy import Policy, missed_streak
 from jobs.ranking import ReportDay, month_due_days, rank_units
-from jobs.rules import Colour, ItemFacts, WarningThresholds, warning_colour
+from jobs.rules import Colour, ItemFacts, WarningThresholds, period_key, warning_colour
 from jobs.warnings import missed_reports, warn
 from jobs.workdays import WorkCalendar
 
@@ -92,6 +93,19 @@ def test_missed_reports_take_the_unit_that_missed_most_and_ignore_days_before_th
     assert missed_reports(item, date(2021, 7, 26), POLICY, CAL, 3) == 2
     assert missed_reports(facts(created=date(2021, 7, 24)), date(2021, 7, 26), POLICY, CAL, 3) == 0
     assert missed_reports(facts(cycle="none"), date(2021, 7, 26), POLICY, CAL, 3) == 0
+
+
+@pytest.mark.parametrize("cycle", ["monthly", "quarterly", "weekly"])
+def test_missed_reports_agree_with_the_policy_streak(cycle: str) -> None:
+    # The due days are worked out once per cycle; the count must stay the policy's own streak.
+    periods = list(dict.fromkeys(period_key(cycle, date(2021, 1, 1) + timedelta(days=d)) for d in range(365)))
+    items = [facts(cycle=cycle, created=date(2021, 1, 1) + timedelta(days=n * 17),
+                   reported=frozenset((10, p) for p in periods[n % 5::(n % 4) + 2])) for n in range(12)]
+    for today in (date(2021, 3, 1) + timedelta(days=d) for d in range(0, 300, 11)):
+        for limit in (1, 3, 5):
+            counting = replace(POLICY, escalate_after=limit)
+            assert [missed_reports(i, today, POLICY, CAL, limit) for i in items] == [
+                missed_streak(i, 10, today, counting, CAL) for i in items]
 
 
 def test_overdue_by_date() -> None:
