@@ -8,8 +8,9 @@ CPU cost per update.
 What is counted
   One report is the whole dialogue of a contact bound to a unit, as in tests/test_whole_loop.py:
   `/report n` → the progress text (with "完成40%") → tap a status → type the problems → tap 提交;
-  that is 5 updates (3 messages, 2 button presses), answered with 5 messages, 2 callback answers and
-  2 edits (the pressed keyboard is replaced by the choice), and one report row written.
+  that is 5 updates (3 messages, 2 button presses), answered with 3 messages, 2 callback answers and
+  2 edits (a button pressed on the dialogue's latest message turns that message into the next step,
+  the choice kept on record), and one report row written: 1.4 Bot API calls an update.
   The echo bot gets exactly as many updates, all text messages, each answered with one sendMessage
   of the same text, under the same load.
   Cost per update = CPU time (user + system, all threads) of the bot's process while its users go
@@ -21,7 +22,7 @@ The load
   every 5/`--rate` seconds and waits `--think` seconds after each answer before the next step, so
   `--rate` updates arrive each second whatever the bot. How updates arrive changes what each costs
   (a bot idle between updates wakes up for each one; one kept busy does not), so only the same load
-  compares like with like. 16 updates/s keeps the report bot's replies and edits (1.4 an update)
+  compares like with like. 16 updates/s keeps the report bot's replies and edits (1.0 an update)
   under the 30 a second its rate limiter allows, so the limiter never holds a reply back.
   `--rate 0` drives the bots as fast as they answer instead (`--concurrency` users back to back).
   The limiter then holds the report bot to 30 messages a second, and the two bots no longer see the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -66,5 +67,12 @@ def confirm_buttons(lang: str, token: str) -> InlineKeyboardMarkup:
 
 def choice_buttons(options: Sequence[tuple[str, str]], width: int = 2) -> InlineKeyboardMarkup:
     """Buttons from (label, callback data) pairs."""
+    return _choice_markup(tuple((label, data) for label, data in options), width)
+
+
+@lru_cache(maxsize=512)
+def _choice_markup(options: tuple[tuple[str, str], ...], width: int) -> InlineKeyboardMarkup:
+    # A dialogue's keyboards are the same at every step: built once (a markup cannot be changed, so it
+    # can be shared), not for every message.
     return InlineKeyboardMarkup(rows([InlineKeyboardButton(label, callback_data=data) for label, data in options],
                                      width))

@@ -23,6 +23,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import bindparam, delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 from telegram.ext import BasePersistence, PersistenceInput
 
@@ -48,17 +51,25 @@ def state_rows(session: Session, *, namespace: str) -> list[BotState]:
 
 
 def save_states(session: Session, *, changes: Mapping[StateId, Any]) -> None:
-    """Write each (namespace, key) → value; a value of None deletes the row."""
+    """Write each (namespace, key) → value; a value of None deletes the row. One upsert and one delete,
+    each sent once for all its rows (through the ORM, each row would be loaded first, one query each)."""
+    table = BotState.__table__
     now = utcnow()
-    for (namespace, key), value in changes.items():
-        row = session.get(BotState, (namespace, key))
-        if value is None:
-            if row is not None:
-                session.delete(row)
-        elif row is None:
-            session.add(BotState(namespace=namespace, key=key, value=value, updated_at=now))
-        else:
-            row.value, row.updated_at = value, now
+    kept = [{"namespace": namespace, "key": key, "value": value, "updated_at": now}
+            for (namespace, key), value in changes.items() if value is not None]
+    gone = [{"gone_namespace": namespace, "gone_key": key}
+            for (namespace, key), value in changes.items() if value is None]
+    connection = session.connection()
+    if kept:
+        insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
+        upsert = insert(table)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[table.c.namespace, table.c.key],
+            set_={"value": upsert.excluded.value, "updated_at": upsert.excluded.updated_at})
+        connection.execute(upsert, kept)
+    if gone:
+        connection.execute(delete(table).where(table.c.namespace == bindparam("gone_namespace"),
+                                               table.c.key == bindparam("gone_key")), gone)
 
 
 def _dump(value: Any) -> str:

@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 
 from bot.context import BotContext, Services
 from bot.dates import parse_deadline
-from bot.texts import LANGUAGES, esc, split_message, t
+from bot.texts import LANGUAGES, MESSAGE_LIMIT, esc, split_message, t
 from db import queries
 
 log = logging.getLogger(__name__)
@@ -77,13 +77,38 @@ async def done_with_button(update: Update, text: str | None = None) -> None:
         if text is not None:
             await query.edit_message_text(text, reply_markup=None)
         elif isinstance(message, Message) and message.text:
-            chosen = pressed_label(message, query.data or "")
-            suffix = f"\n→ <b>{esc(chosen)}</b>" if chosen else ""
-            await query.edit_message_text(message.text_html + suffix, reply_markup=None)
+            await query.edit_message_text(with_choice(message, query.data or ""), reply_markup=None)
         else:
             await query.edit_message_reply_markup(reply_markup=None)
     except TelegramError:  # message too old, or already without buttons
         pass
+
+
+async def answer_press(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None,
+                       *, in_place: bool) -> Message | None:
+    """Acknowledge a button press and answer it with `text`. `in_place` when the pressed message is the
+    latest of the dialogue, the one the user is looking at: one edit makes it show the choice, then
+    `text` with its buttons. Otherwise the pressed message shows the choice without buttons and `text`
+    comes as a new message, at the bottom of the chat where the user will look for it."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if in_place and isinstance(message, Message) and message.text:
+        combined = f"{with_choice(message, query.data or '')}\n\n{text}"
+        if len(combined) <= MESSAGE_LIMIT:
+            await query.answer()
+            try:
+                edited = await query.edit_message_text(combined, reply_markup=markup)
+                return edited if isinstance(edited, Message) else None
+            except TelegramError:  # the message went meanwhile: the answer comes as a new message
+                return await answer(update, context, text, markup)
+    await done_with_button(update)
+    return await answer(update, context, text, markup)
+
+
+def with_choice(message: Message, data: str) -> str:
+    """The message's text followed by the label of the button pressed ("→ ★ 推进良好")."""
+    chosen = pressed_label(message, data)
+    return message.text_html + (f"\n→ <b>{esc(chosen)}</b>" if chosen else "")
 
 
 def pressed_label(message: Message, data: str) -> str | None:
@@ -130,12 +155,15 @@ def is_supervisor(update: Update, context: BotContext) -> bool:
 
 
 def is_contact(update: Update, context: BotContext) -> bool:
-    """A user bound to at least one unit; their units are put on the context."""
+    """A user bound to at least one unit; their units are put on the context, and their language,
+    which the same query reads, is cached as `lang_of` would."""
     user = update.effective_user
     if user is None:
         return False
     with context.services.db.session() as session:
-        context.units = queries.units_of_user(session, telegram_id=user.id)
+        context.units, language = queries.contact_units(session, telegram_id=user.id)
+    if context.units and context.user_data is not None:
+        context.user_data.setdefault("lang", language or context.services.settings.language)
     return bool(context.units)
 
 

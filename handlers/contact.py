@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -27,6 +27,7 @@ from db import queries
 from db.models import Status
 from handlers.common import (
     answer,
+    answer_press,
     args_text,
     busy_with,
     done_with_button,
@@ -46,6 +47,7 @@ from jobs.supervision import warnings_on
 
 CHOOSE, TEXT, PERCENT, STATUS, PROBLEMS, EVIDENCE, VALUE = range(7)
 DRAFT = "report_draft"
+LAST = "last_message"  # in the draft: the id of the dialogue's latest message, the one the user sees
 MAX_TEXT = 3000
 _PERCENT_IN_TEXT = re.compile(r"(?:完成|进度|达到|累计)?\s*(\d{1,3}(?:\.\d+)?)\s*[%％]")
 _NUMBER_IN_TEXT = re.compile(r"-?\d+(?:\.\d+)?")
@@ -102,12 +104,11 @@ SNOOZE_DAYS = (1, 3, 7, 14)
 def own_item_units(context: BotContext, number: int) -> tuple[object | None, list[int]]:
     """The item and those of the user's units it belongs to."""
     with context.services.db.session() as session:
-        item = queries.item_by_number(session, number=number)
-        if item is None or item.archived:
-            return None, []
-        links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {})
+        item, links = queries.item_with_units(session, number=number)
+    if item is None or item.archived:
+        return None, []
     mine_ = {u.id for u in context.units}
-    return item, [u for u in [*links.get("responsible", []), *links.get("lead", [])] if u in mine_]
+    return item, [u for u in [*links["responsible"], *links["lead"]] if u in mine_]
 
 
 async def snooze_until(update: Update, context: BotContext, number: int, until) -> None:  # type: ignore[no-untyped-def]
@@ -176,6 +177,28 @@ def _draft(context: BotContext) -> dict[str, Any]:
     return context.user_data.setdefault(DRAFT, {})
 
 
+async def tell(update: Update, context: BotContext, key: str, markup: InlineKeyboardMarkup | None = None, *,
+               draft: dict[str, Any] | None = None, **values: Any) -> None:
+    """The dialogue's next message (see `tell_text`)."""
+    await tell_text(update, context, t(lang_of(update, context), key, **values), markup, draft=draft)
+
+
+async def tell_text(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None,
+                    *, draft: dict[str, Any] | None = None) -> None:
+    """Send the dialogue's next message; after a button pressed on its latest message, edit that
+    message instead, so it keeps the choice and carries what comes next. `draft`: one already
+    taken out of user_data."""
+    draft = _draft(context) if draft is None else draft
+    query = update.callback_query
+    if query is None:
+        sent = await answer(update, context, text, markup)
+    else:
+        latest = query.message is not None and query.message.message_id == draft.get(LAST)
+        sent = await answer_press(update, context, text, markup, in_place=latest)
+    if sent is not None:
+        draft[LAST] = sent.message_id
+
+
 async def report_command(update: Update, context: BotContext) -> int:
     """Start a report: on the item given, or let the user choose one."""
     busy = busy_with(context, DRAFT)
@@ -242,26 +265,28 @@ async def ask_choose(update: Update, context: BotContext) -> int:
 async def begin_item(update: Update, context: BotContext, number: int, *, have_text: bool = False) -> int:
     """Check the item belongs to the user's unit, then ask for (or use) the progress text."""
     with context.services.db.session() as session:
-        item = queries.item_by_number(session, number=number)
-        unit_ids = [u.id for u in context.units]
-        links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id) if item else None
+        item, links = queries.item_with_units(session, number=number)
     if item is None or item.archived:
         context.user_data.pop(DRAFT, None)
         await say(update, context, "item.unknown", number=number)
         return ConversationHandler.END
-    mine_ = [u for u in [*links["responsible"], *links["lead"]] if u in unit_ids]
+    own = {u.id: u.name for u in context.units}
+    mine_ = [u for u in [*links["responsible"], *links["lead"]] if u in own]
     if not mine_:
         context.user_data.pop(DRAFT, None)
         await say(update, context, "refuse.not_your_item", number=number)
         return ConversationHandler.END
     draft = _draft(context)
-    draft.update(item_id=item.id, number=item.number, title=item.title, unit_id=mine_[0],
+    # The unit's name is kept for the record shown at the end.
+    draft.update(item_id=item.id, number=item.number, title=item.title, unit_id=mine_[0], unit_name=own[mine_[0]],
                  cycle=item.report_cycle, evidence=[], target=item.target_value, baseline=item.baseline_value,
                  indicator_unit=item.indicator_unit)
     if have_text:
         return await after_text(update, context)
-    await say(update, context, "report.ask_text", cancel_markup(update, context),
-              number=item.number, title=esc(item.title))
+    # A plain message even after a button: the reminder or list pressed keeps its buttons.
+    sent = await say(update, context, "report.ask_text", cancel_markup(update, context),
+                     number=item.number, title=esc(item.title))
+    draft[LAST] = sent.message_id if sent else None
     return TEXT
 
 
@@ -273,10 +298,10 @@ async def got_text(update: Update, context: BotContext) -> int:
     """Keep what was done; take the percent from it when it says one."""
     text = update.effective_message.text.strip()
     if not text:
-        await say(update, context, "report.empty_text")
+        await tell(update, context, "report.empty_text")
         return TEXT
     if len(text) > MAX_TEXT:
-        await say(update, context, "add.too_long", max=MAX_TEXT)
+        await tell(update, context, "add.too_long", max=MAX_TEXT)
         return TEXT
     _draft(context)["text"] = text
     return await after_text(update, context)
@@ -285,8 +310,8 @@ async def got_text(update: Update, context: BotContext) -> int:
 async def after_text(update: Update, context: BotContext) -> int:
     draft = _draft(context)
     if draft.get("target") is not None and "current_value" not in draft:
-        await say(update, context, "report.ask_value", cancel_markup(update, context),
-                  target=f"{draft['target']:g}", unit=esc(draft.get("indicator_unit") or ""))
+        await tell(update, context, "report.ask_value", cancel_markup(update, context),
+                   target=f"{draft['target']:g}", unit=esc(draft.get("indicator_unit") or ""))
         return VALUE
     match = _PERCENT_IN_TEXT.search(draft["text"])
     if match and float(match[1]) <= 100:
@@ -294,7 +319,7 @@ async def after_text(update: Update, context: BotContext) -> int:
         return await ask_status(update, context)
     lang = lang_of(update, context)
     options = [(f"{p}%", f"rp:pct:{p}") for p in range(0, 101, 10)] + [(t(lang, "btn.cancel"), "rp:cancel")]
-    await say(update, context, "report.ask_percent", choice_buttons(options, width=4))
+    await tell(update, context, "report.ask_percent", choice_buttons(options, width=4))
     return PERCENT
 
 
@@ -303,7 +328,7 @@ async def got_value(update: Update, context: BotContext) -> int:
     draft = _draft(context)
     match = _NUMBER_IN_TEXT.search(update.effective_message.text.replace(",", ""))
     if match is None:
-        await say(update, context, "report.bad_value")
+        await tell(update, context, "report.bad_value")
         return VALUE
     draft["current_value"] = float(match[0])
     draft["percent"] = indicator_percent(draft.get("baseline"), draft["target"], draft["current_value"])
@@ -311,20 +336,19 @@ async def got_value(update: Update, context: BotContext) -> int:
 
 
 async def not_text(update: Update, context: BotContext) -> int | None:
-    await say(update, context, "report.text_expected")
+    await tell(update, context, "report.text_expected")
     return None
 
 
 async def got_percent_button(update: Update, context: BotContext) -> int:
     _draft(context)["percent"] = int(update.callback_query.data.rsplit(":", 1)[1])
-    await done_with_button(update)
     return await ask_status(update, context)
 
 
 async def got_percent_text(update: Update, context: BotContext) -> int:
     match = _PERCENT_ALONE.match(update.effective_message.text)
     if not match or float(match[1]) > 100:
-        await say(update, context, "report.bad_percent")
+        await tell(update, context, "report.bad_percent")
         return PERCENT
     _draft(context)["percent"] = round(float(match[1]))
     return await ask_status(update, context)
@@ -336,7 +360,7 @@ async def ask_status(update: Update, context: BotContext) -> int:
     if _draft(context).get("percent") != 100:
         order = [Status.GOOD, Status.AVERAGE, Status.SLOW, Status.AHEAD]
     options = [(f"{MARKS[s.value]} {t(lang, f'status.{s.value}')}", f"rp:st:{s.value}") for s in order]
-    await say(update, context, "report.ask_status", choice_buttons(options, width=2))
+    await tell(update, context, "report.ask_status", choice_buttons(options, width=2))
     return STATUS
 
 
@@ -346,10 +370,9 @@ async def got_status(update: Update, context: BotContext) -> int:
         await update.callback_query.answer()
         return STATUS
     _draft(context)["status"] = status
-    await done_with_button(update)
     lang = lang_of(update, context)
-    await say(update, context, "report.ask_problems",
-              choice_buttons([(t(lang, "report.no_problems"), "rp:noprob"), (t(lang, "btn.cancel"), "rp:cancel")]))
+    await tell(update, context, "report.ask_problems",
+               choice_buttons([(t(lang, "report.no_problems"), "rp:noprob"), (t(lang, "btn.cancel"), "rp:cancel")]))
     return PROBLEMS
 
 
@@ -360,7 +383,7 @@ async def status_expected(update: Update, context: BotContext) -> int:
 async def got_problems(update: Update, context: BotContext) -> int:
     text = update.effective_message.text.strip()
     if len(text) > MAX_TEXT:
-        await say(update, context, "add.too_long", max=MAX_TEXT)
+        await tell(update, context, "add.too_long", max=MAX_TEXT)
         return PROBLEMS
     _draft(context)["problems"] = text or None
     return await ask_evidence(update, context)
@@ -368,12 +391,11 @@ async def got_problems(update: Update, context: BotContext) -> int:
 
 async def no_problems(update: Update, context: BotContext) -> int:
     _draft(context)["problems"] = None
-    await done_with_button(update)
     return await ask_evidence(update, context)
 
 
 async def ask_evidence(update: Update, context: BotContext) -> int:
-    await say(update, context, "report.ask_evidence", submit_markup(update, context))
+    await tell(update, context, "report.ask_evidence", submit_markup(update, context))
     return EVIDENCE
 
 
@@ -392,15 +414,15 @@ async def got_evidence(update: Update, context: BotContext) -> int:
                  "name": message.document.file_name or ""}
     evidence = _draft(context).setdefault("evidence", [])
     evidence.append(entry)
-    await say(update, context, "report.evidence_received", submit_markup(update, context), count=len(evidence))
+    await tell(update, context, "report.evidence_received", submit_markup(update, context), count=len(evidence))
     return EVIDENCE
 
 
 async def submit(update: Update, context: BotContext) -> int:
     """Store the report in one transaction and show the stored record."""
     draft = context.user_data.pop(DRAFT, {})
-    await done_with_button(update)
     if "status" not in draft:
+        await done_with_button(update)
         await say(update, context, "confirm.expired")
         return ConversationHandler.END
     now = context.services.clock.now()
@@ -412,14 +434,16 @@ async def submit(update: Update, context: BotContext) -> int:
             problems=draft.get("problems"), evidence=draft.get("evidence", []),
             current_value=draft.get("current_value"),
         )
-        unit = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
+        unit_name = draft.get("unit_name")  # a draft from before it was kept has none
+        if unit_name is None:
+            unit_name = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]].name
     lang = lang_of(update, context)
-    record = report_record(lang, report, draft["number"], draft["title"], unit.name, context)
+    record = report_record(lang, report, draft["number"], draft["title"], unit_name, context)
     hours = context.services.settings.report_edit_hours
     markup = choice_buttons([(t(lang, "rv.button"), f"{REVISE}:{report.id}")]) if hours > 0 else None
     if hours > 0:
         record += "\n" + t(lang, "rv.hint", hours=f"{hours:g}", number=draft["number"])
-    await answer(update, context, t(lang, "report.saved", id=report.id) + "\n" + record, markup)
+    await tell_text(update, context, t(lang, "report.saved", id=report.id) + "\n" + record, markup, draft=draft)
     return ConversationHandler.END
 
 
@@ -436,10 +460,8 @@ def report_record(lang: str, report: Any, number: int, title: str, unit_name: st
 
 async def cancel(update: Update, context: BotContext) -> int:
     """Drop the draft; nothing is saved."""
-    context.user_data.pop(DRAFT, None)
-    if update.callback_query is not None:
-        await done_with_button(update)
-    await say(update, context, "cancelled")
+    draft = context.user_data.pop(DRAFT, None) or {}
+    await tell(update, context, "cancelled", draft=draft)
     return ConversationHandler.END
 
 

@@ -1,4 +1,5 @@
-"""Unit contacts over HTTP: choosing an item, typed answers, cancel, timeout, long lists."""
+"""Unit contacts over HTTP: choosing an item, typed answers, buttons answered in place, cancel, timeout,
+long lists."""
 
 from __future__ import annotations
 
@@ -148,3 +149,40 @@ async def test_an_indicator_item_asks_for_the_current_value(world: World) -> Non
     with world.db.session() as session:
         (report,) = queries.reports_of_item(session, item_id=item.id)
     assert (report.current_value, report.percent) == (75.0, 75)
+
+
+async def test_a_button_on_the_latest_question_turns_it_into_the_next_one(world: World) -> None:
+    contact = await bound_contact(world)
+    contact.send("/report 1")
+    await contact.expect("请用一条消息")
+    contact.send("完成立项，完成40%")
+    status = await contact.expect("推进状态")
+    contact.press(status, "★ 推进良好")
+    problems = await contact.expect("存在问题")  # one edit: the choice stays on record, the next question follows
+    assert problems.edited and problems.message_id == status.message_id
+    assert problems.text.startswith("推进状态？\n→ ★ 推进良好\n\n存在问题")
+    assert problems.buttons == [["无", "✖ 取消"]]
+    contact.press(problems, "无")
+    evidence = await contact.expect("佐证材料")
+    assert evidence.message_id == status.message_id and "→ 无" in evidence.text
+    contact.press(evidence, "📤 提交")
+    record = await contact.expect("已保存报送记录")
+    assert record.message_id == status.message_id and "→ 📤 提交" in record.text
+    assert record.buttons == [["✏️ 修改报送"]]
+    await contact.expect_none()
+    assert report_count(world) == 1
+
+
+async def test_a_button_on_an_earlier_question_answers_below(world: World) -> None:
+    contact = await bound_contact(world)
+    contact.send("/report 1")
+    await contact.expect("请用一条消息")
+    contact.send("完成立项，完成40%")
+    first = await contact.expect("推进状态")
+    contact.send("挺好")  # typed instead of tapped: the question comes again, below
+    await contact.expect("推进状态")
+    contact.press(first, "▲ 较为缓慢")
+    pressed = await contact.expect("→ ▲ 较为缓慢")  # the earlier question keeps the choice, loses its buttons
+    assert pressed.message_id == first.message_id and pressed.buttons == []
+    problems = await contact.expect("存在问题")  # the next question at the bottom, where the user looks
+    assert not problems.edited and problems.message_id > first.message_id
