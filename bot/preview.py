@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.tables import ParsedTable
+from bot.tables import ParsedTable, TableItem
 from bot.texts import esc, t
 from db.imports import ImportPlan, ImportResult
 
@@ -32,8 +32,23 @@ def import_preview(lang: str, filename: str, table: ParsedTable, plan: ImportPla
     if plan.without_units:
         titles = [f"{i.title[:30]}" for i in plan.without_units]
         lines.append(t(lang, "import.without_units", count=len(titles), items=_some(lang, titles)))
+    indicators = [i for i in table.items if i.target_value is not None]
+    if indicators:
+        lines.append(t(lang, "import.indicators", count=len(indicators),
+                       binding=sum(1 for i in indicators if i.binding is True),
+                       expected=sum(1 for i in indicators if i.binding is False),
+                       examples=_some_indicators(lang, indicators)))
     lines.append(t(lang, "import.confirm" if plan.writes else "import.nothing"))
     return "\n".join(lines)
+
+
+def _some_indicators(lang: str, items: list[TableItem], shown: int = 3) -> str:
+    """The first few indicators as "标准：9720 → 14000元/年", so the admin sees the numbers were read right."""
+    examples = [t(lang, "import.indicator", title=esc(i.title[:30]), unit=esc(i.indicator_unit or ""),
+                  baseline="—" if i.baseline_value is None else f"{i.baseline_value:g}", target=f"{i.target_value:g}")
+                for i in items[:shown]]
+    more = t(lang, "import.and_more", count=len(items) - shown) if len(items) > shown else ""
+    return t(lang, "list_sep").join(examples) + more
 
 
 def import_done(lang: str, result: ImportResult) -> str:

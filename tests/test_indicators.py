@@ -137,3 +137,15 @@ def test_the_export_shows_the_current_value_and_percent(database: Database) -> N
         data = export_progress_table(session, today=NOW.date(), lang="zh", period="2021-07")
     ws = openpyxl.load_workbook(io.BytesIO(data)).active
     assert ws["H4"].value == "标准已调整\n当前值 11860元/年（基期 9720元/年，目标 14000元/年），完成 50%"
+
+
+def test_the_import_preview_shows_the_indicators_it_read(database: Database) -> None:
+    from bot.preview import import_preview
+
+    table = read_table(xlsx(PLAN_14), "plan.xlsx", now=NOW)
+    with database.session() as session:
+        preview = import_preview("zh", "plan.xlsx", table, plan_import(session, table=table))
+    assert "数值指标 5 项（约束性 4 项，预期性 1 项）" in preview
+    assert "城乡居民最低生活保障标准（元/年）：9720 → 14000元/年" in preview
+    assert "救助家庭探访关爱率（%）：— → 100%" in preview
+    assert " 等 2 个" in preview
