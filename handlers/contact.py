@@ -5,7 +5,9 @@ Every step of the dialogue works by tapping buttons and typing one message.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -206,7 +208,7 @@ async def report_command(update: Update, context: BotContext) -> int:
         await refuse_busy(update, context, busy)
         return ConversationHandler.END
     arg = args_text(update)
-    context.user_data[DRAFT] = {}
+    start_draft(context)
     if arg:
         number = parse_number(arg)
         if number is None:
@@ -225,7 +227,7 @@ async def report_button(update: Update, context: BotContext) -> int:
     await update.callback_query.answer()
     ack_from_buttons(update.callback_query.message, update.effective_user.id, context)
     number = int(update.callback_query.data.split(":", 1)[1])
-    context.user_data[DRAFT] = {}
+    start_draft(context)
     return await begin_item(update, context, number)
 
 
@@ -239,7 +241,7 @@ async def report_by_reply(update: Update, context: BotContext) -> int | None:
         items = queries.items_by_id(session, ids=sent.item_ids) if sent and sent.kind == "reminder" else {}
     if not items or busy_with(context, DRAFT):
         return None
-    context.user_data[DRAFT] = {"text": message.text.strip()[:MAX_TEXT]}
+    start_draft(context, text=message.text.strip()[:MAX_TEXT])
     if len(items) == 1:
         return await begin_item(update, context, next(iter(items.values())).number, have_text=True)
     numbers = sorted(i.number for i in items.values())
@@ -468,13 +470,39 @@ async def cancel(update: Update, context: BotContext) -> int:
 async def timed_out(update: Update, context: BotContext) -> None:
     """Tell the user the abandoned dialogue was dropped."""
     context.user_data.pop(DRAFT, None)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
     await say(update, context, "timeout")
+
+
+def start_draft(context: BotContext, **values: Any) -> None:
+    context.user_data[DRAFT] = {"touched": context.services.clock.now().timestamp(), **values}
+
+
+def fresh(timeout_seconds: float, step: Callable[[Update, BotContext], Awaitable[Any]]) -> Callable[..., Any]:
+    """A dialogue step that ends the dialogue instead when it has been idle past the timeout. PTB's own
+    timeout is a job, and jobs are not persisted: a dialogue restored after a restart would otherwise
+    wait for its next answer however late it came."""
+
+    @functools.wraps(step)
+    async def checked(update: Update, context: BotContext) -> Any:
+        draft = context.user_data.get(DRAFT)
+        now = context.services.clock.now().timestamp()
+        if draft is not None:
+            if now - draft.get("touched", now) > timeout_seconds:
+                await timed_out(update, context)
+                return ConversationHandler.END
+            draft["touched"] = now
+        return await step(update, context)
+
+    return checked
 
 
 def report_conversation(timeout_seconds: float) -> ConversationHandler:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     text = private & filters.TEXT & ~filters.COMMAND
     contact = lambda cb: guard(is_contact, "refuse.contact", cb)  # noqa: E731
+    step = lambda cb: fresh(timeout_seconds, cb)  # noqa: E731
     return ConversationHandler(
         name="report",
         persistent=True,
@@ -485,16 +513,17 @@ def report_conversation(timeout_seconds: float) -> ConversationHandler:
             MessageHandler(text & filters.REPLY & ~filters.FORWARDED, report_by_reply),
         ],
         states={
-            CHOOSE: [CallbackQueryHandler(contact(report_button), pattern=rf"^{REPORT}:\d{{1,9}}$")],
-            TEXT: [MessageHandler(text, got_text), MessageHandler(private & ~filters.COMMAND, not_text)],
-            VALUE: [MessageHandler(text, got_value)],
-            PERCENT: [CallbackQueryHandler(got_percent_button, pattern=r"^rp:pct:\d{1,3}$"),
-                      MessageHandler(text, got_percent_text)],
-            STATUS: [CallbackQueryHandler(got_status, pattern=r"^rp:st:\w+$"),
-                     MessageHandler(text, status_expected)],
-            PROBLEMS: [CallbackQueryHandler(no_problems, pattern=r"^rp:noprob$"), MessageHandler(text, got_problems)],
-            EVIDENCE: [MessageHandler(private & (filters.PHOTO | filters.Document.ALL), got_evidence),
-                       CallbackQueryHandler(submit, pattern=r"^rp:submit$"), MessageHandler(text, ask_evidence)],
+            CHOOSE: [CallbackQueryHandler(step(contact(report_button)), pattern=rf"^{REPORT}:\d{{1,9}}$")],
+            TEXT: [MessageHandler(text, step(got_text)), MessageHandler(private & ~filters.COMMAND, step(not_text))],
+            VALUE: [MessageHandler(text, step(got_value))],
+            PERCENT: [CallbackQueryHandler(step(got_percent_button), pattern=r"^rp:pct:\d{1,3}$"),
+                      MessageHandler(text, step(got_percent_text))],
+            STATUS: [CallbackQueryHandler(step(got_status), pattern=r"^rp:st:\w+$"),
+                     MessageHandler(text, step(status_expected))],
+            PROBLEMS: [CallbackQueryHandler(step(no_problems), pattern=r"^rp:noprob$"),
+                       MessageHandler(text, step(got_problems))],
+            EVIDENCE: [MessageHandler(private & (filters.PHOTO | filters.Document.ALL), step(got_evidence)),
+                       CallbackQueryHandler(step(submit), pattern=r"^rp:submit$"), MessageHandler(text, step(ask_evidence))],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
         fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^rp:cancel$")],

@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
@@ -260,6 +261,28 @@ async def test_a_report_continues_after_a_restart(sim, db_url, database, clock, 
             (report,) = queries.reports_of_item(session, item_id=queries.item_by_number(session, number=1).id)
         assert report.text == "完成立项" and report.percent == 75 and report.reporter_id == user.id
     assert key not in rows(database)  # the dialogue ended, its row is gone
+
+
+@pytest.mark.usefixtures("persistent_dialogues")
+async def test_a_restored_dialogue_still_times_out(sim, db_url, database, clock, monkeypatch) -> None:
+    """PTB does not persist its timeout jobs: the dialogue's own clock ends one restored too late."""
+    async with bot_with_persistence(sim, db_url, database, clock, monkeypatch) as world:
+        user = await test_contact.bound_contact(world)
+        user.send("/report 1")
+        await user.expect("请用一条消息")
+        user.send("完成立项")
+        await user.expect("完成进度是多少")
+        key = ("conversation:report", f"[{user.id},{user.id}]")
+        await wait_for(lambda: rows(database).get(key) == contact.PERCENT)
+
+    clock.advance(timedelta(hours=2))  # past CONVERSATION_TIMEOUT_MINUTES (30) while the bot was down
+    async with bot_with_persistence(sim, db_url, database, clock, monkeypatch) as world:
+        user.send("75%")
+        await user.expect("操作超时")
+        user.send("75%")
+        await user.expect("如需上报进展")  # the dialogue is over: the stray-text hint
+        with database.session() as session:
+            assert queries.reports_of_item(session, item_id=queries.item_by_number(session, number=1).id) == []
 
 
 @pytest.mark.usefixtures("forgetful_dialogues")
