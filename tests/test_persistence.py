@@ -229,15 +229,20 @@ def forgetful_dialogues(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(admin, "ConversationHandler", dialogues(persistent=False))
 
 
+async def report_up_to_the_percent(user) -> None:  # type: ignore[no-untyped-def]
+    """A report begun: its text given, the percent asked."""
+    user.send("/report 1")
+    await user.expect("请用一条消息")
+    user.send("完成立项")
+    await user.expect("完成进度是多少")
+
+
 @pytest.mark.usefixtures("persistent_dialogues")
 async def test_a_report_continues_after_a_restart(sim, db_url, database, clock, monkeypatch) -> None:
     async with bot_with_persistence(sim, db_url, database, clock, monkeypatch) as world:
         world.app.bot_data["calendar_warned"] = [2027]
         user = await test_contact.bound_contact(world)
-        user.send("/report 1")
-        await user.expect("请用一条消息")
-        user.send("完成立项")
-        await user.expect("完成进度是多少")
+        await report_up_to_the_percent(user)
         # Written by the periodic update, before any stop: a crash from here on loses nothing.
         key = ("conversation:report", f"[{user.id},{user.id}]")
         # The periodic update writes user data and dialogue states one after another: wait for both.
@@ -268,10 +273,7 @@ async def test_a_restored_dialogue_still_times_out(sim, db_url, database, clock,
     """PTB does not persist its timeout jobs: the dialogue's own clock ends one restored too late."""
     async with bot_with_persistence(sim, db_url, database, clock, monkeypatch) as world:
         user = await test_contact.bound_contact(world)
-        user.send("/report 1")
-        await user.expect("请用一条消息")
-        user.send("完成立项")
-        await user.expect("完成进度是多少")
+        await report_up_to_the_percent(user)
         key = ("conversation:report", f"[{user.id},{user.id}]")
         await wait_for(lambda: rows(database).get(key) == contact.PERCENT)
 
@@ -291,10 +293,7 @@ async def test_without_persistent_dialogues_the_report_is_lost(sim, db_url, data
     data_only = PersistenceInput(bot_data=False)
     async with bot_with_persistence(sim, db_url, database, clock, monkeypatch, store_data=data_only) as world:
         user = await test_contact.bound_contact(world)
-        user.send("/report 1")
-        await user.expect("请用一条消息")
-        user.send("完成立项")
-        await user.expect("完成进度是多少")
+        await report_up_to_the_percent(user)
     async with bot_with_persistence(sim, db_url, database, clock, monkeypatch, store_data=data_only):
         user.send("75%")
         await user.expect("如需上报进展")  # the stray-text hint: the dialogue was forgotten
