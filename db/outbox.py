@@ -216,6 +216,11 @@ def take_lease(session: Session, *, holder: str, now: datetime, ttl: timedelta) 
     return result.rowcount == 1
 
 
+def lease_expiry(session: Session) -> datetime | None:
+    lease = session.get(Lease, SENDER)
+    return lease.expires_at if lease else None
+
+
 def give_up_lease(session: Session, *, holder: str, now: datetime) -> None:
     """Let another process send at once (rather than after the lease runs out)."""
     session.exec(update(Lease).where(col(Lease.name) == SENDER, col(Lease.holder) == holder).values(expires_at=now))

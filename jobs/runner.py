@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 REMINDER_JOB = "daily-reminders"
 DIGEST_JOB = "weekly-digest"
 OUTBOX_JOB = "outbox-drain"
+OUTBOX_RETRY_JOB = "outbox-drain-when-the-lease-runs-out"
 RECEIPTS_JOB = "reminder-receipts"
 DIGEST_CHAT_KEY = "digest_chat_id"
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
@@ -81,6 +82,7 @@ class DrainResult:
     failed: int = 0
     retried: int = 0
     expired: int = 0
+    busy_until: datetime | None = None  # another process holds the sender's lease until then
 
 
 # ---------------------------------------------------------------- calendar and policy
@@ -190,7 +192,8 @@ async def drain_outbox(bot: Bot, services: Services) -> DrainResult:
 
 async def _drain(bot: Bot, services: Services) -> DrainResult:
     if not await asyncio.to_thread(hold_lease, services):
-        return DrainResult()  # another process is sending; it takes whatever is due
+        # another process is sending; it takes whatever is due, unless it died (then its lease runs out)
+        return DrainResult(busy_until=await asyncio.to_thread(lease_expiry, services))
     try:
         return await _drain_holding_lease(bot, services)
     finally:
@@ -226,6 +229,11 @@ async def _drain_holding_lease(bot: Bot, services: Services) -> DrainResult:
 def hold_lease(services: Services) -> bool:
     with services.db.session() as session:
         return outbox.take_lease(session, holder=INSTANCE, now=datetime.now(UTC), ttl=LEASE_TTL)
+
+
+def lease_expiry(services: Services) -> datetime | None:
+    with services.db.session() as session:
+        return outbox.lease_expiry(session)
 
 
 def give_up_lease(services: Services) -> None:
@@ -542,8 +550,12 @@ async def run_resends(bot: Bot, services: Services) -> int:
 
 
 async def outbox_job(context: BotContext) -> None:
-    """Send what is waiting (after quiet hours, retries, a restart)."""
-    await drain_outbox(context.bot, context.services)
+    """Send what is waiting (after quiet hours, retries, a restart). When another process holds the
+    sender's lease, look again as soon as it runs out: after a crash, sending resumes within seconds."""
+    result = await drain_outbox(context.bot, context.services)
+    if result.busy_until is not None and not context.job_queue.get_jobs_by_name(OUTBOX_RETRY_JOB):
+        wait = (result.busy_until - datetime.now(UTC)).total_seconds() + 0.5
+        context.job_queue.run_once(outbox_job, when=max(wait, 0.5), name=OUTBOX_RETRY_JOB)
 
 
 def schedule_jobs(app: Application) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from db import outbox
 from db.engine import Database
 from db.models import Outbox
-from jobs.runner import drain_outbox
+from jobs.runner import OUTBOX_JOB, OUTBOX_RETRY_JOB, drain_outbox
 from tests.conftest import World
 
 TTL = timedelta(seconds=15)
@@ -66,3 +66,15 @@ async def test_rows_claimed_by_a_process_whose_lease_ran_out_are_sent_once(world
     await drain_outbox(world.app.bot, world.services)
     await drain_outbox(world.app.bot, world.services)
     assert [m.text for m in world.sim.chat(9101).bot_messages()] == ["在途"]
+
+
+async def test_the_outbox_job_looks_again_when_the_holders_lease_runs_out(world: World) -> None:
+    """After a crash, the next start need not wait for the half-minute job: it comes back at the expiry."""
+    contact = world.sim.user(9101, "联络员")
+    queue_notice(world, "待发", 9101)
+    with world.db.session() as session:
+        outbox.take_lease(session, holder="dead:1", now=datetime.now(UTC), ttl=timedelta(seconds=1))
+    await world.run_job(OUTBOX_JOB)
+    assert world.sim.chat(9101).bot_messages() == []
+    assert world.app.job_queue.get_jobs_by_name(OUTBOX_RETRY_JOB)
+    assert (await contact.expect("待发", timeout=5)).text == "待发"
