@@ -31,6 +31,7 @@ from db.outbox import summary as outbox_summary
 from handlers.common import (
     answer,
     args_text,
+    cancels,
     done_with_button,
     guard,
     is_admin,
@@ -39,6 +40,7 @@ from handlers.common import (
     remember_pending,
     say,
     take_pending,
+    times_out,
 )
 from jobs.policy import forecast
 from jobs.reminders import reason_label
@@ -338,18 +340,9 @@ async def add_confirmed(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-async def add_cancel(update: Update, context: BotContext) -> int:
-    """Drop the item being added."""
-    context.user_data.pop("add", None)
-    await done_with_button(update)
-    await say(update, context, "cancelled")
-    return ConversationHandler.END
+add_cancel = cancels("add")  # the item being added is dropped
 
-
-async def add_timed_out(update: Update, context: BotContext) -> None:
-    context.user_data.pop("add", None)
-    await say(update, context, "timeout")
-
+add_timed_out = times_out("add")
 
 def add_conversation(timeout_seconds: float) -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
@@ -571,18 +564,9 @@ async def import_confirmed(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-async def import_cancel(update: Update, context: BotContext) -> int:
-    """Drop the table being imported."""
-    context.user_data.pop(IMPORT, None)
-    await done_with_button(update)
-    await say(update, context, "cancelled")
-    return ConversationHandler.END
+import_cancel = cancels(IMPORT)  # the table being imported is dropped
 
-
-async def import_timed_out(update: Update, context: BotContext) -> None:
-    context.user_data.pop(IMPORT, None)
-    await say(update, context, "timeout")
-
+import_timed_out = times_out(IMPORT)
 
 def import_conversation(timeout_seconds: float) -> ConversationHandler:
     admin = lambda cb: guard(is_admin, "refuse.admin", cb)  # noqa: E731

@@ -14,6 +14,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
+from telegram.ext import ConversationHandler
 
 from bot.context import BotContext, Services
 from bot.dates import parse_deadline
@@ -103,6 +104,28 @@ async def answer_press(update: Update, context: BotContext, text: str, markup: I
                 return await answer(update, context, text, markup)
     await done_with_button(update)
     return await answer(update, context, text, markup)
+
+
+def cancels(draft_key: str, text_key: str = "cancelled") -> Callable[[Update, BotContext], Awaitable[int]]:
+    """A dialogue's /cancel (or ✖ button): drop its draft, say so, end the dialogue."""
+
+    async def cancel(update: Update, context: BotContext) -> int:
+        context.user_data.pop(draft_key, None)
+        await done_with_button(update)
+        await say(update, context, text_key)
+        return ConversationHandler.END
+
+    return cancel
+
+
+def times_out(draft_key: str, text_key: str = "timeout") -> Callable[[Update, BotContext], Awaitable[None]]:
+    """What a dialogue does when abandoned past its timeout: drop its draft and say so."""
+
+    async def timed_out(update: Update, context: BotContext) -> None:
+        context.user_data.pop(draft_key, None)
+        await say(update, context, text_key)
+
+    return timed_out
 
 
 def with_choice(message: Message, data: str) -> str:

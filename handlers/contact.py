@@ -40,6 +40,7 @@ from handlers.common import (
     parse_number,
     refuse_busy,
     say,
+    times_out,
 )
 from handlers.oversight import ack_from_buttons
 from jobs.digest import assess, item_line
@@ -467,12 +468,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-async def timed_out(update: Update, context: BotContext) -> None:
-    """Tell the user the abandoned dialogue was dropped."""
-    context.user_data.pop(DRAFT, None)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    await say(update, context, "timeout")
+timed_out = times_out(DRAFT)
 
 
 def start_draft(context: BotContext, **values: Any) -> None:
@@ -490,6 +486,8 @@ def fresh(timeout_seconds: float, step: Callable[[Update, BotContext], Awaitable
         now = context.services.clock.now().timestamp()
         if draft is not None:
             if now - draft.get("touched", now) > timeout_seconds:
+                if update.callback_query is not None:  # a fresh press (PTB's own timeout passes an old one)
+                    await update.callback_query.answer()
                 await timed_out(update, context)
                 return ConversationHandler.END
             draft["touched"] = now

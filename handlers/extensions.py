@@ -32,6 +32,7 @@ from handlers.common import (
     answer,
     args_text,
     busy_with,
+    cancels,
     done_with_button,
     guard,
     in_private,
@@ -42,6 +43,7 @@ from handlers.common import (
     refuse_busy,
     say,
     short_date,
+    times_out,
 )
 from jobs.runner import drain_outbox, send_time
 
@@ -210,19 +212,9 @@ def request_text(lang: str, request: ExtensionRequest, number: int, title: str, 
              original=original, reason=esc(request.reason))
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    """Drop the request being written; nothing is saved."""
-    context.user_data.pop(DRAFT, None)
-    if update.callback_query is not None:
-        await done_with_button(update)
-    await say(update, context, "cancelled")
-    return ConversationHandler.END
+cancel = cancels(DRAFT)  # nothing of the request is saved
 
-
-async def timed_out(update: Update, context: BotContext) -> None:
-    context.user_data.pop(DRAFT, None)
-    await say(update, context, "timeout")
-
+timed_out = times_out(DRAFT)
 
 # ---------------------------------------------------------------- the admin's decision
 
@@ -319,19 +311,9 @@ def outcome_text(lang: str, request: ExtensionRequest, number: int, title: str) 
              deadline=format_date(request.requested_deadline, lang), comment=comment)
 
 
-async def decide_cancel(update: Update, context: BotContext) -> int:
-    """Leave the request pending: nothing decided."""
-    context.user_data.pop(DECISION, None)
-    if update.callback_query is not None:
-        await done_with_button(update)
-    await say(update, context, "ext.decide_cancelled")
-    return ConversationHandler.END
+decide_cancel = cancels(DECISION, "ext.decide_cancelled")  # the request stays pending
 
-
-async def decide_timed_out(update: Update, context: BotContext) -> None:
-    context.user_data.pop(DECISION, None)
-    await say(update, context, "ext.decide_timeout")
-
+decide_timed_out = times_out(DECISION, "ext.decide_timeout")
 
 # ---------------------------------------------------------------- wiring
 

@@ -32,6 +32,7 @@ from handlers.common import (
     answer,
     args_text,
     busy_with,
+    cancels,
     done_with_button,
     either,
     guard,
@@ -43,6 +44,7 @@ from handlers.common import (
     parse_number,
     refuse_busy,
     say,
+    times_out,
 )
 from jobs.rules import indicator_percent
 from jobs.runner import drain_outbox, send_time
@@ -188,19 +190,9 @@ def report_again_chats(session, report: ProgressReport, now: datetime) -> list[i
     return list(outbox.reminder_recipients(contacts, away))
 
 
-async def send_back_cancel(update: Update, context: BotContext) -> int:
-    """Leave the report as it is."""
-    context.user_data.pop(SEND_BACK_DRAFT, None)
-    if update.callback_query is not None:
-        await done_with_button(update)
-    await say(update, context, "cancelled")
-    return ConversationHandler.END
+send_back_cancel = cancels(SEND_BACK_DRAFT)  # the report stays as it is
 
-
-async def send_back_timed_out(update: Update, context: BotContext) -> None:
-    context.user_data.pop(SEND_BACK_DRAFT, None)
-    await say(update, context, "timeout")
-
+send_back_timed_out = times_out(SEND_BACK_DRAFT)
 
 # ---------------------------------------------------------------- corrections within the window
 
@@ -398,19 +390,9 @@ async def revise_confirmed(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-async def revise_cancel(update: Update, context: BotContext) -> int:
-    """Leave the report as it was."""
-    context.user_data.pop(REVISE_DRAFT, None)
-    if update.callback_query is not None:
-        await done_with_button(update)
-    await say(update, context, "cancelled")
-    return ConversationHandler.END
+revise_cancel = cancels(REVISE_DRAFT)  # the report stays as it was
 
-
-async def revise_timed_out(update: Update, context: BotContext) -> None:
-    context.user_data.pop(REVISE_DRAFT, None)
-    await say(update, context, "timeout")
-
+revise_timed_out = times_out(REVISE_DRAFT)
 
 # ---------------------------------------------------------------- wiring
 
