@@ -106,6 +106,17 @@ async def answer_press(update: Update, context: BotContext, text: str, markup: I
     return await answer(update, context, text, markup)
 
 
+async def confirmed_draft(update: Update, context: BotContext, draft_key: str, needs: str) -> dict[str, Any] | None:
+    """The draft a ✔/✖ confirmation button answers, taken out of the dialogue: None (the user told so)
+    when ✖ was pressed or the draft is gone or incomplete (a restart, a press on an old preview)."""
+    draft = context.user_data.pop(draft_key, {})
+    if update.callback_query.data.endswith(":n") or needs not in draft:
+        text = t(lang_of(update, context), "cancelled" if draft else "confirm.expired")
+        await done_with_button(update, text)
+        return None
+    return draft
+
+
 def cancels(draft_key: str, text_key: str = "cancelled") -> Callable[[Update, BotContext], Awaitable[int]]:
     """A dialogue's /cancel (or ✖ button): drop its draft, say so, end the dialogue."""
 

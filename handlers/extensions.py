@@ -33,6 +33,7 @@ from handlers.common import (
     args_text,
     busy_with,
     cancels,
+    confirmed_draft,
     done_with_button,
     guard,
     in_private,
@@ -167,11 +168,10 @@ async def text_expected(update: Update, context: BotContext) -> None:
 
 async def confirmed(update: Update, context: BotContext) -> int:
     """Record the request and put it before the admins, in one transaction."""
-    draft = context.user_data.pop(DRAFT, {})
-    lang = lang_of(update, context)
-    if update.callback_query.data.endswith(":n") or "reason" not in draft:
-        await done_with_button(update, t(lang, "cancelled" if draft else "confirm.expired"))
+    draft = await confirmed_draft(update, context, DRAFT, "reason")
+    if draft is None:
         return ConversationHandler.END
+    lang = lang_of(update, context)
     services = context.services
     now = services.clock.now()
     user = update.effective_user

@@ -33,6 +33,7 @@ from handlers.common import (
     args_text,
     busy_with,
     cancels,
+    confirmed_draft,
     done_with_button,
     either,
     guard,
@@ -150,11 +151,10 @@ async def preview_send_back(update: Update, context: BotContext, reason: str) ->
 
 async def send_back_confirmed(update: Update, context: BotContext) -> int:
     """Mark the report returned and ask the unit to report again, in one transaction."""
-    draft = context.user_data.pop(SEND_BACK_DRAFT, {})
-    lang = lang_of(update, context)
-    if update.callback_query.data.endswith(":n") or "reason" not in draft:
-        await done_with_button(update, t(lang, "cancelled" if draft else "confirm.expired"))
+    draft = await confirmed_draft(update, context, SEND_BACK_DRAFT, "reason")
+    if draft is None:
         return ConversationHandler.END
+    lang = lang_of(update, context)
     services = context.services
     now = services.clock.now()
     user = update.effective_user
@@ -366,11 +366,10 @@ def shown(lang: str, report: ProgressReport, field: str, changes: dict[str, Any]
 
 async def revise_confirmed(update: Update, context: BotContext) -> int:
     """Save the correction, keeping the version it replaces: one transaction, the window checked again."""
-    draft = context.user_data.pop(REVISE_DRAFT, {})
-    lang = lang_of(update, context)
-    if update.callback_query.data.endswith(":n") or "changes" not in draft:
-        await done_with_button(update, t(lang, "cancelled" if draft else "confirm.expired"))
+    draft = await confirmed_draft(update, context, REVISE_DRAFT, "changes")
+    if draft is None:
         return ConversationHandler.END
+    lang = lang_of(update, context)
     services = context.services
     now = services.clock.now()
     hours = services.settings.report_edit_hours
