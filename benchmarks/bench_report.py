@@ -3,7 +3,8 @@ ratio to a bare python-telegram-bot echo bot on the same server. Goal: at most 1
 CPU cost per update.
 
     .venv/bin/python benchmarks/bench_report.py [--reports 100] [--blocks 4] [--warmup 5] [--rate 16]
-        [--think 0.25] [--concurrency 1] [--no-rate-limit] [--profile FILE]
+        [--think 0.25] [--concurrency 1] [--no-rate-limit] [--echo-client httpx|aiohttp]
+        [--bot-client aiohttp|httpx] [--profile FILE]
 
 What is counted
   One report is the whole dialogue of a contact bound to a unit, as in tests/test_whole_loop.py:
@@ -34,7 +35,10 @@ How
   Each bot runs in a fresh process ("spawn") polling its own server: the report bot exactly as
   `progress-bot run` builds it (build_application with its AIORateLimiter, DatabasePersistence, the
   production logging set-up, here writing to a file) on a migrated SQLite database holding the
-  office; the echo bot as bare as PTB allows. Both stay up for the whole run. After a warm-up of
+  office; the echo bot as bare as PTB allows. The report bot talks HTTP through its default client,
+  aiohttp (bot.transport), the echo bot through PTB's default, httpx: the goal compares the bot with
+  a bare PTB bot. `--echo-client aiohttp` gives the echo bot the same client, which isolates the
+  dialogue's own cost; `--bot-client httpx` runs the report bot as it ran before bot.transport. Both stay up for the whole run. After a warm-up of
   `--warmup` reports each, the measured reports are split into `--blocks` blocks and the bots take
   turns, block by block (echo first in odd blocks, report bot first in even ones), so that whatever
   else the machine does weighs on both alike; the figures are the totals over all blocks, and the
@@ -196,6 +200,8 @@ class BotSpec:
     db_url: str
     log_path: str
     rate_limit: bool = True
+    echo_client: str = "httpx"  # the echo bot's HTTP client: PTB's default, or the report bot's own
+    bot_client: str = "aiohttp"  # the report bot's (BOT_HTTP_CLIENT)
 
 
 def build_bot(spec: BotSpec) -> Any:
@@ -207,7 +213,12 @@ def build_bot(spec: BotSpec) -> Any:
         async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(update.effective_chat.id, update.effective_message.text)
 
-        app = ApplicationBuilder().token(api.token).base_url(api.base_url).base_file_url(api.base_file_url).build()
+        builder = ApplicationBuilder().token(api.token).base_url(api.base_url).base_file_url(api.base_file_url)
+        if spec.echo_client == "aiohttp":
+            from bot.transport import AiohttpRequest
+
+            builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
+        app = builder.build()
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
         return app
 
@@ -221,7 +232,7 @@ def build_bot(spec: BotSpec) -> Any:
     logging.basicConfig(filename=spec.log_path, level=logging.INFO)
     configure_logging(secrets=[api.token])
     settings = Settings(_env_file=None, bot_token=api.token, bot_api_base_url=api.base_url,
-                        bot_api_file_url=api.base_file_url, database_url=spec.db_url)
+                        bot_api_file_url=api.base_file_url, database_url=spec.db_url, bot_http_client=spec.bot_client)
     return build_application(settings, db=Database(spec.db_url), clock=FakeClock(NOW), rate_limit=spec.rate_limit)
 
 
@@ -247,7 +258,7 @@ def bot_main(conn: Connection, spec: BotSpec) -> None:
                 if command == "profile" and args[0] == "on":
                     import cProfile
 
-                    profiler = cProfile.Profile()
+                    profiler = cProfile.Profile(time.process_time)  # CPU time: waiting in epoll costs nothing
                     profiler.enable()
                     return None
                 if command == "profile" and profiler is not None:
@@ -321,7 +332,8 @@ def run(args: argparse.Namespace, db_url: str, log_path: str, people: dict[str, 
     load = (args.rate, args.think, args.concurrency)
     tallies = {kind: Tally() for kind in KINDS}
     with FakeBotApi(simulator_command, servers=len(KINDS)) as api:
-        bots = {kind: Worker(bot_main, BotSpec(kind, api.endpoints[n], db_url, log_path, not args.no_rate_limit),
+        bots = {kind: Worker(bot_main, BotSpec(kind, api.endpoints[n], db_url, log_path, not args.no_rate_limit,
+                                               args.echo_client, args.bot_client),
                              name=LABELS[kind]) for n, kind in enumerate(KINDS)}
         try:
             for kind, bot in bots.items():
@@ -364,6 +376,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1, help="with --rate 0: users at a time")
     parser.add_argument("--no-rate-limit", action="store_true",
                         help="build the report bot without AIORateLimiter (not how it runs in production)")
+    parser.add_argument("--echo-client", choices=("httpx", "aiohttp"), default="httpx",
+                        help="the echo bot's HTTP client: httpx (bare PTB, the goal's baseline) or aiohttp, the "
+                             "report bot's (bot.transport), to see the dialogue's own cost on equal transport")
+    parser.add_argument("--bot-client", choices=("aiohttp", "httpx"), default="aiohttp",
+                        help="the report bot's HTTP client (BOT_HTTP_CLIENT; aiohttp is the default)")
     parser.add_argument("--profile", metavar="FILE", help="profile the report bot's measured blocks with cProfile "
                         "(which slows it: the figures are then not comparable) and print its top functions")
     args = parser.parse_args()
@@ -380,7 +397,8 @@ def main() -> None:
                    else f"as fast as the bots answer, {args.concurrency} user(s) at a time")
         print(f"office: {office.units} units with one contact each, {office.items} items; {args.reports} measured "
               f"reports per bot (+{args.warmup} warm-up), {UPDATES_PER_REPORT} updates each, in {args.blocks} blocks "
-              f"taken in turns; {offered}; report bot {'WITHOUT' if args.no_rate_limit else 'with'} its rate limiter")
+              f"taken in turns; {offered}; report bot {'WITHOUT' if args.no_rate_limit else 'with'} its rate limiter; "
+              f"echo bot on {args.echo_client}, report bot on {args.bot_client}")
         tallies = run(args, db_url, log_path, people)
         stored = count_reports(db_url)
         log_lines = len(Path(log_path).read_text(errors="replace").splitlines()) if Path(log_path).exists() else 0

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    # The HTTP client of the Bot API calls: aiohttp (lighter, bot/transport.py) or PTB's own httpx
+    # (for a SOCKS proxy, with httpx[socks] installed).
+    bot_http_client: Literal["aiohttp", "httpx"] = "aiohttp"
 
     @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", "report_reminder_days",
                      "missed_followup_workdays", mode="before")

@@ -255,7 +255,9 @@ def test_the_token_is_redacted_from_every_record() -> None:
 
 async def test_the_running_bot_logs_no_token(world: World, caplog: pytest.LogCaptureFixture) -> None:
     caplog.handler.addFilter(ops.RedactSecrets([world.sim.token]))  # as configure_logging does on its handlers
-    caplog.set_level(logging.DEBUG, logger="httpx")  # httpx then logs every request URL, token and all
+    # The HTTP clients then log every request URL, token and all.
+    caplog.set_level(logging.DEBUG, logger="httpx")
+    caplog.set_level(logging.DEBUG, logger="bot.transport")
     world.admin.send("/unit_add 区教育局")
     await world.admin.expect("已新增单位")
     assert any("HTTP Request" in r.getMessage() for r in caplog.records)
