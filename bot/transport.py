@@ -19,6 +19,7 @@ which alone cost more CPU than the rest of the request.
 from __future__ import annotations
 
 import logging
+import ssl
 from typing import Any
 
 import aiohttp
@@ -63,7 +64,7 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._connection_pool_size, ttl_dns_cache=300)
+            connector = aiohttp.TCPConnector(limit=self._connection_pool_size, ttl_dns_cache=300, ssl=_tls_context())
             self._session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": self.USER_AGENT}, cookie_jar=aiohttp.DummyCookieJar(),
             )
@@ -121,6 +122,20 @@ class AiohttpRequest(BaseRequest):
             except LookupError:
                 self._proxies[key] = (None, None)
         return self._proxies[key]
+
+
+def _tls_context() -> ssl.SSLContext:
+    """The system's certificate authorities (or those SSL_CERT_FILE / SSL_CERT_DIR name) and certifi's
+    bundle too, which httpx uses: a slim container without ca-certificates still reaches Telegram, and an
+    office network whose TLS proxy's authority was added to the system still works."""
+    context = ssl.create_default_context()
+    try:
+        import certifi
+
+        context.load_verify_locations(certifi.where())
+    except (ImportError, OSError) as exc:
+        log.debug("no certifi bundle (%s); the system's certificate authorities only", exc)
+    return context
 
 
 def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -14,7 +15,7 @@ from telegram.request import HTTPXRequest
 
 from bot.app import build_application
 from bot.simulator import BotApiSimulator
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, _tls_context
 from tests.conftest import World, make_settings
 
 
@@ -123,3 +124,12 @@ async def test_the_bot_works_on_httpx_too(world: World) -> None:
     assert isinstance(world.app.bot.request, HTTPXRequest)
     world.admin.send("/unit_add 区教育局")
     await world.admin.expect("已新增单位")
+
+
+def test_tls_trusts_the_system_and_certifi() -> None:
+    import certifi
+
+    context = _tls_context()
+    assert context.verify_mode.name == "CERT_REQUIRED" and context.check_hostname
+    # Every authority in certifi's bundle is trusted, whatever the machine has installed.
+    assert context.cert_store_stats()["x509_ca"] >= Path(certifi.where()).read_text().count("BEGIN CERTIFICATE")
