@@ -15,7 +15,7 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -191,16 +191,53 @@ async def drain_outbox(bot: Bot, services: Services) -> DrainResult:
 
 
 async def _drain(bot: Bot, services: Services) -> DrainResult:
+    held = HeldLease()
+    asked = held.now()
     if not await asyncio.to_thread(hold_lease, services):
         # another process is sending; it takes whatever is due, unless it died (then its lease runs out)
         return DrainResult(busy_until=await asyncio.to_thread(lease_expiry, services))
+    held.renewed(asked)
     try:
-        return await _drain_holding_lease(bot, services)
+        result = await _drain_holding_lease(bot, services, held)
     finally:
         await asyncio.to_thread(give_up_lease, services)
+    if held.lost.is_set():  # what is left goes to whoever holds the lease next: look again at once
+        result.busy_until = datetime.now(UTC)
+    return result
 
 
-async def _drain_holding_lease(bot: Bot, services: Services) -> DrainResult:
+class HeldLease:
+    """The sender's lease as this process knows it. It is lost when a renewal fails, and also when the
+    last renewal is older than SAFE_HOLD of the lease's time: an event loop stalled for longer than that
+    must not go on sending rows another process may be sending by now. Times are the event loop's."""
+
+    SAFE_HOLD = 0.8
+
+    def __init__(self) -> None:
+        self.lost = asyncio.Event()
+        self._good_until = 0.0
+
+    @staticmethod
+    def now() -> float:
+        return asyncio.get_running_loop().time()
+
+    def renewed(self, asked_at: float) -> None:
+        """The lease was taken or renewed by a request made at `asked_at` (the database counts its time
+        from a moment after that one)."""
+        self._good_until = asked_at + LEASE_TTL.total_seconds() * self.SAFE_HOLD
+
+    def ours(self) -> bool:
+        if not self.lost.is_set() and self.now() > self._good_until:
+            log.warning("the outbox lease was last renewed too long ago (the event loop stalled): stopping the drain")
+            self.lost.set()
+        return not self.lost.is_set()
+
+
+class LeaseLost(Exception):
+    """Raised before a send when the sender's lease is no longer surely this process's."""
+
+
+async def _drain_holding_lease(bot: Bot, services: Services, held: HeldLease) -> DrainResult:
     result = DrainResult()
     now = services.clock.now()
     grace = timedelta(hours=services.settings.outbox_grace_hours)
@@ -216,10 +253,9 @@ async def _drain_holding_lease(bot: Bot, services: Services) -> DrainResult:
                                  hours=f"{services.settings.outbox_grace_hours:g}"))
     if services.pacer is None:
         services.pacer = Pacer(services.settings.send_rate_per_second)
-    lease = asyncio.Event()  # set when the lease is lost
-    keeper = asyncio.create_task(keep_lease(services, lease))
+    keeper = asyncio.create_task(keep_lease(services, held))
     try:
-        while not lease.is_set() and await _drain_pass(bot, services, services.pacer, result, lease):
+        while held.ours() and await _drain_pass(bot, services, services.pacer, result, held):
             pass  # rows written while sending (a notice about a blocked contact) go in the next pass
     finally:
         keeper.cancel()
@@ -241,17 +277,19 @@ def give_up_lease(services: Services) -> None:
         outbox.give_up_lease(session, holder=INSTANCE, now=datetime.now(UTC))
 
 
-async def keep_lease(services: Services, lost: asyncio.Event) -> None:
+async def keep_lease(services: Services, held: HeldLease) -> None:
     """Renew the lease while draining, whatever the sends are waiting for; stop claiming if it is lost."""
     while True:
         await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
+        asked = held.now()
         if not await asyncio.to_thread(hold_lease, services):
             log.warning("lost the outbox lease (this process was too slow to renew it): stopping the drain")
-            lost.set()
+            held.lost.set()
             return
+        held.renewed(asked)
 
 
-async def _drain_pass(bot: Bot, services: Services, pacer: Pacer, result: DrainResult, lost: asyncio.Event) -> int:
+async def _drain_pass(bot: Bot, services: Services, pacer: Pacer, result: DrainResult, held: HeldLease) -> int:
     """A pipeline: rows are claimed ahead, rendered a second's worth at a time just before they go,
     and sent by a few workers, so the pace never waits for the database. Returns the rows claimed."""
     ready: asyncio.Queue[tuple[Outbox, Rendered] | None] = asyncio.Queue(maxsize=RENDER_CHUNK)
@@ -260,10 +298,10 @@ async def _drain_pass(bot: Bot, services: Services, pacer: Pacer, result: DrainR
     async def claim_and_render() -> None:
         nonlocal claimed
         try:
-            while not lost.is_set() and (rows := await asyncio.to_thread(claim, services, CLAIM_BATCH)):
+            while held.ours() and (rows := await asyncio.to_thread(claim, services, CLAIM_BATCH)):
                 claimed += len(rows)
                 for start in range(0, len(rows), RENDER_CHUNK):
-                    if lost.is_set():  # whoever holds the lease now sends the rest
+                    if not held.ours():  # whoever holds the lease now sends the rest
                         await asyncio.to_thread(hand_back, services, [row.id for row in rows[start:]])
                         return
                     chunk = rows[start:start + RENDER_CHUNK]
@@ -276,7 +314,7 @@ async def _drain_pass(bot: Bot, services: Services, pacer: Pacer, result: DrainR
 
     async def send_ready() -> None:
         while (entry := await ready.get()) is not None:
-            await send_row(bot, services, *entry, result, pacer)
+            await send_row(bot, services, *entry, result, pacer, held.ours)
 
     tasks = [asyncio.create_task(claim_and_render())]
     tasks += [asyncio.create_task(send_ready()) for _ in range(SEND_CONCURRENCY)]
@@ -298,16 +336,26 @@ def claim(services: Services, limit: int) -> list[Outbox]:
         return outbox.claim_due(session, now=services.clock.now(), instance=INSTANCE, limit=limit)
 
 
+def _always() -> bool:
+    return True
+
+
 async def send_row(bot: Bot, services: Services, row: Outbox, rendered: Rendered, result: DrainResult,
-                   pacer: Pacer) -> None:
+                   pacer: Pacer, ours: Callable[[], bool] = _always) -> None:
     """Send one claimed row and record the outcome. The database work runs in a worker thread, so a
-    large round does not stall the event loop (and with it the pace and the other chats)."""
+    large round does not stall the event loop (and with it the pace and the other chats). `ours` is
+    asked just before the row's first message goes: if the lease is no longer surely this process's,
+    the row is handed back unsent."""
     now = services.clock.now()
     parts, markup = rendered
     try:
         if parts and row.payload.get("chart"):
-            await send_chart(bot, services, row.chat_id, pacer)
-        message_id = await send_with_retries(bot, row.chat_id, parts, markup, pacer) if parts else None
+            await send_chart(bot, services, row.chat_id, pacer, ours)
+            ours = _always
+        message_id = await send_with_retries(bot, row.chat_id, parts, markup, pacer, ours) if parts else None
+    except LeaseLost:
+        await asyncio.to_thread(hand_back, services, [row.id])
+        return
     except Forbidden as exc:
         log.warning("chat %s blocked the bot (%s row %s)", row.chat_id, row.kind, row.id)
         await asyncio.to_thread(record_blocked, services, row, now, exc.message)
@@ -328,7 +376,8 @@ async def send_row(bot: Bot, services: Services, row: Outbox, rendered: Rendered
     result.sent += int(message_id is not None)
 
 
-async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer) -> None:
+async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer, ours: Callable[[], bool] = _always
+                     ) -> None:
     """The digest's picture, drawn when it is sent; the text follows even if drawing fails."""
     today = services.clock.now().date()
     try:
@@ -337,6 +386,8 @@ async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer) -
         log.exception("could not draw the digest chart")
         return
     async with pacer.slot():
+        if not ours():
+            raise LeaseLost
         await bot.send_photo(chat_id, png)
 
 
@@ -363,14 +414,17 @@ def record_blocked(services: Services, row: Outbox, now: datetime, message: str)
 
 
 async def send_with_retries(bot: Bot, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None,
-                            pacer: Pacer, attempts: int = 4) -> int:
-    """Send the parts in order (buttons on the last); retry 429s and network errors with backoff."""
+                            pacer: Pacer, ours: Callable[[], bool] = _always, attempts: int = 4) -> int:
+    """Send the parts in order (buttons on the last); retry 429s and network errors with backoff.
+    `ours()` is asked right before the first part goes (after waiting for the pace); False: LeaseLost."""
     message_id = 0
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         for attempt in range(attempts):
             try:
                 async with pacer.slot():
+                    if index == 0 and attempt == 0 and not ours():
+                        raise LeaseLost
                     message = await bot.send_message(chat_id, part, reply_markup=markup if last else None)
                 message_id = message.message_id
                 break

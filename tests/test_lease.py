@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
 
 from db import outbox
 from db.engine import Database
 from db.models import Outbox
+from jobs import runner
 from jobs.runner import OUTBOX_JOB, OUTBOX_RETRY_JOB, drain_outbox
 from tests.conftest import World
 
@@ -78,3 +83,34 @@ async def test_the_outbox_job_looks_again_when_the_holders_lease_runs_out(world:
     assert world.sim.chat(9101).bot_messages() == []
     assert world.app.job_queue.get_jobs_by_name(OUTBOX_RETRY_JOB)
     assert (await contact.expect("待发", timeout=5)).text == "待发"
+
+
+async def test_a_drain_whose_event_loop_stalled_past_the_lease_stops_and_hands_its_rows_back(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process may take the lease over once it runs out; a process that stalled for that long
+    must not go on sending the rows it had queued."""
+    monkeypatch.setattr(runner, "LEASE_TTL", timedelta(seconds=1.5))  # safe for 1.2 s, renewed every 0.5 s
+    users = [world.sim.user(9200 + n, f"联络员{n}") for n in range(40)]
+    for n, user in enumerate(users):
+        queue_notice(world, f"通知{n}", user.id)
+    send_row, calls = runner.send_row, 0
+
+    async def stalling(*args: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 10:
+            time.sleep(1.5)  # the whole event loop stops: no renewal, no send
+        await send_row(*args)
+
+    monkeypatch.setattr(runner, "send_row", stalling)
+    result = await drain_outbox(world.app.bot, world.services)
+    sent_first = sum(len(world.sim.chat(u.id).bot_messages()) for u in users)
+    assert 1 <= sent_first < 10 and result.sent == sent_first  # only what went before the stall
+    assert result.busy_until is not None  # the outbox job looks again at once
+    with world.db.session() as session:
+        left = session.exec(select(Outbox).where(Outbox.status != "sent")).all()
+    assert len(left) == 40 - sent_first and all(row.claimed_by is None and row.attempts == 0 for row in left)
+
+    monkeypatch.setattr(runner, "send_row", send_row)
+    await drain_outbox(world.app.bot, world.services)  # whoever holds the lease next sends the rest, once
+    assert [len(world.sim.chat(u.id).bot_messages()) for u in users] == [1] * 40
