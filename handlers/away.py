@@ -33,7 +33,7 @@ from handlers.common import (
     short_date,
     take_pending,
 )
-from jobs.runner import drain_outbox, send_time
+from jobs.runner import send_queued, send_time
 
 MAX_DAYS = 366
 NEXT_WEEK = ("下周", "下星期", "下个星期", "下礼拜", "next week")
@@ -223,7 +223,7 @@ async def chose_stand_in(update: Update, context: BotContext, token: str, stand_
     if replaced:
         text += "\n" + t(lang, "away.replaced", count=len(replaced))
     await answer(update, context, text, choice_buttons([(t(lang, "away.end_button"), f"{AWAY}:x:{absence.id}")]))
-    await drain_outbox(context.bot, services)
+    await send_queued(context)
 
 
 # ---------------------------------------------------------------- listing and ending leaves

@@ -46,7 +46,7 @@ from handlers.common import (
     short_date,
     times_out,
 )
-from jobs.runner import drain_outbox, send_time
+from jobs.runner import send_queued, send_time
 
 EXT_DEADLINE, EXT_REASON, EXT_CONFIRM = range(30, 33)
 DEC_COMMENT = 35
@@ -201,7 +201,7 @@ async def confirmed(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     await done_with_button(update, t(lang, "ext.submitted", number=draft["number"],
                                      deadline=format_date(date.fromisoformat(draft["deadline"]), lang)))
-    await drain_outbox(context.bot, services)
+    await send_queued(context)
     return ConversationHandler.END
 
 
@@ -296,7 +296,7 @@ async def decide(update: Update, context: BotContext, comment: str | None) -> in
                             not_before=send_time(services, now))
     key = "ext.decided_approved" if request.status == "approved" else "ext.decided_refused"
     await say(update, context, key, number=item.number, deadline=format_date(request.requested_deadline, lang))
-    await drain_outbox(context.bot, services)
+    await send_queued(context)
     return ConversationHandler.END
 
 

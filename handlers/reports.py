@@ -48,7 +48,7 @@ from handlers.common import (
     times_out,
 )
 from jobs.rules import indicator_percent
-from jobs.runner import drain_outbox, send_time
+from jobs.runner import send_queued, send_time
 
 SB_REASON, SB_CONFIRM = range(40, 42)
 RV_FIELD, RV_VALUE, RV_CONFIRM = range(45, 48)
@@ -176,7 +176,7 @@ async def send_back_confirmed(update: Update, context: BotContext) -> int:
         await done_with_button(update, t(lang, refusal, number=draft["number"]))
         return ConversationHandler.END
     await done_with_button(update, t(lang, "sb.done", number=draft["number"], unit=esc(draft["unit"])))
-    await drain_outbox(context.bot, services)
+    await send_queued(context)
     return ConversationHandler.END
 
 

@@ -603,13 +603,20 @@ async def run_resends(bot: Bot, services: Services) -> int:
     return queued
 
 
-async def outbox_job(context: BotContext) -> None:
-    """Send what is waiting (after quiet hours, retries, a restart). When another process holds the
-    sender's lease, look again as soon as it runs out: after a crash, sending resumes within seconds."""
+async def send_queued(context: BotContext) -> DrainResult:
+    """Send what is waiting now. When another process holds the sender's lease, look again as soon as
+    it runs out: after a crash sending resumes within seconds, and a notice a handler queued on a
+    replica that does not hold the lease waits at most that long (the holder usually takes it sooner)."""
     result = await drain_outbox(context.bot, context.services)
     if result.busy_until is not None and not context.job_queue.get_jobs_by_name(OUTBOX_RETRY_JOB):
         wait = (result.busy_until - datetime.now(UTC)).total_seconds() + 0.5
         context.job_queue.run_once(outbox_job, when=max(wait, 0.5), name=OUTBOX_RETRY_JOB)
+    return result
+
+
+async def outbox_job(context: BotContext) -> None:
+    """Send what is waiting (after quiet hours, retries, a restart)."""
+    await send_queued(context)
 
 
 def schedule_jobs(app: Application) -> None:

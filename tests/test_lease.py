@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -14,6 +14,7 @@ from db.models import Outbox
 from jobs import runner
 from jobs.runner import OUTBOX_JOB, OUTBOX_RETRY_JOB, drain_outbox
 from tests.conftest import World
+from tests.office import office
 
 TTL = timedelta(seconds=15)
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -114,3 +115,26 @@ async def test_a_drain_whose_event_loop_stalled_past_the_lease_stops_and_hands_i
     monkeypatch.setattr(runner, "send_row", send_row)
     await drain_outbox(world.app.bot, world.services)  # whoever holds the lease next sends the rest, once
     assert [len(world.sim.chat(u.id).bot_messages()) for u in users] == [1] * 40
+
+
+async def test_a_notice_a_handler_queues_while_another_process_sends_goes_when_its_lease_runs_out(
+        world: World) -> None:
+    for job in world.app.job_queue.get_jobs_by_name(OUTBOX_JOB):  # only the handler's own call may send it
+        job.schedule_removal()
+    office(world.db, world.clock.now(), units={"区住建局": [(2001, "李四", False)]},
+           items=[("完成城区5座公厕提升改造", "区住建局", date(2021, 10, 31))])
+    housing = world.user(2001, "李四")
+    housing.send("/item 1")
+    card = await housing.expect("#1 完成城区5座公厕提升改造")
+    with world.db.session() as session:  # another replica is sending (and then stops, or dies)
+        outbox.take_lease(session, holder="other:1", now=datetime.now(UTC), ttl=timedelta(seconds=3))
+    housing.press(card, "⏳ 申请延期")
+    await housing.expect("请输入新的完成时限")
+    housing.send("12月底")
+    await housing.expect("理解为")
+    housing.send("受台风影响停工两周")
+    housing.press(await housing.expect("请确认延期申请"), "✅ 确认")
+    await housing.expect("已提交")
+    await world.admin.expect_none(within=0.3)  # the other replica holds the lease
+    assert world.app.job_queue.get_jobs_by_name(OUTBOX_RETRY_JOB)
+    assert "【延期申请】" in (await world.admin.expect("【延期申请】", timeout=8)).text
