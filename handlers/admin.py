@@ -32,6 +32,7 @@ from handlers.common import (
     answer,
     args_text,
     cancels,
+    confirmed_draft,
     done_with_button,
     guard,
     is_admin,
@@ -320,10 +321,8 @@ async def preview(update: Update, context: BotContext) -> int:
 
 async def add_confirmed(update: Update, context: BotContext) -> int:
     """Save the previewed item in one transaction."""
-    draft = context.user_data.pop("add", {})
-    if update.callback_query.data.endswith(":n") or "title" not in draft:
-        await done_with_button(update)
-        await say(update, context, "cancelled")
+    draft = await confirmed_draft(update, context, "add", needs="title")
+    if draft is None:
         return ConversationHandler.END
     now = context.services.clock.now()
     deadline = date.fromisoformat(draft["deadline"])

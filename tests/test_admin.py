@@ -50,6 +50,28 @@ async def test_cancel_add_saves_nothing(world: World) -> None:
         assert queries.counts(session).items == 0
 
 
+async def test_the_add_preview_refused_or_pressed_late_saves_nothing(world: World) -> None:
+    await add_units(world, "区教育局")
+    admin = world.admin
+    admin.send("/add 改善六横中学办学条件 | 2021.12 | 区教育局 | 区教育局")
+    first = await admin.expect("请确认")
+    admin.press(first, "✖ 取消")
+    assert "已取消" in (await admin.expect("已取消")).text
+    admin.send("/add 改善六横中学办学条件 | 2021.12 | 区教育局 | 区教育局")
+    second = await admin.expect("请确认")
+    admin.send("/cancel")
+    await admin.expect("已取消")
+    admin.press(second, "✅ 确认")  # an old preview: its draft is gone
+    await admin.expect_none()
+    admin.send("/add 改善六横中学办学条件 | 2021.12 | 区教育局 | 区教育局")
+    third = await admin.expect("请确认")
+    world.app.user_data[admin.id].pop("add")  # as after a restart that lost the draft
+    admin.press(third, "✅ 确认")
+    assert "已失效" in (await admin.expect("已失效")).text
+    with world.db.session() as session:
+        assert queries.counts(session).items == 0
+
+
 async def test_edit_and_archive(world: World) -> None:
     await add_units(world, "区教育局", "区住建局")
     admin = world.admin
