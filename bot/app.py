@@ -13,7 +13,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.clock import Clock, SystemClock
 from bot.context import BotContext, Services
 from bot.settings import Settings
-from bot.transport import AiohttpRequest
+from bot.transport import bot_requests
 from db.engine import Database
 from db.persistence import DatabasePersistence
 from handlers.registry import register_handlers, set_command_menus
@@ -53,24 +53,12 @@ def build_application(
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    builder = _with_transport(builder, settings.bot_http_client, request_timeout)
+    request, get_updates_request = bot_requests(settings.bot_http_client, request_timeout)
+    builder = builder.request(request).get_updates_request(get_updates_request)
     app = builder.build()
     app.bot_data["services"] = services
     register_handlers(app, services)
     return app
-
-
-def _with_transport(builder: ApplicationBuilder, client: str, timeout: float | None) -> ApplicationBuilder:
-    """The HTTP client of the Bot API calls: aiohttp (bot.transport) or PTB's own httpx."""
-    if client == "httpx":
-        if timeout is not None:
-            builder = builder.read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout)
-        return builder
-    timeouts = {} if timeout is None else {"read_timeout": timeout, "write_timeout": timeout, "connect_timeout": timeout}
-    # As PTB's defaults: many connections for the calls, one for the long poll (its read timeout
-    # gets getUpdates' own timeout added by PTB).
-    return (builder.request(AiohttpRequest(connection_pool_size=256, **timeouts))
-            .get_updates_request(AiohttpRequest(connection_pool_size=1, **timeouts)))
 
 
 async def _post_init(app: Application) -> None:

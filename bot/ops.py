@@ -21,9 +21,9 @@ from types import TracebackType
 from sqlalchemy.engine import URL, make_url
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.settings import Settings
+from bot.transport import bot_requests
 from db.engine import normalize_url
 
 try:  # POSIX; elsewhere the instance lock is not available and is skipped
@@ -179,7 +179,7 @@ async def doctor(settings: Settings, *, today: date | None = None) -> list[Check
                       "create a bot with @BotFather and put its token in .env as BOT_TOKEN")
         checks = [token, database, await _check_digest_chat(None, chat_id, from_database=from_database)]
     else:
-        requests = (HTTPXRequest(connect_timeout=10, read_timeout=10), HTTPXRequest(connect_timeout=10))
+        requests = bot_requests(settings.bot_http_client, timeout=10)  # the bot's own client, proxy and all
         bot = Bot(secrets[0], base_url=settings.bot_api_base_url, base_file_url=settings.bot_api_file_url,
                   request=requests[0], get_updates_request=requests[1])
         try:

@@ -25,12 +25,21 @@ from typing import Any
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
 from telegram.error import NetworkError, TimedOut
-from telegram.request import BaseRequest, RequestData
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from yarl import URL
 
 log = logging.getLogger(__name__)
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def bot_requests(client: str, timeout: float | None = None) -> tuple[BaseRequest, BaseRequest]:
+    """(the calls' request, getUpdates' request) on `client` ("aiohttp" or "httpx"), sized as PTB sizes
+    its own: many connections for the calls, one for the long poll (whose read timeout PTB lengthens
+    by getUpdates' own timeout). `timeout`: the read, write and connect timeouts, else PTB's."""
+    timeouts = {} if timeout is None else {"read_timeout": timeout, "write_timeout": timeout, "connect_timeout": timeout}
+    kind = AiohttpRequest if client == "aiohttp" else HTTPXRequest
+    return kind(connection_pool_size=256, **timeouts), kind(connection_pool_size=1, **timeouts)
 
 
 class AiohttpRequest(BaseRequest):
