@@ -416,14 +416,14 @@ def record_blocked(services: Services, row: Outbox, now: datetime, message: str)
 async def send_with_retries(bot: Bot, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None,
                             pacer: Pacer, ours: Callable[[], bool] = _always, attempts: int = 4) -> int:
     """Send the parts in order (buttons on the last); retry 429s and network errors with backoff.
-    `ours()` is asked right before the first part goes (after waiting for the pace); False: LeaseLost."""
+    `ours()` is asked right before each try of the first part (after waiting for the pace); False: LeaseLost."""
     message_id = 0
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         for attempt in range(attempts):
             try:
                 async with pacer.slot():
-                    if index == 0 and attempt == 0 and not ours():
+                    if index == 0 and not ours():  # nothing of this row has gone yet
                         raise LeaseLost
                     message = await bot.send_message(chat_id, part, reply_markup=markup if last else None)
                 message_id = message.message_id
