@@ -12,7 +12,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.clock import Clock, SystemClock
 from bot.context import BotContext, Services
-from bot.settings import Settings
+from bot.settings import Settings, Webhook
 from bot.transport import bot_requests
 from db.engine import Database
 from db.persistence import DatabasePersistence
@@ -20,6 +20,9 @@ from handlers.registry import register_handlers, set_command_menus
 from jobs.runner import digest_chat_id, schedule_jobs
 
 log = logging.getLogger(__name__)
+
+# The updates the bot asks for (polling and webhook alike): what its handlers answer.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 def build_application(
@@ -77,14 +80,22 @@ async def _post_shutdown(app: Application) -> None:
 
 
 @asynccontextmanager
-async def running(app: Application, *, poll_interval: float = 0.0, timeout: int = 10) -> AsyncIterator[Application]:
-    """Run the bot with polling inside an existing event loop, in the order `run_polling` uses
-    (initialize, post_init, polling, start), and stop it cleanly; for tests and the demo."""
+async def running(app: Application, *, poll_interval: float = 0.0, timeout: int = 10,
+                  webhook: Webhook | None = None) -> AsyncIterator[Application]:
+    """Run the bot inside an existing event loop, in the order `run_polling` / `run_webhook` use
+    (initialize, post_init, polling or the webhook server, start), and stop it cleanly; for tests
+    and the demo."""
     await app.initialize()
     try:
         if app.post_init:
             await app.post_init(app)
-        await app.updater.start_polling(poll_interval=poll_interval, timeout=timeout)
+        if webhook is None:
+            await app.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
+                                            allowed_updates=ALLOWED_UPDATES)
+        else:
+            await app.updater.start_webhook(listen=webhook.listen, port=webhook.port, url_path=webhook.path,
+                                            webhook_url=webhook.url, secret_token=webhook.secret,
+                                            allowed_updates=ALLOWED_UPDATES)
         await app.start()
         try:
             yield app

@@ -26,12 +26,11 @@ def configure_logging(level: int = logging.INFO, *, secrets: Sequence[str] = ())
     redact_logs(secrets)
 
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Migrate the database, then run the bot with long polling (or a webhook server) until stopped."""
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
     from bot.ops import AlreadyRunning, acquire_instance_lock
     from db.migrate import upgrade
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application
-from bot.cli import ALLOWED_UPDATES, main
+from bot.app import build_application, running
+from bot.cli import main
 from bot.clock import FakeClock
 from bot.settings import Settings, SettingsError, Webhook, load_settings
 from bot.simulator import BotApiSimulator
@@ -30,22 +29,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@asynccontextmanager
-async def webhook_running(app: Application, hook: Webhook) -> AsyncIterator[Application]:
-    """What `run_webhook` does (as `progress-bot run --webhook` calls it), inside the test's event loop."""
-    async with app:
-        await app.post_init(app)
-        await app.updater.start_webhook(listen=hook.listen, port=hook.port, url_path=hook.path,
-                                        webhook_url=hook.url, secret_token=hook.secret,
-                                        allowed_updates=ALLOWED_UPDATES)
-        await app.start()
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
-
-
 @pytest.fixture
 async def hooked(sim: BotApiSimulator, db_url: str, database: Database,
                  clock: FakeClock) -> AsyncIterator[tuple[Application, Webhook]]:
@@ -54,7 +37,7 @@ async def hooked(sim: BotApiSimulator, db_url: str, database: Database,
                              webhook_port=port, webhook_secret=SECRET)
     hook = settings.require_webhook()
     app = build_application(settings, db=database, clock=clock, rate_limit=False)
-    async with webhook_running(app, hook):
+    async with running(app, webhook=hook):
         yield app, hook
 
 
