@@ -26,17 +26,14 @@ from sqlalchemy import event, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.chart import digest_chart  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
 from bot.context import Services  # noqa: E402
 from bot.export import export_progress_table  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from db import queries  # noqa: E402
 from db.engine import Database  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import Item, ItemUnit, ProgressReport, Unit  # noqa: E402
-from jobs.digest import assess  # noqa: E402
-from jobs.runner import digest_text  # noqa: E402
+from jobs.runner import chart_png, digest_text  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2021, 12, 20, 9, 0, tzinfo=TZ)
@@ -98,10 +95,7 @@ def measure(db: Database, work: Callable[[], object], repeat: int) -> tuple[floa
 
 
 def chart(services: Services) -> bytes:
-    today = services.clock.now().date()
-    with services.db.session() as session:
-        facts = queries.item_facts(session, today=today)
-    return digest_chart(assess(facts, today, services.settings.slow_margin), today=today, lang="zh")
+    return chart_png(services, services.clock.now().date())  # as the digest draws it
 
 
 def export(services: Services, period: str | None) -> bytes:

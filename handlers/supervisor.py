@@ -39,6 +39,7 @@ from jobs.digest import (
 )
 from jobs.reminders import deadline_left, period_label
 from jobs.rules import Colour, ItemFacts, missing_unit_ids
+from jobs.runner import statuses
 from jobs.supervision import warnings_on
 from jobs.warnings import Warning, month_strip, warning_detail
 
@@ -321,11 +322,11 @@ async def export(update: Update, context: BotContext) -> None:
 async def chart(update: Update, context: BotContext) -> None:
     """Send the picture of items per domain, stacked by status, with the totals as its caption."""
     lang = lang_of(update, context)
-    _, assessed, _ = snapshot(context)
+    today = context.services.clock.now().date()
+    assessed = statuses(context.services, today)
     if not assessed:
         await say(update, context, "chart.empty")
         return
-    today = context.services.clock.now().date()
     from bot.chart import digest_chart  # matplotlib on first use
 
     png = await asyncio.to_thread(digest_chart, assessed, today=today, lang=lang)

@@ -29,7 +29,7 @@ from bot.keyboards import markup_of, reminder_buttons
 from bot.texts import esc, join, split_message, t
 from db import outbox, queries
 from db.models import Outbox
-from jobs.digest import assess, build_digest
+from jobs.digest import Assessed, assess, build_digest
 from jobs.pacing import Pacer
 from jobs.policy import manual_chase, plan_reminders
 from jobs.reminders import ReminderLine, reminder_text
@@ -394,10 +394,14 @@ async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer, o
 def chart_png(services: Services, today: date) -> bytes:
     from bot.chart import digest_chart  # matplotlib on first use: most processes never draw
 
+    return digest_chart(statuses(services, today), today=today, lang=services.settings.language)
+
+
+def statuses(services: Services, today: date) -> list[Assessed]:
+    """Every item assessed on `today`, read without who reported lately (the statuses do not need it)."""
     with services.db.session() as session:
-        facts = queries.item_facts(session, today=today)
-    return digest_chart(assess(facts, today, services.settings.slow_margin), today=today,
-                        lang=services.settings.language)
+        facts = queries.item_facts(session, today=today, with_reports=False)
+    return assess(facts, today, services.settings.slow_margin)
 
 
 def record_outcome(services: Services, mark, **values: Any) -> None:  # type: ignore[no-untyped-def]

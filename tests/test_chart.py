@@ -18,11 +18,13 @@ from matplotlib import font_manager
 from bot.chart import STATUS_ORDER, cjk_font, domain_status_rows, status_chart_png
 from bot.tables import read_table
 from bot.texts import t
+from db import queries
 from db.engine import Database
 from db.imports import apply_import
 from db.models import Status
 from jobs.digest import assess
 from jobs.rules import ItemFacts
+from jobs.runner import statuses
 from tests.conftest import FIXTURES, World
 from tests.test_export import NOW
 
@@ -140,3 +142,16 @@ async def test_chart_command_sends_the_picture(world: World) -> None:
 async def test_chart_with_no_items_says_so(world: World) -> None:
     world.admin.send("/chart")
     assert "还没有任何事项" in (await world.admin.expect()).text
+
+
+async def test_the_chart_reads_the_statuses_without_who_reported_and_gets_the_same(world: World) -> None:
+    import_office_table(world.db)
+    today = world.clock.now().date()
+    with world.db.session() as session:
+        for number, percent, status in ((3, 10, "slow"), (4, 95, "good"), (5, 100, "ahead")):
+            item = queries.item_by_number(session, number=number)
+            queries.add_report(session, item_id=item.id, unit_id=None, reporter_id=None, period="2021-07",
+                               now=world.clock.now(), text="进展", percent=percent, status=status, problems=None)
+        full = assess(queries.item_facts(session, today=today), today, world.services.settings.slow_margin)
+    assert [(a.facts.number, a.status) for a in statuses(world.services, today)] == \
+        [(a.facts.number, a.status) for a in full]
