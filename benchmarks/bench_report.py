@@ -38,10 +38,10 @@ How
   office; the echo bot as bare as PTB allows. The report bot talks HTTP through its default client,
   aiohttp (bot.transport), the echo bot through PTB's default, httpx: the goal compares the bot with
   a bare PTB bot. `--echo-client aiohttp` gives the echo bot the same client, which isolates the
-  dialogue's own cost; `--bot-client httpx` runs the report bot as it ran before bot.transport. Both stay up for the whole run. After a warm-up of
-  `--warmup` reports each, the measured reports are split into `--blocks` blocks and the bots take
-  turns, block by block (echo first in odd blocks, report bot first in even ones), so that whatever
-  else the machine does weighs on both alike; the figures are the totals over all blocks, and the
+  dialogue's own cost; `--bot-client httpx` runs the report bot as it ran before bot.transport.
+  Both stay up for the whole run. After a warm-up of `--warmup` reports each, the measured reports
+  are split into `--blocks` blocks and the bots take turns, block by block (echo first in odd blocks,
+  report bot first in even ones), so that whatever else the machine does weighs on both alike; the figures are the totals over all blocks, and the
   spread of the per-block ratios is printed. While one bot is driven the other sits idle (it costs
   well under 1 % of a CPU). The daily reminder and digest jobs are paused (they follow the real clock
   and must not fire mid-run); the outbox job and the persistence writes keep running, as in
@@ -215,9 +215,10 @@ def build_bot(spec: BotSpec) -> Any:
 
         builder = ApplicationBuilder().token(api.token).base_url(api.base_url).base_file_url(api.base_file_url)
         if spec.echo_client == "aiohttp":
-            from bot.transport import AiohttpRequest
+            from bot.transport import bot_requests
 
-            builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
+            request, poll_request = bot_requests("aiohttp")
+            builder = builder.request(request).get_updates_request(poll_request)
         app = builder.build()
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
         return app
