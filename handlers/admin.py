@@ -550,11 +550,10 @@ async def import_not_document(update: Update, context: BotContext) -> int:
 
 async def import_confirmed(update: Update, context: BotContext) -> int:
     """Write the whole table in one transaction, or nothing."""
-    table = context.user_data.pop(IMPORT, None)
-    lang = lang_of(update, context)
-    if table is None or update.callback_query.data.endswith(":n"):
-        await done_with_button(update, t(lang, "cancelled" if table is not None else "confirm.expired"))
+    table = await confirmed_draft(update, context, IMPORT)
+    if table is None:
         return ConversationHandler.END
+    lang = lang_of(update, context)
     await done_with_button(update)
     with context.services.db.session() as session:
         result = apply_import(session, table=table, now=context.services.clock.now(),

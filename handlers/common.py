@@ -106,11 +106,14 @@ async def answer_press(update: Update, context: BotContext, text: str, markup: I
     return await answer(update, context, text, markup)
 
 
-async def confirmed_draft(update: Update, context: BotContext, draft_key: str, needs: str) -> dict[str, Any] | None:
+async def confirmed_draft(update: Update, context: BotContext, draft_key: str,
+                          needs: str | None = None) -> Any:
     """The draft a ✔/✖ confirmation button answers, taken out of the dialogue: None (the user told so)
-    when ✖ was pressed or the draft is gone or incomplete (a restart, a press on an old preview)."""
-    draft = context.user_data.pop(draft_key, {})
-    if update.callback_query.data.endswith(":n") or needs not in draft:
+    when ✖ was pressed or the draft is gone or incomplete (a restart, a press on an old preview). A dict
+    draft must hold `needs`; any other draft (a parsed table) only has to be there."""
+    draft = context.user_data.pop(draft_key, None)
+    complete = draft is not None and (needs is None or needs in draft)
+    if update.callback_query.data.endswith(":n") or not complete:
         text = t(lang_of(update, context), "cancelled" if draft else "confirm.expired")
         await done_with_button(update, text)
         return None

@@ -136,6 +136,21 @@ async def test_import_the_office_table_and_digest_matches_the_notice(world: Worl
     assert "（七）社会保障领域：18 项，其中 1 项提前完成，8 项推进良好，9 项一般" in digest.text
 
 
+async def test_the_import_preview_refused_or_expired_writes_nothing(world: World) -> None:
+    admin = world.admin
+    data = (FIXTURES / "putuo-2021-livelihood-100.csv").read_bytes()
+    admin.send_document("putuo.csv", data, caption="/import")
+    admin.press(await admin.expect("导入预览", timeout=15), "✖ 取消")
+    assert "已取消" in (await admin.expect("已取消")).text
+    admin.send_document("putuo.csv", data, caption="/import")
+    preview = await admin.expect("导入预览", timeout=15)
+    world.app.user_data[admin.id].pop("import")  # as after a restart that lost the parsed table
+    admin.press(preview, "✅ 确认")
+    assert "已失效" in (await admin.expect("已失效")).text
+    with world.db.session() as session:
+        assert queries.counts(session).items == 0
+
+
 async def test_import_refuses_what_is_not_a_table(world: World) -> None:
     world.admin.send_document("notes.xlsx", bytes(range(256)) * 8, caption="/import")
     assert "不是可读取的表格" in (await world.admin.expect()).text
