@@ -55,7 +55,10 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # Telegram's 30 a second overall, or more when SEND_RATE_PER_SECOND says the bot may send more
+        # (paid broadcasts): the outbox's own pace must not be held back by the limiter under it.
+        overall = max(30.0, settings.send_rate_per_second)
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=overall, max_retries=3))
     request, get_updates_request = bot_requests(settings.bot_http_client, request_timeout)
     builder = builder.request(request).get_updates_request(get_updates_request)
     app = builder.build()

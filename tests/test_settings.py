@@ -64,3 +64,15 @@ def _root():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("send_rate, overall", [(30, 30), (10, 30), (100, 100)])
+def test_the_overall_rate_limit_follows_a_send_rate_above_telegrams_30(send_rate: float, overall: float) -> None:
+    from bot.app import build_application
+    from db.engine import Database
+
+    settings = Settings(_env_file=None, bot_token="123456:ABCDEFGHIJKLMN", database_url="sqlite://",
+                        send_rate_per_second=send_rate)
+    app = build_application(settings, db=Database("sqlite://"))
+    # AIORateLimiter keeps its overall limit in an aiolimiter.AsyncLimiter; PTB offers no public reading of it.
+    assert app.bot.rate_limiter._base_limiter.max_rate == overall  # noqa: SLF001
