@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.tables import read_table  # noqa: E402
 
 HEADER = ["序号", "主要领域", "年度目标任务", "年度投资(万元)", "完成时限", "牵头单位", "责任单位", "1—7月份完成情况", "形象进度"]
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "putuo-2021-livelihood-100.xlsx"
+FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "putuo-2021-livelihood-100.xlsx"
 NOW = datetime(2021, 8, 15, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 GROUP = 12
 CN = "一二三四五六七八九十"

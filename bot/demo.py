@@ -25,7 +25,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN, SUPERVISOR, HOUSING, TRANSPORT, CITY = 1001, 1002, 2001, 2002, 2003
 GROUP = -1001234
 
-# Four tasks of the Putuo 2021 livelihood table (../shared/fixtures), as an admin would type them.
+# Four tasks of the Putuo 2021 livelihood table (tests/fixtures), as an admin would type them.
 ITEMS = [
     "实现普陀区居民小区物业管理全覆盖 | 2021.12 | 区住建局 | 沈家门街道、东港街道 | 住房安居领域",
     "加强海岛居民公共租赁住房保障，完成实物配租 10 户 | 2021.12 | 区住建局 | 区住建局 | 住房安居领域",

@@ -27,7 +27,7 @@ from tests import pg
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN_ID, SUPERVISOR_ID = 1001, 1002
 GROUP_ID = -100777
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 BACKENDS = ("sqlite", "postgresql")

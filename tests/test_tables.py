@@ -29,7 +29,7 @@ from bot.tables import (
     split_units,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 XLSX = FIXTURES / "putuo-2021-livelihood-100.xlsx"
 CSV = FIXTURES / "putuo-2021-livelihood-100.csv"
 NOW = datetime(2021, 8, 15, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
