@@ -12,10 +12,10 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.clock import Clock, SystemClock
 from bot.context import BotContext, Services
+from bot.persistence import DatabasePersistence
 from bot.settings import Settings, Webhook
 from bot.transport import bot_requests
 from db.engine import Database
-from db.persistence import DatabasePersistence
 from handlers.registry import register_handlers, set_command_menus
 from jobs.runner import digest_chat_id, schedule_jobs
 

@@ -21,7 +21,7 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 from bot.texts import t
-from jobs.digest import Assessed, by_domain
+from jobs.rules import Assessed, by_domain
 
 STATUS_ORDER = ("ahead", "good", "average", "slow")
 # Okabe–Ito colours, told apart with any colour vision: blue, bluish green, yellow, vermillion.

@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from calendar import monthrange
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
+
+from db.facts import add_months as _add_months
+from db.facts import month_end
+from jobs.workdays import WorkCalendar
 
 __all__ = ["cn_number", "format_date", "month_end", "parse_deadline"]
 
@@ -37,11 +41,6 @@ _EN_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
 # --------------------------------------------------------------------------- helpers
 
 
-def month_end(year: int, month: int) -> date:
-    """Last day of ``month`` in ``year``."""
-    return date(year, month, monthrange(year, month)[1])
-
-
 def _quarter_end(year: int, quarter: int) -> date:
     return month_end(year, quarter * 3)
 
@@ -51,12 +50,6 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except (ValueError, OverflowError):
         return None
-
-
-def _add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, monthrange(year, month)[1]))
 
 
 def _week_monday(d: date, weeks: int = 0) -> date:
@@ -118,21 +111,14 @@ def _cn_with_units(text: str) -> int | None:
     return total or None
 
 
-def _is_workday(d: date) -> bool:
-    try:
-        import chinese_calendar
-
-        return bool(chinese_calendar.is_workday(d))
-    except (ImportError, NotImplementedError):  # years outside its tables
-        return d.weekday() < 5
+# "5个工作日内" counts the office's working days: the calendar of the parse (the admins' /holiday
+# overrides, handed to parse_deadline) or, without one, the official calendar alone.
+_OFFICIAL = WorkCalendar()
+_CALENDAR: ContextVar[WorkCalendar] = ContextVar("calendar", default=_OFFICIAL)
 
 
 def _add_workdays(d: date, n: int) -> date:
-    while n > 0:
-        d += timedelta(days=1)
-        if _is_workday(d):
-            n -= 1
-    return d
+    return _CALENDAR.get().nth_workday_after(d, n) if n > 0 else d
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -631,7 +617,17 @@ def _run(table: list[tuple[re.Pattern[str], _Handler]], s: str, today: date) -> 
     return _NO_MATCH
 
 
-def parse_deadline(text: str, now: datetime) -> date | None:
+def parse_deadline(text: str, now: datetime, calendar: WorkCalendar | None = None) -> date | None:
+    """The deadline written in ``text``, relative to ``now``; working days counted on ``calendar``
+    (pass the office's, with its /holiday overrides), else on the official calendar."""
+    token = _CALENDAR.set(calendar or _OFFICIAL)
+    try:
+        return _parse_deadline(text, now)
+    finally:
+        _CALENDAR.reset(token)
+
+
+def _parse_deadline(text: str, now: datetime) -> date | None:
     """The deadline written in ``text``, relative to ``now`` (aware; its own time zone), or ``None``.
 
     >>> from zoneinfo import ZoneInfo

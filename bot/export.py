@@ -34,9 +34,9 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
-from bot.gcpause import collector_paused
 from bot.texts import MARKS, section_index, t
 from db.export_queries import ExportData, ExportItem, export_data
+from db.gcpause import collector_paused
 from db.models import Status
 from jobs.rules import ItemFacts, effective_status, indicator_percent, month_end, period_key
 

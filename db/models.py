@@ -13,27 +13,14 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
+# The marks and cycles are facts the rules share (db.facts); importing them from here still works.
+from db.facts import ReportCycle as ReportCycle
+from db.facts import Status as Status
 from db.types import UTCDateTime
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Status(StrEnum):
-    """The four marks of the official progress table."""
-
-    AHEAD = "ahead"  # 提前完成 / 已完成 □
-    GOOD = "good"  # 推进良好 ★
-    AVERAGE = "average"  # 一般或难以评价 —
-    SLOW = "slow"  # 较为缓慢 ▲
-
-
-class ReportCycle(StrEnum):
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
-    WEEKLY = "weekly"
-    NONE = "none"
 
 
 class Role(StrEnum):

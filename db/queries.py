@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, bindparam, func, or_
 from sqlmodel import Session, col, select
 
-from bot.gcpause import collector_paused
 from db.engine import insert_ignore_many
+from db.facts import Due, ItemFacts, period_key, recent_period_keys
+from db.gcpause import collector_paused
 from db.models import (
     BotSetting,
     CalendarOverride,
@@ -38,8 +39,6 @@ from db.models import (
     Snooze,
     Unit,
 )
-from jobs.policy import recent_period_keys
-from jobs.rules import Due, ItemFacts, period_key
 
 # ---------------------------------------------------------------- people
 

@@ -34,14 +34,16 @@ from jobs.digest import (
     extension_note,
     item_line,
     missing_lines,
+    month_strip,
     slow_line,
     totals_line,
+    warning_detail,
 )
 from jobs.reminders import deadline_left, period_label
 from jobs.rules import Colour, ItemFacts, missing_unit_ids
 from jobs.runner import statuses
 from jobs.supervision import warnings_on
-from jobs.warnings import Warning, month_strip, warning_detail
+from jobs.warnings import Warning
 
 STATUS_WORDS = {
     Status.AHEAD: ("已完成", "提前完成", "完成", "done", "ahead", "□"),

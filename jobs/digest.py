@@ -1,4 +1,8 @@
-"""The weekly digest, shaped like the office's official notice (通报): built from facts, no I/O."""
+"""The weekly digest, shaped like the office's official notice (通报), and the warning lines the digest and
+the item cards share: text built from facts (bot.texts), no I/O.
+
+`assess` and `Assessed` are the rules' (jobs.rules); they are imported here for the callers that build
+a digest."""
 
 from __future__ import annotations
 
@@ -14,47 +18,15 @@ from db.outbox import AckCount
 from db.supervision import Extended
 from jobs.rules import (
     STATUS_ORDER,
+    Assessed,
     Colour,
     ItemFacts,
+    assess,
+    by_domain,
     count_by_status,
-    effective_status,
-    is_overdue,
     missing_unit_ids,
-    time_progress,
 )
-from jobs.warnings import Warning, colour_counts, red_first, warning_detail
-
-
-@dataclass(frozen=True)
-class Assessed:
-    """An item with the verdicts of the rules for one day."""
-
-    facts: ItemFacts
-    status: Status
-    overdue_days: int
-    progress: float | None
-
-    @property
-    def is_slow_or_overdue(self) -> bool:
-        return self.status == Status.SLOW or self.overdue_days > 0
-
-
-def assess(items: Sequence[ItemFacts], today: date, margin: int) -> list[Assessed]:
-    assessed = []
-    for item in items:
-        overdue = is_overdue(item.deadline, today, item.declared)
-        days = (today - item.deadline).days if overdue and item.deadline else 0
-        assessed.append(Assessed(item, effective_status(item, today, margin), days,
-                                 time_progress(item.start, item.deadline, today)))
-    return assessed
-
-
-def by_domain(assessed: Sequence[Assessed]) -> dict[str | None, list[Assessed]]:
-    """Items grouped by domain, domains in the order of their first item."""
-    grouped: dict[str | None, list[Assessed]] = defaultdict(list)
-    for entry in sorted(assessed, key=lambda a: a.facts.number):
-        grouped[entry.facts.domain].append(entry)
-    return dict(grouped)
+from jobs.warnings import DOTS, Warning, colour_counts, red_first
 
 
 def missing_by_unit(items: Sequence[ItemFacts]) -> dict[int, list[int]]:
@@ -236,3 +208,28 @@ def item_line(lang: str, entry: Assessed, warning: Warning | None = None) -> str
     if item.deadline:
         line += t(lang, "item.line_deadline", deadline=format_date(item.deadline, lang))
     return line
+
+
+def warning_detail(lang: str, warning: Warning) -> str:
+    """Why an item has its colour: "已逾期 5 天", "完成 20%，时序进度 58%", "连续 2 期未报送"."""
+    parts = []
+    if warning.overdue_days:
+        parts.append(t(lang, "warning.overdue", days=warning.overdue_days))
+    if warning.percent is not None and warning.progress is not None:
+        parts.append(t(lang, "warning.progress", percent=warning.percent, time_progress=round(warning.progress * 100)))
+    if warning.missed:
+        parts.append(t(lang, "warning.missed", count=warning.missed))
+    return t(lang, "warning.sep").join(parts)
+
+
+def month_strip(lang: str, stored: Mapping[str, str], year: int, current: tuple[str, Colour] | None) -> str:
+    """ "1月🟢 2月🟢 3月🟡 …": the year's months with their kept colours (the current one live)."""
+    cells = []
+    for month in range(1, 13):
+        key = f"{year}-{month:02d}"
+        colour = stored.get(key)
+        if current is not None and current[0] == key:
+            colour = current[1]
+        dot = DOTS[Colour(colour)] if colour else "·"
+        cells.append(t(lang, "colour.month", month=month, dot=dot))
+    return " ".join(cells)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from db.models import ReportCycle
-from jobs.rules import Due, ItemFacts, is_done, month_end, period_key
+from db.facts import Due, ItemFacts, ReportCycle, month_end, period_key, shift_period
+from jobs.rules import is_done
 from jobs.workdays import WorkCalendar
 
 
@@ -52,15 +52,6 @@ def nominal_due(cycle: str, day: date, policy: Policy) -> date:
     if cycle == ReportCycle.QUARTERLY:
         month = ((day.month - 1) // 3 + 1) * 3
     return date(day.year, month, min(policy.report_day, month_end(day.year, month).day))
-
-
-def shift_period(cycle: str, day: date, steps: int) -> date:
-    """A day in the period `steps` periods away (negative: back)."""
-    if cycle == ReportCycle.WEEKLY:
-        return day + timedelta(weeks=steps)
-    months = 3 if cycle == ReportCycle.QUARTERLY else 1
-    index = day.year * 12 + day.month - 1 + steps * months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @lru_cache(maxsize=16384)
@@ -166,15 +157,6 @@ def manual_chase(items: Iterable[ItemFacts], today: date) -> list[Due]:
 
 def _units(item: ItemFacts, today: date) -> list[int]:
     return [u for u in item.reporting_unit_ids if u not in item.snoozed_unit_ids]
-
-
-def recent_period_keys(today: date, count: int = 5) -> set[str]:
-    """Period keys of the last `count` periods of every cycle, for loading who reported when."""
-    keys = set()
-    for cycle in (ReportCycle.MONTHLY, ReportCycle.QUARTERLY, ReportCycle.WEEKLY):
-        for steps in range(-count, 2):
-            keys.add(period_key(cycle, shift_period(cycle, today, steps)))
-    return keys
 
 
 @dataclass(frozen=True)

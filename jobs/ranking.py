@@ -12,10 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.texts import esc, t
-from db.models import ReportCycle, Status
+from db.facts import ItemFacts, ReportCycle, Status, month_end, period_key
 from jobs.policy import Policy, due_day
-from jobs.rules import Colour, ItemFacts, month_end, period_key
+from jobs.rules import Colour
 from jobs.workdays import WorkCalendar
 
 
@@ -125,21 +124,3 @@ def _score(unit: int, name: str, counts: Mapping[str, int], weight: int) -> Unit
     score = weight * counts["on_time"] / due + (100 - weight) * colour_share if due else 100 * colour_share
     return UnitScore(unit, name, due, counts["on_time"], counts["late"], counts["missing"], items,
                      counts["red"], counts["yellow"], counts["green"], round(score, 1))
-
-
-def ranking_lines(lang: str, scores: Sequence[UnitScore], *, year: int, month: int, weight: int) -> list[str]:
-    """The ranking as the office publishes it: title, a line per unit, the method under the table."""
-    lines = [t(lang, "ranking.title", year=year, month=month)]
-    if not scores:
-        return [*lines, t(lang, "ranking.empty")]
-    for s in scores:
-        rate = f"{s.on_time}/{s.due}" if s.due else "—"
-        extra = []
-        if s.late:
-            extra.append(t(lang, "ranking.late", count=s.late))
-        if s.missing:
-            extra.append(t(lang, "ranking.missing", count=s.missing))
-        lines.append(t(lang, "ranking.line", rank=s.rank, unit=esc(s.name), score=f"{s.score:.1f}", on_time=rate,
-                       extra="".join(extra), red=s.red, yellow=s.yellow, green=s.green))
-    lines.append(t(lang, "ranking.method", on_time_weight=weight, colour_weight=100 - weight))
-    return lines

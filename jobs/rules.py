@@ -6,68 +6,15 @@ no database, so they can be tested at the edges with a fake clock.
 
 from __future__ import annotations
 
-import calendar
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from db.models import ReportCycle, Status
+from db.facts import Due, ItemFacts, ReportCycle, Status, month_end, period_key
 
 STATUS_ORDER = (Status.AHEAD, Status.GOOD, Status.AVERAGE, Status.SLOW)
-
-
-@dataclass(frozen=True)
-class ItemFacts:
-    """What the rules need to know of an item and its latest report."""
-
-    id: int
-    number: int
-    title: str
-    domain: str | None
-    start: date
-    deadline: date | None
-    cycle: str = ReportCycle.MONTHLY.value
-    lead_unit_ids: tuple[int, ...] = ()
-    responsible_unit_ids: tuple[int, ...] = ()
-    declared: str | None = None  # status of the latest report
-    percent: int | None = None  # percent of the latest report
-    reported_unit_ids: frozenset[int] = field(default_factory=frozenset)  # units reported this period
-    # The latest mark is the office's own assessment (an imported progress table), not a unit's
-    # self-report: it already weighs timeliness, so the rules do not override it.
-    official: bool = False
-    created: date = date.min  # reports due before the item existed are never missed
-    reported: frozenset[tuple[int, str]] = field(default_factory=frozenset)  # (unit, period) of recent reports
-    snoozed_unit_ids: frozenset[int] = field(default_factory=frozenset)
-
-    @property
-    def reporting_unit_ids(self) -> tuple[int, ...]:
-        """Responsible units report; an item with none is reported by its lead units."""
-        return self.responsible_unit_ids or self.lead_unit_ids
-
-
-@dataclass(frozen=True)
-class Due:
-    """One item due for one unit: the unit of a reminder, never sent twice."""
-
-    item_id: int
-    unit_id: int
-    reason: str  # "deadline-7", "deadline-3", "deadline-1", "report"
-    period: str  # the deadline (ISO) or the report period key
-
-
-def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def period_key(cycle: str, day: date) -> str:
-    """The reporting period a day falls in: 2021-07, 2021-Q3, 2021-W29 (ISO week)."""
-    if cycle == ReportCycle.QUARTERLY:
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    if cycle == ReportCycle.WEEKLY:
-        iso = day.isocalendar()
-        return f"{iso.year}-W{iso.week:02d}"
-    return f"{day.year}-{day.month:02d}"
 
 
 def time_progress(start: date, deadline: date | None, today: date) -> float | None:
@@ -229,3 +176,35 @@ def indicator_percent(baseline: float | None, target: float, current: float) -> 
     if share != share:  # NaN from an infinite or NaN value
         return 0
     return int(max(0.0, min(1.0, share)) * 100 + 1e-9)
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """An item with the verdicts of the rules for one day."""
+
+    facts: ItemFacts
+    status: Status
+    overdue_days: int
+    progress: float | None
+
+    @property
+    def is_slow_or_overdue(self) -> bool:
+        return self.status == Status.SLOW or self.overdue_days > 0
+
+
+def assess(items: Sequence[ItemFacts], today: date, margin: int) -> list[Assessed]:
+    assessed = []
+    for item in items:
+        overdue = is_overdue(item.deadline, today, item.declared)
+        days = (today - item.deadline).days if overdue and item.deadline else 0
+        assessed.append(Assessed(item, effective_status(item, today, margin), days,
+                                 time_progress(item.start, item.deadline, today)))
+    return assessed
+
+
+def by_domain(assessed: Sequence[Assessed]) -> dict[str | None, list[Assessed]]:
+    """Items grouped by domain, domains in the order of their first item."""
+    grouped: dict[str | None, list[Assessed]] = defaultdict(list)
+    for entry in sorted(assessed, key=lambda a: a.facts.number):
+        grouped[entry.facts.domain].append(entry)
+    return dict(grouped)

@@ -10,12 +10,13 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.context import Services
+from bot.texts import esc, t
 from db import outbox, queries, supervision
+from db.facts import ItemFacts, month_end, period_key, shift_period
 from db.models import MonthlyColour
 from jobs.digest import Supervision
-from jobs.policy import Policy, shift_period
-from jobs.ranking import ReportDay, UnitScore, month_due_days, rank_units, ranking_lines
-from jobs.rules import ItemFacts, month_end, period_key
+from jobs.policy import Policy
+from jobs.ranking import ReportDay, UnitScore, month_due_days, rank_units
 from jobs.warnings import Warning, warnings_for
 from jobs.workdays import WorkCalendar
 
@@ -117,3 +118,21 @@ def digest_supervision(services: Services, session: Session, facts: Sequence[Ite
         extended=supervision.extended_items(session, item_ids=[f.id for f in facts]),
         acks=outbox.ack_counts(session, since=since), ack_days=ACK_DAYS, ranking=ranking,
     )
+
+
+def ranking_lines(lang: str, scores: Sequence[UnitScore], *, year: int, month: int, weight: int) -> list[str]:
+    """The ranking as the office publishes it: title, a line per unit, the method under the table."""
+    lines = [t(lang, "ranking.title", year=year, month=month)]
+    if not scores:
+        return [*lines, t(lang, "ranking.empty")]
+    for s in scores:
+        rate = f"{s.on_time}/{s.due}" if s.due else "—"
+        extra = []
+        if s.late:
+            extra.append(t(lang, "ranking.late", count=s.late))
+        if s.missing:
+            extra.append(t(lang, "ranking.missing", count=s.missing))
+        lines.append(t(lang, "ranking.line", rank=s.rank, unit=esc(s.name), score=f"{s.score:.1f}", on_time=rate,
+                       extra="".join(extra), red=s.red, yellow=s.yellow, green=s.green))
+    lines.append(t(lang, "ranking.method", on_time_weight=weight, colour_weight=100 - weight))
+    return lines

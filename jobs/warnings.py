@@ -10,17 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from bot.texts import t
-from db.models import ReportCycle
-from jobs.policy import Policy, due_day, last_due, shift_period
+from db.facts import ItemFacts, ReportCycle, period_key, shift_period
+from jobs.policy import Policy, due_day, last_due
 from jobs.rules import (
     COLOUR_ORDER,
     Colour,
-    ItemFacts,
     WarningThresholds,
     is_done,
     is_overdue,
-    period_key,
     time_progress,
     warning_colour,
 )
@@ -99,31 +96,6 @@ def colour_counts(warnings: Iterable[Warning]) -> dict[Colour, int]:
     for warning in warnings:
         counts[warning.colour] += 1
     return counts
-
-
-def warning_detail(lang: str, warning: Warning) -> str:
-    """Why an item has its colour: "已逾期 5 天", "完成 20%，时序进度 58%", "连续 2 期未报送"."""
-    parts = []
-    if warning.overdue_days:
-        parts.append(t(lang, "warning.overdue", days=warning.overdue_days))
-    if warning.percent is not None and warning.progress is not None:
-        parts.append(t(lang, "warning.progress", percent=warning.percent, time_progress=round(warning.progress * 100)))
-    if warning.missed:
-        parts.append(t(lang, "warning.missed", count=warning.missed))
-    return t(lang, "warning.sep").join(parts)
-
-
-def month_strip(lang: str, stored: Mapping[str, str], year: int, current: tuple[str, Colour] | None) -> str:
-    """ "1月🟢 2月🟢 3月🟡 …": the year's months with their kept colours (the current one live)."""
-    cells = []
-    for month in range(1, 13):
-        key = f"{year}-{month:02d}"
-        colour = stored.get(key)
-        if current is not None and current[0] == key:
-            colour = current[1]
-        dot = DOTS[Colour(colour)] if colour else "·"
-        cells.append(t(lang, "colour.month", month=month, dot=dot))
-    return " ".join(cells)
 
 
 def red_first(warnings: Sequence[Warning], numbers: Mapping[int, int]) -> list[Warning]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,10 +37,9 @@ def office_with_contacts(url: str, today: date, count: int, *, first_contact: in
     return people
 
 
-async def bound_contact(world, user_id: int, unit_name: str = "区住建局") -> int:  # type: ignore[no-untyped-def]
-    """In a running world: a unit with one item (#1), and a contact bound to it through an invite."""
-    import re
-
+async def invited_contact(world, user_id: int, unit_name: str = "区住建局") -> int:  # type: ignore[no-untyped-def]
+    """In a running world: a unit with one item (#1), and a contact bound to it through an invite;
+    returns the contact's id."""
     now = world.clock.now()
     with world.db.session() as session:
         unit = queries.add_unit(session, name=unit_name)
@@ -52,3 +52,51 @@ async def bound_contact(world, user_id: int, unit_name: str = "区住建局") ->
     contact.send(f"/start {code}")
     await contact.expect("的事项")
     return user_id
+
+
+async def bound_contact(world, unit: str = "区住建局", items: int = 2):  # type: ignore[no-untyped-def]
+    """In a running world: a unit with `items` items and a contact bound to it (/unit_add, /invite);
+    returns the contact."""
+    admin = world.admin
+    admin.send(f"/unit_add {unit}")
+    await admin.expect("已新增单位")
+    now = world.clock.now()
+    with world.db.session() as session:
+        unit_id = queries.find_unit(session, name=unit).id
+        for n in range(items):
+            queries.add_item(session, title=f"事项{n + 1}", deadline=date(2021, 12, 31), deadline_text="2021.12",
+                             lead_unit_ids=[unit_id], responsible_unit_ids=[unit_id], start_date=date(2021, 1, 1),
+                             domain="测试领域", now=now)
+    admin.send(f"/invite {unit}")
+    code = re.search(r"start=([\w-]+)", (await admin.expect("邀请链接")).text)[1]
+    contact = world.user(5000 + len(world.sim.calls), "联络员")
+    contact.send(f"/start {code}")
+    await contact.expect("绑定成功")
+    await contact.expect("的事项")
+    return contact
+
+
+async def report(contact, text: str, start=None) -> None:  # type: ignore[no-untyped-def]
+    """Report on #1 through the dialogue (from a button when given, else /report 1)."""
+    if start is None:
+        contact.send("/report 1")
+    else:
+        contact.press(start, "上报 #1")
+    await contact.expect("请用一条消息")
+    contact.send(text)
+    contact.press(await contact.expect("推进状态"), "★ 推进良好")
+    contact.press(await contact.expect("存在问题"), "无")
+    contact.press(await contact.expect("佐证材料"), "📤 提交")
+    await contact.expect("已保存报送记录")
+
+
+async def ask_extension(user, message_with_button, deadline: str, reason: str):  # type: ignore[no-untyped-def]
+    """Tap 申请延期, type the deadline and the reason, confirm; returns the echo of the deadline."""
+    user.press(message_with_button, "⏳ 申请延期")
+    await user.expect("请输入新的完成时限")
+    user.send(deadline)
+    echo = await user.expect("理解为")
+    user.send(reason)
+    user.press(await user.expect("请确认延期申请"), "✅ 确认")
+    await user.expect("已提交")
+    return echo

@@ -8,7 +8,7 @@ import struct
 import subprocess
 import sys
 import warnings
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -25,9 +25,9 @@ from db.models import Status
 from jobs.digest import assess
 from jobs.rules import ItemFacts
 from jobs.runner import statuses
-from tests.conftest import FIXTURES, World
-from tests.test_export import NOW
+from tests.conftest import FIXTURES, SHANGHAI, World
 
+NOW = datetime(2021, 7, 20, 9, 0, tzinfo=SHANGHAI)
 DOMAINS = [d for d in dict.fromkeys(
     i.domain for i in read_table((FIXTURES / "putuo-2021-livelihood-100.xlsx").read_bytes(), "p.xlsx", now=NOW).items
 )]

@@ -3,39 +3,18 @@ long lists."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 import pytest
 
 from db import queries
 from tests.conftest import SHANGHAI, World
+from tests.factories import bound_contact
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, object]:
     return {"conversation_timeout_minutes": 0.03}  # about two seconds
-
-
-async def bound_contact(world: World, unit: str = "区住建局", items: int = 2):
-    """A unit with `items` items and a contact bound to it."""
-    admin = world.admin
-    admin.send(f"/unit_add {unit}")
-    await admin.expect("已新增单位")
-    now = world.clock.now()
-    with world.db.session() as session:
-        unit_id = queries.find_unit(session, name=unit).id
-        for n in range(items):
-            queries.add_item(session, title=f"事项{n + 1}", deadline=date(2021, 12, 31), deadline_text="2021.12",
-                             lead_unit_ids=[unit_id], responsible_unit_ids=[unit_id], start_date=date(2021, 1, 1),
-                             domain="测试领域", now=now)
-    admin.send(f"/invite {unit}")
-    code = re.search(r"start=([\w-]+)", (await admin.expect("邀请链接")).text)[1]
-    contact = world.user(5000 + len(world.sim.calls), "联络员")
-    contact.send(f"/start {code}")
-    await contact.expect("绑定成功")
-    await contact.expect("的事项")
-    return contact
 
 
 def report_count(world: World) -> int:

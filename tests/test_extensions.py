@@ -9,6 +9,7 @@ from sqlmodel import select
 from db import queries
 from db.models import ExtensionRequest
 from tests.conftest import World
+from tests.factories import ask_extension
 from tests.office import office, snapshot
 
 HOUSING, SCHOOL, STRANGER = 2001, 2002, 2999
@@ -27,23 +28,11 @@ def requests(world: World) -> list[ExtensionRequest]:
         return list(session.exec(select(ExtensionRequest).order_by(ExtensionRequest.id)).all())
 
 
-async def ask(user, message_with_button, deadline: str, reason: str):  # type: ignore[no-untyped-def]
-    """Tap 申请延期, type the deadline and the reason, confirm; returns the echo of the deadline."""
-    user.press(message_with_button, "⏳ 申请延期")
-    await user.expect("请输入新的完成时限")
-    user.send(deadline)
-    echo = await user.expect("理解为")
-    user.send(reason)
-    user.press(await user.expect("请确认延期申请"), "✅ 确认")
-    await user.expect("已提交")
-    return echo
-
-
 async def test_a_contact_asks_and_an_admin_approves_with_a_comment(world: World) -> None:
     housing, school, _ = setup(world)
     housing.send("/item 1")
     card = await housing.expect("#1 完成城区5座公厕提升改造")
-    echo = await ask(housing, card, "12月底", "受台风“烟花”影响停工两周")
+    echo = await ask_extension(housing, card, "12月底", "受台风“烟花”影响停工两周")
     assert "2021年12月31日（周五）" in echo.text  # echoed as understood before anything is saved
 
     request = await world.admin.expect("【延期申请】")

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import World
-from tests.factories import bound_contact
+from tests.factories import invited_contact
 
 COMMANDS = ["/add", "/edit", "/item", "/items", "/invite", "/unit_add", "/archive", "/unarchive", "/remind",
             "/holiday", "/report", "/snooze", "/lang", "/export", "/start", "/mine", "/status"]
@@ -40,7 +40,7 @@ def interact(world: World, loop: asyncio.AbstractEventLoop, user_id: int, text: 
 
 
 async def test_commands_with_arbitrary_arguments_always_get_an_answer(world: World) -> None:
-    contact_id = await bound_contact(world, 4242)
+    contact_id = await invited_contact(world, 4242)
     loop = asyncio.get_running_loop()
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -56,7 +56,7 @@ async def test_commands_with_arbitrary_arguments_always_get_an_answer(world: Wor
 
 
 async def test_report_dialogue_with_arbitrary_answers(world: World) -> None:
-    contact_id = await bound_contact(world, 4242)
+    contact_id = await invited_contact(world, 4242)
     loop = asyncio.get_running_loop()
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)

@@ -14,8 +14,8 @@ from db.models import Outbox
 from jobs import runner
 from jobs.runner import OUTBOX_JOB, OUTBOX_RETRY_JOB, drain_outbox
 from tests.conftest import World
+from tests.factories import ask_extension
 from tests.office import office
-from tests.test_extensions import ask
 
 TTL = timedelta(seconds=15)
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -129,7 +129,7 @@ async def test_a_notice_a_handler_queues_while_another_process_sends_goes_when_i
     card = await housing.expect("#1 完成城区5座公厕提升改造")
     with world.db.session() as session:  # another replica is sending (and then stops, or dies)
         outbox.take_lease(session, holder="other:1", now=datetime.now(UTC), ttl=timedelta(seconds=3))
-    await ask(housing, card, "12月底", "受台风影响停工两周")  # an extension request: the admins are told
+    await ask_extension(housing, card, "12月底", "受台风影响停工两周")  # an extension request: the admins are told
     await world.admin.expect_none(within=0.3)  # the other replica holds the lease
     assert world.app.job_queue.get_jobs_by_name(OUTBOX_RETRY_JOB)
     assert "【延期申请】" in (await world.admin.expect("【延期申请】", timeout=8)).text

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from tests.conftest import World
-from tests.factories import bound_contact
+from tests.factories import invited_contact
 
 SECRET_REPORT = "机密进展内容XYZ"
 SECRET_PROBLEM = "敏感问题ABC"
@@ -16,7 +16,7 @@ SECRET_PROBLEM = "敏感问题ABC"
 async def test_info_logs_hold_no_token_and_no_report_text(world: World, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # as the CLI configures it
-    contact = world.user(await bound_contact(world, 4545), "联络员")
+    contact = world.user(await invited_contact(world, 4545), "联络员")
     contact.send("/report 1")
     await contact.expect("请用一条消息")
     contact.send(f"{SECRET_REPORT}，完成50%")

@@ -16,18 +16,18 @@ from sqlalchemy import event
 from sqlmodel import select
 from telegram.ext import Application, ApplicationBuilder, ConversationHandler, PersistenceInput
 
-import db.persistence as persistence_module
+import bot.persistence as persistence_module
 from bot.app import build_application, running
 from bot.clock import FakeClock
 from bot.context import Services
+from bot.persistence import DatabasePersistence
 from bot.simulator import BotApiSimulator
 from db import queries
 from db.engine import Database
 from db.models import BotState
-from db.persistence import DatabasePersistence
 from handlers import admin, contact
-from tests import test_contact
 from tests.conftest import ADMIN_ID, GROUP_ID, SUPERVISOR_ID, World, make_settings
+from tests.factories import bound_contact
 
 
 def rows(database: Database) -> dict[tuple[str, str], object]:
@@ -106,7 +106,7 @@ async def test_values_json_would_change_are_left_out_with_one_warning(
         database: Database, caplog: pytest.LogCaptureFixture) -> None:
     persistence = DatabasePersistence(database)
     data = {"import": object(), "pair": (1, 2), 7: "int key", "nan": float("nan"), "keep": {"a": [1, "二"]}}
-    with caplog.at_level(logging.WARNING, logger="db.persistence"):
+    with caplog.at_level(logging.WARNING, logger="bot.persistence"):
         await persistence.update_user_data(1001, data)
         await persistence.update_user_data(1001, data | {"keep": {"a": [2]}})
     assert rows(database) == {("user_data", "1001"): {"keep": {"a": [2]}}}
@@ -241,7 +241,7 @@ async def report_up_to_the_percent(user) -> None:  # type: ignore[no-untyped-def
 async def test_a_report_continues_after_a_restart(sim, db_url, database, clock, monkeypatch) -> None:
     async with bot_with_persistence(sim, db_url, database, clock, monkeypatch) as world:
         world.app.bot_data["calendar_warned"] = [2027]
-        user = await test_contact.bound_contact(world)
+        user = await bound_contact(world)
         await report_up_to_the_percent(user)
         # Written by the periodic update, before any stop: a crash from here on loses nothing.
         key = ("conversation:report", f"[{user.id},{user.id}]")
@@ -272,7 +272,7 @@ async def test_a_report_continues_after_a_restart(sim, db_url, database, clock, 
 async def test_a_restored_dialogue_still_times_out(sim, db_url, database, clock, monkeypatch) -> None:
     """PTB does not persist its timeout jobs: the dialogue's own clock ends one restored too late."""
     async with bot_with_persistence(sim, db_url, database, clock, monkeypatch) as world:
-        user = await test_contact.bound_contact(world)
+        user = await bound_contact(world)
         await report_up_to_the_percent(user)
         key = ("conversation:report", f"[{user.id},{user.id}]")
         await wait_for(lambda: rows(database).get(key) == contact.PERCENT)
@@ -292,7 +292,7 @@ async def test_without_persistent_dialogues_the_report_is_lost(sim, db_url, data
     """The control: the same restart with dialogues that are not persistent."""
     data_only = PersistenceInput(bot_data=False)
     async with bot_with_persistence(sim, db_url, database, clock, monkeypatch, store_data=data_only) as world:
-        user = await test_contact.bound_contact(world)
+        user = await bound_contact(world)
         await report_up_to_the_percent(user)
     async with bot_with_persistence(sim, db_url, database, clock, monkeypatch, store_data=data_only):
         user.send("75%")

@@ -9,8 +9,8 @@ from sqlmodel import select
 from db import queries
 from db.models import ReportVersion
 from tests.conftest import World
+from tests.factories import report
 from tests.office import office, snapshot
-from tests.test_send_back import report
 
 HOUSING, SCHOOL = 2001, 2002
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from db import queries
 from tests.conftest import World
+from tests.factories import report
 from tests.office import office, snapshot
 
 HOUSING = 2001
@@ -15,20 +16,6 @@ def setup(world: World):  # type: ignore[no-untyped-def]
     office(world.db, world.clock.now(), units={"区住建局": [(HOUSING, "李四", False)]},
            items=[("完成城区5座公厕提升改造", "区住建局", date(2021, 12, 31))])
     return world.user(HOUSING, "李四")
-
-
-async def report(contact, text: str, start=None) -> None:  # type: ignore[no-untyped-def]
-    """Report on #1 through the dialogue (from a button when given, else /report 1)."""
-    if start is None:
-        contact.send("/report 1")
-    else:
-        contact.press(start, "上报 #1")
-    await contact.expect("请用一条消息")
-    contact.send(text)
-    contact.press(await contact.expect("推进状态"), "★ 推进良好")
-    contact.press(await contact.expect("存在问题"), "无")
-    contact.press(await contact.expect("佐证材料"), "📤 提交")
-    await contact.expect("已保存报送记录")
 
 
 def reported_units(world: World) -> frozenset[int]:

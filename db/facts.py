@@ -1,0 +1,110 @@
+"""The plain facts that the database layer and the rules share: the marks and report cycles, an item
+as the rules see it (`ItemFacts`), one reminder (`Due`), who receives it, and the calendar arithmetic
+of periods (period keys, month ends).
+
+The bottom of the layers: stdlib only, so `db/`, `jobs/` and `bot/` can all import it and it imports
+none of them (tests/test_layers.py checks).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """The four marks of the official progress table."""
+
+    AHEAD = "ahead"  # 提前完成 / 已完成 □
+    GOOD = "good"  # 推进良好 ★
+    AVERAGE = "average"  # 一般或难以评价 —
+    SLOW = "slow"  # 较为缓慢 ▲
+
+
+class ReportCycle(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    WEEKLY = "weekly"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What the rules need to know of an item and its latest report."""
+
+    id: int
+    number: int
+    title: str
+    domain: str | None
+    start: date
+    deadline: date | None
+    cycle: str = ReportCycle.MONTHLY.value
+    lead_unit_ids: tuple[int, ...] = ()
+    responsible_unit_ids: tuple[int, ...] = ()
+    declared: str | None = None  # status of the latest report
+    percent: int | None = None  # percent of the latest report
+    reported_unit_ids: frozenset[int] = field(default_factory=frozenset)  # units reported this period
+    # The latest mark is the office's own assessment (an imported progress table), not a unit's
+    # self-report: it already weighs timeliness, so the rules do not override it.
+    official: bool = False
+    created: date = date.min  # reports due before the item existed are never missed
+    reported: frozenset[tuple[int, str]] = field(default_factory=frozenset)  # (unit, period) of recent reports
+    snoozed_unit_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def reporting_unit_ids(self) -> tuple[int, ...]:
+        """Who receives the item's reminders: its responsible units; an item with none is reported by
+        its lead units."""
+        return self.responsible_unit_ids or self.lead_unit_ids
+
+
+@dataclass(frozen=True)
+class Due:
+    """One item due for one unit: the unit of a reminder, never sent twice."""
+
+    item_id: int
+    unit_id: int
+    reason: str  # "deadline-7", "deadline-3", "deadline-1", "report", "manual"
+    period: str  # the deadline (ISO) or the report period key
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of a month."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` months away, capped at that month's end (31 Jan + 1 → 28/29 Feb)."""
+    years, index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, index + 1
+    return date(year, month, min(day.day, month_end(year, month).day))
+
+
+def period_key(cycle: str, day: date) -> str:
+    """The reporting period a day falls in: 2021-07, 2021-Q3, 2021-W29 (ISO week)."""
+    if cycle == ReportCycle.QUARTERLY:
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if cycle == ReportCycle.WEEKLY:
+        iso = day.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def shift_period(cycle: str, day: date, steps: int) -> date:
+    """A day in the period `steps` periods away (negative: back)."""
+    if cycle == ReportCycle.WEEKLY:
+        return day + timedelta(weeks=steps)
+    months = 3 if cycle == ReportCycle.QUARTERLY else 1
+    index = day.year * 12 + day.month - 1 + steps * months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def recent_period_keys(today: date, count: int = 5) -> set[str]:
+    """Period keys of the last `count` periods of every cycle, for loading who reported when."""
+    keys = set()
+    for cycle in (ReportCycle.MONTHLY, ReportCycle.QUARTERLY, ReportCycle.WEEKLY):
+        for steps in range(-count, 2):
+            keys.add(period_key(cycle, shift_period(cycle, today, steps)))
+    return keys
