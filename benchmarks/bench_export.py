@@ -33,7 +33,7 @@ from bot.settings import Settings  # noqa: E402
 from db.engine import Database  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import Item, ItemUnit, ProgressReport, Unit  # noqa: E402
-from jobs.runner import chart_png, digest_text  # noqa: E402
+from jobs.supervision import chart_png, digest_text  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2021, 12, 20, 9, 0, tzinfo=TZ)

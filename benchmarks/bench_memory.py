@@ -15,7 +15,7 @@ resident) from /proc/self/status after each step:
                 fake Bot API (which runs in a process of its own, not counted)
   planning      a reminder round's planning, `db.queries.item_facts` + `jobs.policy.plan_reminders`,
                 measured while its result is still held, then again after it is let go
-  digest        `jobs.runner.digest_text` built (and let go)
+  digest        `jobs.supervision.digest_text` built (and let go)
 
 The full database holds `--items` items (one lead and two responsible units each), `--units` units
 with `--contacts-per-unit` contacts each, and `--reports-per-item` monthly reports for most items
@@ -86,7 +86,9 @@ def bot_main(conn: Connection, token: str, base_url: str, file_url: str, db_url:
     from db.engine import Database
     from db.migrate import upgrade
     from jobs.policy import plan_reminders
-    from jobs.runner import DIGEST_JOB, REMINDER_JOB, digest_text, policy_of, work_calendar
+    from jobs.rounds import work_calendar
+    from jobs.schedule import DIGEST_JOB, REMINDER_JOB
+    from jobs.supervision import digest_text, policy_of
 
     mark("imports")
 

@@ -241,7 +241,7 @@ def bot_main(conn: Connection, spec: BotSpec) -> None:
     """A bot process: start polling, say "ready", then answer "mark" with its CPU reading, and
     "profile" with "on" or a file name (start profiling, or stop and write the profile there)."""
     from bot.app import running
-    from jobs.runner import DIGEST_JOB, REMINDER_JOB
+    from jobs.schedule import DIGEST_JOB, REMINDER_JOB
 
     async def main() -> None:
         app = build_bot(spec)

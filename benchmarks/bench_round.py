@@ -25,7 +25,7 @@ from bot.clock import FakeClock  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.simulator import BotApiSimulator  # noqa: E402
 from db.engine import Database  # noqa: E402
-from jobs.runner import run_reminder_round  # noqa: E402
+from jobs.rounds import run_reminder_round  # noqa: E402
 from tests.factories import SHANGHAI, office_with_contacts  # noqa: E402
 
 LIMIT = 30

@@ -17,7 +17,8 @@ from bot.settings import Settings, Webhook
 from bot.transport import bot_requests
 from db.engine import Database
 from handlers.registry import register_handlers, set_command_menus
-from jobs.runner import digest_chat_id, schedule_jobs
+from jobs.rounds import digest_chat_id
+from jobs.schedule import schedule_jobs
 
 log = logging.getLogger(__name__)
 

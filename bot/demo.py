@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.simulator import BotApiSimulator
 from db.engine import Database
 from db.migrate import upgrade
-from jobs.runner import DIGEST_JOB, REMINDER_JOB
+from jobs.schedule import DIGEST_JOB, REMINDER_JOB
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN, SUPERVISOR, HOUSING, TRANSPORT, CITY = 1001, 1002, 2001, 2002, 2003

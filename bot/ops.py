@@ -239,7 +239,7 @@ def _check_database(settings: Settings) -> tuple[Check, int | None]:
 def _stored_digest_chat(url: str) -> int | None:
     from db import queries
     from db.engine import Database
-    from jobs.runner import DIGEST_CHAT_KEY
+    from jobs.rounds import DIGEST_CHAT_KEY
 
     db = Database(url)
     try:

@@ -45,15 +45,9 @@ from handlers.common import (
 )
 from jobs.policy import forecast
 from jobs.reminders import reason_label
-from jobs.runner import (
-    DIGEST_CHAT_KEY,
-    digest_chat_id,
-    policy_of,
-    post_digest,
-    run_reminder_round,
-    send_time,
-    work_calendar,
-)
+from jobs.rounds import DIGEST_CHAT_KEY, digest_chat_id, post_digest, run_reminder_round, work_calendar
+from jobs.sender import send_time
+from jobs.supervision import policy_of
 
 ADD_TITLE, ADD_DEADLINE, ADD_LEAD, ADD_RESPONSIBLE, ADD_DOMAIN, ADD_CONFIRM = range(10, 16)
 BACKUP_WORDS = ("备用", "备用联络员", "b角", "backup")

@@ -33,7 +33,7 @@ from handlers.common import (
     short_date,
     take_pending,
 )
-from jobs.runner import send_queued, send_time
+from jobs.sender import send_queued, send_time
 
 MAX_DAYS = 366
 NEXT_WEEK = ("下周", "下星期", "下个星期", "下礼拜", "next week")

@@ -46,7 +46,7 @@ from handlers.common import (
     short_date,
     times_out,
 )
-from jobs.runner import send_queued, send_time
+from jobs.sender import send_queued, send_time
 
 EXT_DEADLINE, EXT_REASON, EXT_CONFIRM = range(30, 33)
 DEC_COMMENT = 35

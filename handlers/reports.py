@@ -48,7 +48,7 @@ from handlers.common import (
     times_out,
 )
 from jobs.rules import indicator_percent
-from jobs.runner import send_queued, send_time
+from jobs.sender import send_queued, send_time
 
 SB_REASON, SB_CONFIRM = range(40, 42)
 RV_FIELD, RV_VALUE, RV_CONFIRM = range(45, 48)

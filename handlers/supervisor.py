@@ -41,8 +41,7 @@ from jobs.digest import (
 )
 from jobs.reminders import deadline_left, period_label
 from jobs.rules import Colour, ItemFacts, missing_unit_ids
-from jobs.runner import statuses
-from jobs.supervision import warnings_on
+from jobs.supervision import statuses, warnings_on
 from jobs.warnings import Warning
 
 STATUS_WORDS = {

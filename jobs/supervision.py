@@ -1,5 +1,7 @@
-"""The I/O side of supervision: today's colours, the colours kept for each month, the monthly ranking, and
-what the digest says of them. The rules themselves are pure (`jobs.rules`, `jobs.warnings`, `jobs.ranking`).
+"""The I/O side of supervision: today's colours, the colours kept for each month, the monthly ranking,
+what the digest says of them, and the digest's text and chart as read from the database (called in a
+worker thread: with 10,000 items each takes most of a second). The rules themselves are pure
+(`jobs.rules`, `jobs.warnings`, `jobs.ranking`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from bot.texts import esc, t
 from db import outbox, queries, supervision
 from db.facts import ItemFacts, month_end, period_key, shift_period
 from db.models import MonthlyColour
-from jobs.digest import Supervision
+from jobs.digest import Supervision, build_digest
 from jobs.policy import Policy
 from jobs.ranking import ReportDay, UnitScore, month_due_days, rank_units
+from jobs.rules import Assessed, assess
 from jobs.warnings import Warning, warnings_for
 from jobs.workdays import WorkCalendar
 
@@ -136,3 +139,29 @@ def ranking_lines(lang: str, scores: Sequence[UnitScore], *, year: int, month: i
                        extra="".join(extra), red=s.red, yellow=s.yellow, green=s.green))
     lines.append(t(lang, "ranking.method", on_time_weight=weight, colour_weight=100 - weight))
     return lines
+
+
+def chart_png(services: Services, today: date) -> bytes:
+    from bot.chart import digest_chart  # matplotlib on first use: most processes never draw
+
+    return digest_chart(statuses(services, today), today=today, lang=services.settings.language)
+
+
+def statuses(services: Services, today: date) -> list[Assessed]:
+    """Every item assessed on `today`, read without who reported lately (the statuses do not need it)."""
+    with services.db.session() as session:
+        facts = queries.item_facts(session, today=today, with_reports=False)
+    return assess(facts, today, services.settings.slow_margin)
+
+
+def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int] | None = None) -> str:
+    """The digest of today; with `ranking_month`, the monthly ranking of that month follows."""
+    now = services.clock.now()
+    ranking = ranking_text_lines(services, lang, *ranking_month) if ranking_month else []
+    with services.db.session() as session:
+        facts = queries.item_facts(session, today=now.date())
+        names = {u.id: u.name for u in queries.all_units(session)}
+        unreachable = queries.unreachable_contacts(session)
+        extra = digest_supervision(services, session, facts, now.date(), ranking=ranking)
+    return build_digest(lang, facts, names, now.date(), margin=services.settings.slow_margin,
+                        unreachable=unreachable, supervision=extra)

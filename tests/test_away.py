@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from db.models import Absence, Contact
 from handlers.away import parse_leave
-from jobs.runner import REMINDER_JOB
+from jobs.schedule import REMINDER_JOB
 from tests.conftest import SHANGHAI, World
 from tests.office import office, snapshot
 

@@ -24,7 +24,7 @@ from db.imports import apply_import
 from db.models import Status
 from jobs.digest import assess
 from jobs.rules import ItemFacts
-from jobs.runner import statuses
+from jobs.supervision import statuses
 from tests.conftest import FIXTURES, SHANGHAI, World
 
 NOW = datetime(2021, 7, 20, 9, 0, tzinfo=SHANGHAI)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.simulator import BotApiSimulator
-from jobs.runner import SEND_CONCURRENCY
+from jobs.sender import SEND_CONCURRENCY
 from tests.factories import SHANGHAI, office_with_contacts
 
 CONTACTS = 1000

@@ -111,7 +111,7 @@ def test_every_import_points_down() -> None:
 
 @pytest.mark.parametrize(("importer", "imported"), [
     ("db.queries", "jobs.rules"), ("db.outbox", "telegram"), ("db.facts", "sqlmodel"),
-    ("jobs.warnings", "bot.texts"), ("jobs.policy", "db.models"), ("jobs.runner", "handlers.common"),
+    ("jobs.warnings", "bot.texts"), ("jobs.policy", "db.models"), ("jobs.sender", "handlers.common"),
     ("jobs.digest", "bot.app"), ("bot.chart", "jobs.digest"), ("bot.texts", "handlers"),
     ("handlers.admin", "bot.cli"), ("tests.test_revise", "tests.test_send_back"),
 ])

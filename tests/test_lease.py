@@ -11,8 +11,8 @@ from sqlmodel import select
 from db import outbox
 from db.engine import Database
 from db.models import Outbox
-from jobs import runner
-from jobs.runner import OUTBOX_JOB, OUTBOX_RETRY_JOB, drain_outbox
+from jobs import sender
+from jobs.sender import OUTBOX_JOB, OUTBOX_RETRY_JOB, drain_outbox
 from tests.conftest import World
 from tests.factories import ask_extension
 from tests.office import office
@@ -91,11 +91,11 @@ async def test_a_drain_whose_event_loop_stalled_past_the_lease_stops_and_hands_i
         world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another process may take the lease over once it runs out; a process that stalled for that long
     must not go on sending the rows it had queued."""
-    monkeypatch.setattr(runner, "LEASE_TTL", timedelta(seconds=1.5))  # safe for 1.2 s, renewed every 0.5 s
+    monkeypatch.setattr(sender, "LEASE_TTL", timedelta(seconds=1.5))  # safe for 1.2 s, renewed every 0.5 s
     users = [world.sim.user(9200 + n, f"联络员{n}") for n in range(40)]
     for n, user in enumerate(users):
         queue_notice(world, f"通知{n}", user.id)
-    send_row, calls = runner.send_row, 0
+    send_row, calls = sender.send_row, 0
 
     async def stalling(*args: object) -> None:
         nonlocal calls
@@ -104,7 +104,7 @@ async def test_a_drain_whose_event_loop_stalled_past_the_lease_stops_and_hands_i
             time.sleep(1.5)  # the whole event loop stops: no renewal, no send
         await send_row(*args)
 
-    monkeypatch.setattr(runner, "send_row", stalling)
+    monkeypatch.setattr(sender, "send_row", stalling)
     result = await drain_outbox(world.app.bot, world.services)
     sent_first = sum(len(world.sim.chat(u.id).bot_messages()) for u in users)
     assert 1 <= sent_first < 10 and result.sent == sent_first  # only what went before the stall
@@ -113,7 +113,7 @@ async def test_a_drain_whose_event_loop_stalled_past_the_lease_stops_and_hands_i
         left = session.exec(select(Outbox).where(Outbox.status != "sent")).all()
     assert len(left) == 40 - sent_first and all(row.claimed_by is None and row.attempts == 0 for row in left)
 
-    monkeypatch.setattr(runner, "send_row", send_row)
+    monkeypatch.setattr(sender, "send_row", send_row)
     await drain_outbox(world.app.bot, world.services)  # whoever holds the lease next sends the rest, once
     assert [len(world.sim.chat(u.id).bot_messages()) for u in users] == [1] * 40
 

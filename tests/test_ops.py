@@ -23,7 +23,7 @@ from db import queries
 from db.engine import Database
 from db.migrate import current_revision, head_revision, upgrade
 from db.models import Unit
-from jobs.runner import DIGEST_CHAT_KEY
+from jobs.rounds import DIGEST_CHAT_KEY
 from tests import pg
 from tests.conftest import GROUP_ID, World, make_settings
 

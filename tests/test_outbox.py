@@ -11,7 +11,8 @@ from bot.simulator import BotApiSimulator
 from db import queries
 from db.engine import Database
 from db.models import Contact, Outbox, Person
-from jobs.runner import REMINDER_JOB, drain_outbox
+from jobs.schedule import REMINDER_JOB
+from jobs.sender import drain_outbox
 from tests.conftest import ADMIN_ID, SHANGHAI, World
 
 UNITS = 12

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from db.models import Outbox
-from jobs.runner import RECEIPTS_JOB, REMINDER_JOB
+from jobs.schedule import RECEIPTS_JOB, REMINDER_JOB
 from tests.conftest import SHANGHAI, World
 from tests.office import office, snapshot
 

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from db import queries
-from jobs.runner import DIGEST_JOB, REMINDER_JOB
+from jobs.schedule import DIGEST_JOB, REMINDER_JOB
 from tests.conftest import SHANGHAI, World
 
 

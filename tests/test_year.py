@@ -15,7 +15,7 @@ from db import queries, supervision
 from db.imports import apply_import
 from db.models import MonthlyColour, Status
 from jobs.rules import ItemFacts, month_end, period_key, time_progress
-from jobs.runner import DIGEST_JOB
+from jobs.schedule import DIGEST_JOB
 from jobs.supervision import month_ranking
 from tests.conftest import FIXTURES, SHANGHAI, World
 

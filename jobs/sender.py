@@ -1,12 +1,11 @@
-"""The scheduled work and its I/O: reminder rounds, escalations, digests, and the outbox.
+"""The outbox sender: every message the bot sends on its own goes through here, and handlers call
+`send_queued` after their transaction has queued a message.
 
-The scheduler only triggers; the database is the truth. A round writes every due reminder
-(unique per item, unit, reason and period), then one outbox row per contact and batch, then
-drains the outbox: one process at a time holds the sender's lease (so replicas keep one pace), and
-each row is claimed (a conditional update, so no two processes take the same row), sent, and
-marked. A crash leaves rows pending or claimed; once the dead process's lease has run out, the next
-drain takes its claims back and sends them within the grace window, so nothing is lost, and only
-rows in flight at a kill can go twice.
+The database is the truth. One process at a time holds the sender's lease (so replicas keep one pace),
+and each row is claimed (a conditional update, so no two processes take the same row), sent, and marked.
+A crash leaves rows pending or claimed; once the dead process's lease has run out, the next drain takes
+its claims back and sends them within the grace window, so nothing is lost, and only rows in flight at
+a kill can go twice. The pace is jobs.pacing's: the limit shared with the interactive replies.
 """
 
 from __future__ import annotations
@@ -16,42 +15,27 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application
 
 from bot.context import BotContext, Services
 from bot.keyboards import markup_of, reminder_buttons
 from bot.texts import esc, join, split_message, t
 from db import outbox, queries
 from db.models import Outbox
-from jobs.digest import Assessed, assess, build_digest
 from jobs.pacing import Pacer
-from jobs.policy import manual_chase, plan_reminders
 from jobs.reminders import ReminderLine, reminder_text
-from jobs.supervision import (
-    digest_supervision,
-    first_workday_of_month,
-    month_missing,
-    policy_of,
-    previous_month,
-    ranking_text_lines,
-    record_month_colours,
-)
-from jobs.workdays import WorkCalendar, in_quiet_hours, next_send_time
+from jobs.supervision import chart_png
+from jobs.workdays import next_send_time
 
 log = logging.getLogger(__name__)
 
-REMINDER_JOB = "daily-reminders"
-DIGEST_JOB = "weekly-digest"
 OUTBOX_JOB = "outbox-drain"
 OUTBOX_RETRY_JOB = "outbox-drain-when-the-lease-runs-out"
-RECEIPTS_JOB = "reminder-receipts"
-DIGEST_CHAT_KEY = "digest_chat_id"
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 SEND_CONCURRENCY = 16
 MAX_ATTEMPTS = 5
@@ -67,16 +51,6 @@ Rendered = tuple[list[str], InlineKeyboardMarkup | None]
 
 
 @dataclass
-class RoundResult:
-    new: int = 0
-    units: int = 0
-    items: int = 0
-    queued: int = 0  # rows waiting for the end of quiet hours
-    escalations: int = 0
-    undelivered_units: list[str] = field(default_factory=list)
-
-
-@dataclass
 class DrainResult:
     sent: int = 0
     failed: int = 0
@@ -85,84 +59,26 @@ class DrainResult:
     busy_until: datetime | None = None  # another process holds the sender's lease until then
 
 
-# ---------------------------------------------------------------- calendar and policy
-
-
-def work_calendar(services: Services) -> WorkCalendar:
-    with services.db.session() as session:
-        return WorkCalendar(queries.calendar_overrides(session))
-
-
 def send_time(services: Services, now: datetime) -> datetime:
     """Now, or the end of the quiet hours."""
     s = services.settings
     return next_send_time(now, s.quiet_start, s.quiet_end)
 
 
-def digest_chat_id(services: Services) -> int | None:
-    with services.db.session() as session:
-        stored = queries.get_setting(session, key=DIGEST_CHAT_KEY)
-    return int(stored) if stored else services.settings.digest_chat_id
-
-
-# ---------------------------------------------------------------- reminder rounds
-
-
-def plan_round(services: Services, *, unit_id: int | None, manual: bool) -> RoundResult:
-    """The database part of a round: write what is due and queue it per contact (two transactions)."""
-    now = services.clock.now()
-    today = now.date()
-    cal = work_calendar(services)
-    result = RoundResult()
-    with services.db.session() as session:
-        facts = queries.item_facts(session, today=today)
-        plan = plan_reminders(facts, today, policy_of(services), cal)
-        due = plan.due + (manual_chase(facts, today) if manual else [])
-        if unit_id is not None:
-            due = [d for d in due if d.unit_id == unit_id]
-        result.new = queries.record_due(session, due=due, now=now)
-        if unit_id is None:
-            result.escalations = enqueue_escalations(session, services, plan.escalations, facts, now)
-    with services.db.session() as session:
-        queued = outbox.enqueue_reminders(session, now=now, not_before=send_time(services, now), unit_id=unit_id)
-        without = queries.units_by_id(session, ids=queued.without_contacts) if queued.without_contacts else {}
-    result.undelivered_units = [without[u].name for u in queued.without_contacts]
-    result.units, result.items = len(queued.units), queued.items
-    result.queued = queued.rows if send_time(services, now) > now else 0
+async def send_queued(context: BotContext) -> DrainResult:
+    """Send what is waiting now. When another process holds the sender's lease, look again as soon as
+    it runs out: after a crash sending resumes within seconds, and a notice a handler queued on a
+    replica that does not hold the lease waits at most that long (the holder usually takes it sooner)."""
+    result = await drain_outbox(context.bot, context.services)
+    if result.busy_until is not None and not context.job_queue.get_jobs_by_name(OUTBOX_RETRY_JOB):
+        wait = (result.busy_until - datetime.now(UTC)).total_seconds() + 0.5
+        context.job_queue.run_once(outbox_job, when=max(wait, 0.5), name=OUTBOX_RETRY_JOB)
     return result
 
 
-async def run_reminder_round(
-    bot: Bot, services: Services, *, unit_id: int | None = None, manual: bool = False
-) -> RoundResult:
-    """Write what is due, queue it per contact, and send what may be sent now. Planning runs in a worker
-    thread: with thousands of items it takes a second, and the bot keeps answering meanwhile."""
-    result = await asyncio.to_thread(plan_round, services, unit_id=unit_id, manual=manual)
-    await drain_outbox(bot, services)
-    return result
-
-
-def enqueue_escalations(session, services: Services, escalations, facts, now: datetime) -> int:  # type: ignore[no-untyped-def]
-    """Tell the lead unit's contacts and the supervisors which responsible unit keeps missing reports (督办)."""
-    if not escalations:
-        return 0
-    lang = services.settings.language
-    by_id = {f.id: f for f in facts}
-    names = {u.id: u.name for u in queries.all_units(session)}
-    contacts = queries.contacts_of_units(session, unit_ids={u for e in escalations for u in by_id[e.item_id].lead_unit_ids})
-    count = 0
-    for esc_ in escalations:
-        item = by_id[esc_.item_id]
-        text = t(lang, "escalate.text", unit=esc(names.get(esc_.unit_id, "?")), number=item.number,
-                 title=esc(item.title), streak=esc_.streak,
-                 lead=esc(join(lang, [names.get(u, "?") for u in item.lead_unit_ids])))
-        chats = {c.telegram_id for u in item.lead_unit_ids for c in contacts.get(u, []) if c.reachable}
-        chats |= set(services.settings.supervisor_ids)
-        for chat_id in sorted(chats):
-            key = f"escalate:{esc_.item_id}:{esc_.unit_id}:{esc_.period}:{chat_id}"
-            count += outbox.enqueue_text(session, key=key, kind="escalation", chat_id=chat_id, parts=[text],
-                                         now=now, not_before=send_time(services, now))
-    return count
+async def outbox_job(context: BotContext) -> None:
+    """Send what is waiting (after quiet hours, retries, a restart)."""
+    await send_queued(context)
 
 
 def notify_admins(session, services: Services, *, key: str, text: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
@@ -179,9 +95,6 @@ def tell_admins_blocked(session, services: Services, row: Outbox, now: datetime)
     text = t(services.settings.language, "outbox.blocked", person=esc(names.get(row.chat_id, row.chat_id)),
              unit=esc(unit.name if unit else "?"))
     notify_admins(session, services, key=f"blocked:{row.chat_id}:{now:%Y%m%d}", text=text, now=now)
-
-
-# ---------------------------------------------------------------- the outbox
 
 
 async def drain_outbox(bot: Bot, services: Services) -> DrainResult:
@@ -391,19 +304,6 @@ async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer, o
         await bot.send_photo(chat_id, png)
 
 
-def chart_png(services: Services, today: date) -> bytes:
-    from bot.chart import digest_chart  # matplotlib on first use: most processes never draw
-
-    return digest_chart(statuses(services, today), today=today, lang=services.settings.language)
-
-
-def statuses(services: Services, today: date) -> list[Assessed]:
-    """Every item assessed on `today`, read without who reported lately (the statuses do not need it)."""
-    with services.db.session() as session:
-        facts = queries.item_facts(session, today=today, with_reports=False)
-    return assess(facts, today, services.settings.slow_margin)
-
-
 def record_outcome(services: Services, mark, **values: Any) -> None:  # type: ignore[no-untyped-def]
     with services.db.session() as session:
         mark(session, **values)
@@ -491,154 +391,3 @@ def reminder_message(lang: str, unit: str, lines: list[ReminderLine], today: dat
     if notes:
         text = "\n".join(notes) + "\n" + text
     return split_message(text), reminder_buttons(lang, sorted({line.number for line in lines}), ack_id=ack_id)
-
-
-# ---------------------------------------------------------------- digest
-
-
-def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int] | None = None) -> str:
-    """The digest of today; with `ranking_month`, the monthly ranking of that month follows."""
-    now = services.clock.now()
-    ranking = ranking_text_lines(services, lang, *ranking_month) if ranking_month else []
-    with services.db.session() as session:
-        facts = queries.item_facts(session, today=now.date())
-        names = {u.id: u.name for u in queries.all_units(session)}
-        unreachable = queries.unreachable_contacts(session)
-        extra = digest_supervision(services, session, facts, now.date(), ranking=ranking)
-    return build_digest(lang, facts, names, now.date(), margin=services.settings.slow_margin,
-                        unreachable=unreachable, supervision=extra)
-
-
-async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str | None = None,
-                      ranking_month: tuple[int, int] | None = None) -> int:
-    """Queue the digest for a chat (once per period when one is given) and send it; returns its parts."""
-    now = services.clock.now()
-    text = await asyncio.to_thread(digest_text, services, services.settings.language, ranking_month=ranking_month)
-    parts = split_message(text)
-    key = f"digest:{chat_id}:{period or now.isoformat()}"
-    with services.db.session() as session:
-        outbox.enqueue_text(session, key=key, kind="digest", chat_id=chat_id, parts=parts, now=now,
-                            not_before=send_time(services, now), chart=True)
-    await drain_outbox(bot, services)
-    return len(parts)
-
-
-def digest_period(day: date) -> str:
-    iso = day.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
-
-
-def digest_due_today(today: date, weekday: int, cal: WorkCalendar) -> bool:
-    """The digest day, or the first working day after it in the same week when it is a day off."""
-    if not cal.is_workday(today):
-        return False
-    monday = today - timedelta(days=today.isoweekday() - 1)
-    scheduled = monday + timedelta(days=weekday - 1)
-    if today < scheduled:
-        return False
-    return all(not cal.is_workday(scheduled + timedelta(days=d)) for d in range((today - scheduled).days))
-
-
-# ---------------------------------------------------------------- jobs
-
-
-async def reminder_job(context: BotContext) -> None:
-    """Run the daily reminder round on working days."""
-    services = context.services
-    today = services.clock.now().date()
-    cal = work_calendar(services)
-    warn_uncovered_year(services, cal, today)
-    if not cal.is_workday(today):
-        log.info("%s is a day off: no reminder round", today)
-        await drain_outbox(context.bot, services)
-        return
-    result = await run_reminder_round(context.bot, services)
-    log.info("reminder round: %s units, %s items, %s new", result.units, result.items, result.new)
-
-
-def warn_uncovered_year(services: Services, cal: WorkCalendar, today: date) -> None:
-    """Tell the admins once a year when the official calendar does not know this year."""
-    if cal.covers(today.year):
-        return
-    with services.db.session() as session:
-        notify_admins(session, services, key=f"calendar:{today.year}", now=services.clock.now(),
-                      text=t(services.settings.language, "calendar.uncovered", year=today.year))
-
-
-async def digest_job(context: BotContext) -> None:
-    """Post the weekly digest on the digest day (or the next working day), once per week; on the first
-    working day of a month keep last month's colours and post the digest with last month's ranking."""
-    services = context.services
-    now = services.clock.now()
-    cal = work_calendar(services)
-    monthly = first_workday_of_month(now.date(), cal)
-    last_month = previous_month(now.date())
-    if monthly or month_missing(services, *last_month):  # a missed first working day is caught up
-        written = await asyncio.to_thread(record_month_colours, services, *last_month, overwrite=monthly)
-        log.info("kept the colours of %s-%02d for %s items", *last_month, written)
-    chat_id = digest_chat_id(services)
-    weekly = digest_due_today(now.date(), services.settings.digest_weekday, cal)
-    if chat_id is None or not (weekly or monthly):
-        return
-    period = digest_period(now.date()) if weekly else f"{last_month[0]}-{last_month[1]:02d}-monthly"
-    await post_digest(context.bot, services, chat_id, period=period, ranking_month=last_month if monthly else None)
-
-
-async def receipts_job(context: BotContext) -> None:
-    """Send again the reminders nobody acknowledged (收到) within ACK_TIMEOUT_HOURS, on working days."""
-    await run_resends(context.bot, context.services)
-
-
-async def run_resends(bot: Bot, services: Services) -> int:
-    """Queue the re-sends that are due and send them; returns how many were queued."""
-    now = services.clock.now()
-    if not work_calendar(services).is_workday(now.date()):
-        return 0
-    timeout = timedelta(hours=services.settings.ack_timeout_hours)
-
-    def enqueue() -> int:  # off the event loop: a week of reminder rows is read
-        with services.db.session() as session:
-            return outbox.enqueue_resends(session, now=now, timeout=timeout, not_before=send_time(services, now))
-
-    queued = await asyncio.to_thread(enqueue)
-    if queued:
-        log.info("re-sending %s unacknowledged reminders", queued)
-        await drain_outbox(bot, services)
-    return queued
-
-
-async def send_queued(context: BotContext) -> DrainResult:
-    """Send what is waiting now. When another process holds the sender's lease, look again as soon as
-    it runs out: after a crash sending resumes within seconds, and a notice a handler queued on a
-    replica that does not hold the lease waits at most that long (the holder usually takes it sooner)."""
-    result = await drain_outbox(context.bot, context.services)
-    if result.busy_until is not None and not context.job_queue.get_jobs_by_name(OUTBOX_RETRY_JOB):
-        wait = (result.busy_until - datetime.now(UTC)).total_seconds() + 0.5
-        context.job_queue.run_once(outbox_job, when=max(wait, 0.5), name=OUTBOX_RETRY_JOB)
-    return result
-
-
-async def outbox_job(context: BotContext) -> None:
-    """Send what is waiting (after quiet hours, retries, a restart)."""
-    await send_queued(context)
-
-
-def schedule_jobs(app: Application) -> None:
-    """Daily round and digest check at the configured times, in the office's time zone; the outbox is
-    drained every half minute and soon after start."""
-    services: Services = app.bot_data["services"]
-    settings = services.settings
-    tz = settings.tz
-    job_queue = app.job_queue
-    if job_queue is None:
-        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    job_queue.run_daily(reminder_job, time=settings.reminder_time.replace(tzinfo=tz), name=REMINDER_JOB)
-    job_queue.run_daily(digest_job, time=settings.digest_time.replace(tzinfo=tz), name=DIGEST_JOB)
-    job_queue.run_repeating(outbox_job, interval=30, first=2, name=OUTBOX_JOB)
-    job_queue.run_repeating(receipts_job, interval=300, first=60, name=RECEIPTS_JOB)
-    now = services.clock.now().astimezone(tz)
-    awake = not in_quiet_hours(now, settings.quiet_start, settings.quiet_end)
-    if awake and settings.reminder_time <= now.time():
-        job_queue.run_once(reminder_job, when=5, name=f"{REMINDER_JOB}-catch-up")
-    if awake and settings.digest_time <= now.time():
-        job_queue.run_once(digest_job, when=10, name=f"{DIGEST_JOB}-catch-up")
