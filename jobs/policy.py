@@ -159,6 +159,17 @@ def _units(item: ItemFacts, today: date) -> list[int]:
     return [u for u in item.reporting_unit_ids if u not in item.snoozed_unit_ids]
 
 
+def digest_due_today(today: date, weekday: int, cal: WorkCalendar) -> bool:
+    """The digest day, or the first working day after it in the same week when it is a day off."""
+    if not cal.is_workday(today):
+        return False
+    monday = today - timedelta(days=today.isoweekday() - 1)
+    scheduled = monday + timedelta(days=weekday - 1)
+    if today < scheduled:
+        return False
+    return all(not cal.is_workday(scheduled + timedelta(days=d)) for d in range((today - scheduled).days))
+
+
 @dataclass(frozen=True)
 class ScheduledDay:
     day: date
@@ -184,9 +195,5 @@ def forecast(items: Sequence[ItemFacts], today: date, policy: Policy, cal: WorkC
         sent |= {(d.item_id, d.unit_id, d.reason, d.period) for d in new}
         escalations = [e for e in plan.escalations if (e.item_id, e.unit_id, e.period) not in escalated]
         escalated |= {(e.item_id, e.unit_id, e.period) for e in escalations}
-        monday = day - timedelta(days=day.isoweekday() - 1)
-        scheduled = monday + timedelta(days=digest_weekday - 1)
-        digest = day >= scheduled and all(not cal.is_workday(scheduled + timedelta(days=d))
-                                          for d in range((day - scheduled).days))
-        plan_days.append(ScheduledDay(day, True, new, escalations, digest))
+        plan_days.append(ScheduledDay(day, True, new, escalations, digest_due_today(day, digest_weekday, cal)))
     return plan_days

@@ -16,7 +16,8 @@ from telegram import Bot
 from bot.context import BotContext, Services
 from bot.texts import esc, join, split_message, t
 from db import outbox, queries
-from jobs.policy import manual_chase, plan_reminders
+from db.facts import ReportCycle, period_key
+from jobs.policy import digest_due_today, manual_chase, plan_reminders
 from jobs.sender import drain_outbox, notify_admins, send_time
 from jobs.supervision import (
     digest_text,
@@ -126,19 +127,7 @@ async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str
 
 
 def digest_period(day: date) -> str:
-    iso = day.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
-
-
-def digest_due_today(today: date, weekday: int, cal: WorkCalendar) -> bool:
-    """The digest day, or the first working day after it in the same week when it is a day off."""
-    if not cal.is_workday(today):
-        return False
-    monday = today - timedelta(days=today.isoweekday() - 1)
-    scheduled = monday + timedelta(days=weekday - 1)
-    if today < scheduled:
-        return False
-    return all(not cal.is_workday(scheduled + timedelta(days=d)) for d in range((today - scheduled).days))
+    return period_key(ReportCycle.WEEKLY, day)
 
 
 async def reminder_job(context: BotContext) -> None:

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bot.clock import FakeClock
-from jobs.rules import month_end
+from bot.dates import parse_deadline
+from db.facts import month_end
 from jobs.workdays import WorkCalendar, in_quiet_hours, next_send_time, shift_to_workday
 from tests.conftest import SHANGHAI
 
@@ -227,4 +228,35 @@ def test_the_cache_answers_like_the_package():
 
 def _year(year: int) -> list[date]:
     return [date(year, 1, 1) + timedelta(days=i) for i in range((date(year + 1, 1, 1) - date(year, 1, 1)).days)]
+
+
+def test_working_days_in_a_deadline_count_the_offices_overrides() -> None:
+    """"5个工作日内" on Tue 20 July 2021 is Tue 27 July; with Thu 22 July declared a day off (/holiday) it is
+    Wed 28 July, and with Sat 24 July declared a working day as well, Tue 27 July again."""
+    now = datetime(2021, 7, 20, 9, 0, tzinfo=SHANGHAI)
+    assert parse_deadline("5个工作日内", now) == date(2021, 7, 27)
+    closed = WorkCalendar({date(2021, 7, 22): False})
+    assert parse_deadline("5个工作日内", now, closed) == date(2021, 7, 28)
+    swapped = WorkCalendar({date(2021, 7, 22): False, date(2021, 7, 24): True})
+    assert parse_deadline("5个工作日内", now, swapped) == date(2021, 7, 27)
+    assert parse_deadline("5个工作日内", now) == date(2021, 7, 27)  # the override was for that parse only
+
+
+def test_one_month_end_and_one_workday_rule_in_the_code() -> None:
+    """Every date rule uses db.facts' calendar arithmetic and jobs.workdays' WorkCalendar: no module
+    defines its own month end or working-day check, or asks chinese_calendar behind the overrides."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    own = {"month_end": "db/facts.py", "is_workday": "jobs/workdays.py", "_is_workday": None}
+    for path in (p for package in ("bot", "db", "handlers", "jobs") for p in (root / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name in own:
+                assert str(path.relative_to(root)) == own[node.name], f"{path}: def {node.name}"
+            if isinstance(node, ast.Attribute) and node.attr == "is_workday" and \
+                    isinstance(node.value, ast.Name) and node.value.id == "chinese_calendar":
+                # bot/ops (doctor) asks only whether the package knows a year's holidays at all
+                assert path.name in ("workdays.py", "ops.py"), f"{path} asks chinese_calendar past the overrides"
 
