@@ -79,7 +79,7 @@ def wrong(importer: str, imported: str) -> str | None:
         if under(imported, "telegram", "bot", "handlers", "sqlmodel", "sqlalchemy") or (
                 under(imported, "db", "jobs") and imported != "db.facts" and imported not in RULES):
             return "a rule module imports only db.facts and other rule modules"
-    elif under(importer, "bot") and importer not in APPLICATION:
+    elif under(importer, "bot") and not under(importer, *APPLICATION):
         if under(imported, "handlers") or under(imported, *APPLICATION) or (
                 under(imported, "jobs") and imported not in RULES):
             return "the bot library imports no handlers, no application module, and of jobs only the rules"
