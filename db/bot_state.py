@@ -26,7 +26,7 @@ def state_rows(session: Session, *, namespace: str) -> list[BotState]:
 def save_states(session: Session, *, changes: Mapping[StateId, Any]) -> None:
     """Write each (namespace, key) → value; a value of None deletes the row. One upsert and one delete,
     each sent once for all its rows (through the ORM, each row would be loaded first, one query each)."""
-    table = BotState.__table__
+    table = BotState.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass
     now = utcnow()
     kept = [{"namespace": namespace, "key": key, "value": value, "updated_at": now}
             for (namespace, key), value in changes.items() if value is not None]

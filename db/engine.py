@@ -43,7 +43,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def insert_ignore(session: Session, model: type, values: dict[str, Any]) -> int | None:
+def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING: the new row's id, or None when a unique key already held it
     (also when another process inserted it a moment before; no savepoint needed)."""
     dialect = session.get_bind().dialect.name
@@ -52,7 +52,7 @@ def insert_ignore(session: Session, model: type, values: dict[str, Any]) -> int 
     return session.execute(statement).scalar_one_or_none()
 
 
-def insert_ignore_many(session: Session, model: type, rows: list[dict[str, Any]], *returning: Any) -> list[Any]:
+def insert_ignore_many(session: Session, model: Any, rows: list[dict[str, Any]], *returning: Any) -> list[Any]:
     """INSERT … ON CONFLICT DO NOTHING for many rows, sent in batches by the driver: the `returning`
     columns of the rows that were new (in no particular order); rows a unique key already held are skipped."""
     if not rows:

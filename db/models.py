@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, false, text
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, false
+from sqlalchemy import text as sql_text  # the reports' own `text` field shadows it in their class
 from sqlmodel import Field, SQLModel
 
 # The marks and cycles are facts the rules share (db.facts); importing them from here still works.
@@ -125,7 +126,7 @@ class ProgressReport(SQLModel, table=True):
     returned_by: int | None = Field(default=None, sa_type=BigInteger)
     return_reason: str | None = None
     # Corrected within REPORT_EDIT_HOURS: the row is the current version, earlier ones are ReportVersions.
-    version: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
+    version: int = Field(default=1, sa_column_kwargs={"server_default": sql_text("1")})
     edited_at: datetime | None = _when(default=None)
 
 

@@ -99,6 +99,11 @@ def all_units(session: Session) -> list[Unit]:
     return list(session.exec(select(Unit).order_by(Unit.id)).all())
 
 
+def unit_names(session: Session) -> dict[int, str]:
+    """Every unit's name by id."""
+    return {unit.id: unit.name for unit in all_units(session) if unit.id is not None}
+
+
 def find_unit(session: Session, *, name: str) -> Unit | None:
     """A unit by its exact name or one of its aliases (spaces ignored)."""
     wanted = normalize_name(name)

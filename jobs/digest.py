@@ -13,14 +13,13 @@ from datetime import date
 
 from bot.dates import format_date
 from bot.texts import MARKS, esc, join, section_index, t
-from db.models import Status
+from db.facts import ItemFacts, Status
 from db.outbox import AckCount
 from db.supervision import Extended
 from jobs.rules import (
     STATUS_ORDER,
     Assessed,
     Colour,
-    ItemFacts,
     assess,
     by_domain,
     count_by_status,

@@ -95,7 +95,7 @@ def enqueue_escalations(session, services: Services, escalations, facts, now: da
         return 0
     lang = services.settings.language
     by_id = {f.id: f for f in facts}
-    names = {u.id: u.name for u in queries.all_units(session)}
+    names = queries.unit_names(session)
     contacts = queries.contacts_of_units(session, unit_ids={u for e in escalations for u in by_id[e.item_id].lead_unit_ids})
     count = 0
     for esc_ in escalations:

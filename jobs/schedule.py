@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram.ext import Application
 
 from bot.context import Services
@@ -14,7 +16,7 @@ DIGEST_JOB = "weekly-digest"
 RECEIPTS_JOB = "reminder-receipts"
 
 
-def schedule_jobs(app: Application) -> None:
+def schedule_jobs(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Daily round and digest check at the configured times, in the office's time zone; the outbox is
     drained every half minute and soon after start."""
     services: Services = app.bot_data["services"]

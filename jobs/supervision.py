@@ -101,7 +101,7 @@ def month_ranking(services: Services, year: int, month: int) -> list[UnitScore]:
         periods = {p for f in facts for p, _ in month_due_days(f.cycle, year, month, policy, cal)}
         _, cutoff = month_cutoff(services, year, month)
         reports = supervision.ranking_reports(session, periods=periods, before=min(cutoff, now))
-        names = {u.id: u.name for u in queries.all_units(session)}
+        names = queries.unit_names(session)
     days = [ReportDay(r.item_id, r.unit_id, r.period, r.created_at.astimezone(tz).date(), r.status) for r in reports]
     return rank_units(facts, days, {i: w.colour for i, w in warnings.items()}, names, year=year, month=month,
                       policy=policy, cal=cal, on_time_weight=services.settings.ranking_on_time_weight, until=as_of)
@@ -160,7 +160,7 @@ def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int]
     ranking = ranking_text_lines(services, lang, *ranking_month) if ranking_month else []
     with services.db.session() as session:
         facts = queries.item_facts(session, today=now.date())
-        names = {u.id: u.name for u in queries.all_units(session)}
+        names = queries.unit_names(session)
         unreachable = queries.unreachable_contacts(session)
         extra = digest_supervision(services, session, facts, now.date(), ranking=ranking)
     return build_digest(lang, facts, names, now.date(), margin=services.settings.slow_margin,

@@ -62,7 +62,7 @@ class WorkCalendar:
         if day in self._overrides:
             return self._overrides[day]
         if self.covers(day.year):
-            return chinese_calendar.is_workday(day)
+            return bool(chinese_calendar.is_workday(day))
         return day.weekday() < 5
 
     def previous_workday(self, day: date) -> date:
