@@ -8,15 +8,17 @@ from contextlib import asynccontextmanager
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.context import BotContext, Services
 from bot.persistence import DatabasePersistence
+from bot.ratelimit import SharedRateLimiter
 from bot.settings import Settings, Webhook
 from bot.transport import bot_requests
 from db.engine import Database
 from handlers.registry import register_handlers, set_command_menus
+from jobs.pacing import Pacer
 from jobs.rounds import digest_chat_id
 from jobs.schedule import schedule_jobs
 
@@ -57,9 +59,10 @@ def build_application(
     )
     if rate_limit:
         # Telegram's 30 a second overall, or more when SEND_RATE_PER_SECOND says the bot may send more
-        # (paid broadcasts): the outbox's own pace must not be held back by the limiter under it.
+        # (paid broadcasts); one pace for the outbox and the replies, the replies first (jobs.pacing).
         overall = max(30.0, settings.send_rate_per_second)
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=overall, max_retries=3))
+        services.pacer = Pacer(overall, outbox_rate=settings.send_rate_per_second)
+        builder = builder.rate_limiter(SharedRateLimiter(services.pacer, max_retries=3))
     request, get_updates_request = bot_requests(settings.bot_http_client, request_timeout)
     builder = builder.request(request).get_updates_request(get_updates_request)
     app = builder.build()

@@ -154,16 +154,7 @@ async def _drain_holding_lease(bot: Bot, services: Services, held: HeldLease) ->
     result = DrainResult()
     now = services.clock.now()
     grace = timedelta(hours=services.settings.outbox_grace_hours)
-    with services.db.session() as session:
-        taken_back = outbox.release_claims(session, instance=INSTANCE)
-        if taken_back:
-            log.warning("took back %s outbox rows claimed by a process that stopped sending", taken_back)
-        expired = outbox.expire_older_than(session, cutoff=now - grace, now=now)
-        if expired:
-            result.expired = len(expired)
-            notify_admins(session, services, key=f"expired:{now:%Y%m%d%H%M}", now=now,
-                          text=t(services.settings.language, "outbox.expired", count=len(expired),
-                                 hours=f"{services.settings.outbox_grace_hours:g}"))
+    result.expired = await asyncio.to_thread(take_back_and_expire, services, now - grace, now)
     if services.pacer is None:
         services.pacer = Pacer(services.settings.send_rate_per_second)
     keeper = asyncio.create_task(keep_lease(services, held))
@@ -173,6 +164,21 @@ async def _drain_holding_lease(bot: Bot, services: Services, held: HeldLease) ->
     finally:
         keeper.cancel()
     return result
+
+
+def take_back_and_expire(services: Services, cutoff: datetime, now: datetime) -> int:
+    """Take back the rows a stopped process had claimed; give up (and tell the admins of) rows older than
+    the grace window. Returns how many expired."""
+    with services.db.session() as session:
+        taken_back = outbox.release_claims(session, instance=INSTANCE)
+        if taken_back:
+            log.warning("took back %s outbox rows claimed by a process that stopped sending", taken_back)
+        expired = outbox.expire_older_than(session, cutoff=cutoff, now=now)
+        if expired:
+            notify_admins(session, services, key=f"expired:{now:%Y%m%d%H%M}", now=now,
+                          text=t(services.settings.language, "outbox.expired", count=len(expired),
+                                 hours=f"{services.settings.outbox_grace_hours:g}"))
+    return len(expired)
 
 
 def hold_lease(services: Services) -> bool:

@@ -50,3 +50,40 @@ async def test_a_failed_send_frees_its_place() -> None:
     except ConnectionError:
         pass
     await asyncio.wait_for(send_all(pacer, [0.0]), timeout=PER * 3)
+
+
+async def test_replies_go_before_the_outbox_and_the_two_together_keep_to_the_limit() -> None:
+    """An outbox of 40 sends queued at once and replies arriving meanwhile: each reply starts within one
+    spacing of asking (it never waits behind the queued rows), and no window holds more than the limit."""
+    pacer = Pacer(RATE, per=PER)
+    loop = asyncio.get_running_loop()
+    times: list[tuple[float, float]] = []
+    waits: list[float] = []
+
+    async def send(delay: float, *, urgent: bool) -> None:
+        asked = loop.time()
+        async with pacer.slot(urgent=urgent):
+            start = loop.time()
+            await asyncio.sleep(delay)
+        times.append((start, loop.time()))
+        if urgent:
+            waits.append(start - asked)
+
+    async def replies() -> None:
+        for _ in range(8):
+            await asyncio.sleep(PER / 3)
+            await send(0.002, urgent=True)
+
+    await asyncio.gather(*(send(0.002, urgent=False) for _ in range(40)), replies())
+    assert busiest_window(sorted(times)) <= RATE
+    assert max(waits) < PER / RATE * 2, waits
+    # together they used the limit: 48 sends over the time they took, against RATE per PER
+    span = max(e for _, e in times) - min(s for s, _ in times)
+    assert 48 / span >= 0.8 * RATE / PER
+
+
+async def test_a_request_inside_a_held_place_takes_no_other() -> None:
+    pacer = Pacer(1, per=PER)
+    async with pacer.slot():
+        async with pacer.slot(urgent=True):  # the outbox's send passing through the bot's rate limiter
+            pass

@@ -74,5 +74,6 @@ def test_the_overall_rate_limit_follows_a_send_rate_above_telegrams_30(send_rate
     settings = Settings(_env_file=None, bot_token="123456:ABCDEFGHIJKLMN", database_url="sqlite://",
                         send_rate_per_second=send_rate)
     app = build_application(settings, db=Database("sqlite://"))
-    # AIORateLimiter keeps its overall limit in an aiolimiter.AsyncLimiter; PTB offers no public reading of it.
-    assert app.bot.rate_limiter._base_limiter.max_rate == overall  # noqa: SLF001
+    # one pace for the outbox and the replies (bot.ratelimit, jobs.pacing)
+    assert app.bot.rate_limiter.pacer.capacity == overall
+    assert app.bot.rate_limiter.pacer.spacing == pytest.approx(1 / send_rate)
