@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from db.models import ExtensionRequest, Item, ItemUnit, ProgressReport, ReportVersion
+from db.models import Absence, ExtensionRequest, Item, ItemUnit, ProgressReport, ReportVersion
 
 _ITEM_WITH_UNITS = (
     select(Item, ItemUnit.role, ItemUnit.unit_id).outerjoin(ItemUnit, col(ItemUnit.item_id) == col(Item.id))
@@ -26,6 +26,10 @@ def item_with_units(session: Session, *, item_id: int) -> tuple[Item | None, dic
 
 def item(session: Session, *, item_id: int) -> Item | None:
     return session.get(Item, item_id)
+
+
+def absence(session: Session, *, absence_id: int) -> Absence | None:
+    return session.get(Absence, absence_id)
 
 
 Drafted = ProgressReport | ExtensionRequest | ReportVersion

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Self
 
@@ -131,6 +132,11 @@ class Callback:
             meta = spec.metadata
             values.append(meta["low"] if "low" in meta else meta["options"][0] if "options" in meta else "0" * TOKEN_HEX)
         return cls(*values)
+
+
+def either_kind(*kinds: type[Callback]) -> Callable[[object], bool]:
+    """A pattern matching any of `kinds`."""
+    return lambda data: any(kind.matches(data) for kind in kinds)
 
 
 def parse_any(data: object) -> Callback | None:
@@ -370,3 +376,22 @@ class AddDomain(Step):
 @dataclass(frozen=True)
 class AddSkipDomain(Step):
     prefix = "adk"
+
+
+# ---------------------------------------------------------------- TRANSITIONAL: delete when unused
+# handlers/supervisor.py's item card still builds "rep:<number>" and "ext:<number>"; until it builds
+# Report(item.id) and Extend(item.id), these read them (the number looked up when pressed).
+
+
+@dataclass(frozen=True)
+class CardReport(Callback):
+    prefix = "rep"
+    audience = CONTACT
+    number: int = number()
+
+
+@dataclass(frozen=True)
+class CardExtend(Callback):
+    prefix = "ext"
+    audience = CONTACT
+    number: int = number()

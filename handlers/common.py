@@ -21,8 +21,8 @@ from bot.dates import parse_deadline
 from bot.texts import LANGUAGES, MESSAGE_LIMIT, esc, split_message, t
 from db import queries
 from db.engine import unavailable
-from handlers.callbacks import Confirm, new_token
-from handlers.uow import Refusal, safe_lang
+from handlers.callbacks import CardExtend, CardReport, Confirm, Extend, Report, new_token
+from handlers.uow import Refusal, safe_lang, work
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def lang_of(update: Update | None, context: BotContext) -> str:
     lang = context.services.settings.language
     user = update.effective_user if update else None
     if user is not None:
-        with context.services.db.session() as session:
+        with work(context) as session:
             lang = queries.person_language(session, telegram_id=user.id) or lang
         if context.user_data is not None:
             context.user_data["lang"] = lang
@@ -130,6 +130,19 @@ async def confirmed_draft(update: Update, context: BotContext, draft_key: str,
         await done_with_button(update, t(lang_of(update, context), "cancelled" if draft else "confirm.expired"))
         return None
     return draft
+
+
+def item_pressed(update: Update, context: BotContext, kind: type[Report] | type[Extend],
+                 card: type[CardReport] | type[CardExtend]) -> int:
+    """The item id a Report/Extend button carries (or, for an item card's older button, its number's)."""
+    pressed = kind.parse(update.callback_query.data)
+    if pressed is not None:
+        return pressed.item_id
+    with work(context) as session:
+        item = queries.item_by_number(session, number=card.of(update).number)
+    if item is None:
+        raise Refusal("confirm.expired")
+    return item.id
 
 
 def new_draft(context: BotContext, draft_key: str, **values: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -231,13 +244,21 @@ def is_supervisor(update: Update, context: BotContext) -> bool:
     return chat is not None and chat.id in context.services.digest_chat_filter.chat_ids
 
 
+def is_overseer(update: Update, context: BotContext) -> bool:
+    """An admin or a supervisor, by numeric id: who may change the record on what they oversee (send a
+    report back). Members of the digest group only read (`is_supervisor`)."""
+    user = update.effective_user
+    settings = context.services.settings
+    return user is not None and user.id in (*settings.admin_ids, *settings.supervisor_ids)
+
+
 def is_contact(update: Update, context: BotContext) -> bool:
     """A user bound to at least one unit; their units are put on the context, and their language,
     which the same query reads, is cached as `lang_of` would."""
     user = update.effective_user
     if user is None:
         return False
-    with context.services.db.session() as session:
+    with work(context) as session:
         context.units, language = queries.contact_units(session, telegram_id=user.id)
     if context.units and context.user_data is not None:
         context.user_data.setdefault("lang", language or context.services.settings.language)
@@ -353,7 +374,7 @@ async def start(update: Update, context: BotContext) -> None:
     """Greet the user and tell them what they can do here."""
     user = update.effective_user
     lang = lang_of(update, context)
-    with context.services.db.session() as session:
+    with work(context) as session:
         queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
         units = queries.units_of_user(session, telegram_id=user.id)
     lines = [t(lang, "start.hello", name=esc(user.first_name))]
@@ -388,7 +409,7 @@ async def lang_command(update: Update, context: BotContext) -> None:
     if wanted not in LANGUAGES:
         await say(update, context, "lang.usage")
         return
-    with context.services.db.session() as session:
+    with work(context) as session:
         queries.set_person_language(session, telegram_id=update.effective_user.id, language=wanted)
     context.user_data["lang"] = wanted
     await say(update, context, "lang.set")

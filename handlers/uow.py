@@ -45,11 +45,13 @@ Callback = Callable[[Update, BotContext], Awaitable[Any]]
 
 class Refusal(Exception):
     """Stop the update: roll back what it wrote and tell the user `key` (a text of bot/texts.py).
-    `end`: inside a dialogue, end it (else the dialogue stays at its step, to answer again)."""
+    `end`: inside a dialogue, end it (else the dialogue stays at its step, to answer again).
+    `edit`: for a button, the pressed message (a preview) becomes the answer, without its buttons,
+    instead of an alert."""
 
-    def __init__(self, key: str, *, end: bool = False, **values: Any) -> None:
+    def __init__(self, key: str, *, end: bool = False, edit: bool = False, **values: Any) -> None:
         super().__init__(key)
-        self.key, self.end, self.values = key, end, values
+        self.key, self.end, self.edit, self.values = key, end, edit, values
 
 
 @contextmanager
@@ -65,12 +67,23 @@ def safe_lang(context: BotContext) -> str:
     return cached or context.services.settings.language
 
 
-async def tell(update: Update, context: BotContext, text: str) -> None:
-    """An alert on the pressed button, else a message in the chat; a failure to tell is only logged."""
+async def tell(update: Update, context: BotContext, text: str, *, edit: bool = False) -> None:
+    """An alert on the pressed button (or, with `edit`, the pressed message turned into `text`), else a
+    message in the chat; when the button was answered already (or the message is gone), a message too.
+    A failure to tell is only logged."""
+    query = update.callback_query
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
-        elif update.effective_chat is not None:
+        if query is not None:
+            try:
+                if edit:
+                    await query.answer()
+                    await query.edit_message_text(text, reply_markup=None)
+                else:
+                    await query.answer(text[:200], show_alert=True)
+                return
+            except TelegramError:
+                pass
+        if update.effective_chat is not None:
             await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError as exc:
         log.warning("could not answer a refused update: %s", exc)
@@ -85,7 +98,7 @@ def answering(callback: Callback) -> Callback:
             return await callback(update, context)  # type: ignore[arg-type]
         except Refusal as refusal:
             if isinstance(update, Update):
-                await tell(update, context, t(safe_lang(context), refusal.key, **refusal.values))
+                await tell(update, context, t(safe_lang(context), refusal.key, **refusal.values), edit=refusal.edit)
             return ConversationHandler.END if refusal.end else None
         except Exception as error:
             if not unavailable(error):

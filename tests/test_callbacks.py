@@ -21,7 +21,7 @@ def test_every_kind_round_trips(kind: type[callbacks.Callback]) -> None:
 
 
 @pytest.mark.parametrize("data", [
-    "ri:0", "ri:-1", "ri:01", "ri:1.0", "ri:１", "ri: 1", "ri:1234567890123", "ri:", "ri", "rep:1", "ri:1:2",
+    "ri:0", "ri:-1", "ri:01", "ri:1.0", "ri:１", "ri: 1", "ri:1234567890123", "ri:", "ri", "ri:1:2",
     f"rpp:{TOKEN}:101", f"rpp:{TOKEN}:999", f"rpp:{TOKEN[:-1]}:50", f"rpp:{TOKEN.upper()}:50", "szd:3:999",
     "szd:3:5", "szd:3:0", f"rps:{TOKEN}:great", f"cf:{TOKEN}:yes", "cf:ext:y", "cf:edit:deadbeef:y",
     "ri:1; DROP TABLE item", None, 7, "x" * 65,
