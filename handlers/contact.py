@@ -490,15 +490,16 @@ async def submit(update: Update, context: BotContext) -> int:
     draft = context.user_data.get(DRAFT)
     if not isinstance(draft, dict) or draft.get("token") != token or "status" not in draft:
         return await submitted_before(update, context)
-    context.user_data.pop(DRAFT, None)
     now = context.services.clock.now()
     period = period_key(draft["cycle"], now.date())
     with work(context) as session:
         saved = dialogues.of_draft(session, ProgressReport, draft_id=token)
+        units, _language = queries.contact_units(session, telegram_id=update.effective_user.id)
+        if saved is not None or draft["unit_id"] not in {u.id for u in units}:  # saved, or unbound meanwhile
+            context.user_data.pop(DRAFT, None)
         if saved is not None:
             raise Refusal("report.already_saved", end=True, edit=True, id=saved.id)
-        units, _language = queries.contact_units(session, telegram_id=update.effective_user.id)
-        if draft["unit_id"] not in {u.id for u in units}:  # unbound meanwhile
+        if draft["unit_id"] not in {u.id for u in units}:
             raise Refusal("refuse.not_your_item", end=True, edit=True, number=draft["number"])
         report = queries.add_report(
             session, item_id=draft["item_id"], unit_id=draft["unit_id"], reporter_id=update.effective_user.id,
@@ -508,6 +509,7 @@ async def submit(update: Update, context: BotContext) -> int:
         )
         dialogues.mark_draft(session, report, draft_id=token)
         unit_name = draft.get("unit_name") or next(u.name for u in units if u.id == draft["unit_id"])
+    context.user_data.pop(DRAFT, None)  # after the commit: a database away keeps the draft for the next try
     lang = lang_of(update, context)
     record = report_record(lang, report, draft["number"], draft["title"], unit_name, context)
     hours = context.services.settings.report_edit_hours

@@ -94,6 +94,7 @@ def answering(callback: Callback) -> Callback:
 
     @wraps(callback)
     async def answered(update: object, context: BotContext) -> Any:
+        kept = dict(context.user_data) if context.user_data is not None else None
         try:
             return await callback(update, context)  # type: ignore[arg-type]
         except Refusal as refusal:
@@ -104,6 +105,9 @@ def answering(callback: Callback) -> Callback:
             if not unavailable(error):
                 raise
             log.warning("database unavailable, update dropped: %s", type(error).__name__)
+            if kept is not None:  # the drafts as they were, for the next try (the dialogue stays at its step)
+                context.user_data.clear()
+                context.user_data.update(kept)
             if isinstance(update, Update):
                 await tell(update, context, t(safe_lang(context), "db.unavailable"))
             return None
