@@ -8,43 +8,42 @@ from functools import lru_cache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import t
+from handlers.callbacks import Ack, Confirm, Report, SnoozeMenu
 
-REPORT = "rep"  # rep:<item number>
-SNOOZE = "snz"  # snz:  (choose an item)  snz:<number>  (choose when)  snz:<number>:<days>
-ACK = "ack"  # ack:<outbox row id>  the 收到 button of a reminder
-EXTEND = "ext"  # ext:<item number>  ask for an extension
-DECIDE = "exd"  # exd:<request id>:a|r  an admin's decision;  exd:go / exd:cancel  inside it
-SEND_BACK = "sb"  # sb:<report id>  return a report (退办)
-REVISE = "rv"  # rv:<report id>  correct a report;  rv:f:<field> / rv:pct:<n> / rv:st:<status> inside it
-AWAY = "aw"  # aw:<token>:u|c|s:<id>  choose unit, contact, stand-in;  aw:x:<absence id>  end a leave
+# The button data of every kind lives in handlers/callbacks.py (typed, parsed, checked on the server).
+# Until handlers/supervisor.py and handlers/oversight.py build theirs from it, they import these
+# prefixes; the number-carrying ones (rep, ext) are no longer answered: such a button says "expired".
+REPORT, EXTEND, ACK, SEND_BACK, REVISE = "rep", "ext", Ack.prefix, "sb", "rv"
 
 
 def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
 
-def report_buttons(lang: str, numbers: Sequence[int], width: int = 3) -> InlineKeyboardMarkup | None:
-    """A "report #n" button per item."""
-    if not numbers:
+def report_buttons(lang: str, items: Sequence[tuple[int, int]], width: int = 3) -> InlineKeyboardMarkup | None:
+    """A "report #n" button per (item id, number), carrying the item's id."""
+    if not items:
         return None
-    buttons = [InlineKeyboardButton(t(lang, "remind.button", number=n), callback_data=f"{REPORT}:{n}")
-               for n in numbers[:99]]
+    buttons = [InlineKeyboardButton(t(lang, "remind.button", number=number), callback_data=Report(item_id).encode())
+               for item_id, number in items[:99]]
     return InlineKeyboardMarkup(rows(buttons, width))
 
 
-def reminder_buttons(lang: str, numbers: Sequence[int], ack_id: int | None = None) -> InlineKeyboardMarkup | None:
-    """A reminder's buttons: report on each item, acknowledge (收到) when the row is known, and snooze."""
-    markup = report_buttons(lang, numbers)
+def reminder_buttons(lang: str, items: Sequence[tuple[int, int]],
+                     ack_id: int | None = None) -> InlineKeyboardMarkup | None:
+    """A reminder's buttons: report on each (item id, number), acknowledge (收到) when the row is known,
+    and snooze."""
+    markup = report_buttons(lang, items)
     if markup is None:
         return None
-    last = [InlineKeyboardButton(t(lang, "snooze.button"), callback_data=f"{SNOOZE}:")]
+    last = [InlineKeyboardButton(t(lang, "snooze.button"), callback_data=SnoozeMenu().encode())]
     if ack_id is not None:
-        last.insert(0, InlineKeyboardButton(t(lang, "ack.button"), callback_data=f"{ACK}:{ack_id}"))
+        last.insert(0, InlineKeyboardButton(t(lang, "ack.button"), callback_data=Ack(ack_id).encode()))
     return InlineKeyboardMarkup([*markup.inline_keyboard, last])
 
 
 def without_button(markup: InlineKeyboardMarkup | None, prefix: str) -> InlineKeyboardMarkup | None:
-    """The same keyboard without the buttons whose data starts with `prefix`."""
+    """The same keyboard without the buttons whose data starts with `prefix` (a kind's prefix and ":")."""
     if markup is None:
         return None
     kept = [[b for b in row if not (b.callback_data or "").startswith(prefix)] for row in markup.inline_keyboard]
@@ -59,9 +58,13 @@ def markup_of(rows: Sequence[Sequence[Sequence[str]]]) -> InlineKeyboardMarkup |
 
 
 def confirm_buttons(lang: str, token: str) -> InlineKeyboardMarkup:
+    """✔ / ✖ under a preview; `token` is the previewed draft's (see handlers/callbacks.py)."""
+    if not Confirm.matches(f"{Confirm.prefix}:{token}:y"):  # handlers/admin.py's own tokens, until it adopts
+        return InlineKeyboardMarkup([[InlineKeyboardButton(t(lang, "confirm.yes"), callback_data=f"cf:{token}:y"),
+                                      InlineKeyboardButton(t(lang, "confirm.no"), callback_data=f"cf:{token}:n")]])
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(t(lang, "confirm.yes"), callback_data=f"cf:{token}:y"),
-        InlineKeyboardButton(t(lang, "confirm.no"), callback_data=f"cf:{token}:n"),
+        InlineKeyboardButton(t(lang, "confirm.yes"), callback_data=Confirm(token, "y").encode()),
+        InlineKeyboardButton(t(lang, "confirm.no"), callback_data=Confirm(token, "n").encode()),
     ]])
 
 

@@ -15,27 +15,29 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.dates import format_date
-from bot.keyboards import AWAY, choice_buttons
+from bot.keyboards import choice_buttons
 from bot.texts import esc, t
-from db import outbox, queries, supervision
+from db import dialogues, outbox, queries, supervision
 from db.models import Absence, Contact
+from handlers.callbacks import AwayChoice, AwayEnd
 from handlers.common import (
     answer,
     args_text,
     done_with_button,
+    draft_of,
     is_admin,
     is_contact,
     lang_of,
+    new_draft,
     parse_day,
-    peek_pending,
-    remember_pending,
     say,
     short_date,
-    take_pending,
 )
 from jobs.sender import send_queued, send_time
+from handlers.uow import Refusal, work
 
 MAX_DAYS = 366
+DRAFT = "away"  # the leave being registered; its token is in every button of the steps
 NEXT_WEEK = ("下周", "下星期", "下个星期", "下礼拜", "next week")
 THIS_WEEK = ("本周", "这周", "本星期", "this week")
 _SEPARATORS = re.compile(r"\s*(?:至|到|~|～|—|–|－|\s)\s*")
@@ -90,7 +92,7 @@ async def away(update: Update, context: BotContext) -> None:
     unit, period_text = None, text
     words = text.split(maxsplit=1)
     if len(words) == 2:
-        with context.services.db.session() as session:
+        with work(context) as session:
             unit = queries.find_unit(session, name=words[0])
         if unit is not None:
             period_text = words[1]
@@ -106,12 +108,13 @@ async def away(update: Update, context: BotContext) -> None:
         await say(update, context, "away.admin_needs_unit")
         return
     # An admin naming a unit chooses who is away; a contact registers their own leave.
-    payload = {"starts": period[0].isoformat(), "ends": period[1].isoformat(), "self": unit is None or not admin}
-    token = remember_pending(context, payload)
+    payload, _earlier = new_draft(context, DRAFT, starts=period[0].isoformat(), ends=period[1].isoformat(),
+                                  self=unit is None or not admin)
+    token = payload["token"]
     if unit is None and len(own) > 1:
         lang = lang_of(update, context)
         await say(update, context, "away.choose_unit",
-                  choice_buttons([(u.name, f"{AWAY}:{token}:u:{u.id}") for u in own.values()]),
+                  choice_buttons([(u.name, AwayChoice(token, "u", u.id).encode()) for u in own.values()]),
                   span=span_text(lang, *period))
         return
     await chose_unit(update, context, token, unit.id if unit else next(iter(own)))
@@ -119,25 +122,37 @@ async def away(update: Update, context: BotContext) -> None:
 
 async def away_button(update: Update, context: BotContext) -> None:
     """A tap in the leave steps: the unit, who is away, who stands in."""
-    query = update.callback_query
-    _, token, step, value = query.data.split(":")
-    if peek_pending(context, token) is None:
-        await query.answer(t(lang_of(update, context), "confirm.expired"), show_alert=True)
-        return
+    pressed = AwayChoice.of(update)
+    payload = draft_of(context, DRAFT, pressed.token)
+    if pressed.step == "u" and pressed.choice_id not in {u.id for u in context.units} and not is_admin(update, context):
+        raise Refusal("confirm.expired")  # a unit button this user was never offered
+    if pressed.step == "s" and "contact_id" not in payload or pressed.step == "c" and "unit_id" not in payload:
+        raise Refusal("confirm.expired")
     await done_with_button(update)
-    if step == "u":
-        await chose_unit(update, context, token, int(value))
-    elif step == "c":
-        await chose_contact(update, context, token, int(value))
+    if pressed.step == "u":
+        await chose_unit(update, context, pressed.token, pressed.choice_id)
+    elif pressed.step == "c":
+        await chose_contact(update, context, pressed.token, pressed.choice_id)
     else:
-        await chose_stand_in(update, context, token, int(value))
+        await chose_stand_in(update, context, pressed.token, pressed.choice_id)
+
+
+def take_pending(context: BotContext, token: str) -> dict | None:  # type: ignore[type-arg]
+    """The leave's draft, taken out (it ends here)."""
+    draft = context.user_data.get(DRAFT)
+    return context.user_data.pop(DRAFT) if isinstance(draft, dict) and draft.get("token") == token else None
+
+
+def peek_pending(context: BotContext, token: str) -> dict | None:  # type: ignore[type-arg]
+    draft = context.user_data.get(DRAFT)
+    return draft if isinstance(draft, dict) and draft.get("token") == token else None
 
 
 async def chose_unit(update: Update, context: BotContext, token: str, unit_id: int) -> None:
     payload = peek_pending(context, token) or {}
     payload["unit_id"] = unit_id
     user = update.effective_user
-    with context.services.db.session() as session:
+    with work(context) as session:
         contacts = supervision.unit_contacts(session, unit_id=unit_id)
         names = queries.people_names(session, telegram_ids=[c.telegram_id for c in contacts])
     me = next((c for c in contacts if c.telegram_id == user.id), None)
@@ -154,14 +169,14 @@ async def chose_unit(update: Update, context: BotContext, token: str, unit_id: i
         return
     lang = lang_of(update, context)
     await say(update, context, "away.choose_contact",
-              choice_buttons([(names.get(c.telegram_id, str(c.telegram_id)), f"{AWAY}:{token}:c:{c.id}")
+              choice_buttons([(names.get(c.telegram_id, str(c.telegram_id)), AwayChoice(token, "c", c.id).encode())
                               for c in contacts]),
               span=span_text(lang, date.fromisoformat(payload["starts"]), date.fromisoformat(payload["ends"])))
 
 
 async def chose_contact(update: Update, context: BotContext, token: str, contact_id: int) -> None:
     payload = peek_pending(context, token) or {}
-    with context.services.db.session() as session:
+    with work(context) as session:
         contact = supervision.contact(session, contact_id=contact_id)
         colleagues = [c for c in supervision.unit_contacts(session, unit_id=payload.get("unit_id", 0))
                       if contact is not None and c.id != contact.id and c.reachable]
@@ -178,7 +193,7 @@ async def chose_contact(update: Update, context: BotContext, token: str, contact
     payload["contact_id"] = contact.id
     lang = lang_of(update, context)
     await say(update, context, "away.choose_stand_in",
-              choice_buttons([(names.get(c.telegram_id, str(c.telegram_id)), f"{AWAY}:{token}:s:{c.id}")
+              choice_buttons([(names.get(c.telegram_id, str(c.telegram_id)), AwayChoice(token, "s", c.id).encode())
                               for c in colleagues]),
               person=esc(names.get(contact.telegram_id, "")),
               span=span_text(lang, date.fromisoformat(payload["starts"]), date.fromisoformat(payload["ends"])))
@@ -192,7 +207,7 @@ async def chose_stand_in(update: Update, context: BotContext, token: str, stand_
     lang = lang_of(update, context)
     user = update.effective_user
     starts, ends = date.fromisoformat(payload["starts"]), date.fromisoformat(payload["ends"])
-    with services.db.session() as session:
+    with work(context) as session:
         contact = supervision.contact(session, contact_id=payload.get("contact_id", 0))
         stand_in = supervision.contact(session, contact_id=stand_in_id)
         mine = contact is not None and contact.telegram_id == user.id
@@ -222,7 +237,7 @@ async def chose_stand_in(update: Update, context: BotContext, token: str, stand_
              span=span_text(lang, starts, ends))
     if replaced:
         text += "\n" + t(lang, "away.replaced", count=len(replaced))
-    await answer(update, context, text, choice_buttons([(t(lang, "away.end_button"), f"{AWAY}:x:{absence.id}")]))
+    await answer(update, context, text, choice_buttons([(t(lang, "away.end_button"), AwayEnd(absence.id).encode())]))
     await send_queued(context)
 
 
@@ -238,7 +253,7 @@ async def list_leaves(update: Update, context: BotContext) -> None:
         await say(update, context, "refuse.away")
         return
     today = services.clock.now().date()
-    with services.db.session() as session:
+    with work(context) as session:
         mine = [c.id for u in context.units for c in supervision.unit_contacts(session, unit_id=u.id)
                 if c.telegram_id == update.effective_user.id]
         leaves = supervision.absences(session, today=today, contact_ids=None if admin else mine)
@@ -253,7 +268,7 @@ async def list_leaves(update: Update, context: BotContext) -> None:
     buttons = []
     for index, leave in enumerate(leaves, start=1):
         lines.append(leave_line(lang, index, leave, people, names, units))
-        buttons.append((t(lang, "away.end_n", index=index), f"{AWAY}:x:{leave.id}"))
+        buttons.append((t(lang, "away.end_n", index=index), AwayEnd(leave.id).encode()))
     await answer(update, context, "\n".join([*lines, "", usage]), choice_buttons(buttons, width=3))
 
 
@@ -273,10 +288,10 @@ async def end_leave(update: Update, context: BotContext) -> None:
     lang = lang_of(update, context)
     services = context.services
     user = update.effective_user
-    absence_id = int(query.data.rsplit(":", 1)[1])
+    absence_id = AwayEnd.of(update).absence_id
     now = services.clock.now()
-    with services.db.session() as session:
-        leave = session.get(Absence, absence_id)
+    with work(context) as session:
+        leave = dialogues.absence(session, absence_id=absence_id)
         people = supervision.contacts_by_id(session, ids=[leave.contact_id, leave.stand_in_id]) if leave else {}
         allowed = user.id in services.settings.admin_ids or user.id in {c.telegram_id for c in people.values()}
         if leave is None or leave.cancelled_at is not None:
@@ -298,6 +313,6 @@ def handlers() -> list:
     new = filters.UpdateType.MESSAGE & ~filters.FORWARDED
     return [
         CommandHandler("away", away, filters=new),
-        CallbackQueryHandler(end_leave, pattern=rf"^{AWAY}:x:\d{{1,12}}$"),
-        CallbackQueryHandler(away_button, pattern=rf"^{AWAY}:[0-9a-f]{{8}}:[ucs]:\d{{1,12}}$"),
+        CallbackQueryHandler(end_leave, pattern=AwayEnd.matches),
+        CallbackQueryHandler(away_button, pattern=AwayChoice.matches),
     ]

@@ -1,6 +1,11 @@
-"""Unit contacts: binding through an invite, their items, and the progress report dialogue.
+"""Unit contacts: binding through an invite, their items, snoozing one, and the progress report dialogue.
 
-Every step of the dialogue works by tapping buttons and typing one message.
+The report: /report n (or a reminder's, list's or card's button, or a reply to a reminder) → what was
+done → the percent (or the indicator's value) → the status → problems → evidence → 📤 submit. Every
+step works by tapping buttons and typing one message. The draft gets a token when it starts: every
+button of the dialogue carries it (a press on an abandoned draft's message changes nothing), and the
+report stores it under a unique index, so a draft restored after a restart and submitted again is
+answered "already saved" and stored once. Starting a new report drops the unfinished one, and says so.
 """
 
 from __future__ import annotations
@@ -8,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -23,35 +28,58 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.dates import format_date, parse_deadline
-from bot.keyboards import REPORT, REVISE, SNOOZE, choice_buttons, report_buttons
+from bot.keyboards import choice_buttons, report_buttons
 from bot.texts import MARKS, esc, t
-from db import queries
-from db.models import Status
+from db import dialogues, queries
+from db.models import Item, ProgressReport, Status
+from handlers.callbacks import (
+    SNOOZE_DAYS,
+    CardReport,
+    Report,
+    ReportCancel,
+    ReportNoProblems,
+    ReportPercent,
+    ReportStatus,
+    ReportSubmit,
+    Revise,
+    SnoozeFor,
+    SnoozeItem,
+    SnoozeMenu,
+    Step,
+    either_kind,
+)
 from handlers.common import (
     answer,
     answer_press,
     args_text,
     busy_with,
     done_with_button,
+    draft_of,
     guard,
     in_private,
     is_contact,
+    item_pressed,
     lang_of,
+    new_draft,
     parse_number,
     refuse_busy,
     say,
+    tell_dropped,
     times_out,
 )
 from handlers.oversight import ack_from_buttons
+from handlers.uow import Refusal, work
 from jobs.digest import assess, item_line
+from jobs.policy import next_due
 from jobs.reminders import period_label
 from jobs.rules import indicator_percent, period_key
-from jobs.supervision import warnings_on
+from jobs.supervision import calendar, policy_of, warnings_on
 
 CHOOSE, TEXT, PERCENT, STATUS, PROBLEMS, EVIDENCE, VALUE = range(7)
 DRAFT = "report_draft"
 LAST = "last_message"  # in the draft: the id of the dialogue's latest message, the one the user sees
 MAX_TEXT = 3000
+MAX_EVIDENCE = 20
 _PERCENT_IN_TEXT = re.compile(r"(?:完成|进度|达到|累计)?\s*(\d{1,3}(?:\.\d+)?)\s*[%％]")
 _NUMBER_IN_TEXT = re.compile(r"-?\d+(?:\.\d+)?")
 _PERCENT_ALONE = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*[%％]?\s*$")
@@ -65,7 +93,7 @@ async def start_with_code(update: Update, context: BotContext) -> None:
     code = context.args[0] if context.args else ""
     user = update.effective_user
     now = context.services.clock.now()
-    with context.services.db.session() as session:
+    with work(context) as session:
         queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
         result, unit = queries.redeem_invite(session, code=code, telegram_id=user.id, now=now)
     if unit is None:
@@ -79,7 +107,7 @@ async def start_with_code(update: Update, context: BotContext) -> None:
 async def show_unit_items(update: Update, context: BotContext, unit_id: int, unit_name: str) -> None:
     lang = lang_of(update, context)
     today = context.services.clock.now().date()
-    with context.services.db.session() as session:
+    with work(context) as session:
         items = queries.list_items(session, unit_id=unit_id)
         facts = queries.item_facts(session, today=today, item_ids=[i.id for i in items])
         warnings = warnings_on(context.services, session, facts, today)
@@ -89,8 +117,8 @@ async def show_unit_items(update: Update, context: BotContext, unit_id: int, uni
     assessed = sorted(assess(facts, today, context.services.settings.slow_margin), key=lambda a: a.facts.number)
     lines = [t(lang, "mine.title", unit=esc(unit_name), count=len(assessed))]
     lines += [item_line(lang, a, warnings.get(a.facts.id)) for a in assessed]
-    open_numbers = [a.facts.number for a in assessed if a.status != Status.AHEAD]
-    await answer(update, context, "\n".join(lines), report_buttons(lang, open_numbers))
+    open_items = [(a.facts.id, a.facts.number) for a in assessed if a.status != Status.AHEAD]
+    await answer(update, context, "\n".join(lines), report_buttons(lang, open_items))
 
 
 async def mine(update: Update, context: BotContext) -> None:
@@ -101,39 +129,49 @@ async def mine(update: Update, context: BotContext) -> None:
 
 # ---------------------------------------------------------------- snooze
 
-SNOOZE_DAYS = (1, 3, 7, 14)
 
-
-def own_item_units(context: BotContext, number: int) -> tuple[object | None, list[int]]:
-    """The item and those of the user's units it belongs to."""
-    with context.services.db.session() as session:
-        item, links = queries.item_with_units(session, number=number)
+def own_item(session, context: BotContext, *, item_id: int | None = None,  # type: ignore[no-untyped-def]
+             number: int | None = None) -> tuple[Item, list[int]]:
+    """The item (by id from a button, by number from a command) and those of the user's units it belongs
+    to; refused when it is unknown, archived, or none of the user's units'."""
+    if item_id is not None:
+        item, links = dialogues.item_with_units(session, item_id=item_id)
+    else:
+        item, links = queries.item_with_units(session, number=number or 0)
     if item is None or item.archived:
-        return None, []
-    mine_ = {u.id for u in context.units}
-    return item, [u for u in [*links["responsible"], *links["lead"]] if u in mine_]
+        raise Refusal("item.unknown", end=True, number=number if item is None else item.number)
+    own = {u.id for u in context.units}
+    mine_ = [u for u in [*links["responsible"], *links["lead"]] if u in own]
+    if not mine_:
+        raise Refusal("refuse.not_your_item", end=True, number=item.number)
+    return item, mine_
 
 
-async def snooze_until(update: Update, context: BotContext, number: int, until) -> None:  # type: ignore[no-untyped-def]
-    item, unit_ids = own_item_units(context, number)
-    if item is None:
-        await say(update, context, "item.unknown", number=number)
-        return
-    if not unit_ids:
-        await say(update, context, "refuse.not_your_item", number=number)
-        return
-    now = context.services.clock.now()
-    if until <= now.date():
-        await say(update, context, "snooze.past")
-        return
-    with context.services.db.session() as session:
+def snooze_bound(session, context: BotContext, item: Item, today: date) -> date:  # type: ignore[no-untyped-def]
+    """The last day a snooze of `item` may run to: its deadline, or its next report due day if sooner."""
+    due = next_due(item.report_cycle, today, policy_of(context.services), calendar(session))
+    return min(due, item.deadline) if item.deadline else due
+
+
+def snooze(update: Update, context: BotContext, until_of, *, item_id: int | None = None,  # type: ignore[no-untyped-def]
+           number: int | None = None) -> tuple[Item, date]:
+    """Snooze the user's item until `until_of(today)`, within its bound: one transaction."""
+    now, lang = context.services.clock.now(), lang_of(update, context)
+    with work(context) as session:
+        item, unit_ids = own_item(session, context, item_id=item_id, number=number)
+        until, bound = until_of(now.date()), snooze_bound(session, context, item, now.date())
+        if until <= now.date():
+            raise Refusal("snooze.past")
+        if until > bound:
+            raise Refusal("snooze.too_late", until=format_date(bound, lang))
         queries.snooze(session, item_id=item.id, unit_ids=unit_ids, until=until, created_by=update.effective_user.id,
                        now=now)
-    await say(update, context, "snooze.done", number=number, until=format_date(until, lang_of(update, context)))
+    return item, until
 
 
 async def snooze_command(update: Update, context: BotContext) -> None:
-    """/snooze <n> <when>: leave an item out of the unit's reminders until then."""
+    """/snooze <n> <when>: leave an item out of the unit's reminders until then (at most its deadline or
+    next report due day)."""
     parts = args_text(update).split(maxsplit=1)
     number = parse_number(parts[0]) if parts else None
     if number is None or len(parts) < 2:
@@ -143,34 +181,45 @@ async def snooze_command(update: Update, context: BotContext) -> None:
     if until is None:
         await say(update, context, "snooze.bad_when", text=esc(parts[1]))
         return
-    await snooze_until(update, context, number, until)
+    item, until = snooze(update, context, lambda _today: until, number=number)
+    await say(update, context, "snooze.done", number=item.number, until=format_date(until, lang_of(update, context)))
 
 
-async def snooze_button(update: Update, context: BotContext) -> None:
-    """The reminder's snooze button: choose the item, then how long."""
+async def snooze_menu(update: Update, context: BotContext) -> None:
+    """The reminder's snooze button: choose one of the reminder's items."""
     query = update.callback_query
-    lang = lang_of(update, context)
-    _, number, days = (query.data.split(":") + [""])[:3]
-    if not number:
-        numbers = [n for row in query.message.reply_markup.inline_keyboard for b in row
-                   if (b.callback_data or "").startswith(f"{REPORT}:")
-                   for n in [int(b.callback_data.split(":")[1])]] if query.message.reply_markup else []
-        await query.answer()
-        await say(update, context, "snooze.choose_item",
-                  choice_buttons([(f"#{n}", f"{SNOOZE}:{n}") for n in numbers], width=4))
-        return
-    if not days:
-        item, unit_ids = own_item_units(context, int(number))
-        if item is None or not unit_ids:
-            await query.answer(t(lang, "refuse.not_your_item", number=int(number)), show_alert=True)
-            return
-        await done_with_button(update)
-        options = [(t(lang, f"snooze.opt.{d}"), f"{SNOOZE}:{number}:{d}") for d in SNOOZE_DAYS]
-        await say(update, context, "snooze.choose_when", choice_buttons(options, width=2), number=int(number))
-        return
-    await done_with_button(update)
+    markup = query.message.reply_markup if query.message else None
+    ids = [pressed.item_id for row in (markup.inline_keyboard if markup else ()) for b in row
+           for pressed in [Report.parse(b.callback_data)] if pressed is not None]
+    with work(context) as session:
+        items = queries.items_by_id(session, ids=ids)
+    await query.answer()
+    choices = [(f"#{items[i].number}", SnoozeItem(i).encode()) for i in ids if i in items]
+    await say(update, context, "snooze.choose_item", choice_buttons(choices, width=4))
+
+
+async def snooze_item(update: Update, context: BotContext) -> None:
+    """Snooze this item: offer the spans that end by its bound."""
+    item_id = SnoozeItem.of(update).item_id
     today = context.services.clock.now().date()
-    await snooze_until(update, context, int(number), today + timedelta(days=int(days)))
+    with work(context) as session:
+        item, _units = own_item(session, context, item_id=item_id)
+        bound = snooze_bound(session, context, item, today)
+    lang = lang_of(update, context)
+    days = [d for d in SNOOZE_DAYS if today + timedelta(days=d) <= bound]
+    if not days:
+        raise Refusal("snooze.too_late", until=format_date(bound, lang))
+    await done_with_button(update)
+    options = [(t(lang, f"snooze.opt.{d}"), SnoozeFor(item.id, d).encode()) for d in days]
+    await say(update, context, "snooze.choose_when", choice_buttons(options, width=2), number=item.number)
+
+
+async def snooze_for(update: Update, context: BotContext) -> None:
+    pressed = SnoozeFor.of(update)
+    item, until = snooze(update, context, lambda today: today + timedelta(days=pressed.days),
+                         item_id=pressed.item_id)
+    await done_with_button(update)
+    await say(update, context, "snooze.done", number=item.number, until=format_date(until, lang_of(update, context)))
 
 
 # ---------------------------------------------------------------- report dialogue
@@ -178,6 +227,11 @@ async def snooze_button(update: Update, context: BotContext) -> None:
 
 def _draft(context: BotContext) -> dict[str, Any]:
     return context.user_data.setdefault(DRAFT, {})
+
+
+def pressed_draft(update: Update, context: BotContext, kind: type[Step]) -> dict[str, Any]:
+    """The draft the pressed button belongs to; refused as expired when it is not the current one."""
+    return draft_of(context, DRAFT, kind.of(update).token)
 
 
 async def tell(update: Update, context: BotContext, key: str, markup: InlineKeyboardMarkup | None = None, *,
@@ -209,13 +263,18 @@ async def report_command(update: Update, context: BotContext) -> int:
         await refuse_busy(update, context, busy)
         return ConversationHandler.END
     arg = args_text(update)
-    start_draft(context)
-    if arg:
-        number = parse_number(arg)
-        if number is None:
-            await say(update, context, "item.number_usage", example="/report 12")
-            return ConversationHandler.END
-        return await begin_item(update, context, number)
+    number = parse_number(arg) if arg else None
+    if arg and number is None:
+        await say(update, context, "item.number_usage", example="/report 12")
+        return ConversationHandler.END
+    await start_draft(update, context)
+    if number is not None:
+        with work(context) as session:
+            item = queries.item_by_number(session, number=number)
+        if item is None:
+            context.user_data.pop(DRAFT, None)
+            raise Refusal("item.unknown", end=True, number=number)
+        return await begin_item(update, context, item.id)
     return await ask_choose(update, context)
 
 
@@ -225,11 +284,11 @@ async def report_button(update: Update, context: BotContext) -> int:
     if busy:
         await refuse_busy(update, context, busy)
         return ConversationHandler.END
+    item_id = item_pressed(update, context, Report, CardReport)
     await update.callback_query.answer()
     ack_from_buttons(update.callback_query.message, update.effective_user.id, context)
-    number = int(update.callback_query.data.split(":", 1)[1])
-    start_draft(context)
-    return await begin_item(update, context, number)
+    await start_draft(update, context, keep=True)
+    return await begin_item(update, context, item_id)
 
 
 async def report_by_reply(update: Update, context: BotContext) -> int | None:
@@ -237,48 +296,43 @@ async def report_by_reply(update: Update, context: BotContext) -> int | None:
     message = update.effective_message
     if not is_contact(update, context):
         return None
-    with context.services.db.session() as session:
+    with work(context) as session:
         sent = queries.sent_message(session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id)
         items = queries.items_by_id(session, ids=sent.item_ids) if sent and sent.kind == "reminder" else {}
     if not items or busy_with(context, DRAFT):
         return None
-    start_draft(context, text=message.text.strip()[:MAX_TEXT])
+    await start_draft(update, context, text=message.text.strip()[:MAX_TEXT])
     if len(items) == 1:
-        return await begin_item(update, context, next(iter(items.values())).number, have_text=True)
-    numbers = sorted(i.number for i in items.values())
-    lang = lang_of(update, context)
-    await say(update, context, "report.from_reply_many", report_buttons(lang, numbers))
+        return await begin_item(update, context, next(iter(items)), have_text=True)
+    listed = sorted(((i.id, i.number) for i in items.values()), key=lambda i: i[1])
+    await say(update, context, "report.from_reply_many", report_buttons(lang_of(update, context), listed))
     return CHOOSE
 
 
 async def ask_choose(update: Update, context: BotContext) -> int:
     lang = lang_of(update, context)
     today = context.services.clock.now().date()
-    with context.services.db.session() as session:
+    with work(context) as session:
         items = [i for u in context.units for i in queries.list_items(session, unit_id=u.id)]
         facts = queries.item_facts(session, today=today, item_ids=[i.id for i in items])
-    numbers = sorted({f.number for f in facts if f.declared != Status.AHEAD})
-    if not numbers:
+    listed = sorted({(f.id, f.number) for f in facts if f.declared != Status.AHEAD}, key=lambda i: i[1])
+    if not listed:
+        context.user_data.pop(DRAFT, None)
         await say(update, context, "report.no_items")
         return ConversationHandler.END
-    await say(update, context, "report.choose", report_buttons(lang, numbers))
+    await say(update, context, "report.choose", report_buttons(lang, listed))
     return CHOOSE
 
 
-async def begin_item(update: Update, context: BotContext, number: int, *, have_text: bool = False) -> int:
+async def begin_item(update: Update, context: BotContext, item_id: int, *, have_text: bool = False) -> int:
     """Check the item belongs to the user's unit, then ask for (or use) the progress text."""
-    with context.services.db.session() as session:
-        item, links = queries.item_with_units(session, number=number)
-    if item is None or item.archived:
+    try:
+        with work(context) as session:
+            item, mine_ = own_item(session, context, item_id=item_id)
+    except Refusal:
         context.user_data.pop(DRAFT, None)
-        await say(update, context, "item.unknown", number=number)
-        return ConversationHandler.END
+        raise
     own = {u.id: u.name for u in context.units}
-    mine_ = [u for u in [*links["responsible"], *links["lead"]] if u in own]
-    if not mine_:
-        context.user_data.pop(DRAFT, None)
-        await say(update, context, "refuse.not_your_item", number=number)
-        return ConversationHandler.END
     draft = _draft(context)
     # The unit's name is kept for the record shown at the end.
     draft.update(item_id=item.id, number=item.number, title=item.title, unit_id=mine_[0], unit_name=own[mine_[0]],
@@ -294,7 +348,7 @@ async def begin_item(update: Update, context: BotContext, number: int, *, have_t
 
 
 def cancel_markup(update: Update, context: BotContext):  # type: ignore[no-untyped-def]
-    return choice_buttons([(t(lang_of(update, context), "btn.cancel"), "rp:cancel")])
+    return choice_buttons([(t(lang_of(update, context), "btn.cancel"), ReportCancel(_draft(context)["token"]).encode())])
 
 
 async def got_text(update: Update, context: BotContext) -> int:
@@ -321,7 +375,8 @@ async def after_text(update: Update, context: BotContext) -> int:
         draft["percent"] = round(float(match[1]))
         return await ask_status(update, context)
     lang = lang_of(update, context)
-    options = [(f"{p}%", f"rp:pct:{p}") for p in range(0, 101, 10)] + [(t(lang, "btn.cancel"), "rp:cancel")]
+    options = [(f"{p}%", ReportPercent(draft["token"], p).encode()) for p in range(0, 101, 10)]
+    options.append((t(lang, "btn.cancel"), ReportCancel(draft["token"]).encode()))
     await tell(update, context, "report.ask_percent", choice_buttons(options, width=4))
     return PERCENT
 
@@ -330,7 +385,7 @@ async def got_value(update: Update, context: BotContext) -> int:
     """The indicator's current value; the percent follows from baseline and target."""
     draft = _draft(context)
     match = _NUMBER_IN_TEXT.search(update.effective_message.text.replace(",", ""))
-    if match is None:
+    if match is None or len(match[0]) > 15:
         await tell(update, context, "report.bad_value")
         return VALUE
     draft["current_value"] = float(match[0])
@@ -344,7 +399,8 @@ async def not_text(update: Update, context: BotContext) -> int | None:
 
 
 async def got_percent_button(update: Update, context: BotContext) -> int:
-    _draft(context)["percent"] = int(update.callback_query.data.rsplit(":", 1)[1])
+    """A percent button (0–100, checked by its kind) of this very draft."""
+    pressed_draft(update, context, ReportPercent)["percent"] = ReportPercent.of(update).percent
     return await ask_status(update, context)
 
 
@@ -359,23 +415,24 @@ async def got_percent_text(update: Update, context: BotContext) -> int:
 
 async def ask_status(update: Update, context: BotContext) -> int:
     lang = lang_of(update, context)
+    draft = _draft(context)
     order = list(Status)
-    if _draft(context).get("percent") != 100:
+    if draft.get("percent") != 100:
         order = [Status.GOOD, Status.AVERAGE, Status.SLOW, Status.AHEAD]
-    options = [(f"{MARKS[s.value]} {t(lang, f'status.{s.value}')}", f"rp:st:{s.value}") for s in order]
+    options = [(f"{MARKS[s.value]} {t(lang, f'status.{s.value}')}", ReportStatus(draft["token"], s.value).encode())
+               for s in order]
     await tell(update, context, "report.ask_status", choice_buttons(options, width=2))
     return STATUS
 
 
 async def got_status(update: Update, context: BotContext) -> int:
-    status = update.callback_query.data.rsplit(":", 1)[1]
-    if status not in {s.value for s in Status}:
-        await update.callback_query.answer()
-        return STATUS
-    _draft(context)["status"] = status
+    """A status button of this very draft (a press on an abandoned dialogue's message is refused)."""
+    draft = pressed_draft(update, context, ReportStatus)
+    draft["status"] = ReportStatus.of(update).status
     lang = lang_of(update, context)
     await tell(update, context, "report.ask_problems",
-               choice_buttons([(t(lang, "report.no_problems"), "rp:noprob"), (t(lang, "btn.cancel"), "rp:cancel")]))
+               choice_buttons([(t(lang, "report.no_problems"), ReportNoProblems(draft["token"]).encode()),
+                               (t(lang, "btn.cancel"), ReportCancel(draft["token"]).encode())]))
     return PROBLEMS
 
 
@@ -393,7 +450,7 @@ async def got_problems(update: Update, context: BotContext) -> int:
 
 
 async def no_problems(update: Update, context: BotContext) -> int:
-    _draft(context)["problems"] = None
+    pressed_draft(update, context, ReportNoProblems)["problems"] = None
     return await ask_evidence(update, context)
 
 
@@ -404,7 +461,9 @@ async def ask_evidence(update: Update, context: BotContext) -> int:
 
 def submit_markup(update: Update, context: BotContext):  # type: ignore[no-untyped-def]
     lang = lang_of(update, context)
-    return choice_buttons([(t(lang, "report.submit"), "rp:submit"), (t(lang, "btn.cancel"), "rp:cancel")])
+    token = _draft(context)["token"]
+    return choice_buttons([(t(lang, "report.submit"), ReportSubmit(token).encode()),
+                           (t(lang, "btn.cancel"), ReportCancel(token).encode())])
 
 
 async def got_evidence(update: Update, context: BotContext) -> int:
@@ -416,37 +475,62 @@ async def got_evidence(update: Update, context: BotContext) -> int:
         entry = {"type": "document", "file_id": message.document.file_id,
                  "name": message.document.file_name or ""}
     evidence = _draft(context).setdefault("evidence", [])
+    if len(evidence) >= MAX_EVIDENCE:
+        await tell(update, context, "add.too_long", max=MAX_EVIDENCE)
+        return EVIDENCE
     evidence.append(entry)
     await tell(update, context, "report.evidence_received", submit_markup(update, context), count=len(evidence))
     return EVIDENCE
 
 
 async def submit(update: Update, context: BotContext) -> int:
-    """Store the report in one transaction and show the stored record."""
-    draft = context.user_data.pop(DRAFT, {})
-    if "status" not in draft:
-        await done_with_button(update)
-        await say(update, context, "confirm.expired")
-        return ConversationHandler.END
+    """Store the report, tied to its draft, in one transaction, and show the stored record. The same
+    draft submitted again (its message pressed twice, or restored after a restart) stores nothing."""
+    token = ReportSubmit.of(update).token
+    draft = context.user_data.get(DRAFT)
+    if not isinstance(draft, dict) or draft.get("token") != token or "status" not in draft:
+        return await submitted_before(update, context)
     now = context.services.clock.now()
     period = period_key(draft["cycle"], now.date())
-    with context.services.db.session() as session:
+    with work(context) as session:
+        saved = dialogues.of_draft(session, ProgressReport, draft_id=token)
+        units, _language = queries.contact_units(session, telegram_id=update.effective_user.id)
+        if saved is not None or draft["unit_id"] not in {u.id for u in units}:  # saved, or unbound meanwhile
+            context.user_data.pop(DRAFT, None)
+        if saved is not None:
+            raise Refusal("report.already_saved", end=True, edit=True, id=saved.id)
+        if draft["unit_id"] not in {u.id for u in units}:
+            raise Refusal("refuse.not_your_item", end=True, edit=True, number=draft["number"])
         report = queries.add_report(
             session, item_id=draft["item_id"], unit_id=draft["unit_id"], reporter_id=update.effective_user.id,
             period=period, now=now, text=draft["text"], percent=draft.get("percent"), status=draft["status"],
             problems=draft.get("problems"), evidence=draft.get("evidence", []),
             current_value=draft.get("current_value"),
         )
-        unit_name = draft.get("unit_name")  # a draft from before it was kept has none
-        if unit_name is None:
-            unit_name = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]].name
+        dialogues.mark_draft(session, report, draft_id=token)
+        unit_name = draft.get("unit_name") or next(u.name for u in units if u.id == draft["unit_id"])
+    context.user_data.pop(DRAFT, None)  # after the commit: a database away keeps the draft for the next try
     lang = lang_of(update, context)
     record = report_record(lang, report, draft["number"], draft["title"], unit_name, context)
     hours = context.services.settings.report_edit_hours
-    markup = choice_buttons([(t(lang, "rv.button"), f"{REVISE}:{report.id}")]) if hours > 0 else None
+    markup = choice_buttons([(t(lang, "rv.button"), Revise(report.id).encode())]) if hours > 0 else None
     if hours > 0:
         record += "\n" + t(lang, "rv.hint", hours=f"{hours:g}", number=draft["number"])
     await tell_text(update, context, t(lang, "report.saved", id=report.id) + "\n" + record, markup, draft=draft)
+    return ConversationHandler.END
+
+
+async def submitted_before(update: Update, context: BotContext) -> int | None:
+    """📤 of a draft that is not the dialogue's current one: "already saved" when it was stored (the
+    dialogue was restored from before its end, or the button pressed twice), else expired."""
+    token = ReportSubmit.of(update).token
+    with work(context) as session:
+        saved = dialogues.of_draft(session, ProgressReport, draft_id=token)
+    if saved is None:
+        raise Refusal("confirm.expired")
+    if _draft(context).get("token") == token:
+        context.user_data.pop(DRAFT, None)
+    await done_with_button(update, t(lang_of(update, context), "report.already_saved", id=saved.id))
     return ConversationHandler.END
 
 
@@ -462,7 +546,9 @@ def report_record(lang: str, report: Any, number: int, title: str, unit_name: st
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    """Drop the draft; nothing is saved."""
+    """Drop the draft (the one whose ✖ was pressed); nothing is saved."""
+    if update.callback_query is not None:
+        pressed_draft(update, context, ReportCancel)
     draft = context.user_data.pop(DRAFT, None) or {}
     await tell(update, context, "cancelled", draft=draft)
     return ConversationHandler.END
@@ -471,8 +557,15 @@ async def cancel(update: Update, context: BotContext) -> int:
 timed_out = times_out(DRAFT)
 
 
-def start_draft(context: BotContext, **values: Any) -> None:
-    context.user_data[DRAFT] = {"touched": context.services.clock.now().timestamp(), **values}
+async def start_draft(update: Update, context: BotContext, *, keep: bool = False, **values: Any) -> None:
+    """A new draft with its own token; an unfinished one it replaces is named as dropped. `keep`: a
+    draft already started by this dialogue (its list of items) carries on."""
+    current = context.user_data.get(DRAFT)
+    if keep and isinstance(current, dict) and current.get("token") and not current.get("item_id"):
+        current["touched"] = context.services.clock.now().timestamp()
+        return
+    _draft_, earlier = new_draft(context, DRAFT, touched=context.services.clock.now().timestamp(), **values)
+    await tell_dropped(update, context, earlier if earlier and earlier.get("item_id") else None)
 
 
 def fresh(timeout_seconds: float, step: Callable[[Update, BotContext], Awaitable[Any]]) -> Callable[..., Any]:
@@ -507,24 +600,25 @@ def report_conversation(timeout_seconds: float) -> ConversationHandler:
         entry_points=[
             CommandHandler("report", contact(guard(in_private, "refuse.private", report_command)),
                            filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
-            CallbackQueryHandler(contact(report_button), pattern=rf"^{REPORT}:\d{{1,9}}$"),
+            CallbackQueryHandler(contact(report_button), pattern=either_kind(Report, CardReport)),
             MessageHandler(text & filters.REPLY & ~filters.FORWARDED, report_by_reply),
         ],
         states={
-            CHOOSE: [CallbackQueryHandler(step(contact(report_button)), pattern=rf"^{REPORT}:\d{{1,9}}$")],
+            CHOOSE: [CallbackQueryHandler(step(contact(report_button)), pattern=either_kind(Report, CardReport))],
             TEXT: [MessageHandler(text, step(got_text)), MessageHandler(private & ~filters.COMMAND, step(not_text))],
             VALUE: [MessageHandler(text, step(got_value))],
-            PERCENT: [CallbackQueryHandler(step(got_percent_button), pattern=r"^rp:pct:\d{1,3}$"),
+            PERCENT: [CallbackQueryHandler(step(got_percent_button), pattern=ReportPercent.matches),
                       MessageHandler(text, step(got_percent_text))],
-            STATUS: [CallbackQueryHandler(step(got_status), pattern=r"^rp:st:\w+$"),
+            STATUS: [CallbackQueryHandler(step(got_status), pattern=ReportStatus.matches),
                      MessageHandler(text, step(status_expected))],
-            PROBLEMS: [CallbackQueryHandler(step(no_problems), pattern=r"^rp:noprob$"),
+            PROBLEMS: [CallbackQueryHandler(step(no_problems), pattern=ReportNoProblems.matches),
                        MessageHandler(text, step(got_problems))],
             EVIDENCE: [MessageHandler(private & (filters.PHOTO | filters.Document.ALL), step(got_evidence)),
-                       CallbackQueryHandler(step(submit), pattern=r"^rp:submit$"), MessageHandler(text, step(ask_evidence))],
+                       CallbackQueryHandler(step(submit), pattern=ReportSubmit.matches),
+                       MessageHandler(text, step(ask_evidence))],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
-        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^rp:cancel$")],
+        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=ReportCancel.matches)],
         conversation_timeout=timeout_seconds,
         allow_reentry=True,
     )
@@ -540,6 +634,9 @@ def handlers(timeout_seconds: float) -> list:
         CommandHandler("mine", guard(is_contact, "refuse.contact", mine), filters=filters.UpdateType.MESSAGE),
         CommandHandler("snooze", guard(is_contact, "refuse.contact", snooze_command),
                        filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
-        CallbackQueryHandler(guard(is_contact, "refuse.contact", snooze_button),
-                             pattern=rf"^{SNOOZE}:(\d{{1,9}}(:\d{{1,3}})?)?$"),
+        CallbackQueryHandler(guard(is_contact, "refuse.contact", snooze_menu), pattern=SnoozeMenu.matches),
+        CallbackQueryHandler(guard(is_contact, "refuse.contact", snooze_item), pattern=SnoozeItem.matches),
+        CallbackQueryHandler(guard(is_contact, "refuse.contact", snooze_for), pattern=SnoozeFor.matches),
+        # 📤 of a draft the dialogue no longer holds (restored from before its end, pressed twice).
+        CallbackQueryHandler(submitted_before, pattern=ReportSubmit.matches),
     ]

@@ -3,7 +3,8 @@
 The contact: /extend n (or the card's button) → the new deadline, echoed as understood → the reason →
 confirm. The admins get the request with Approve / Refuse; the deciding admin may add a comment (one
 message, or a tap for none); the contact is told. An approved request moves the deadline and keeps the
-one before on record.
+one before on record. The request stores its draft's token: confirmed twice (a restored dialogue), it
+is sent once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
@@ -24,29 +25,43 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.dates import format_date, parse_deadline
-from bot.keyboards import DECIDE, EXTEND, choice_buttons, confirm_buttons
+from bot.keyboards import choice_buttons, confirm_buttons
 from bot.texts import esc, t
-from db import outbox, queries, supervision
-from db.models import ExtensionRequest, Item, Role
+from db import dialogues, outbox, queries, supervision
+from db.models import ExtensionRequest, Role
+from handlers.callbacks import (
+    CardExtend,
+    Confirm,
+    Decide,
+    DecideCancel,
+    DecideNoComment,
+    Extend,
+    ExtendCancel,
+    either_kind,
+)
 from handlers.common import (
-    answer,
     args_text,
     busy_with,
     cancels,
     confirmed_draft,
     done_with_button,
+    draft_of,
     guard,
     in_private,
     is_admin,
     is_contact,
+    item_pressed,
     lang_of,
+    new_draft,
     parse_number,
     refuse_busy,
     say,
     short_date,
+    tell_dropped,
     times_out,
 )
 from jobs.sender import send_queued, send_time
+from handlers.uow import Refusal, work
 
 EXT_DEADLINE, EXT_REASON, EXT_CONFIRM = range(30, 33)
 DEC_COMMENT = 35
@@ -58,8 +73,8 @@ def _draft(context: BotContext) -> dict[str, Any]:
     return context.user_data.setdefault(DRAFT, {})
 
 
-def cancel_button(lang: str, data: str = "ext:cancel"):  # type: ignore[no-untyped-def]
-    return choice_buttons([(t(lang, "btn.cancel"), data)])
+def cancel_button(lang: str, token: str) -> InlineKeyboardMarkup:
+    return choice_buttons([(t(lang, "btn.cancel"), ExtendCancel(token).encode())])
 
 
 # ---------------------------------------------------------------- the contact's request
@@ -73,40 +88,45 @@ async def extend_command(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if number is None:
         return await choose_item(update, context)
-    return await begin(update, context, number)
+    with work(context) as session:
+        item = queries.item_by_number(session, number=number)
+    if item is None:
+        raise Refusal("item.unknown", number=number)
+    return await begin(update, context, item.id)
 
 
 async def extend_button(update: Update, context: BotContext) -> int:
     """The card's (or the list's) 申请延期 button."""
+    item_id = item_pressed(update, context, Extend, CardExtend)
     await update.callback_query.answer()
-    return await begin(update, context, int(update.callback_query.data.split(":", 1)[1]))
+    return await begin(update, context, item_id)
 
 
 async def choose_item(update: Update, context: BotContext) -> int:
-    with context.services.db.session() as session:
-        numbers = sorted({i.number for u in context.units for i in queries.list_items(session, unit_id=u.id)})
-    if not numbers:
+    with work(context) as session:
+        items = sorted({(i.number, i.id) for u in context.units for i in queries.list_items(session, unit_id=u.id)})
+    if not items:
         await say(update, context, "report.no_items")
         return ConversationHandler.END
-    await say(update, context, "ext.choose", choice_buttons([(f"#{n}", f"{EXTEND}:{n}") for n in numbers[:99]],
+    await say(update, context, "ext.choose", choice_buttons([(f"#{n}", Extend(i).encode()) for n, i in items[:99]],
                                                           width=4))
     return ConversationHandler.END
 
 
-async def begin(update: Update, context: BotContext, number: int) -> int:
+async def begin(update: Update, context: BotContext, item_id: int) -> int:
     """Check the item is the user's unit's and has no request pending, then ask for the new deadline."""
     busy = busy_with(context, DRAFT)
     if busy:
         await refuse_busy(update, context, busy)
         return ConversationHandler.END
     lang = lang_of(update, context)
-    with context.services.db.session() as session:
-        item = queries.item_by_number(session, number=number)
+    with work(context) as session:
+        item = dialogues.item(session, item_id=item_id)
         links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id) if item else None
         pending = supervision.pending_extension(session, item_id=item.id) if item else None
     if item is None or item.archived:
-        await say(update, context, "item.unknown", number=number)
-        return ConversationHandler.END
+        raise Refusal("item.unknown", number=item.number if item else "?")
+    number = item.number
     own = {u.id for u in context.units}
     mine = [u for u in [*links[Role.RESPONSIBLE], *links[Role.LEAD]] if u in own] if links else []
     if not mine:
@@ -116,11 +136,12 @@ async def begin(update: Update, context: BotContext, number: int) -> int:
         await say(update, context, "ext.pending", number=number, deadline=format_date(pending.requested_deadline, lang),
                   when=short_date(lang, pending.created_at.astimezone(context.services.settings.tz).date()))
         return ConversationHandler.END
-    context.user_data[DRAFT] = {"item_id": item.id, "number": item.number, "title": item.title, "unit_id": mine[0],
-                                "current": item.deadline.isoformat() if item.deadline else None}
+    draft, earlier = new_draft(context, DRAFT, item_id=item.id, number=item.number, title=item.title, unit_id=mine[0],
+                               current=item.deadline.isoformat() if item.deadline else None)
+    await tell_dropped(update, context, earlier)
     current = format_date(item.deadline, lang) if item.deadline else t(lang, "item.deadline_open")
-    await say(update, context, "ext.ask_deadline", cancel_button(lang), number=item.number, title=esc(item.title),
-              current=current)
+    await say(update, context, "ext.ask_deadline", cancel_button(lang, draft["token"]), number=item.number,
+              title=esc(item.title), current=current)
     return EXT_DEADLINE
 
 
@@ -143,7 +164,8 @@ async def got_deadline(update: Update, context: BotContext) -> int:
         await say(update, context, "ext.past", deadline=format_date(deadline, lang))
         return EXT_DEADLINE
     draft.update(deadline=deadline.isoformat(), deadline_text=text[:80])
-    await say(update, context, "ext.ask_reason", cancel_button(lang), deadline=format_date(deadline, lang))
+    await say(update, context, "ext.ask_reason", cancel_button(lang, draft["token"]),
+              deadline=format_date(deadline, lang))
     return EXT_REASON
 
 
@@ -156,7 +178,7 @@ async def got_reason(update: Update, context: BotContext) -> int:
     draft["reason"] = text
     lang = lang_of(update, context)
     current = date.fromisoformat(draft["current"]) if draft.get("current") else None
-    await say(update, context, "ext.preview", confirm_buttons(lang, "ext"), number=draft["number"],
+    await say(update, context, "ext.preview", confirm_buttons(lang, draft["token"]), number=draft["number"],
               title=esc(draft["title"]), deadline=format_date(date.fromisoformat(draft["deadline"]), lang),
               current=format_date(current, lang) if current else t(lang, "item.deadline_open"), reason=esc(text))
     return EXT_CONFIRM
@@ -167,7 +189,7 @@ async def text_expected(update: Update, context: BotContext) -> None:
 
 
 async def confirmed(update: Update, context: BotContext) -> int:
-    """Record the request and put it before the admins, in one transaction."""
+    """Record the request and put it before the admins, in one transaction (once per draft)."""
     draft = await confirmed_draft(update, context, DRAFT, "reason")
     if draft is None:
         return ConversationHandler.END
@@ -175,30 +197,29 @@ async def confirmed(update: Update, context: BotContext) -> int:
     services = context.services
     now = services.clock.now()
     user = update.effective_user
-    with services.db.session() as session:
-        item = queries.item_by_number(session, number=draft["number"])
+    with work(context) as session:
+        if dialogues.of_draft(session, ExtensionRequest, draft_id=draft["token"]) is not None:
+            raise Refusal("ext.already_saved", end=True, edit=True)
+        item = dialogues.item(session, item_id=draft["item_id"])
         pending = supervision.pending_extension(session, item_id=item.id) if item else None
         if item is None or item.archived or pending is not None:
-            refusal = "ext.pending_now" if pending is not None else "item.unknown"
-        else:
-            refusal = None
-            queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
-            request = supervision.request_extension(
-                session, item=item, unit_id=draft["unit_id"], by=user.id,
-                deadline=date.fromisoformat(draft["deadline"]), text=draft["deadline_text"], reason=draft["reason"],
-                now=now)
-            unit = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
-            for admin_id in services.settings.admin_ids:
-                admin_lang = queries.person_language(session, telegram_id=admin_id) or services.settings.language
-                outbox.enqueue_text(
-                    session, key=f"extension:{request.id}:{admin_id}", kind="notice", chat_id=admin_id,
-                    parts=[request_text(admin_lang, request, item.number, item.title, unit.name, user.full_name)],
-                    buttons=[[(t(admin_lang, "ext.approve"), f"{DECIDE}:{request.id}:a"),
-                              (t(admin_lang, "ext.refuse"), f"{DECIDE}:{request.id}:r")]],
-                    now=now, not_before=send_time(services, now))
-    if refusal is not None:
-        await done_with_button(update, t(lang, refusal, number=draft["number"]))
-        return ConversationHandler.END
+            raise Refusal("ext.pending_now" if pending is not None else "item.unknown", end=True, edit=True,
+                          number=draft["number"])
+        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        request = supervision.request_extension(
+            session, item=item, unit_id=draft["unit_id"], by=user.id,
+            deadline=date.fromisoformat(draft["deadline"]), text=draft["deadline_text"], reason=draft["reason"],
+            now=now)
+        dialogues.mark_draft(session, request, draft_id=draft["token"])
+        unit = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
+        for admin_id in services.settings.admin_ids:
+            admin_lang = queries.person_language(session, telegram_id=admin_id) or services.settings.language
+            outbox.enqueue_text(
+                session, key=f"extension:{request.id}:{admin_id}", kind="notice", chat_id=admin_id,
+                parts=[request_text(admin_lang, request, item.number, item.title, unit.name, user.full_name)],
+                buttons=[[(t(admin_lang, "ext.approve"), Decide(request.id, "a").encode()),
+                          (t(admin_lang, "ext.refuse"), Decide(request.id, "r").encode())]],
+                now=now, not_before=send_time(services, now))
     await done_with_button(update, t(lang, "ext.submitted", number=draft["number"],
                                      deadline=format_date(date.fromisoformat(draft["deadline"]), lang)))
     await send_queued(context)
@@ -214,6 +235,12 @@ def request_text(lang: str, request: ExtensionRequest, number: int, title: str, 
 
 cancel = cancels(DRAFT)  # nothing of the request is saved
 
+
+async def cancel_pressed(update: Update, context: BotContext) -> int:
+    """The ✖ of this very draft (one of an earlier draft changes nothing)."""
+    draft_of(context, DRAFT, ExtendCancel.of(update).token)
+    return await cancel(update, context)
+
 timed_out = times_out(DRAFT)
 
 # ---------------------------------------------------------------- the admin's decision
@@ -222,15 +249,15 @@ timed_out = times_out(DRAFT)
 async def decide_button(update: Update, context: BotContext) -> int:
     """Approve or refuse: first ask for an optional comment."""
     query = update.callback_query
-    _, request_id, verdict = query.data.split(":")
+    pressed = Decide.of(update)
     busy = busy_with(context, DECISION)
     if busy:
         await refuse_busy(update, context, busy)
         return ConversationHandler.END
     lang = lang_of(update, context)
-    with context.services.db.session() as session:
-        request = supervision.extension(session, request_id=int(request_id))
-        item = session.get(Item, request.item_id) if request else None
+    with work(context) as session:
+        request = supervision.extension(session, request_id=pressed.request_id)
+        item = dialogues.item(session, item_id=request.item_id) if request else None
         decider = queries.people_names(session, telegram_ids=[request.decided_by]) if request and request.decided_by else {}
     if request is None or item is None:
         await query.answer(t(lang, "confirm.expired"), show_alert=True)
@@ -243,9 +270,11 @@ async def decide_button(update: Update, context: BotContext) -> int:
             pass
         return ConversationHandler.END
     await done_with_button(update)
-    approve = verdict == "a"
-    context.user_data[DECISION] = {"request_id": request.id, "approve": approve, "number": item.number}
-    options = [(t(lang, "ext.no_comment"), f"{DECIDE}:go"), (t(lang, "btn.cancel"), f"{DECIDE}:cancel")]
+    approve = pressed.verdict == "a"
+    draft, earlier = new_draft(context, DECISION, request_id=request.id, approve=approve, number=item.number)
+    await tell_dropped(update, context, earlier)
+    options = [(t(lang, "ext.no_comment"), DecideNoComment(draft["token"]).encode()),
+               (t(lang, "btn.cancel"), DecideCancel(draft["token"]).encode())]
     await say(update, context, "ext.ask_comment", choice_buttons(options),
               verdict=t(lang, "ext.verdict_approve" if approve else "ext.verdict_refuse"), number=item.number,
               deadline=format_date(request.requested_deadline, lang))
@@ -266,6 +295,7 @@ async def comment_text(update: Update, context: BotContext) -> int:
 
 
 async def no_comment(update: Update, context: BotContext) -> int:
+    draft_of(context, DECISION, DecideNoComment.of(update).token)
     await done_with_button(update)
     return await decide(update, context, None)
 
@@ -279,13 +309,15 @@ async def decide(update: Update, context: BotContext, comment: str | None) -> in
     services = context.services
     now = services.clock.now()
     lang = lang_of(update, context)
-    with services.db.session() as session:
+    with work(context) as session:
         request = supervision.extension(session, request_id=draft["request_id"])
-        if request is None or request.status != "pending":
-            decider = queries.people_names(session, telegram_ids=[request.decided_by or 0]) if request else {}
-            await answer(update, context, already_text(lang, request, decider) if request else t(lang, "confirm.expired"))
-            return ConversationHandler.END
-        item = session.get(Item, request.item_id)
+        if request is None:
+            raise Refusal("confirm.expired", end=True, edit=True)
+        if request.status != "pending":
+            decider = queries.people_names(session, telegram_ids=[request.decided_by or 0])
+            raise Refusal("ext.already", end=True, edit=True, outcome=t(lang, f"ext.status.{request.status}"),
+                          person=decider.get(request.decided_by or 0) or t(lang, "ext.an_admin"))
+        item = dialogues.item(session, item_id=request.item_id)
         user = update.effective_user
         queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
         supervision.decide_extension(session, request=request, approve=draft["approve"], by=update.effective_user.id,
@@ -313,6 +345,11 @@ def outcome_text(lang: str, request: ExtensionRequest, number: int, title: str) 
 
 decide_cancel = cancels(DECISION, "ext.decide_cancelled")  # the request stays pending
 
+
+async def decide_cancel_pressed(update: Update, context: BotContext) -> int:
+    draft_of(context, DECISION, DecideCancel.of(update).token)
+    return await decide_cancel(update, context)
+
 decide_timed_out = times_out(DECISION, "ext.decide_timeout")
 
 # ---------------------------------------------------------------- wiring
@@ -328,15 +365,15 @@ def extension_conversation(timeout_seconds: float) -> ConversationHandler:
         persistent=True,
         entry_points=[
             CommandHandler("extend", contact(extend_command), filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
-            CallbackQueryHandler(contact(extend_button), pattern=rf"^{EXTEND}:\d{{1,9}}$"),
+            CallbackQueryHandler(contact(extend_button), pattern=either_kind(Extend, CardExtend)),
         ],
         states={
             EXT_DEADLINE: [MessageHandler(text, got_deadline), MessageHandler(private & ~filters.COMMAND, text_expected)],
             EXT_REASON: [MessageHandler(text, got_reason), MessageHandler(private & ~filters.COMMAND, text_expected)],
-            EXT_CONFIRM: [CallbackQueryHandler(confirmed, pattern=r"^cf:ext:[yn]$")],
+            EXT_CONFIRM: [CallbackQueryHandler(confirmed, pattern=Confirm.matches)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
-        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^ext:cancel$")],
+        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel_pressed, pattern=ExtendCancel.matches)],
         conversation_timeout=timeout_seconds,
         allow_reentry=True,
     )
@@ -348,13 +385,13 @@ def decision_conversation(timeout_seconds: float) -> ConversationHandler:
         name="extension_decision",
         persistent=True,
         entry_points=[CallbackQueryHandler(guard(is_admin, "refuse.admin", decide_button),
-                                           pattern=rf"^{DECIDE}:\d{{1,12}}:[ar]$")],
+                                           pattern=Decide.matches)],
         states={
-            DEC_COMMENT: [MessageHandler(text, comment_text), CallbackQueryHandler(no_comment, pattern=rf"^{DECIDE}:go$")],
+            DEC_COMMENT: [MessageHandler(text, comment_text), CallbackQueryHandler(no_comment, pattern=DecideNoComment.matches)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, decide_timed_out)],
         },
         fallbacks=[CommandHandler("cancel", decide_cancel),
-                   CallbackQueryHandler(decide_cancel, pattern=rf"^{DECIDE}:cancel$")],
+                   CallbackQueryHandler(decide_cancel_pressed, pattern=DecideCancel.matches)],
         conversation_timeout=timeout_seconds,
         allow_reentry=True,
     )

@@ -4,6 +4,11 @@ Send-back: the card's button on the latest report (or /sendback n) → the reaso
 stays in the history marked returned, no longer counts as reported, and the unit's contact is asked to
 report again. Correction: /revise n (or the saved record's button) within REPORT_EDIT_HOURS → which
 field → the new value → confirm; every earlier version is kept with its time.
+
+Only admins and supervisors, by numeric id, send a report back; a member of the digest group reads
+but changes nothing. Each draft's token is in its buttons (a press on an earlier draft's message
+changes nothing) and, for a correction, stored with the version it replaced: confirmed twice, it is
+saved once.
 """
 
 from __future__ import annotations
@@ -24,10 +29,22 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.dates import format_date
-from bot.keyboards import REPORT, REVISE, SEND_BACK, choice_buttons, confirm_buttons
+from bot.keyboards import choice_buttons, confirm_buttons
 from bot.texts import MARKS, esc, t
-from db import outbox, queries, supervision
-from db.models import Item, ProgressReport, Status
+from db import dialogues, outbox, queries, supervision
+from db.models import ProgressReport, ReportVersion, Status
+from handlers.callbacks import (
+    Confirm,
+    Report,
+    Revise,
+    ReviseCancel,
+    ReviseField,
+    RevisePercent,
+    ReviseStatus,
+    SendBack,
+    SendBackCancel,
+    either_kind,
+)
 from handlers.common import (
     answer,
     args_text,
@@ -35,18 +52,20 @@ from handlers.common import (
     cancels,
     confirmed_draft,
     done_with_button,
-    either,
+    draft_of,
     guard,
     in_private,
-    is_admin,
     is_contact,
-    is_supervisor,
+    is_overseer,
     lang_of,
+    new_draft,
     parse_number,
     refuse_busy,
     say,
+    tell_dropped,
     times_out,
 )
+from handlers.uow import Refusal, work
 from jobs.rules import indicator_percent
 from jobs.sender import send_queued, send_time
 
@@ -72,7 +91,7 @@ async def send_back_command(update: Update, context: BotContext) -> int:
     if number is None:
         await say(update, context, "usage", usage=t(lang_of(update, context), "sb.usage"))
         return ConversationHandler.END
-    with context.services.db.session() as session:
+    with work(context) as session:
         item = queries.item_by_number(session, number=number)
         latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id) if item else None
     if item is None:
@@ -86,8 +105,9 @@ async def send_back_command(update: Update, context: BotContext) -> int:
 
 async def send_back_button(update: Update, context: BotContext) -> int:
     """The card's 退回 button on its latest report."""
+    report_id = SendBack.of(update).report_id
     await update.callback_query.answer()
-    return await begin_send_back(update, context, int(update.callback_query.data.split(":", 1)[1]))
+    return await begin_send_back(update, context, report_id)
 
 
 async def begin_send_back(update: Update, context: BotContext, report_id: int, *, reason: str | None = None) -> int:
@@ -95,22 +115,24 @@ async def begin_send_back(update: Update, context: BotContext, report_id: int, *
     if busy:
         await refuse_busy(update, context, busy)
         return ConversationHandler.END
-    with context.services.db.session() as session:
+    with work(context) as session:
         report = supervision.report(session, report_id=report_id)
         refusal = send_back_refusal(session, report)
-        item = session.get(Item, report.item_id) if report else None
+        item = dialogues.item(session, item_id=report.item_id) if report else None
         unit = queries.units_by_id(session, ids=[report.unit_id]).get(report.unit_id) if report and report.unit_id else None
     if refusal is not None:
         await say(update, context, refusal, number=item.number if item else "")
         return ConversationHandler.END
     lang = lang_of(update, context)
-    context.user_data[SEND_BACK_DRAFT] = {"report_id": report.id, "number": item.number, "title": item.title,
-                                          "unit": unit.name if unit else "", "when": when_text(lang, report.created_at, context)}
+    draft, earlier = new_draft(context, SEND_BACK_DRAFT, report_id=report.id, number=item.number, title=item.title,
+                               unit=unit.name if unit else "", when=when_text(lang, report.created_at, context))
+    await tell_dropped(update, context, earlier)
     if reason:
         return await preview_send_back(update, context, reason)
     in_group = update.effective_chat.type != ChatType.PRIVATE
     # In a group the bot only sees replies to its own messages (privacy mode): ask for a reply.
-    markup = ForceReply(selective=True) if in_group else choice_buttons([(t(lang, "btn.cancel"), "sb:cancel")])
+    markup = ForceReply(selective=True) if in_group else choice_buttons(
+        [(t(lang, "btn.cancel"), SendBackCancel(draft["token"]).encode())])
     await answer(update, context, t(lang, "sb.ask_reason_group" if in_group else "sb.ask_reason", number=item.number, unit=esc(unit.name if unit else ""),
                                     when=context.user_data[SEND_BACK_DRAFT]["when"]), markup)  # type: ignore[arg-type]
     return SB_REASON
@@ -144,13 +166,14 @@ async def preview_send_back(update: Update, context: BotContext, reason: str) ->
     draft = context.user_data.get(SEND_BACK_DRAFT, {})
     draft["reason"] = reason[:MAX_TEXT]
     lang = lang_of(update, context)
-    await say(update, context, "sb.preview", confirm_buttons(lang, "sb"), number=draft["number"],
+    await say(update, context, "sb.preview", confirm_buttons(lang, draft["token"]), number=draft["number"],
               title=esc(draft["title"]), unit=esc(draft["unit"]), when=draft["when"], reason=esc(draft["reason"]))
     return SB_CONFIRM
 
 
 async def send_back_confirmed(update: Update, context: BotContext) -> int:
-    """Mark the report returned and ask the unit to report again, in one transaction."""
+    """Mark the report returned and ask the unit to report again, in one transaction (a second confirm
+    of the same draft finds it returned already, and changes nothing)."""
     draft = await confirmed_draft(update, context, SEND_BACK_DRAFT, "reason")
     if draft is None:
         return ConversationHandler.END
@@ -158,23 +181,21 @@ async def send_back_confirmed(update: Update, context: BotContext) -> int:
     services = context.services
     now = services.clock.now()
     user = update.effective_user
-    with services.db.session() as session:
+    with work(context) as session:
         report = supervision.report(session, report_id=draft["report_id"])
         refusal = send_back_refusal(session, report)
-        if refusal is None:
-            queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
-            supervision.return_report(session, report_id=report.id, by=user.id, reason=draft["reason"], now=now)
-            for chat_id in report_again_chats(session, report, now):
-                contact_lang = queries.person_language(session, telegram_id=chat_id) or services.settings.language
-                outbox.enqueue_text(
-                    session, key=f"returned:{report.id}:{chat_id}", kind="notice", chat_id=chat_id,
-                    parts=[t(contact_lang, "sb.notice", number=draft["number"], title=esc(draft["title"]),
-                             when=draft["when"], reason=esc(draft["reason"]), person=esc(user.full_name))],
-                    buttons=[[(t(contact_lang, "remind.button", number=draft["number"]), f"{REPORT}:{draft['number']}")]],
-                    now=now, not_before=send_time(services, now))
-    if refusal is not None:
-        await done_with_button(update, t(lang, refusal, number=draft["number"]))
-        return ConversationHandler.END
+        if refusal is not None:
+            raise Refusal(refusal, end=True, edit=True, number=draft["number"])
+        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        supervision.return_report(session, report_id=report.id, by=user.id, reason=draft["reason"], now=now)
+        for chat_id in report_again_chats(session, report, now):
+            contact_lang = queries.person_language(session, telegram_id=chat_id) or services.settings.language
+            outbox.enqueue_text(
+                session, key=f"returned:{report.id}:{chat_id}", kind="notice", chat_id=chat_id,
+                parts=[t(contact_lang, "sb.notice", number=draft["number"], title=esc(draft["title"]),
+                         when=draft["when"], reason=esc(draft["reason"]), person=esc(user.full_name))],
+                buttons=[[(t(contact_lang, "remind.button", number=draft["number"]), Report(report.item_id).encode())]],
+                now=now, not_before=send_time(services, now))
     await done_with_button(update, t(lang, "sb.done", number=draft["number"], unit=esc(draft["unit"])))
     await send_queued(context)
     return ConversationHandler.END
@@ -192,6 +213,11 @@ def report_again_chats(session, report: ProgressReport, now: datetime) -> list[i
 
 send_back_cancel = cancels(SEND_BACK_DRAFT)  # the report stays as it is
 
+
+async def send_back_cancel_pressed(update: Update, context: BotContext) -> int:
+    draft_of(context, SEND_BACK_DRAFT, SendBackCancel.of(update).token)
+    return await send_back_cancel(update, context)
+
 send_back_timed_out = times_out(SEND_BACK_DRAFT)
 
 # ---------------------------------------------------------------- corrections within the window
@@ -207,7 +233,7 @@ async def revise_command(update: Update, context: BotContext) -> int:
     if number is None:
         await say(update, context, "usage", usage=t(lang_of(update, context), "rv.usage"))
         return ConversationHandler.END
-    with context.services.db.session() as session:
+    with work(context) as session:
         item = queries.item_by_number(session, number=number)
         latest = supervision.latest_unit_report(session, item_id=item.id, unit_ids=[u.id for u in context.units]) \
             if item else None
@@ -216,7 +242,7 @@ async def revise_command(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if latest is None:
         linked = False
-        with context.services.db.session() as session:
+        with work(context) as session:
             linked = queries.item_belongs_to(session, item_id=item.id, unit_ids=[u.id for u in context.units])
         await say(update, context, "rv.nothing" if linked else "rv.not_yours", number=number)
         return ConversationHandler.END
@@ -225,8 +251,9 @@ async def revise_command(update: Update, context: BotContext) -> int:
 
 async def revise_button(update: Update, context: BotContext) -> int:
     """The ✏️ button under a saved report or on the card."""
+    report_id = Revise.of(update).report_id
     await update.callback_query.answer()
-    return await begin_revise(update, context, int(update.callback_query.data.split(":", 1)[1]))
+    return await begin_revise(update, context, report_id)
 
 
 def revise_refusal(session, report: ProgressReport | None, unit_ids: set[int], now: datetime,  # type: ignore[no-untyped-def]
@@ -253,20 +280,22 @@ async def begin_revise(update: Update, context: BotContext, report_id: int) -> i
     services = context.services
     lang = lang_of(update, context)
     hours = services.settings.report_edit_hours
-    with services.db.session() as session:
+    with work(context) as session:
         report = supervision.report(session, report_id=report_id)
         refusal = revise_refusal(session, report, {u.id for u in context.units}, services.clock.now(), hours)
-        item = session.get(Item, report.item_id) if report else None
+        item = dialogues.item(session, item_id=report.item_id) if report else None
     if refusal is not None:
         await say(update, context, refusal, number=item.number if item else "", hours=f"{hours:g}",
                   when=when_text(lang, report.created_at, context) if report else "")
         return ConversationHandler.END
-    context.user_data[REVISE_DRAFT] = {"report_id": report.id, "number": item.number, "title": item.title,
-                                       "target": item.target_value, "baseline": item.baseline_value}
+    draft, earlier = new_draft(context, REVISE_DRAFT, report_id=report.id, number=item.number, title=item.title,
+                               target=item.target_value, baseline=item.baseline_value)
+    await tell_dropped(update, context, earlier)
     options = [(t(lang, f"rv.field.{name}" if name != "percent" or item.target_value is None else "rv.field.value"),
-                f"{REVISE}:f:{name}") for name in FIELDS]
+                ReviseField(draft["token"], name).encode()) for name in FIELDS]
     until = report.created_at + timedelta(hours=hours)
-    await say(update, context, "rv.choose", choice_buttons([*options, (t(lang, "btn.cancel"), f"{REVISE}:cancel")]),
+    cancel = (t(lang, "btn.cancel"), ReviseCancel(draft["token"]).encode())
+    await say(update, context, "rv.choose", choice_buttons([*options, cancel]),
               number=item.number, title=esc(item.title), until=when_text(lang, until, context),
               current=current_text(lang, report))
     return RV_FIELD
@@ -280,22 +309,21 @@ def current_text(lang: str, report: ProgressReport) -> str:
 
 
 async def chose_field(update: Update, context: BotContext) -> int:
-    field = update.callback_query.data.rsplit(":", 1)[1]
-    draft = _revise(context)
-    if field not in FIELDS or "report_id" not in draft:
-        await update.callback_query.answer()
-        return RV_FIELD
+    pressed = ReviseField.of(update)
+    draft = draft_of(context, REVISE_DRAFT, pressed.token)
+    field = pressed.name
     await done_with_button(update)
     draft["field"] = field
     lang = lang_of(update, context)
-    cancel = (t(lang, "btn.cancel"), f"{REVISE}:cancel")
+    cancel = (t(lang, "btn.cancel"), ReviseCancel(draft["token"]).encode())
     if field == "percent" and draft.get("target") is not None:
         await say(update, context, "rv.ask_value", choice_buttons([cancel]), target=f"{draft['target']:g}")
     elif field == "percent":
-        options = [(f"{p}%", f"{REVISE}:pct:{p}") for p in range(0, 101, 10)] + [cancel]
+        options = [(f"{p}%", RevisePercent(draft["token"], p).encode()) for p in range(0, 101, 10)] + [cancel]
         await say(update, context, "report.ask_percent", choice_buttons(options, width=4))
     elif field == "status":
-        options = [(f"{MARKS[s.value]} {t(lang, f'status.{s.value}')}", f"{REVISE}:st:{s.value}") for s in Status]
+        options = [(f"{MARKS[s.value]} {t(lang, f'status.{s.value}')}", ReviseStatus(draft["token"], s.value).encode())
+                   for s in Status]
         await say(update, context, "report.ask_status", choice_buttons([*options, cancel], width=2))
     else:
         await say(update, context, f"rv.ask_{field}", choice_buttons([cancel]))
@@ -331,23 +359,28 @@ async def got_value_text(update: Update, context: BotContext) -> int:
 
 
 async def got_value_button(update: Update, context: BotContext) -> int:
-    _, kind, value = update.callback_query.data.split(":")
-    if kind == "st" and value not in {s.value for s in Status}:
-        await update.callback_query.answer()
-        return RV_VALUE
+    """A percent (0–100) or status button for this very draft, when it is correcting that field."""
+    data = update.callback_query.data
+    pressed: RevisePercent | ReviseStatus = RevisePercent.parse(data) or ReviseStatus.of(update)
+    field = "percent" if isinstance(pressed, RevisePercent) else "status"
+    if draft_of(context, REVISE_DRAFT, pressed.token).get("field") != field:
+        raise Refusal("confirm.expired")
     await done_with_button(update)
-    return await preview_revision(update, context, {"percent": int(value)} if kind == "pct" else {"status": value})
+    return await preview_revision(update, context, {field: getattr(pressed, field)})
 
 
 async def preview_revision(update: Update, context: BotContext, changes: dict[str, Any]) -> int:
     """Old and new side by side before anything is saved."""
     draft = _revise(context)
     lang = lang_of(update, context)
-    with context.services.db.session() as session:
+    with work(context) as session:
         report = supervision.report(session, report_id=draft["report_id"])
+    if report is None:
+        context.user_data.pop(REVISE_DRAFT, None)
+        raise Refusal("confirm.expired", end=True)
     draft["changes"] = changes
     field = draft["field"]
-    await say(update, context, "rv.preview", confirm_buttons(lang, "rv"), number=draft["number"],
+    await say(update, context, "rv.preview", confirm_buttons(lang, draft["token"]), number=draft["number"],
               field=t(lang, f"rv.field.{field}"), old=shown(lang, report, field, {}), new=shown(lang, report, field, changes))
     return RV_CONFIRM
 
@@ -365,7 +398,8 @@ def shown(lang: str, report: ProgressReport, field: str, changes: dict[str, Any]
 
 
 async def revise_confirmed(update: Update, context: BotContext) -> int:
-    """Save the correction, keeping the version it replaces: one transaction, the window checked again."""
+    """Save the correction, keeping the version it replaces: one transaction, the window checked again,
+    once per draft."""
     draft = await confirmed_draft(update, context, REVISE_DRAFT, "changes")
     if draft is None:
         return ConversationHandler.END
@@ -373,17 +407,19 @@ async def revise_confirmed(update: Update, context: BotContext) -> int:
     services = context.services
     now = services.clock.now()
     hours = services.settings.report_edit_hours
-    with services.db.session() as session:
+    with work(context) as session:
+        if dialogues.of_draft(session, ReportVersion, draft_id=draft["token"]) is not None:
+            raise Refusal("rv.already_saved", end=True, edit=True)
         unit_ids = {u.id for u in queries.units_of_user(session, telegram_id=update.effective_user.id)}
         report = supervision.report(session, report_id=draft["report_id"])
         refusal = revise_refusal(session, report, unit_ids, now, hours)
-        if refusal is None:
-            report = supervision.revise_report(session, report_id=report.id, changes=draft["changes"],
-                                               by=update.effective_user.id, now=now)
-    if refusal is not None:
-        await done_with_button(update, t(lang, refusal, number=draft["number"], hours=f"{hours:g}",
-                                         when=when_text(lang, report.created_at, context) if report else ""))
-        return ConversationHandler.END
+        if refusal is not None:
+            raise Refusal(refusal, end=True, edit=True, number=draft["number"], hours=f"{hours:g}",
+                          when=when_text(lang, report.created_at, context) if report else "")
+        report = supervision.revise_report(session, report_id=report.id, changes=draft["changes"],
+                                           by=update.effective_user.id, now=now)
+        replaced = dialogues.replaced_version(session, report_id=report.id, version=report.version - 1)
+        dialogues.mark_draft(session, replaced, draft_id=draft["token"])
     await done_with_button(update, t(lang, "rv.saved", number=draft["number"], version=report.version) + "\n"
                            + current_text(lang, report))
     return ConversationHandler.END
@@ -391,30 +427,36 @@ async def revise_confirmed(update: Update, context: BotContext) -> int:
 
 revise_cancel = cancels(REVISE_DRAFT)  # the report stays as it was
 
+
+async def revise_cancel_pressed(update: Update, context: BotContext) -> int:
+    draft_of(context, REVISE_DRAFT, ReviseCancel.of(update).token)
+    return await revise_cancel(update, context)
+
 revise_timed_out = times_out(REVISE_DRAFT)
 
 # ---------------------------------------------------------------- wiring
 
 
 def send_back_conversation(timeout_seconds: float) -> ConversationHandler:
-    # Any chat: a supervisor may return a report from a card shown in the digest group.
+    # Any chat: a supervisor may return a report from a card shown in the digest group; the group's
+    # other members read, but only admins and supervisors, by numeric id, send back.
     text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
-    overseer = lambda cb: guard(either(is_admin, is_supervisor), "refuse.send_back", cb)  # noqa: E731
+    overseer = lambda cb: guard(is_overseer, "refuse.send_back", cb)  # noqa: E731
     return ConversationHandler(
         name="send_back",
         persistent=True,
         entry_points=[
             CommandHandler("sendback", overseer(send_back_command),
                            filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
-            CallbackQueryHandler(overseer(send_back_button), pattern=rf"^{SEND_BACK}:\d{{1,12}}$"),
+            CallbackQueryHandler(overseer(send_back_button), pattern=SendBack.matches),
         ],
         states={
             SB_REASON: [MessageHandler(text, got_send_back_reason)],
-            SB_CONFIRM: [CallbackQueryHandler(send_back_confirmed, pattern=r"^cf:sb:[yn]$")],
+            SB_CONFIRM: [CallbackQueryHandler(overseer(send_back_confirmed), pattern=Confirm.matches)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, send_back_timed_out)],
         },
         fallbacks=[CommandHandler("cancel", send_back_cancel),
-                   CallbackQueryHandler(send_back_cancel, pattern=r"^sb:cancel$")],
+                   CallbackQueryHandler(send_back_cancel_pressed, pattern=SendBackCancel.matches)],
         conversation_timeout=timeout_seconds,
         allow_reentry=True,
     )
@@ -429,16 +471,17 @@ def revise_conversation(timeout_seconds: float) -> ConversationHandler:
         persistent=True,
         entry_points=[
             CommandHandler("revise", contact(revise_command), filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
-            CallbackQueryHandler(contact(revise_button), pattern=rf"^{REVISE}:\d{{1,12}}$"),
+            CallbackQueryHandler(contact(revise_button), pattern=Revise.matches),
         ],
         states={
-            RV_FIELD: [CallbackQueryHandler(chose_field, pattern=rf"^{REVISE}:f:\w+$")],
+            RV_FIELD: [CallbackQueryHandler(chose_field, pattern=ReviseField.matches)],
             RV_VALUE: [MessageHandler(text, got_value_text),
-                       CallbackQueryHandler(got_value_button, pattern=rf"^{REVISE}:(pct:\d{{1,3}}|st:\w+)$")],
-            RV_CONFIRM: [CallbackQueryHandler(revise_confirmed, pattern=r"^cf:rv:[yn]$")],
+                       CallbackQueryHandler(got_value_button, pattern=either_kind(RevisePercent, ReviseStatus))],
+            RV_CONFIRM: [CallbackQueryHandler(revise_confirmed, pattern=Confirm.matches)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, revise_timed_out)],
         },
-        fallbacks=[CommandHandler("cancel", revise_cancel), CallbackQueryHandler(revise_cancel, pattern=rf"^{REVISE}:cancel$")],
+        fallbacks=[CommandHandler("cancel", revise_cancel),
+                   CallbackQueryHandler(revise_cancel_pressed, pattern=ReviseCancel.matches)],
         conversation_timeout=timeout_seconds,
         allow_reentry=True,
     )

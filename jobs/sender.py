@@ -396,4 +396,5 @@ def reminder_message(lang: str, unit: str, lines: list[ReminderLine], today: dat
         notes.append(t(lang, "remind.stand_in", names=esc(join(lang, absent))))
     if notes:
         text = "\n".join(notes) + "\n" + text
-    return split_message(text), reminder_buttons(lang, sorted({line.number for line in lines}), ack_id=ack_id)
+    return split_message(text), reminder_buttons(lang, sorted({(line.item_id, line.number) for line in lines},
+                                                              key=lambda i: i[1]), ack_id=ack_id)

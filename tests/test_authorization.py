@@ -8,14 +8,17 @@ the admin's username and is still a stranger.
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import fields
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.simulator import SimChat, SimUser
-from db import queries
+from db import outbox, queries, supervision
+from db.models import Contact
+from handlers import callbacks
 from tests.conftest import World
 
 REFUSALS = ("仅限管理员", "仅限督查人员", "还没有绑定单位", "不属于您所在的单位", "请在与我的私聊中使用", "已失效")
@@ -31,7 +34,7 @@ READER = ["/item 1"]
 def snapshot(world: World) -> dict[str, int]:
     with world.db.session() as session:
         return {name: session.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in SQLModel.metadata.tables.items() if name not in ("botstate", "outbox")}
+                for name, table in SQLModel.metadata.tables.items() if name not in ("botstate", "outbox", "lease")}
 
 
 async def office(world: World) -> tuple[SimUser, SimUser]:
@@ -157,3 +160,94 @@ async def test_altered_callback_data_is_refused(world: World, data: str) -> None
         pass
     assert refused(f"{answer.get('text', '')} {messages}") or data == "rep:999999" and "未找到事项" in messages
     assert snapshot(world) == before
+
+
+# ---------------------------------------------------------------- every callback kind × every audience
+
+# Refusals on rights or on a stale button: any of these in the answer means the press was refused.
+RIGHTS = (*REFUSALS, "不是发给您的", "只有请假本人", "该提醒已失效", "这条提醒已失效")
+AUDIENCES = ("admin", "supervisor", "group_member", "contact", "other_contact", "stranger")
+# Who may press each kind (its ids being the unit's item, report, request, reminder and leave); every
+# kind of the registry must be listed. The token of a dialogue's button is nobody's draft here.
+MAY_PRESS: dict[str, set[str]] = {
+    "ri": {"contact"}, "rep": {"contact"}, "xi": {"contact"}, "ext": {"contact"}, "szi": {"contact"},
+    "szd": {"contact"}, "rv": {"contact"}, "ack": {"contact"}, "sz": {"contact", "other_contact"},
+    "sb": {"admin", "supervisor"}, "exd": {"admin"}, "awx": {"admin", "contact"},
+}
+
+
+def kind_data(kind: type[callbacks.Callback], ids: dict[str, int]) -> str:
+    """The kind's data for the office's own records (a well-formed example for the rest)."""
+    by_field = {"item_id": ids["item"], "number": 1, "report_id": ids["report"], "request_id": ids["request"],
+                "row_id": ids["row"], "absence_id": ids["absence"], "days": 1}
+    example = kind.example()
+    values = {f.name: by_field.get(f.name, getattr(example, f.name)) for f in fields(kind)}
+    return kind(**values).encode()
+
+
+async def records(world: World, housing: SimUser) -> dict[str, int]:
+    """A report, an extension request, a reminder row and a leave of the housing unit's contact."""
+    now = world.clock.now()
+    with world.db.session() as session:
+        item = queries.item_by_number(session, number=1)
+        unit_id = queries.units_of_user(session, telegram_id=housing.id)[0].id
+        report = queries.add_report(session, item_id=item.id, unit_id=unit_id, reporter_id=housing.id,
+                                    period="2021-07", now=now, text="进展", percent=40, status="good", problems=None)
+        request = supervision.request_extension(session, item=item, unit_id=unit_id, by=housing.id,
+                                                deadline=date(2022, 3, 31), text="明年3月", reason="原因", now=now)
+        row = outbox.enqueue_text(session, key="reminder:test", kind="reminder", chat_id=housing.id,
+                                  parts=["提醒"], now=now, not_before=now + timedelta(days=30))  # not sent here
+        session.add(Contact(telegram_id=3003, unit_id=unit_id))
+        session.flush()
+        contacts = {c.telegram_id: c for c in supervision.unit_contacts(session, unit_id=unit_id)}
+        absence, _ = supervision.add_absence(session, contact=contacts[housing.id], stand_in=contacts[3003],
+                                             starts=now.date(), ends=now.date(), by=housing.id, now=now)
+        return {"item": item.id, "report": report.id, "request": request.id, "row": row, "absence": absence.id}
+
+
+async def press_answer(world: World, user: SimUser, chat: SimChat, data: str) -> str:
+    """Press `data` on the bot's latest message in `chat`: the alert and any messages that follow."""
+    chat.drain()
+    query = user.press_data(chat.bot_messages()[-1], data)
+    answer = await world.sim.wait_callback_answer(query)
+    texts = [answer.get("text") or ""]
+    try:
+        while True:
+            texts.append((await chat.expect(timeout=0.6 if not texts[0] else 0.2)).text or "")
+    except AssertionError:
+        pass
+    return " ".join(texts)
+
+
+def test_every_kind_has_its_audience() -> None:
+    dialogue = {prefix for prefix, kind in callbacks.KINDS.items() if kind.audience == callbacks.DIALOGUE}
+    assert set(callbacks.KINDS) == set(MAY_PRESS) | dialogue
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+async def test_every_callback_kind_against_the_audience(world: World, audience: str) -> None:
+    housing, school = await office(world)
+    ids = await records(world, housing)
+    member = world.sim.user(3998, "群成员")
+    world.group.add_member(member)
+    stranger = world.sim.user(3999, "冒名者", username=world.admin.username or "wang_admin")
+    user, chat = {"admin": (world.admin, None), "supervisor": (world.supervisor, None),
+                  "group_member": (member, world.group), "contact": (housing, None),
+                  "other_contact": (school, None), "stranger": (stranger, None)}[audience]
+    chat = chat or user.chat
+    if chat is not world.group:
+        user.send("/help")
+        await chat.expect()
+    for prefix, kind in sorted(callbacks.KINDS.items()):
+        data = kind_data(kind, ids)
+        before = snapshot(world)
+        answer = await press_answer(world, user, chat, data)
+        rights_refused = any(word in answer for word in RIGHTS)
+        if audience in MAY_PRESS.get(prefix, set()):
+            assert not rights_refused, f"{audience} should be able to press {data}: {answer}"
+        else:
+            assert rights_refused, f"{audience} pressing {data} should be refused: {answer}"
+            assert snapshot(world) == before, f"{audience} pressing {data} changed the database"
+        if chat is not world.group:  # leave no dialogue open for the next kind
+            user.send("/cancel")
+            await chat.expect()

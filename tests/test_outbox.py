@@ -125,11 +125,18 @@ async def test_snooze_from_a_reminder_button(world: World) -> None:
     reminder = await contact.expect("督办提醒")
     contact.press(reminder, "⏰ 暂缓提醒")
     contact.press(await contact.expect("暂缓哪一项"), "#2")
-    contact.press(await contact.expect("暂缓到什么时候"), "一周后")
-    assert "2021年7月27日" in (await contact.expect("不再提醒")).text
-    world.clock.set(datetime(2021, 7, 23, 9, 0, tzinfo=SHANGHAI))  # the report day itself
+    when = await contact.expect("暂缓到什么时候")
+    assert [b for row in when.buttons for b in row] == ["明天", "3天后"]  # never past the report day (23rd)
+    forged = contact.press_data(when, when.button_data("3天后").replace(":3", ":7"))
+    assert "不能晚于" in (await world.sim.wait_callback_answer(forged))["text"]
+    contact.press(when, "3天后")
+    assert "2021年7月23日" in (await contact.expect("不再提醒")).text
+    world.clock.set(datetime(2021, 7, 22, 9, 0, tzinfo=SHANGHAI))
     await world.run_job(REMINDER_JOB)
     await contact.expect_none()
+    world.clock.set(datetime(2021, 7, 23, 9, 0, tzinfo=SHANGHAI))  # the report day itself: the snooze is over
+    await world.run_job(REMINDER_JOB)
+    await contact.expect("督办提醒")
     await other.expect("督办提醒")  # the 3-days-before one
     assert "督办提醒" in (await other.expect()).text  # the others still get theirs
     assert len(contacts) == UNITS + 1
@@ -142,8 +149,12 @@ async def test_snooze_command_refuses_other_units_and_bad_times(world: World) ->
     assert "不属于您所在的单位" in (await contact.expect()).text
     contact.send("/snooze 2 随便哪天")
     assert "无法识别时间" in (await contact.expect()).text
-    contact.send("/snooze 2 下周一")
-    assert "2021年7月26日" in (await contact.expect("不再提醒")).text
+    contact.send("/snooze 2 下周一")  # past the report day (the 23rd)
+    assert "不能晚于 2021年7月23日" in (await contact.expect()).text
+    contact.send("/snooze 2 2030年12月31日")
+    assert "不能晚于" in (await contact.expect()).text
+    contact.send("/snooze 2 明天")
+    assert "2021年7月21日" in (await contact.expect("不再提醒")).text
     world.admin.send("/item 2")
     assert "暂缓提醒" in (await world.admin.expect("#2")).text
 
