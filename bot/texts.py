@@ -581,6 +581,12 @@ ZH: dict[str, str] = {
     "refuse.send_back": "退回报送仅限管理员和督查人员。",
     "cmd.revise": "修改报送", "cmd.extend": "申请延期", "cmd.away": "请假与代班", "cmd.history": "报送记录",
     "cmd.sendback": "退回报送", "cmd.ranking": "单位排名", "cmd.unread": "未签收提醒",
+    # ---- admin: names, contacts and invites, pages
+    "unit.taken": "「{name}」已是单位「{unit}」的名称或别名，本次未保存任何单位。",
+    "unit.no_names": "没有读到单位名称。请在命令后写单位名称，多个单位每行一个：\n{usage}",
+    "unit.name_too_long": "单位名称或别名过长（最多 {max} 字），本次未保存任何单位。",
+    "names.empty": "内容不能为空，请重新输入。",
+    # ---- admin: end
 }
 
 EN: dict[str, str] = {
@@ -1148,6 +1154,12 @@ EN: dict[str, str] = {
     "cmd.revise": "Correct a report", "cmd.extend": "Ask for an extension", "cmd.away": "Leave and stand-ins",
     "cmd.history": "Reports by period", "cmd.sendback": "Return a report", "cmd.ranking": "Ranking of units",
     "cmd.unread": "Unacknowledged reminders",
+    # ---- admin: names, contacts and invites, pages
+    "unit.taken": "“{name}” is already the name or an alias of {unit}; no unit was saved.",
+    "unit.no_names": "No unit name found. Write the names after the command, one unit a line:\n{usage}",
+    "unit.name_too_long": "A unit name or alias is too long (at most {max} characters); no unit was saved.",
+    "names.empty": "This cannot be empty; please type it again.",
+    # ---- admin: end
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

@@ -24,7 +24,7 @@ from bot.keyboards import choice_buttons, confirm_buttons
 from bot.preview import import_done, import_preview
 from bot.tables import MAX_BYTES, TableError, read_table, split_units
 from bot.texts import esc, join, t
-from db import queries
+from db import names, queries
 from db.imports import apply_import, plan_import
 from db.models import ReportCycle, Unit
 from db.outbox import summary as outbox_summary
@@ -57,7 +57,6 @@ from jobs.runner import (
 
 ADD_TITLE, ADD_DEADLINE, ADD_LEAD, ADD_RESPONSIBLE, ADD_DOMAIN, ADD_CONFIRM = range(10, 16)
 BACKUP_WORDS = ("备用", "备用联络员", "b角", "backup")
-MAX_TITLE = 500
 _UNIT_LINE_SPLIT = re.compile(r"[\s,，、;；]+")
 
 
@@ -105,24 +104,45 @@ async def known_unit(update: Update, context: BotContext, session: Session, name
 # ---------------------------------------------------------------- units and invites
 
 
+def parse_unit_lines(text: str) -> list[tuple[str, list[str]]]:
+    """(name, aliases) of each line of /unit_add, normalised and checked (raises names.BadText); lines
+    without a name (only separators or invisible characters) are left out."""
+    units = []
+    for line in text.splitlines():
+        parts = [names.unit_key(p) for p in _UNIT_LINE_SPLIT.split(line)]
+        parts = [p for p in parts if p]
+        if parts:
+            units.append((names.unit_name(parts[0]), [names.alias(a) for a in parts[1:]]))
+    return units
+
+
 async def unit_add(update: Update, context: BotContext) -> None:
-    """Add units, one a line: the name, then any aliases."""
-    lines = [line.strip() for line in args_text(update).splitlines() if line.strip()]
+    """Add units, one a line: the name, then any aliases. All of them or, on any refusal, none."""
+    lang = lang_of(update, context)
+    text = args_text(update)
+    if not text:
+        await say(update, context, "usage", usage=t(lang, "unit.usage"))
+        return
+    try:
+        lines = parse_unit_lines(text)
+    except names.BadText as error:
+        await say(update, context, "unit.name_too_long", max=error.limit)
+        return
     if not lines:
-        await say(update, context, "usage", usage=t(lang_of(update, context), "unit.usage"))
+        await say(update, context, "unit.no_names", usage=t(lang, "unit.usage"))
         return
     added, existing = [], []
-    with context.services.db.session() as session:
-        for line in lines:
-            name, *aliases = [p for p in _UNIT_LINE_SPLIT.split(line) if p]
-            if len(name) > 100:
-                await say(update, context, "add.too_long", max=100)
-                return
-            if queries.find_unit(session, name=name) is not None:
-                existing.append(name)
-            else:
-                added.append(queries.add_unit(session, name=name, aliases=aliases).name)
-    lang = lang_of(update, context)
+    try:
+        with context.services.db.session() as session:
+            for name, aliases in lines:
+                unit = queries.find_unit(session, name=name)
+                if unit is not None and unit.name == name:
+                    existing.append(name)
+                else:
+                    added.append(queries.add_unit(session, name=name, aliases=aliases).name)
+    except names.NameTaken as taken:  # the session rolled back: none of the lines is saved
+        await say(update, context, "unit.taken", name=esc(taken.name), unit=esc(taken.unit))
+        return
     parts = []
     if added:
         parts.append(t(lang, "unit.added", names=esc(join(lang, added))))
@@ -193,25 +213,38 @@ async def add_entry(update: Update, context: BotContext) -> int:
         await say(update, context, "usage", usage=t(lang_of(update, context), "add.usage"))
         return ConversationHandler.END
     title, deadline_text, lead, responsible, *rest = parts
-    draft = _add(context)
     for step in (lambda: set_title(update, context, title), lambda: set_deadline(update, context, deadline_text),
                  lambda: set_units(update, context, "lead", lead),
-                 lambda: set_units(update, context, "responsible", responsible or lead)):
+                 lambda: set_units(update, context, "responsible", responsible or lead),
+                 lambda: set_domain(update, context, rest[0] if rest else "")):
         if not await step():
             return ConversationHandler.END
-    draft["domain"] = rest[0] if rest and rest[0] else None
     return await preview(update, context)
 
 
+async def refuse_text(update: Update, context: BotContext, error: names.BadText) -> None:
+    """Say why a title, domain or text was refused: empty, or over its bound."""
+    if error.reason == "too_long":
+        await say(update, context, "add.too_long", max=error.limit)
+    else:
+        await say(update, context, "add.empty_title" if error.kind == names.TITLE else "names.empty")
+
+
 async def set_title(update: Update, context: BotContext, title: str) -> bool:
-    title = " ".join(title.split())
-    if not title:
-        await say(update, context, "add.empty_title")
+    try:
+        _add(context)["title"] = names.title(title)
+    except names.BadText as error:
+        await refuse_text(update, context, error)
         return False
-    if len(title) > MAX_TITLE:
-        await say(update, context, "add.too_long", max=MAX_TITLE)
+    return True
+
+
+async def set_domain(update: Update, context: BotContext, domain: str) -> bool:
+    try:
+        _add(context)["domain"] = names.domain(domain)
+    except names.BadText as error:
+        await refuse_text(update, context, error)
         return False
-    _add(context)["title"] = title
     return True
 
 
@@ -286,11 +319,8 @@ async def ask_domain(update: Update, context: BotContext) -> int:
 
 
 async def add_domain_text(update: Update, context: BotContext) -> int:
-    domain = " ".join(update.effective_message.text.split())
-    if len(domain) > 100:
-        await say(update, context, "add.too_long", max=100)
+    if not await set_domain(update, context, update.effective_message.text):
         return ADD_DOMAIN
-    _add(context)["domain"] = domain or None
     return await preview(update, context)
 
 
@@ -308,12 +338,12 @@ async def preview(update: Update, context: BotContext) -> int:
     draft = _add(context)
     with context.services.db.session() as session:
         number = queries.next_item_number(session)
-        names = {u.id: u.name for u in queries.units_by_id(session, ids=[*draft["lead"], *draft["responsible"]]).values()}
+        unit_names = {u.id: u.name for u in queries.units_by_id(session, ids=[*draft["lead"], *draft["responsible"]]).values()}
     draft["number"] = number
     text = t(lang, "add.preview", number=number, title=esc(draft["title"]),
              deadline=format_date(date.fromisoformat(draft["deadline"]), lang),
-             lead=esc(join(lang, [names[i] for i in draft["lead"]])),
-             responsible=esc(join(lang, [names[i] for i in draft["responsible"]])),
+             lead=esc(join(lang, [unit_names[i] for i in draft["lead"]])),
+             responsible=esc(join(lang, [unit_names[i] for i in draft["responsible"]])),
              domain=esc(draft.get("domain") or t(lang, "none")))
     await answer(update, context, text, confirm_buttons(lang, "add"))
     return ADD_CONFIRM
@@ -418,13 +448,14 @@ async def edit_values(update: Update, context: BotContext, session: Session, ite
                       value: str) -> tuple[str, str, dict[str, Any] | None]:
     """(old shown, new shown, stored payload) for a change, or a None payload after telling why not."""
     lang = lang_of(update, context)
-    if field == "title":
-        if len(value) > MAX_TITLE:
-            await say(update, context, "add.too_long", max=MAX_TITLE)
+    if field in ("title", "domain"):
+        try:
+            cleaned = names.title(value) if field == "title" else names.domain(value)
+        except names.BadText as error:
+            await refuse_text(update, context, error)
             return "", "", None
-        return esc(item.title), esc(value), {"value": value}
-    if field == "domain":
-        return esc(item.domain or t(lang, "none")), esc(value), {"value": value}
+        return (esc(getattr(item, field) or t(lang, "none")), esc(cleaned or t(lang, "none")),
+                {"value": cleaned})
     if field == "deadline":
         deadline = parse_deadline(value, context.services.clock.now())
         if deadline is None:
@@ -444,8 +475,8 @@ async def edit_values(update: Update, context: BotContext, session: Session, ite
         await answer(update, context, unknown_units_text(lang, error))
         return "", "", None
     links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {}).get(field, [])
-    names = {u.id: u.name for u in queries.units_by_id(session, ids=[*ids, *links]).values()}
-    return (esc(join(lang, [names[i] for i in links])), esc(join(lang, [names[i] for i in ids])),
+    unit_names = {u.id: u.name for u in queries.units_by_id(session, ids=[*ids, *links]).values()}
+    return (esc(join(lang, [unit_names[i] for i in links])), esc(join(lang, [unit_names[i] for i in ids])),
             {"value": ids})
 
 
