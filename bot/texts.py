@@ -581,6 +581,14 @@ ZH: dict[str, str] = {
     "refuse.send_back": "退回报送仅限管理员和督查人员。",
     "cmd.revise": "修改报送", "cmd.extend": "申请延期", "cmd.away": "请假与代班", "cmd.history": "报送记录",
     "cmd.sendback": "退回报送", "cmd.ranking": "单位排名", "cmd.unread": "未签收提醒",
+    # ---- core: units of work, button data, drafts
+    "db.unavailable": "数据库暂时无法访问，本次操作未保存任何内容。请稍后重试。",
+    "draft.dropped": "之前未完成的草稿已放弃。",
+    "draft.dropped_item": "之前未完成的事项 #{number} 草稿已放弃。",
+    "report.already_saved": "这份报送已经保存过（记录 #{id}），没有重复保存。",
+    "ext.already_saved": "这份延期申请已经提交过，没有重复提交。",
+    "rv.already_saved": "这次修改已经保存过，没有重复保存。",
+    "snooze.too_late": "暂缓不能晚于 {until}（事项的截止日期或下一次报送日）。",
     # ---- admin: names, contacts and invites, pages
     "unit.taken": "「{name}」已是单位「{unit}」的名称或别名，本次未保存任何单位。",
     "unit.no_names": "没有读到单位名称。请在命令后写单位名称，多个单位每行一个：\n{usage}",
@@ -1154,6 +1162,14 @@ EN: dict[str, str] = {
     "cmd.revise": "Correct a report", "cmd.extend": "Ask for an extension", "cmd.away": "Leave and stand-ins",
     "cmd.history": "Reports by period", "cmd.sendback": "Return a report", "cmd.ranking": "Ranking of units",
     "cmd.unread": "Unacknowledged reminders",
+    # ---- core: units of work, button data, drafts
+    "db.unavailable": "The database cannot be reached right now, so nothing was saved. Please try again in a little while.",
+    "draft.dropped": "Your earlier unfinished draft was dropped.",
+    "draft.dropped_item": "Your earlier unfinished draft for #{number} was dropped.",
+    "report.already_saved": "This report was already saved (record #{id}); it was not saved again.",
+    "ext.already_saved": "This extension request was already sent; it was not sent again.",
+    "rv.already_saved": "This correction was already saved; it was not saved again.",
+    "snooze.too_late": "A snooze cannot run past {until} (the item's deadline or its next report day).",
     # ---- admin: names, contacts and invites, pages
     "unit.taken": "“{name}” is already the name or an alias of {unit}; no unit was saved.",
     "unit.no_names": "No unit name found. Write the names after the command, one unit a line:\n{usage}",

@@ -13,6 +13,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import BotContext, Services
 from bot.texts import LANGUAGES, t
 from handlers import admin, away, common, contact, extensions, oversight, reports, supervisor
+from handlers.uow import answer_refusals
 
 CONTACT_MENU = ("report", "mine", "item", "revise", "extend", "away", "history", "snooze", "help", "lang", "cancel")
 SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "sendback", "ranking", "history", "chart",
@@ -49,7 +50,8 @@ def register_handlers(app: Application, services: Services) -> None:
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         contact_handlers, admin_handlers = contact.handlers(timeout), admin.handlers(timeout)
         dialogues = [*extensions.handlers(timeout), *reports.handlers(timeout)]
-    app.add_handlers([
+    # Every callback answers its refusals and a database that is away (handlers/uow.py).
+    app.add_handlers(answer_refusals([
         # The dialogues that start from a command or a button come before the report dialogue, whose
         # entry takes any reply to a reminder: while one of them waits for text, a reply is its answer.
         *dialogues,
@@ -65,7 +67,7 @@ def register_handlers(app: Application, services: Services) -> None:
         MessageHandler(filters.COMMAND & private_new, unknown_command),
         MessageHandler(filters.TEXT & private_new, stray_text),
         CallbackQueryHandler(stale_button),
-    ])
+    ]))
     app.add_error_handler(common.error_handler)
 
 
