@@ -618,6 +618,9 @@ ZH: dict[str, str] = {
     "contacts.invite_gone": "该邀请已被使用、已过期或已撤销，未做任何更改。",
     "contacts.you_were_removed": "您已不再是 {unit} 的联络员，此操作已结束，未保存任何内容。如有疑问请联系管理员。",
     "cmd.contacts": "联络员与邀请",
+    "pages.marker": "— 第 {page}/{pages} 页 —",
+    "pages.xlsx": "📥 下载 .xlsx",
+    "pages.expired": "这个列表已过期，请重新发送命令查看。",
     # ---- admin: end
 }
 
@@ -1223,6 +1226,9 @@ EN: dict[str, str] = {
     "contacts.invite_gone": "That invite has been used, has expired or was revoked; nothing was changed.",
     "contacts.you_were_removed": "You are no longer a contact of {unit}, so this has ended and nothing was saved. Ask an admin if in doubt.",
     "cmd.contacts": "Contacts and invites",
+    "pages.marker": "— page {page} of {pages} —",
+    "pages.xlsx": "📥 Download .xlsx",
+    "pages.expired": "This list has expired; send the command again to see it.",
     # ---- admin: end
 }
 

@@ -424,3 +424,10 @@ class Page(Step):
 
     prefix = "pg"
     page: int = number(1, 99999)
+
+
+@dataclass(frozen=True)
+class PageFile(Step):
+    """📥 .xlsx under a long list: send the table of the list the token names."""
+
+    prefix = "pgx"

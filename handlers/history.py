@@ -1,20 +1,21 @@
-"""/history: every report of a unit or an item over a period, as a message and, when long, as .xlsx."""
+"""/history: every report of a unit or an item over a period, one message with pages, and an .xlsx when long."""
 
 from __future__ import annotations
 
-import asyncio
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.context import BotContext
+from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.texts import esc, join, split_message, t
 from db import queries, supervision
+from handlers import pages
 from handlers.common import (
-    answer,
     args_text,
     either,
     guard,
@@ -26,11 +27,12 @@ from handlers.common import (
     parse_number,
     say,
 )
+from handlers.pages import Listing
 from handlers.ranking import parse_period
 from handlers.uow import Refusal, work
 from jobs.history import history_lines, history_workbook
 
-HISTORY_LINES = 30  # more reports than this, or more than one message: the full list comes as .xlsx
+HISTORY_LINES = 30  # more reports than this, or more than one message: pages, and the .xlsx offered
 
 
 # ---------------------------------------------------------------- reports by range
@@ -79,7 +81,6 @@ async def history(update: Update, context: BotContext) -> None:
         await say(update, context, "history.bad_range", text=esc(" ".join(words[1:])))
         return
     start, end = period
-    tz = services.settings.tz
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
     with work(context) as session:
@@ -97,29 +98,59 @@ async def history(update: Update, context: BotContext) -> None:
             allowed = privileged or unit.id in own
         if not allowed:
             raise Refusal("history.not_yours")
+    await pages.send_listing(update, context, "history", {
+        "item_id": item.id if item else None, "unit_id": unit.id if unit else None,
+        "start": start.isoformat(), "end": end.isoformat()})
+
+
+@dataclass(frozen=True)
+class Reports:
+    """What /history read, kept on its listing for the workbook."""
+
+    rows: list
+    names: dict[int, str]
+    people: dict[int, str]
+    versions: dict
+    subject: str
+    span: str
+    start: date
+    end: date
+
+
+def history_listing(services: Services, lang: str, args: dict[str, Any]) -> Listing:
+    """Every report on the unit or item of a period (a worker thread, its own session)."""
+    start, end = date.fromisoformat(args["start"]), date.fromisoformat(args["end"])
+    tz = services.settings.tz
+    with services.db.session() as session:
+        item = queries.items_by_id(session, ids=[args["item_id"]]).get(args["item_id"]) if args["item_id"] else None
+        unit = queries.units_by_id(session, ids=[args["unit_id"]]).get(args["unit_id"]) if args["unit_id"] else None
+        if item is None and unit is None:
+            raise Refusal("pages.expired")
         rows = supervision.reports_between(
             session, start=datetime.combine(start, time(0), tz), end=datetime.combine(end + timedelta(days=1), time(0), tz),
             unit_id=unit.id if unit else None, item_id=item.id if item else None)
         names = {u.id: u.name for u in queries.all_units(session)}
         people = queries.people_names(session, telegram_ids=[r.report.reporter_id for r in rows if r.report.reporter_id])
         versions = supervision.report_versions(session, report_ids=[r.report.id for r in rows])
-    subject = f"#{item.number} {item.title}" if item else unit.name
+    subject = f"#{item.number} {item.title}" if item else unit.name  # type: ignore[union-attr]
     span = t(lang, "history.span", start=format_date(start, lang), end=format_date(end, lang))
     if not rows:
-        await say(update, context, "history.none", subject=esc(subject), span=span)
-        return
+        raise Refusal("history.none", subject=esc(subject), span=span)
     lines = history_lines(lang, rows, names, people, versions, tz)
-    title = t(lang, "history.title", subject=esc(subject), span=span, count=len(rows))
-    text = "\n".join([title, *lines])
-    if len(rows) <= HISTORY_LINES and len(split_message(text)) == 1:
-        await answer(update, context, text)
-        return
-    await answer(update, context, "\n".join([title, *lines[:HISTORY_LINES],
-                                             t(lang, "history.more", count=len(rows))]))
-    data = await asyncio.to_thread(history_workbook, lang, rows, names, people, versions, tz, title=subject, span=span)
-    await context.bot.send_document(update.effective_chat.id, data,
-                                    filename=t(lang, "history.filename", start=start.isoformat(), end=end.isoformat()),
-                                    caption=t(lang, "history.caption", subject=esc(subject), count=len(rows)))
+    # A short history is one message on its own; a long one has pages and offers its workbook.
+    long = len(rows) > HISTORY_LINES or len(split_message("\n".join(lines))) > 1
+    return Listing(t(lang, "history.title", subject=esc(subject), span=span, count=len(rows)), lines,
+                   table=Reports(rows, names, people, versions, subject, span, start, end) if long else None)
+
+
+def history_file(services: Services, lang: str, listing: Listing) -> tuple[str, bytes]:
+    kept: Reports = listing.table
+    data = history_workbook(lang, kept.rows, kept.names, kept.people, kept.versions, services.settings.tz,
+                            title=kept.subject, span=kept.span)
+    return t(lang, "history.filename", start=kept.start.isoformat(), end=kept.end.isoformat()), data
+
+
+pages.register("history", pages.Kind(history_listing, history_file))
 
 
 def handlers() -> list:
