@@ -357,7 +357,7 @@ class AwayEnd(Callback):
     absence_id: int = number()
 
 
-# ---------------------------------------------------------------- an admin's /add dialogue (handlers/admin.py)
+# ---------------------------------------------------------------- an admin's /add dialogue (handlers/items.py)
 
 
 @dataclass(frozen=True)
@@ -395,3 +395,64 @@ class CardExtend(Callback):
     prefix = "ext"
     audience = CONTACT
     number: int = number()
+
+
+# ---------------------------------------------------------------- admins: edits, contacts, invites; long lists
+# (handlers/items.py, handlers/units.py, handlers/pages.py)
+
+
+@dataclass(frozen=True)
+class ItemConfirm(Step):
+    """✔ / ✖ under the preview of an /edit or /archive; the token names that preview."""
+
+    prefix = "ec"
+    answer: str = choice("y", "n")
+
+    @property
+    def yes(self) -> bool:
+        return self.answer == "y"
+
+
+@dataclass(frozen=True)
+class RemoveContact(Callback):
+    """/contacts' button: ask to remove this contact from its unit."""
+
+    prefix = "ctr"
+    audience = ADMIN
+    contact_id: int = number()
+
+
+@dataclass(frozen=True)
+class RevokeInvite(Callback):
+    """/contacts' button: ask to revoke this unused invite."""
+
+    prefix = "ivr"
+    audience = ADMIN
+    invite_id: int = number()
+
+
+@dataclass(frozen=True)
+class UnitConfirm(Step):
+    """✔ / ✖ under the question whether to remove a contact or revoke an invite; the token names it."""
+
+    prefix = "uc"
+    answer: str = choice("y", "n")
+
+    @property
+    def yes(self) -> bool:
+        return self.answer == "y"
+
+
+@dataclass(frozen=True)
+class Page(Step):
+    """◀ ▶ under a long list: show page `page` of the list the token names (kept for the chat)."""
+
+    prefix = "pg"
+    page: int = number(1, 99999)
+
+
+@dataclass(frozen=True)
+class PageFile(Step):
+    """📥 .xlsx under a long list: send the table of the list the token names."""
+
+    prefix = "pgx"

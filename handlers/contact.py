@@ -67,7 +67,7 @@ from handlers.common import (
     tell_dropped,
     times_out,
 )
-from handlers.oversight import ack_from_buttons
+from handlers.receipts import ack_from_buttons
 from handlers.uow import Refusal, work
 from jobs.digest import assess, item_line
 from jobs.policy import next_due

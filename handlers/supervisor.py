@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
+from sqlmodel import Session
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.context import BotContext
+from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.keyboards import EXTEND, REPORT, REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
 from db import queries, supervision
 from db.models import ReportCycle, Role, Status
 from db.supervision import Extended
+from handlers import pages
 from handlers.common import (
     answer,
     args_text,
@@ -27,6 +31,8 @@ from handlers.common import (
     parse_number,
     say,
 )
+from handlers.pages import Listing
+from handlers.uow import Refusal, work
 from jobs.digest import (
     Assessed,
     assess,
@@ -62,92 +68,98 @@ def comma(lang: str) -> str:
     return "，" if lang == "zh" else ", "
 
 
-def snapshot(context: BotContext) -> tuple[list[ItemFacts], list[Assessed], dict[int, str]]:
-    today = context.services.clock.now().date()
-    with context.services.db.session() as session:
+def snapshot(services: Services) -> tuple[list[ItemFacts], list[Assessed], dict[int, str]]:
+    """The items as the rules see them today, assessed, and the unit names (its own session: a worker thread's)."""
+    today = services.clock.now().date()
+    with services.db.session() as session:
         facts = queries.item_facts(session, today=today)
         names = {u.id: u.name for u in queries.all_units(session)}
-    return facts, assess(facts, today, context.services.settings.slow_margin), names
+    return facts, assess(facts, today, services.settings.slow_margin), names
+
+
+def status_text(services: Services, lang: str) -> str:
+    _, assessed, _ = snapshot(services)
+    today = services.clock.now().date()
+    return "\n".join([t(lang, "status.title", date=format_date(today, lang)), totals_line(lang, assessed),
+                      *domain_lines(lang, assessed)])
 
 
 async def status(update: Update, context: BotContext) -> None:
     """Totals by status and a line per domain."""
     lang = lang_of(update, context)
-    _, assessed, _ = snapshot(context)
-    today = context.services.clock.now().date()
-    lines = [t(lang, "status.title", date=format_date(today, lang)), totals_line(lang, assessed),
-             *domain_lines(lang, assessed)]
-    await answer(update, context, "\n".join(lines))
+    await answer(update, context, await asyncio.to_thread(status_text, context.services, lang))
 
 
-async def slow(update: Update, context: BotContext) -> None:
-    """The slow items by name, with their units."""
-    lang = lang_of(update, context)
-    _, assessed, names = snapshot(context)
-    flagged = [a for a in assessed if a.status == Status.SLOW]
-    if not flagged:
-        await say(update, context, "slow.none")
-        return
-    lines = [t(lang, "slow.title", count=len(flagged))]
-    lines += [slow_line(lang, i, a, names) for i, a in enumerate(sorted(flagged, key=lambda a: a.facts.number), 1)]
-    await answer(update, context, "\n".join(lines))
+def item_table(services: Services, lang: str, listing: Listing) -> tuple[str, bytes]:
+    """The progress table (进展情况表) of this month, of the listed items only."""
+    from bot.export import progress_rows, write_progress_table  # openpyxl on first use
+
+    today = services.clock.now().date()
+    period = f"{today.year}-{today.month:02d}"
+    with services.db.session() as session:
+        rows = progress_rows(session, today=today, period=period, lang=lang, margin=services.settings.slow_margin,
+                             tz=services.settings.tz)
+    wanted = set(listing.table)
+    data = write_progress_table([r for r in rows if r.number in wanted], lang=lang, period=period)
+    return t(lang, "export.filename", period=period), data
 
 
-async def overdue(update: Update, context: BotContext) -> None:
-    """Items past their deadline without a done report."""
-    lang = lang_of(update, context)
-    _, assessed, names = snapshot(context)
-    flagged = sorted((a for a in assessed if a.overdue_days > 0), key=lambda a: a.facts.number)
-    if not flagged:
-        await say(update, context, "overdue.none")
-        return
-    lines = [t(lang, "overdue.title", count=len(flagged))]
-    lines += [slow_line(lang, i, a, names) for i, a in enumerate(flagged, 1)]
-    await answer(update, context, "\n".join(lines))
+def flagged_listing(kind: str, flagged: Callable[[Assessed], bool]) -> Callable[[Services, str, dict[str, Any]],
+                                                                                   Listing]:
+    """The slow (or overdue) items by number, with their units."""
+
+    def build(services: Services, lang: str, _args: dict[str, Any]) -> Listing:
+        _, assessed, names = snapshot(services)
+        chosen = sorted((a for a in assessed if flagged(a)), key=lambda a: a.facts.number)
+        if not chosen:
+            raise Refusal(f"{kind}.none")
+        return Listing(t(lang, f"{kind}.title", count=len(chosen)),
+                       [slow_line(lang, i, a, names) for i, a in enumerate(chosen, 1)],
+                       table=[a.facts.number for a in chosen])
+
+    return build
 
 
-async def missing(update: Update, context: BotContext) -> None:
+slow_listing = flagged_listing("slow", lambda a: a.status == Status.SLOW)
+overdue_listing = flagged_listing("overdue", lambda a: a.overdue_days > 0)
+
+
+def missing_listing(services: Services, lang: str, _args: dict[str, Any]) -> Listing:
     """Units that have not reported this period, with the items they owe."""
-    lang = lang_of(update, context)
-    facts, _, names = snapshot(context)
+    facts, _, names = snapshot(services)
     lines = missing_lines(lang, facts, names)
     if not lines:
-        await say(update, context, "missing.none")
-        return
-    await answer(update, context, "\n".join([t(lang, "missing.title", count=len(lines)), *lines]))
+        raise Refusal("missing.none")
+    return Listing(t(lang, "missing.title", count=len(lines)), lines)
 
 
-async def items(update: Update, context: BotContext) -> None:
-    """List items, filtered by a unit, a status (or 未报送) or a domain."""
-    lang = lang_of(update, context)
-    wanted = args_text(update)
-    facts, assessed, names = snapshot(context)
+def items_listing(services: Services, lang: str, args: dict[str, Any]) -> Listing:
+    """Items, filtered by a unit, a status (or 未报送), a colour or a domain."""
+    wanted = args.get("filter", "")
+    facts, assessed, _ = snapshot(services)
+    today = services.clock.now().date()
     label = ""
-    if wanted:
-        chosen = filter_items(context, wanted, facts, assessed)
-        if chosen is None:
-            await say(update, context, "items.bad_filter", text=esc(wanted))
-            return
-        assessed, label = chosen, t(lang, "items.filter", label=esc(wanted))
-    if not assessed:
-        await say(update, context, "items.none")
-        return
-    assessed = sorted(assessed, key=lambda a: a.facts.number)
-    with context.services.db.session() as session:
-        warnings = warnings_on(context.services, session, [a.facts for a in assessed],
-                               context.services.clock.now().date())
-    lines = [t(lang, "items.title", filter=label, count=len(assessed)),
-             *[item_line(lang, a, warnings.get(a.facts.id)) for a in assessed]]
-    await answer(update, context, "\n".join(lines))
+    with services.db.session() as session:
+        if wanted:
+            chosen = filter_items(services, session, wanted, facts, assessed)
+            if chosen is None:
+                raise Refusal("items.bad_filter", text=esc(wanted))
+            assessed, label = chosen, t(lang, "items.filter", label=esc(wanted))
+        if not assessed:
+            raise Refusal("items.none")
+        assessed = sorted(assessed, key=lambda a: a.facts.number)
+        warnings = warnings_on(services, session, [a.facts for a in assessed], today)
+    return Listing(t(lang, "items.title", filter=label, count=len(assessed)),
+                   [item_line(lang, a, warnings.get(a.facts.id)) for a in assessed],
+                   table=[a.facts.number for a in assessed])
 
 
-def filter_items(context: BotContext, wanted: str, facts: list[ItemFacts],
+def filter_items(services: Services, session: Session, wanted: str, facts: list[ItemFacts],
                  assessed: list[Assessed]) -> list[Assessed] | None:
     word = wanted.strip().lower()
     for colour, words in COLOUR_WORDS.items():
         if word in words:
-            with context.services.db.session() as session:
-                warnings = warnings_on(context.services, session, facts, context.services.clock.now().date())
+            warnings = warnings_on(services, session, facts, services.clock.now().date())
             return [a for a in assessed if a.facts.id in warnings and warnings[a.facts.id].colour == colour]
     for status_, words in STATUS_WORDS.items():
         if word in words:
@@ -157,11 +169,27 @@ def filter_items(context: BotContext, wanted: str, facts: list[ItemFacts],
     in_domain = [a for a in assessed if a.facts.domain and word in a.facts.domain.lower()]
     if in_domain:
         return in_domain
-    with context.services.db.session() as session:
-        unit = queries.find_unit(session, name=wanted)
+    unit = queries.find_unit(session, name=wanted)
     if unit is None:
         return None
     return [a for a in assessed if unit.id in (*a.facts.lead_unit_ids, *a.facts.responsible_unit_ids)]
+
+
+for _name, _build in (("slow", slow_listing), ("overdue", overdue_listing), ("items", items_listing)):
+    pages.register(_name, pages.Kind(_build, item_table))
+pages.register("missing", pages.Kind(missing_listing))
+
+
+def listing_command(kind: str) -> Callable[[Update, BotContext], Awaitable[None]]:
+    async def command(update: Update, context: BotContext) -> None:
+        args = {"filter": args_text(update)} if kind == "items" else {}
+        await pages.send_listing(update, context, kind, args)
+
+    command.__doc__ = f"/{kind}: the list, one message with pages."
+    return command
+
+
+slow, overdue, missing, items = (listing_command(k) for k in ("slow", "overdue", "missing", "items"))
 
 
 async def item_card(update: Update, context: BotContext) -> None:
@@ -172,11 +200,10 @@ async def item_card(update: Update, context: BotContext) -> None:
         await say(update, context, "item.number_usage", example="/item 12")
         return
     today = context.services.clock.now().date()
-    with context.services.db.session() as session:
+    with work(context) as session:
         item = queries.item_by_number(session, number=number)
         if item is None:
-            await say(update, context, "item.unknown", number=number)
-            return
+            raise Refusal("item.unknown", number=number)
         facts = queries.item_facts(session, today=today, item_ids=[item.id])
         reports = queries.reports_of_item(session, item_id=item.id)
         names = {u.id: u.name for u in queries.all_units(session)}
@@ -308,9 +335,12 @@ async def export(update: Update, context: BotContext) -> None:
     if period is None:
         await say(update, context, "export.bad_period", text=esc(wanted))
         return
-    with services.db.session() as session:
-        rows = progress_rows(session, today=today, period=period, lang=lang,
-                             margin=services.settings.slow_margin, tz=services.settings.tz)
+    def read() -> list:
+        with services.db.session() as session:  # a worker thread's own
+            return progress_rows(session, today=today, period=period, lang=lang,
+                                 margin=services.settings.slow_margin, tz=services.settings.tz)
+
+    rows = await asyncio.to_thread(read)
     if not rows:
         await say(update, context, "export.empty")
         return
@@ -324,7 +354,7 @@ async def chart(update: Update, context: BotContext) -> None:
     """Send the picture of items per domain, stacked by status, with the totals as its caption."""
     lang = lang_of(update, context)
     today = context.services.clock.now().date()
-    assessed = statuses(context.services, today)
+    assessed = await asyncio.to_thread(statuses, context.services, today)
     if not assessed:
         await say(update, context, "chart.empty")
         return
@@ -351,4 +381,5 @@ def handlers() -> list:
         CommandHandler("item", reader(item_card), filters=new),
         CommandHandler("export", overseer(export), filters=new),
         CommandHandler("chart", overseer(chart), filters=new),
+        *pages.handlers(),
     ]

@@ -36,14 +36,20 @@ def setup(world: World) -> None:
                                   now=datetime(2021, 7, 11, 9, 0, tzinfo=SHANGHAI))
 
 
-async def test_a_long_history_comes_as_a_message_and_a_workbook(world: World) -> None:
+async def test_a_long_history_comes_as_one_message_with_pages_and_a_workbook(world: World) -> None:
     setup(world)
     world.clock.set(datetime(2021, 8, 3, 10, 0, tzinfo=SHANGHAI))
-    world.supervisor.send("/history 区住建局 2021-07-01 2021-07-31")
-    message = await world.supervisor.expect("区住建局 报送记录")
-    assert "共 32 条" in message.text and "完整记录见下方表格" in message.text
-    assert "已退回（2021年7月11日（周日） 09:00：数据不实）" in message.text
-    document = await world.supervisor.expect("报送记录-2021-07-01-2021-07-31.xlsx")
+    supervisor = world.supervisor
+    supervisor.send("/history 区住建局 2021-07-01 2021-07-31")
+    message = await supervisor.expect("区住建局 报送记录")
+    assert "共 32 条" in message.text and "第 1/2 页" in message.text
+    await supervisor.expect_none()  # one message, not one per part
+    supervisor.press(message, "▶")
+    turned = await supervisor.expect("第 2/2 页")
+    assert turned.message_id == message.message_id  # the same message, edited
+    assert "已退回（2021年7月11日（周日） 09:00：数据不实）" in message.text + turned.text
+    supervisor.press(turned, "📥 下载 .xlsx")
+    document = await supervisor.expect("报送记录-2021-07-01-2021-07-31.xlsx")
     sheet = load_workbook(io.BytesIO(world.sim.file_bytes(document.document["file_id"]))).active
     assert sheet.max_row == 2 + 32 and sheet.cell(row=2, column=7).value == "完成情况"
     texts = {sheet.cell(row=r, column=7): sheet.cell(row=r, column=7).value for r in range(3, sheet.max_row + 1)}
