@@ -54,7 +54,7 @@ ZH: dict[str, str] = {
         "/missing — 本期未报送单位\n/item 序号 — 事项详情\n"
         "/chart — 分领域进展图\n/export [月份] — 导出进展情况表（.xlsx）\n"
         "/items 红色|黄色 — 按三色预警筛选\n"
-        "/sendback 序号 [理由] — 退回最新一次报送，要求重报（也可在事项详情点按钮）\n"
+        "/sendback 序号 [理由] — 退回最新一次报送，要求重报（仅限管理员和督查人员；也可在事项详情点按钮）\n"
         "/ranking [月份|本月] — 各单位月度排名\n"
         "/history 单位或序号 [开始 结束] — 某期间的全部报送（较长时附 .xlsx）"
     ),
@@ -667,7 +667,7 @@ EN: dict[str, str] = {
         "/missing — units that have not reported this period\n/item n — an item's card\n"
         "/chart — progress by domain as a picture\n/export [month] — the progress table as .xlsx\n"
         "/items red|yellow — items by warning colour\n"
-        "/sendback n [reason] — return the latest report for rework (or tap the card's button)\n"
+        "/sendback n [reason] — return the latest report for rework (admins and supervisors only; or tap the card's button)\n"
         "/ranking [month|this month] — the monthly ranking of units\n"
         "/history unit|n [from to] — every report of a period (.xlsx too when long)"
     ),
