@@ -222,7 +222,7 @@ def supervision_text(lang: str, item, warning: Warning | None, kept: dict[str, s
     if warning is not None:
         detail = warning_detail(lang, warning)
         lines.append(t(lang, "item.colour", dot=warning.dot, colour=t(lang, f"colour.{warning.colour.value}"),
-                       detail=f"（{detail}）" if detail else ""))
+                       detail=t(lang, "paren", text=detail) if detail else ""))
         # The item's own year: a 2021 item looked at in January 2022 still shows 2021.
         year = min(today.year, item.deadline.year) if item.deadline else today.year
         lines.append(t(lang, "item.colour_months", months=month_strip(
@@ -270,7 +270,7 @@ def history_text(lang: str, reports, names: dict[int, str], people: dict[int, st
         evidence = t(lang, "item.evidence", count=len(report.evidence)) if report.evidence else ""
         lines.append(t(
             lang, "item.history_entry", index=index,
-            when=f"{format_date(when.date(), lang)} {when:%H:%M}（{period_label(lang, report.period)}）",
+            when=f"{format_date(when.date(), lang)} {when:%H:%M}{t(lang, 'paren', text=period_label(lang, report.period))}",
             unit=esc(names.get(report.unit_id, "")), reporter=esc(people.get(report.reporter_id, "")),
             status=f"{MARKS[report.status]} {t(lang, f'status_long.{report.status}')}",
             percent=f"{comma(lang)}{report.percent}%" if report.percent is not None else "",

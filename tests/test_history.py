@@ -42,7 +42,7 @@ async def test_a_long_history_comes_as_a_message_and_a_workbook(world: World) ->
     world.supervisor.send("/history 区住建局 2021-07-01 2021-07-31")
     message = await world.supervisor.expect("区住建局 报送记录")
     assert "共 32 条" in message.text and "完整记录见下方表格" in message.text
-    assert "已退回（2021年7月11日（周日） 09:00：数据不实）" in message.text
+    assert "已退回（2021年7月11日 周日 09:00：数据不实）" in message.text
     document = await world.supervisor.expect("报送记录-2021-07-01-2021-07-31.xlsx")
     sheet = load_workbook(io.BytesIO(world.sim.file_bytes(document.document["file_id"]))).active
     assert sheet.max_row == 2 + 32 and sheet.cell(row=2, column=7).value == "完成情况"
