@@ -25,7 +25,7 @@ from bot.context import BotContext
 from bot.dates import format_date, parse_deadline
 from bot.keyboards import REPORT, REVISE, SNOOZE, choice_buttons, report_buttons
 from bot.texts import MARKS, esc, t
-from db import queries
+from db import outbox, queries
 from db.models import Status
 from handlers.common import (
     answer,
@@ -192,6 +192,7 @@ async def tell_text(update: Update, context: BotContext, text: str, markup: Inli
     message instead, so it keeps the choice and carries what comes next. `draft`: one already
     taken out of user_data."""
     draft = _draft(context) if draft is None else draft
+    text = "\n".join(filter(None, [draft.pop("heading", None), text]))
     query = update.callback_query
     if query is None:
         sent = await answer(update, context, text, markup)
@@ -269,6 +270,8 @@ async def begin_item(update: Update, context: BotContext, number: int, *, have_t
     """Check the item belongs to the user's unit, then ask for (or use) the progress text."""
     with context.services.db.session() as session:
         item, links = queries.item_with_units(session, number=number)
+        outbox.acknowledge_item(session, item_id=item.id if item else None, unit_ids=[u.id for u in context.units],
+                                telegram_id=update.effective_user.id, now=context.services.clock.now())
     if item is None or item.archived:
         context.user_data.pop(DRAFT, None)
         await say(update, context, "item.unknown", number=number)
@@ -284,7 +287,8 @@ async def begin_item(update: Update, context: BotContext, number: int, *, have_t
     draft.update(item_id=item.id, number=item.number, title=item.title, unit_id=mine_[0], unit_name=own[mine_[0]],
                  cycle=item.report_cycle, evidence=[], target=item.target_value, baseline=item.baseline_value,
                  indicator_unit=item.indicator_unit)
-    if have_text:
+    if have_text:  # the first question says which item the reply was taken for
+        draft["heading"] = t(lang_of(update, context), "report.from_reply", number=item.number, title=esc(item.title))
         return await after_text(update, context)
     # A plain message even after a button: the reminder or list pressed keeps its buttons.
     sent = await say(update, context, "report.ask_text", cancel_markup(update, context),

@@ -33,6 +33,7 @@ from jobs.digest import (
     domain_lines,
     extension_note,
     item_line,
+    missing_by_unit,
     missing_lines,
     slow_line,
     totals_line,
@@ -109,11 +110,14 @@ async def missing(update: Update, context: BotContext) -> None:
     """Units that have not reported this period, with the items they owe."""
     lang = lang_of(update, context)
     facts, _, names = snapshot(context)
-    lines = missing_lines(lang, facts, names)
+    with context.services.db.session() as session:
+        unbound = queries.units_without_contacts(session, unit_ids=names)
+    lines = missing_lines(lang, facts, names, unbound)
     if not lines:
         await say(update, context, "missing.none")
         return
-    await answer(update, context, "\n".join([t(lang, "missing.title", count=len(lines)), *lines]))
+    units = len(missing_by_unit(facts))
+    await answer(update, context, "\n".join([t(lang, "missing.title", count=units), *lines]))
 
 
 async def items(update: Update, context: BotContext) -> None:

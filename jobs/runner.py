@@ -504,9 +504,10 @@ def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int]
         facts = queries.item_facts(session, today=now.date())
         names = {u.id: u.name for u in queries.all_units(session)}
         unreachable = queries.unreachable_contacts(session)
+        unbound = queries.units_without_contacts(session, unit_ids=names)
         extra = digest_supervision(services, session, facts, now.date(), ranking=ranking)
     return build_digest(lang, facts, names, now.date(), margin=services.settings.slow_margin,
-                        unreachable=unreachable, supervision=extra)
+                        unreachable=unreachable, unbound=unbound, supervision=extra)
 
 
 async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str | None = None,
