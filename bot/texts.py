@@ -614,7 +614,7 @@ EN: dict[str, str] = {
     "status_long.good": "going well",
     "status_long.average": "average or hard to assess",
     "status_long.slow": "slow",
-    "domain_status.ahead": "done ahead",
+    "domain_status.ahead": "done ahead of time",
     "domain_status.good": "going well",
     "domain_status.average": "average",
     "domain_status.slow": "slow",
@@ -706,7 +706,7 @@ EN: dict[str, str] = {
     "invite.usage": "/invite unit name",
     "invite.created": (
         "Invite link for <b>{unit}</b> (single use, valid until {until}):\n{link}\n\n"
-        "Forward it to the unit's contact; opening it binds them."
+        "Forward it to the unit's contact: opening it makes them the unit's contact."
     ),
     "invite.bound": "Done! You now report for <b>{unit}</b>.",
     "invite.already": "You already report for <b>{unit}</b>.",
@@ -871,7 +871,7 @@ EN: dict[str, str] = {
     "remind.button": "Report #{number}",
     "remind.result": "Reminders sent to {units:# unit|# units} about {items:# item|# items}.",
     "remind.nothing": "Nothing is due (reminders already sent this period are not sent again).",
-    "remind.no_contact": "These units have no contact yet, so their reminders could not be delivered: {units}",
+    "remind.no_contact": "These units have no contact bound, so their reminders could not be delivered: {units}",
     "remind.unit_unknown": "No unit called “{name}”.",
     "period.month": "{month:month} {year}",
     "period.quarter": "Q{quarter} {year}",
@@ -1099,7 +1099,7 @@ EN: dict[str, str] = {
     "digest.ack_total": "{rounds:# reminder round|# reminder rounds} to {units:# unit|# units}, {acked} acknowledged:",
     "digest.ack_unit": "{unit} {acked}/{rounds}",
     "digest.part8": "<b>8. Last month's ranking of units</b>",
-    "ranking.title": "<b>Ranking of units, {year}-{month:02d}</b>",
+    "ranking.title": "<b>Ranking of units, {month:month} {year}</b>",
     "ranking.so_far": "(this month up to {date}; the month's end decides)",
     "ranking.line": "{rank}. {unit} — {score} points (on time {on_time}{extra}; 🔴{red} 🟡{yellow} 🟢{green})",
     "ranking.late": ", late {count}",
