@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +27,14 @@ def test_the_demo_plays_to_the_end(lang: str, monkeypatch: pytest.MonkeyPatch,
     else:
         assert "（截止 2021年12月31日 周五）" in out and "（周五））" not in out
         assert "(edited)" not in out and "📷 photo" not in out
+
+
+def test_the_readme_excerpt_is_the_demo_s_own_output(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("## A short demo transcript", 1)[1].split("```", 2)[1]
+    monkeypatch.setenv("BOT_LANGUAGE", "zh")
+    asyncio.run(run_demo())
+    out = capsys.readouterr().out.splitlines()
+    missing = [line for line in excerpt.strip("\n").splitlines() if line != "…" and line not in out]
+    assert not missing
