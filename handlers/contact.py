@@ -151,6 +151,7 @@ async def snooze_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     lang = lang_of(update, context)
     _, number, days = (query.data.split(":") + [""])[:3]
+    ack_from_buttons(query.message, update.effective_user.id, context)  # pressed on a reminder: it was read
     if not number:
         numbers = [n for row in query.message.reply_markup.inline_keyboard for b in row
                    if (b.callback_data or "").startswith(f"{REPORT}:")

@@ -65,3 +65,15 @@ async def test_the_missing_list_names_unbound_units_in_english(world: World) -> 
     world.supervisor.send("/missing")
     missing = await world.supervisor.expect("have not reported")
     assert "六横镇 (no contact bound): 1 item (#2)" in missing.text and "区住建局: 1 item (#1)" in missing.text
+
+
+async def test_the_snooze_button_acknowledges_the_reminder_too(world: World) -> None:
+    office(world.db, world.clock.now(), units={"区住建局": [(LI, "李四", False)]},
+           items=[("公厕改造", "区住建局", date(2021, 12, 31))])
+    li = world.user(LI, "李四")
+    world.clock.set(datetime(2021, 7, 23, 9, 0, tzinfo=SHANGHAI))
+    await world.run_job(REMINDER_JOB)
+    li.press(await li.expect("督办提醒"), "⏰ 暂缓提醒")
+    await li.expect("暂缓哪一项")
+    world.admin.send("/unread")
+    assert "均已签收" in (await world.admin.expect("最近一次提醒")).text
