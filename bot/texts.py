@@ -272,7 +272,7 @@ ZH: dict[str, str] = {
     "import.error.no_header": "没有找到表头。表格需要有“序号/任务/牵头单位/责任单位/完成时限”等列名。",
     "import.error.empty": "表格是空的。",
     # group
-    "group.set": "已将本群（{title}）设为督查通报群。每周{weekday} {time} 发布通报。",
+    "group.set": "已将本群（{title}）设为督查通报群。每{weekday} {time} 发布通报。",
     "group.need_group": "请在督查组的群聊中发送 /setgroup。",
     "digest.no_group": "尚未设置通报群（在群内发送 /setgroup），通报先发给您：",
     "digest.posted": "通报已发布到通报群（{parts} 条消息）。",
