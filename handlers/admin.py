@@ -310,9 +310,9 @@ async def preview(update: Update, context: BotContext) -> int:
         number = queries.next_item_number(session)
         names = {u.id: u.name for u in queries.units_by_id(session, ids=[*draft["lead"], *draft["responsible"]]).values()}
     draft["number"] = number
+    deadline = date.fromisoformat(draft["deadline"])
     text = t(lang, "add.preview", number=number, title=esc(draft["title"]),
-             deadline=format_date(deadline := date.fromisoformat(draft["deadline"]), lang)
-             + past_note(deadline, lang, context.services.clock.now().date()),
+             deadline=format_date(deadline, lang) + past_note(deadline, lang, context.services.clock.now().date()),
              lead=esc(join(lang, [names[i] for i in draft["lead"]])),
              responsible=esc(join(lang, [names[i] for i in draft["responsible"]])),
              domain=esc(draft.get("domain") or t(lang, "none")))
