@@ -24,9 +24,12 @@ from bot.texts import t
 from jobs.rules import Assessed, by_domain
 
 STATUS_ORDER = ("ahead", "good", "average", "slow")
-# Okabe–Ito colours, told apart with any colour vision: blue, bluish green, yellow, vermillion.
-COLOURS = {"ahead": "#0072B2", "good": "#009E73", "average": "#F0E442", "slow": "#D55E00"}
-LABEL_COLOURS = {"ahead": "white", "good": "white", "average": "#222222", "slow": "white"}
+# Shades of one blue, darkest for done, palest (and hatched) for slow: the digest beside the picture speaks
+# in red, yellow and green of its three-colour warnings (三色预警), so no status may wear those colours.
+COLOURS = {"ahead": "#08306B", "good": "#2F6EB5", "average": "#85B6DC", "slow": "#D4E4F4"}
+LABEL_COLOURS = {"ahead": "white", "good": "white", "average": "#10243F", "slow": "#10243F"}
+HATCHES = {"slow": "///"}
+EDGE = "#4A6F96"  # outline of the pale shades, and the hatching
 SC_FACE = 2  # the collection's faces: JP, KR, SC, TC, HK, then the Mono ones
 WIDTH_PX, DPI = 1080, 100
 MAX_LABEL = 8  # characters of a domain name per line
@@ -85,13 +88,15 @@ def status_chart_png(rows: Rows, *, title: str, lang: str) -> bytes:
 def _legend(head, lang: str) -> None:  # type: ignore[no-untyped-def]
     """The status names and colours, in a strip of their own between the title and the bars."""
     head.axis("off")
-    handles = [Patch(facecolor=COLOURS[s], edgecolor="#555555" if s == "average" else COLOURS[s],
-                     label=t(lang, f"status_long.{s}")) for s in STATUS_ORDER]
+    handles = [Patch(facecolor=COLOURS[s], edgecolor=EDGE, hatch=HATCHES.get(s), label=t(lang, f"chart.status.{s}"))
+               for s in STATUS_ORDER]
     # Centred on the picture rather than on the bars, and left out of the layout so it does not
     # push the domain names aside.
     centre = blended_transform_factory(head.figure.transFigure, head.transAxes)
     legend = head.legend(handles=handles, loc="center", bbox_to_anchor=(0.5, 0.5), bbox_transform=centre, ncols=2,
-                         frameon=False, prop=cjk_font(22), handlelength=1.4, columnspacing=2.0)
+                         frameon=False, prop=cjk_font(22), handlelength=1.4, columnspacing=2.0,
+                         title=t(lang, "chart.legend_title"), title_fontproperties=cjk_font(18))
+    legend.get_title().set_color("#444444")
     legend.set_in_layout(False)
 
 
@@ -120,8 +125,8 @@ def _draw_bars(ax, rows: Rows) -> None:  # type: ignore[no-untyped-def]
     left = [0] * len(rows)
     for status in STATUS_ORDER:
         counts = [c.get(status, 0) for _, c in rows]
-        ax.barh(range(len(rows)), counts, left=left, height=0.66, color=COLOURS[status],
-                edgecolor="white", linewidth=1.5)
+        ax.barh(range(len(rows)), counts, left=left, height=0.66, color=COLOURS[status], hatch=HATCHES.get(status),
+                edgecolor=EDGE if status in HATCHES else "white", linewidth=1.5)
         for y, (count, start) in enumerate(zip(counts, left, strict=True)):
             if count and count / longest >= 0.028 * len(str(count)) + 0.01:  # room for the digits
                 ax.text(start + count / 2, y, str(count), ha="center", va="center", color=LABEL_COLOURS[status],

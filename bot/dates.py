@@ -11,9 +11,12 @@ Conventions:
 * a period alone means its last day: a month, a quarter, a half year, a year, a week
   (weeks run Monday to Sunday);
 * "前/之前/以前" ("before") are inclusive: "10月15日前" is 15 October;
-* forms without a year ("3月底", "7月19日", "10.15", "第一季度", "周五") take the first
-  occurrence that is not in the past (today counts); forms that name their period
-  ("本周五", "上半年", "月中") keep it even when it has passed.
+* one rule for every form without a year ("6月底", "7月19日", "10.15", "Q2", "二季度末",
+  "上半年", "年中", "end of June"): the current year, as task tables write their deadlines, even
+  when that date has passed; callers echo a past deadline with a warning before saving it
+  (`is_past`), rather than the parser silently moving it a year on. Forms shorter than a year
+  keep to their own period: "周五" is the first Friday not in the past, "15日" the first 15th,
+  "本周五" and "月中" this week's and this month's even when passed.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from db.facts import add_months as _add_months
 from db.facts import month_end
 from jobs.workdays import WorkCalendar
 
-__all__ = ["cn_number", "format_date", "month_end", "parse_deadline"]
+__all__ = ["cn_number", "format_date", "month_end", "parse_deadline", "past_note"]
 
 MAX_YEARS_AWAY = 10
 _MAX_TEXT_LEN = 80
@@ -233,18 +236,11 @@ def _day_in_month(year: int, month: int, part: str | None) -> date:
     return month_end(year, month)
 
 
-def _first_not_past(today: date, make: Callable[[int], date]) -> date:
-    first = make(today.year)
-    return first if first >= today else make(today.year + 1)
-
-
 def _ymd(year: int | None, month: int | None, day: int | None, today: date) -> date | None:
-    """A full date; without a year, the first (month, day) not before today."""
+    """A full date; without a year, this year's."""
     if month is None or day is None or not 1 <= month <= 12 or not 1 <= day <= 31:
         return None
-    if year is None:
-        year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
-    return _safe_date(year, month, day)
+    return _safe_date(today.year if year is None else year, month, day)
 
 
 def _h_numeric_ymd(m: re.Match[str], today: date) -> date | None:
@@ -271,9 +267,7 @@ def _h_zh_month(m: re.Match[str], today: date) -> date | None:
     year, month, part = _year_of(m, today), cn_number(m["m"]), m["part"]
     if year == -1 or month is None or not 1 <= month <= 12:
         return None
-    if year is None:
-        return _first_not_past(today, lambda y: _day_in_month(y, month, part))
-    return _day_in_month(year, month, part)
+    return _day_in_month(today.year if year is None else year, month, part)
 
 
 def _h_zh_year(m: re.Match[str], today: date) -> date | None:
@@ -300,9 +294,7 @@ def _h_quarter(m: re.Match[str], today: date) -> date | None:
     year = _year_of(m, today)
     if q is None or not 1 <= q <= 4 or year == -1:
         return None
-    if year is None:
-        return _first_not_past(today, lambda y: _quarter_end(y, q))
-    return _quarter_end(year, q)
+    return _quarter_end(today.year if year is None else year, q)
 
 
 def _h_rel_quarter(m: re.Match[str], today: date) -> date | None:
@@ -464,9 +456,7 @@ def _h_en_day_month(m: re.Match[str], today: date) -> date | None:
 def _h_en_month(m: re.Match[str], today: date) -> date | None:
     month, year = _EN_MONTHS[m["mon"]], _en_year(m)
     part = {"mid": "中", "middle of": "中", "early": "上旬", "late": None, "end of": None, None: None}[m["pre"]]
-    if year is None:
-        return _first_not_past(today, lambda y: _day_in_month(y, month, part))
-    return _day_in_month(year, month, part)
+    return _day_in_month(today.year if year is None else year, month, part)
 
 
 def _h_en_weekday(m: re.Match[str], today: date) -> date | None:
@@ -496,9 +486,7 @@ def _h_en_period(m: re.Match[str], today: date) -> date | None:
 def _h_en_quarter(m: re.Match[str], today: date) -> date | None:
     q = int(m["q"]) if m["q"].isdigit() else _EN_ORDINALS[m["q"]]
     year = _en_year(m)
-    if year is None:
-        return _first_not_past(today, lambda y: _quarter_end(y, q))
-    return _quarter_end(year, q)
+    return _quarter_end(today.year if year is None else year, q)
 
 
 def _h_en_half(m: re.Match[str], today: date) -> date | None:
@@ -662,3 +650,13 @@ def format_date(d: date, lang: str = "zh") -> str:
     if lang.lower().startswith("zh"):
         return f"{d.year}年{d.month}月{d.day}日（周{_ZH_WEEKDAYS[d.weekday()]}）"
     return f"{_EN_WEEKDAY_ABBR[d.weekday()]} {d.day} {_EN_MONTH_ABBR[d.month - 1]} {d.year}"
+
+
+def past_note(d: date, lang: str, today: date) -> str:
+    """The warning that follows a deadline echoed before it is saved, when it has already passed ("" if not):
+    a deadline written without a year is this year's, and this shows where the writer meant next year's."""
+    if d >= today:
+        return ""
+    from bot.texts import t  # texts are the handlers' business; only this echo needs them here
+
+    return t(lang, "deadline.past", today=format_date(today, lang), example=f"{d.year + 1}.{d.month}.{d.day}")

@@ -17,6 +17,7 @@ from bot.app import build_application, running
 from bot.clock import FakeClock
 from bot.settings import Settings
 from bot.simulator import BotApiSimulator
+from bot.texts import MARKS, t
 from db.engine import Database
 from db.migrate import upgrade
 from jobs.schedule import DIGEST_JOB, REMINDER_JOB
@@ -35,17 +36,50 @@ ITEMS = [
 
 
 class Printer:
-    """Prints what happened in every chat since the last scene."""
+    """Prints what happened in every chat since the last scene, in the demo's language."""
 
-    def __init__(self, sim: BotApiSimulator) -> None:
+    def __init__(self, sim: BotApiSimulator, lang: str) -> None:
         self.sim = sim
+        self.lang = lang
         self.shown = 0
 
-    def scene(self, title: str) -> None:
+    def scene(self, key: str) -> None:
         lines = self.sim.transcript().splitlines()
-        print("\n".join(lines[self.shown:]))
+        print("\n".join(transcript_line(self.lang, line) for line in lines[self.shown:]))
         self.shown = len(lines)
-        print(f"\n══════ {title} ══════")
+        print(f"\n══════ {t(self.lang, key)} ══════")
+
+
+# The simulator writes its transcript's own words (chat kinds, presses, edits) in Chinese.
+_TRANSCRIPT_EN = [
+    (re.compile(r"^\[私聊 "), "[private "),
+    (re.compile(r"^\[群 "), "[group "),
+    (re.compile(r" ⟵ 按下「(.*)」$"), r" ⟵ taps “\1”"),
+    (re.compile(r"✏️（已编辑）"), "✏️ (edited) "),
+    (re.compile(r"📷 照片"), "📷 photo"),
+    (re.compile(r"↩️「([^」]*)」"), r"↩️ “\1”"),
+]
+
+
+def transcript_line(lang: str, line: str) -> str:
+    if lang == "zh":
+        return line
+    for pattern, replacement in _TRANSCRIPT_EN:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^>]*>")
+
+
+def probe(lang: str, key: str) -> str:
+    """The longest fixed stretch of a text: what the scripted people look for in the bot's messages."""
+    return max((chunk.strip() for chunk in _PLACEHOLDER.split(t(lang, key))), key=len)
+
+
+def status_label(lang: str, status: str) -> str:
+    """The report dialogue's button for a status: "★ 推进良好"."""
+    return f"{MARKS[status]} {t(lang, f'status.{status}')}"
 
 
 async def run_demo() -> int:
@@ -62,6 +96,7 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         _env_file=None, bot_token=sim.token, bot_api_base_url=sim.base_url, bot_api_file_url=sim.base_file_url,
         database_url=url, admin_ids=[ADMIN], supervisor_ids=[SUPERVISOR], report_day=25,
     )
+    lang = settings.language
     clock = FakeClock(datetime(2021, 7, 20, 8, 30, tzinfo=SHANGHAI))
     db = Database(url)
     app = build_application(settings, db=db, clock=clock, rate_limit=False)
@@ -69,9 +104,9 @@ async def play(sim: BotApiSimulator, url: str) -> None:
     housing, transport = sim.user(HOUSING, "住建局 李四"), sim.user(TRANSPORT, "交通局 张三")
     city = sim.user(CITY, "城投集团 赵六")
     group = sim.group(GROUP, "普陀区民生实事督查组")
-    show = Printer(sim)
-    print("progress-bot demo: the real bot against a local Bot API simulator; no token, no network.")
-    show.scene("2021年7月20日 08:30 — 管理员设置")
+    show = Printer(sim, lang)
+    print(t(lang, "demo.intro"))
+    show.scene("demo.scene.setup")
 
     async with running(app, timeout=1):
         admin.send("/setgroup", chat=group)
@@ -80,69 +115,64 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         await admin.expect()
         for line in ITEMS:
             admin.send(f"/add {line}")
-            admin.press(await admin.expect("请确认"), "✅ 确认")
-            await admin.expect("已保存")
+            admin.press(await admin.expect(probe(lang, "add.preview")), t(lang, "confirm.yes"))
+            await admin.expect(probe(lang, "add.saved"))
         codes = {}
         for unit in ("区住建局", "区交通运输局", "区城投集团"):
             admin.send(f"/invite {unit}")
-            codes[unit] = re.search(r"start=([\w-]+)", (await admin.expect("邀请链接")).text)[1]
-        show.scene("联络员点开邀请链接")
+            codes[unit] = re.search(r"start=([\w-]+)", (await admin.expect("start=")).text)[1]
+        show.scene("demo.scene.bind")
 
-        housing.send(f"/start {codes['区住建局']}")
-        await housing.expect("绑定成功")
-        await housing.expect("的事项")
-        transport.send(f"/start {codes['区交通运输局']}")
-        await transport.expect("绑定成功")
-        await transport.expect("的事项")
-        city.send(f"/start {codes['区城投集团']}")
-        await city.expect("绑定成功")
-        await city.expect("的事项")
-        show.scene("7月23日（周五）09:00 — 每日提醒（25日报送日逢周日，提前到周五）")
+        for person, unit in ((housing, "区住建局"), (transport, "区交通运输局"), (city, "区城投集团")):
+            person.send(f"/start {codes[unit]}")
+            await person.expect(probe(lang, "invite.bound"))
+            await person.expect(probe(lang, "mine.title"))
+        show.scene("demo.scene.remind")
 
         clock.set(datetime(2021, 7, 23, 9, 0, tzinfo=SHANGHAI))
         await job(app, REMINDER_JOB)
-        reminder = await housing.expect("督办提醒")
-        transport_reminder = await transport.expect("督办提醒")
-        city_reminder = await city.expect("督办提醒")
-        show.scene("联络员上报进展：点按钮，或直接回复提醒")
+        reminder = await housing.expect(probe(lang, "remind.title"))
+        transport_reminder = await transport.expect(probe(lang, "remind.title"))
+        city_reminder = await city.expect(probe(lang, "remind.title"))
+        show.scene("demo.scene.report")
 
-        housing.press(reminder, "上报 #2")
-        await housing.expect("请用一条消息")
+        housing.press(reminder, t(lang, "remind.button", number=2))
+        await housing.expect(probe(lang, "report.ask_text"))
         housing.send("完成 2020 年度海岛居民保障房分配工作，已配租 8 户，完成80%")
-        housing.press(await housing.expect("推进状态"), "★ 推进良好")
-        await housing.expect("存在问题")
+        housing.press(await housing.expect(probe(lang, "report.ask_status")), status_label(lang, "good"))
+        await housing.expect(probe(lang, "report.ask_problems"))
         housing.send("剩余房源需维修，预计 9 月底前完成")
-        await housing.expect("佐证材料")
+        await housing.expect(probe(lang, "report.ask_evidence"))
         housing.send_photo(caption="配租现场")
-        housing.press(await housing.expect("已收到"), "📤 提交")
-        await housing.expect("已保存")
+        housing.press(await housing.expect(probe(lang, "report.evidence_received")), t(lang, "report.submit"))
+        await housing.expect(probe(lang, "report.saved"))
 
         transport.send("5 辆农村客运班车已更新投运，2 个港湾式停靠站建成，完成100%", reply_to=transport_reminder)
-        transport.press(await transport.expect("推进状态"), "□ 已完成")
-        transport.press(await transport.expect("存在问题"), "无")
-        transport.press(await transport.expect("佐证材料"), "📤 提交")
-        await transport.expect("已保存")
+        transport.press(await transport.expect(probe(lang, "report.ask_status")), status_label(lang, "ahead"))
+        transport.press(await transport.expect(probe(lang, "report.ask_problems")), t(lang, "report.no_problems"))
+        transport.press(await transport.expect(probe(lang, "report.ask_evidence")), t(lang, "report.submit"))
+        await transport.expect(probe(lang, "report.saved"))
 
-        city.press(city_reminder, "上报 #3")
-        await city.expect("请用一条消息")
+        city.press(city_reminder, t(lang, "remind.button", number=3))
+        await city.expect(probe(lang, "report.ask_text"))
         city.send("桩基施工受台风“烟花”影响停工两周，目前完成基坑支护")
-        city.press(await city.expect("完成进度"), "20%")
-        city.press(await city.expect("推进状态"), "▲ 较为缓慢")
-        await city.expect("存在问题")
+        city.press(await city.expect(probe(lang, "report.ask_percent")), "20%")
+        city.press(await city.expect(probe(lang, "report.ask_status")), status_label(lang, "slow"))
+        await city.expect(probe(lang, "report.ask_problems"))
         city.send("台风影响工期，建议调整节点计划")
-        city.press(await city.expect("佐证材料"), "📤 提交")
-        await city.expect("已保存")
-        show.scene("7月26日（周一）09:30 — 每周通报")
+        city.press(await city.expect(probe(lang, "report.ask_evidence")), t(lang, "report.submit"))
+        await city.expect(probe(lang, "report.saved"))
+        show.scene("demo.scene.digest")
 
         clock.set(datetime(2021, 7, 26, 9, 30, tzinfo=SHANGHAI))
         await job(app, DIGEST_JOB)
-        await group.expect("通报")
+        await group.expect(probe(lang, "digest.title"))
         supervisor.send("/missing")
         await supervisor.expect()
         admin.send("/item 3")
         await admin.expect()
-        show.scene("演示结束 / end of demo")
-    print("Run it for real: put BOT_TOKEN and ADMIN_IDS in .env, then `progress-bot run` (see README).")
+        show.scene("demo.scene.end")
+    print(t(lang, "demo.outro"))
 
 
 async def job(app, name: str) -> None:  # type: ignore[no-untyped-def]

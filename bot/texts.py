@@ -3,8 +3,11 @@ values interpolated from users or the database must be escaped by the caller (`e
 
 from __future__ import annotations
 
+import calendar
 import html
 import re
+from functools import cache
+from string import Formatter
 from typing import Any
 
 LANGUAGES = ("zh", "en")
@@ -15,7 +18,7 @@ ZH: dict[str, str] = {
     "status.good": "推进良好",
     "status.average": "一般",
     "status.slow": "较为缓慢",
-    "status_long.ahead": "提前完成",
+    "status_long.ahead": "已完成",
     "status_long.good": "推进良好",
     "status_long.average": "一般或难以评价",
     "status_long.slow": "较为缓慢",
@@ -47,7 +50,7 @@ ZH: dict[str, str] = {
         "/away 开始 结束 — 请假，指定同事代收提醒（如 /away 下周）\n"
         "/history 单位或序号 [开始 结束] — 本单位报送记录\n"
         "/snooze 序号 时间 — 暂缓某项提醒（如 下周一）\n"
-        "提醒消息下点「收到」即签收。"
+        "在提醒消息下点「收到」或上报按钮，或直接回复提醒，均视为签收。"
     ),
     "help.supervisor": (
         "/status — 总体进展\n/slow — 较为缓慢事项\n/overdue — 逾期未完成事项\n"
@@ -105,7 +108,7 @@ ZH: dict[str, str] = {
     "unit.exists": "单位已存在：{names}",
     "unit.usage": "/unit_add 单位名称 [别名 …]（可多行，一行一个单位）",
     "unit.list_title": "<b>单位列表</b>（共 {count} 个）",
-    "unit.line": "{name}{aliases} — 联络员 {contacts} 人，事项 {items} 项",
+    "unit.line": "{name}{aliases} — {contacts:未绑定联络员|联络员 # 人|联络员 # 人}，事项 {items} 项",
     "unit.aliases": "（别名：{aliases}）",
     "unit.none": "还没有单位。用 /unit_add 新增。",
     "unit.unknown": "未找到单位「{name}」。",
@@ -139,7 +142,7 @@ ZH: dict[str, str] = {
     "item.history_entry": (
         "{index}. {when} {unit} {reporter}\n   状态：{status}{percent}\n   完成情况：{text}\n   存在问题：{problems}{evidence}"
     ),
-    "item.evidence": "\n   佐证材料：{count} 个",
+    "item.evidence": "\n   佐证材料：{count:无|# 个|# 个}",
     "items.title": "<b>事项列表</b>{filter}（共 {count} 项）",
     "items.filter": "（{label}）",
     "items.none": "没有符合条件的事项。",
@@ -270,7 +273,7 @@ ZH: dict[str, str] = {
     "import.error.no_header": "没有找到表头。表格需要有“序号/任务/牵头单位/责任单位/完成时限”等列名。",
     "import.error.empty": "表格是空的。",
     # group
-    "group.set": "已将本群（{title}）设为督查通报群。每周{weekday} {time} 发布通报。",
+    "group.set": "已将本群（{title}）设为督查通报群。每{weekday} {time} 发布通报。",
     "group.need_group": "请在督查组的群聊中发送 /setgroup。",
     "digest.no_group": "尚未设置通报群（在群内发送 /setgroup），通报先发给您：",
     "digest.posted": "通报已发布到通报群（{parts} 条消息）。",
@@ -309,7 +312,7 @@ ZH: dict[str, str] = {
     "report.saved": "✅ 已保存报送记录（编号 {id}）：",
     "report.record": (
         "<b>#{number} {title}</b>\n单位：{unit}\n报送期：{period}\n时间：{when}\n"
-        "完成情况：{text}\n完成进度：{percent}\n状态：{status}\n存在问题：{problems}\n佐证材料：{evidence} 个"
+        "完成情况：{text}\n完成进度：{percent}\n状态：{status}\n存在问题：{problems}\n佐证材料：{evidence:无|# 个|# 个}"
     ),
     "report.percent_unknown": "未填",
     "report.from_reply_many": "收到。这条进展是关于哪一项？",
@@ -497,7 +500,7 @@ ZH: dict[str, str] = {
     "item.colour_months": "月度预警：{months}",
     "warning.overdue": "已逾期 {days} 天",
     "warning.progress": "完成 {percent}%，时序进度 {time_progress}%",
-    "warning.missed": "连续 {count} 期未报送",
+    "warning.missed": "{count:# 期未报送|连续 # 期未报送}",
     "warning.sep": "；",
     "digest.colours": "三色预警：🔴 红色 {red} 项，🟡 黄色 {yellow} 项，🟢 绿色 {green} 项。",
     "digest.comma": "，",
@@ -622,6 +625,25 @@ ZH: dict[str, str] = {
     "pages.xlsx": "📥 下载 .xlsx",
     "pages.expired": "这个列表已过期，请重新发送命令查看。",
     # ---- admin: end
+    # ---- texts: English demo, deadlines without a year, acknowledgements, chart colours
+    "demo.intro": "progress-bot 演示：真实的机器人对接本地 Bot API 模拟器，无需令牌，不联网。",
+    "demo.scene.setup": "2021年7月20日 08:30 — 管理员设置",
+    "demo.scene.bind": "联络员点开邀请链接",
+    "demo.scene.remind": "7月23日（周五）09:00 — 每日提醒（25日报送日逢周日，提前到周五）",
+    "demo.scene.report": "联络员上报进展：点按钮，或直接回复提醒",
+    "demo.scene.digest": "7月26日（周一）09:30 — 每周通报",
+    "demo.scene.end": "演示结束",
+    "demo.outro": "正式运行：在 .env 中填写 BOT_TOKEN 和 ADMIN_IDS，然后运行 `progress-bot run`（见 README）。",
+    "deadline.past": "\n⚠️ 该时限已过（今天是 {today}）。如指明年，请写明年份，如 {example}。",
+    "missing.unbound": "（未绑定联络员）",
+    "missing.unbound_hint": "标注“未绑定联络员”的单位收不到提醒，请管理员发送 /invite 单位名称 邀请联络员。",
+    "report.from_reply": "上报 <b>#{number} {title}</b>（以您对提醒的回复为本期完成情况）",
+    "chart.legend_title": "颜色表示推进状态（不是三色预警）",
+    "chart.status.ahead": "□ 提前完成",
+    "chart.status.good": "★ 推进良好",
+    "chart.status.average": "— 一般或难以评价",
+    "chart.status.slow": "▲ 较为缓慢",
+    "paren": "（{text}）",
 }
 
 EN: dict[str, str] = {
@@ -629,11 +651,11 @@ EN: dict[str, str] = {
     "status.good": "going well",
     "status.average": "average",
     "status.slow": "slow",
-    "status_long.ahead": "done ahead of time",
+    "status_long.ahead": "done",
     "status_long.good": "going well",
     "status_long.average": "average or hard to assess",
     "status_long.slow": "slow",
-    "domain_status.ahead": "done ahead",
+    "domain_status.ahead": "done ahead of time",
     "domain_status.good": "going well",
     "domain_status.average": "average",
     "domain_status.slow": "slow",
@@ -660,7 +682,7 @@ EN: dict[str, str] = {
         "/away from to — leave: a colleague gets the reminders meanwhile (e.g. /away next week)\n"
         "/history unit|n [from to] — your unit's reports\n"
         "/snooze n when — snooze an item's reminders (e.g. next Monday)\n"
-        "Tap “Received” under a reminder to acknowledge it."
+        "Tapping “Received” or a report button under a reminder, or replying to it, acknowledges it."
     ),
     "help.supervisor": (
         "/status — overall progress\n/slow — slow items\n/overdue — overdue items\n"
@@ -714,10 +736,10 @@ EN: dict[str, str] = {
     "confirm.expired": "This confirmation has expired; please start again.",
     "btn.cancel": "✖ Cancel",
     "unit.added": "Units added: {names}",
-    "unit.exists": "Already exist: {names}",
+    "unit.exists": "Already there: {names}",
     "unit.usage": "/unit_add unit name [aliases …] (several lines: one unit each)",
     "unit.list_title": "<b>Units</b> ({count})",
-    "unit.line": "{name}{aliases} — {contacts} contact(s), {items} item(s)",
+    "unit.line": "{name}{aliases} — {contacts:no contact bound|# contact|# contacts}, {items:# item|# items}",
     "unit.aliases": " (aliases: {aliases})",
     "unit.none": "No units yet. Add one with /unit_add.",
     "unit.unknown": "No unit called “{name}”.",
@@ -726,14 +748,14 @@ EN: dict[str, str] = {
     "invite.usage": "/invite unit name",
     "invite.created": (
         "Invite link for <b>{unit}</b> (single use, valid until {until}):\n{link}\n\n"
-        "Forward it to the unit's contact; opening it binds them."
+        "Forward it to the unit's contact: opening it makes them the unit's contact."
     ),
     "invite.bound": "Done! You now report for <b>{unit}</b>.",
     "invite.already": "You already report for <b>{unit}</b>.",
     "invite.unknown": "This invite code is not valid. Ask your admin for a new link.",
     "invite.used": "This invite link has already been used. Ask your admin for a new one.",
     "invite.expired": "This invite link has expired. Ask your admin for a new one.",
-    "unit.items_title": "Your unit has {count} item(s):",
+    "unit.items_title": "Your unit has {count:# item|# items}:",
     "unit.no_items": "Your unit has no items yet.",
     "item.line": "#{number} {mark} {title}",
     "item.line_deadline": " (due {deadline})",
@@ -742,23 +764,23 @@ EN: dict[str, str] = {
     "item.card": (
         "<b>#{number} {title}</b>\n"
         "Domain: {domain}\nDeadline: {deadline}\nLead units: {lead}\nResponsible units: {responsible}\n"
-        "{investment}Reports: {cycle}\nTime progress: {time_progress}\nStatus: {mark} {status}{percent}{archived}"
+        "{investment}Report cycle: {cycle}\nTime elapsed: {time_progress}\nStatus: {mark} {status}{percent}{archived}"
     ),
-    "item.investment": "Investment: {investment} (10k CNY)\n",
+    "item.investment": "Investment: {investment} (10k yuan)\n",
     "item.archived_mark": " (archived)",
     "item.history_title": "<b>Reports</b> ({count})",
     "item.history_none": "No reports yet.",
     "item.history_entry": (
         "{index}. {when} {unit} {reporter}\n   Status: {status}{percent}\n   Done: {text}\n   Problems: {problems}{evidence}"
     ),
-    "item.evidence": "\n   Evidence: {count} file(s)",
+    "item.evidence": "\n   Evidence: {count:none|# file|# files}",
     "items.title": "<b>Items</b>{filter} ({count})",
     "items.filter": " ({label})",
     "items.none": "No items match.",
-    "items.bad_filter": "Cannot tell what “{text}” is. Filter by unit, status (done/good/average/slow/missing) or domain.",
+    "items.bad_filter": "I cannot tell what “{text}” means. Filter by a unit, a status (done, good, average, slow, missing) or a domain.",
     "item.deadline_open": "not set",
-    "item.days_left": ", {days} day(s) left",
-    "item.days_over": ", {days} day(s) overdue",
+    "item.days_left": ", {days:# day|# days} left",
+    "item.days_over": ", {days:# day|# days} overdue",
     "item.today": ", due today",
     "add.usage": "/add title | deadline | lead units | responsible units [| domain]",
     "add.ask_title": "New item (5 steps, /cancel at any time).\nStep 1: the item's title?",
@@ -777,7 +799,7 @@ EN: dict[str, str] = {
         "Responsible units: {responsible}\nDomain: {domain}"
     ),
     "add.saved": "Saved item #{number}: {title} (due {deadline})",
-    "add.duplicate": "Item #{number} already has this title; nothing added.",
+    "add.duplicate": "Item #{number} already has this title; nothing was added.",
     "edit.usage": "/edit n field value (fields: title, deadline, lead, responsible, domain, cycle)",
     "edit.bad_field": "Unknown field “{field}”. Use: title, deadline, lead, responsible, domain, cycle.",
     "edit.bad_cycle": "Unknown cycle “{text}”. Use: monthly, quarterly, weekly, none.",
@@ -808,12 +830,12 @@ EN: dict[str, str] = {
     "snooze.past": "The snooze must end after today.",
     "item.snoozed": "\nSnoozed: {units} (until {until})",
     "remind.missed": "the report for {period} is overdue; please report now",
-    "remind.queued": "These are quiet hours: {count} reminder(s) will go out at {time}.",
+    "remind.queued": "Quiet hours: {count:the reminder|# reminders} will go out at {time}.",
     "escalate.text": (
-        "<b>[Escalation]</b> {unit} has missed {streak} reports in a row on item #{number} {title}. "
+        "<b>[Escalation]</b> {unit} has missed {streak:# report|# reports} in a row on item #{number} {title}. "
         "Lead units ({lead}), please follow up."
     ),
-    "outbox.expired": "{count} reminder(s) or digest(s) could not be sent within {hours} hours and were dropped. See /outbox.",
+    "outbox.expired": "{count:# reminder or digest|# reminders or digests} could not be sent within {hours:# hour|# hours} and {count:was|were} dropped. See /outbox.",
     "calendar.uncovered": (
         "The holiday calendar does not know {year} yet, so working days are Monday–Friday for now. "
         "Upgrade chinese-calendar, or add holidays and adjusted workdays with /holiday."
@@ -838,10 +860,10 @@ EN: dict[str, str] = {
     "schedule.digest": "  weekly digest → digest group",
     "schedule.escalation": "  escalation: {unit} has not reported #{number}",
     "schedule.nothing": "  nothing",
-    "reason.deadline": "#{number} {days} day(s) before the deadline",
+    "reason.deadline": "#{number} {days:# day|# days} before the deadline",
     "reason.report-due": "#{number} report due",
-    "reason.report-before": "#{number} report due in {days} day(s)",
-    "reason.report-missed": "#{number} report missed (working day {days})",
+    "reason.report-before": "#{number} report due in {days:# day|# days}",
+    "reason.report-missed": "#{number} report missed ({days:# working day|# working days} late)",
     "reason.manual": "#{number} chased",
     "outbox.blocked": "⚠️ {person}, contact of {unit}, blocked the bot or left; reminders cannot reach them. /invite a new contact for the unit.",
     "outbox.title": "<b>Outbox</b>",
@@ -857,24 +879,24 @@ EN: dict[str, str] = {
     "import.need_document": "Please send the table as a file (.xlsx or .csv).",
     "import.reading": "Reading {file} …",
     "import.preview_title": "<b>Import preview</b>: {file} (sheet {sheet}, header on row {row})",
-    "import.counts": "{total} items found: {new} new, {updated} updated, {unchanged} unchanged.",
-    "import.new_units": "{count} units will be created: {names}",
-    "import.skipped": "{count} rows skipped: {rows}",
+    "import.counts": "{total:# item|# items} found: {new} new, {updated} updated, {unchanged} unchanged.",
+    "import.new_units": "{count:# unit|# units} will be created: {names}",
+    "import.skipped": "{count:# row|# rows} skipped: {rows}",
     "import.skipped_row": "row {row} ({reason})",
     "import.reason.total": "total",
     "import.reason.legend": "legend/notes",
     "import.reason.empty": "empty",
     "import.reason.section": "section heading",
     "import.reason.no_title": "no task text",
-    "import.bad_deadlines": "{count} deadlines could not be read (items imported without one): {rows}",
+    "import.bad_deadlines": "{count:# deadline|# deadlines} could not be read (imported without a deadline): {rows}",
     "import.bad_deadline_row": "row {row} “{text}”",
-    "import.without_units": "{count} items have no unit at all: {items}",
-    "import.indicators": "{count} numeric indicators ({binding} binding, {expected} expected), e.g.: {examples}",
+    "import.without_units": "{count:# item has|# items have} no unit at all: {items}",
+    "import.indicators": "{count:# numeric indicator|# numeric indicators} ({binding} binding, {expected} expected), for example {examples}",
     "import.indicator": "{title}: {baseline} → {target}{unit}",
     "import.and_more": " and {count} more",
     "import.confirm": "Import it?",
     "import.nothing": "The table matches what is stored; nothing to import.",
-    "import.done": "Imported: {created} new, {updated} updated, {units} units created, {reports} progress entries.",
+    "import.done": "Imported: {created} new, {updated} updated; {units:# unit|# units} and {reports:# progress entry|# progress entries} created.",
     "import.error.too_large": "The file is too large (10 MB at most). Remove unrelated sheets or pictures and retry.",
     "import.error.not_spreadsheet": "This is not a readable table. Save it as .xlsx or .csv and send it again (old .xls is not supported).",
     "import.error.no_header": "No header row found. The table needs columns such as 序号, task, lead units, responsible units, deadline.",
@@ -882,18 +904,18 @@ EN: dict[str, str] = {
     "group.set": "This group ({title}) now receives the digest, every {weekday} at {time}.",
     "group.need_group": "Send /setgroup inside the supervisors' group chat.",
     "digest.no_group": "No digest group is set (send /setgroup in the group); here is the digest for you:",
-    "digest.posted": "Digest posted to the digest group ({parts} message(s)).",
+    "digest.posted": "Digest posted to the digest group ({parts:one message|# messages}).",
     "remind.title": "<b>[Reminder] {unit}</b>",
-    "remind.intro": "Please attend to these {count} item(s):",
+    "remind.intro": "{count:This item needs|These # items need} your attention:",
     "remind.deadline": "due {deadline}{left}",
     "remind.report": "please report progress for {period}",
     "remind.footer": "Tap a button below to report, or reply to this message.",
     "remind.button": "Report #{number}",
-    "remind.result": "Reminders sent: {units} unit(s), {items} item(s).",
+    "remind.result": "Reminders sent to {units:# unit|# units} about {items:# item|# items}.",
     "remind.nothing": "Nothing is due (reminders already sent this period are not sent again).",
-    "remind.no_contact": "These units have no contact yet, so their reminders could not be delivered: {units}",
+    "remind.no_contact": "These units have no contact bound, so their reminders could not be delivered: {units}",
     "remind.unit_unknown": "No unit called “{name}”.",
-    "period.month": "{year}-{month:02d}",
+    "period.month": "{month:month} {year}",
     "period.quarter": "Q{quarter} {year}",
     "period.week": "week {week} of {year}",
     "report.choose": "Which item are you reporting on?",
@@ -910,14 +932,14 @@ EN: dict[str, str] = {
     "report.ask_problems": "Problems and suggestions? Tap “None” if there are none.",
     "report.no_problems": "None",
     "report.ask_evidence": "Send photos or files as evidence if you have any. When done (or if none), tap “Submit”.",
-    "report.evidence_received": "Evidence received: {count}. Send more, or tap “Submit”.",
+    "report.evidence_received": "{count:One file|# files} received. Send more, or tap “Submit”.",
     "report.submit": "📤 Submit",
     "report.empty_text": "Please describe what was done in a text message.",
     "report.text_expected": "Please send text.",
     "report.saved": "✅ Report saved (no. {id}):",
     "report.record": (
         "<b>#{number} {title}</b>\nUnit: {unit}\nPeriod: {period}\nTime: {when}\n"
-        "Done: {text}\nProgress: {percent}\nStatus: {status}\nProblems: {problems}\nEvidence: {evidence} file(s)"
+        "Done: {text}\nProgress: {percent}\nStatus: {status}\nProblems: {problems}\nEvidence: {evidence:none|# file|# files}"
     ),
     "report.percent_unknown": "not given",
     "report.from_reply_many": "Got it. Which item is this progress about?",
@@ -929,30 +951,30 @@ EN: dict[str, str] = {
     "overdue.none": "No item is overdue.",
     "missing.title": "<b>Units that have not reported this period</b> ({count})",
     "missing.none": "Every unit has reported this period.",
-    "missing.line": "{unit}: {count} item(s) ({numbers})",
+    "missing.line": "{unit}: {count:# item|# items} ({numbers})",
     "digest.title": "<b>Progress digest on the key tasks</b> (as of {date})",
     "digest.part1": "<b>1. Overall</b>",
     "digest.total": (
-        "{total} items: {ahead} done ahead of time, {good} going well, {average} average or hard to assess, "
+        "{total:# item|# items}: {ahead} done ahead of time, {good} going well, {average} average or hard to assess, "
         "{slow} slow."
     ),
     "digest.part2": "<b>2. By domain</b>",
-    "digest.domain": "({index}) {domain}: {count} item(s): {parts}",
+    "digest.domain": "({index}) {domain}: {count:# item|# items} — {parts}",
     "digest.domain_part": "{count} {status}",
     "digest.no_domain": "No domain",
     "digest.part3": "<b>3. Slow and overdue items</b>",
     "digest.slow_item": "{index}. #{number} {title} (lead: {lead}; responsible: {responsible}){detail}",
-    "digest.detail_overdue": ", {days} day(s) overdue",
+    "digest.detail_overdue": ", {days:# day|# days} overdue",
     "digest.detail_progress": ", {percent}% done vs {time_progress}% of the time used",
     "digest.detail_declared": ", assessed as slow",
     "digest.part3_none": "None.",
     "digest.part4": "<b>4. Units that have not reported this period</b>",
     "digest.part4_none": "Every unit has reported.",
     "digest.unreachable": "<b>Contacts that cannot be reached</b> (blocked the bot or left; admins, invite others): {units}",
-    "digest.legend": "□ done ahead　★ going well　— average　▲ slow",
-    "export.months": "months 1–{month}",
-    "export.months_first": "month 1",
-    "export.title": "Progress of the key tasks, {year}, {months}",
+    "digest.legend": "□ done ahead of time · ★ going well · — average or hard to assess · ▲ slow",
+    "export.months": "January–{month:month}",
+    "export.months_first": "January",
+    "export.title": "Progress on the key tasks of {year}, {months}",
     "export.sheet": "Progress",
     "export.col.number": "No.",
     "export.col.domain": "Domain",
@@ -968,11 +990,11 @@ EN: dict[str, str] = {
     "export.legend": "Status: □ done ahead of time, ★ going well, — average or hard to assess, ▲ slow.",
     "export.indicator": "Now {current}{unit} (baseline {baseline}{unit}, target {target}{unit}): {percent}% of the way",
     "export.filename": "progress-{period}.xlsx",
-    "export.caption": "{title}: {count} items.",
+    "export.caption": "{title}: {count:# item|# items}.",
     "export.bad_period": "“{text}” is not a month I understand. Usage: /export [2021-07 or 7月]; empty for this month.",
     "export.empty": "There are no items yet, so nothing to export.",
-    "export.saved": "Exported {count} items: {path}",
-    "chart.title": "Progress by domain (as of {year}-{month:02d}-{day:02d})",
+    "export.saved": "Exported {count:# item|# items}: {path}",
+    "chart.title": "Progress by domain, as of {day} {month:month} {year}",
     "chart.axis": "Items",
     "chart.empty": "There are no items yet, so there is nothing to chart.",
     "cmd.export": "Export the progress table", "cmd.chart": "Progress chart",
@@ -993,7 +1015,7 @@ EN: dict[str, str] = {
     "dialogue.decide": "deciding an extension request",
     "dialogue.send_back": "returning a report",
     "dialogue.revise": "correcting a report",
-    "date.short": "{day}/{month}",
+    "date.short": "{day} {month:mon}",
     "ack.button": "✅ Received",
     "ack.recorded": "Acknowledged, thank you.",
     "ack.already": "You have already acknowledged this reminder.",
@@ -1007,8 +1029,8 @@ EN: dict[str, str] = {
     "unread.stage.0": "not sent again yet",
     "unread.stage.1": "sent again",
     "unread.stage.2": "passed to the unit's other contacts",
-    "unread.none": "Every unit acknowledged its latest reminder ({count} units).",
-    "unread.no_rounds": "No reminders were sent in the last {days} days.",
+    "unread.none": "{count:The one unit reminded has|All # units have} acknowledged the latest reminder.",
+    "unread.no_rounds": "No reminders were sent in the last {days:day|# days}.",
     "invite.created_backup": (
         "<b>Backup contact</b> invite link for <b>{unit}</b> (single use, valid until {until}):\n{link}\n\n"
         "A backup contact gets reminders only when nobody acknowledged them, and can stand in for a colleague on leave."
@@ -1024,7 +1046,7 @@ EN: dict[str, str] = {
     ),
     "ext.bad_deadline": "Cannot read the deadline “{text}”. Write it like 2021.12, end of November or 2021-12-31.",
     "ext.not_later": "The new deadline {deadline} is not after the current one, {current}; no extension is needed. Please type another.",
-    "ext.past": "{deadline} has passed; please give a date to come.",
+    "ext.past": "{deadline} has passed; please give a date in the future.",
     "ext.ask_reason": "New deadline understood as: <b>{deadline}</b> (if wrong, send /cancel and start again)\nIn one message, why is more time needed?",
     "ext.preview": "Please confirm the extension request:\n<b>#{number} {title}</b>\nCurrent deadline: {current}\nRequested: {deadline}\nReason: {reason}",
     "ext.submitted": "✅ Your request to extend #{number} to {deadline} was sent to the admins; you will be told the decision.",
@@ -1076,13 +1098,13 @@ EN: dict[str, str] = {
     "item.history_edited": "   (corrected: now version {version}, {when})",
     "item.history_version": "   Version {version} ({when}): {status}{percent}, {text}; problems: {problems}",
     "rv.button": "✏️ Correct the report",
-    "rv.hint": "To correct it within {hours} hours, tap the button below or send /revise {number}.",
+    "rv.hint": "To correct it within {hours:# hour|# hours}, tap the button below or send /revise {number}.",
     "rv.usage": "/revise n (correct your unit's latest report on item n)",
     "rv.nothing": "Your unit has not reported on #{number} yet; report with /report {number}.",
     "rv.not_yours": "This report on #{number} is not your unit's; you cannot correct it.",
     "rv.returned": "This report was returned and cannot be corrected. Please report again: /report {number}",
     "rv.not_latest": "Your unit has reported on #{number} again since; only the latest report can be corrected.",
-    "rv.window_passed": "This report ({when}) is more than {hours} hours old and can no longer be corrected. Please report again: /report {number}",
+    "rv.window_passed": "This report ({when}) is more than {hours:# hour|# hours} old and can no longer be corrected. Please report again: /report {number}",
     "rv.choose": "Correcting the report on <b>#{number} {title}</b> (possible until {until}):\n{current}\nWhat needs correcting?",
     "rv.current": "Done: {text}\nProgress: {percent}\nStatus: {status}\nProblems: {problems}",
     "rv.field.text": "What was done",
@@ -1098,12 +1120,12 @@ EN: dict[str, str] = {
     "colour.green": "green",
     "colour.yellow": "yellow",
     "colour.red": "red",
-    "colour.month": "{month}:{dot}",
+    "colour.month": "{month:mon}{dot}",
     "item.colour": "Warning: {dot} {colour}{detail}",
     "item.colour_months": "By month: {months}",
-    "warning.overdue": "{days} day(s) overdue",
+    "warning.overdue": "{days:# day|# days} overdue",
     "warning.progress": "{percent}% done vs {time_progress}% of the time used",
-    "warning.missed": "{count} report(s) missed in a row",
+    "warning.missed": "{count:one report missed|# reports missed in a row}",
     "warning.sep": "; ",
     "digest.colours": "Warnings: 🔴 red {red}, 🟡 yellow {yellow}, 🟢 green {green}.",
     "digest.comma": ", ",
@@ -1114,14 +1136,14 @@ EN: dict[str, str] = {
     "digest.part6": "<b>6. Extensions</b>",
     "digest.part6_none": "None.",
     "digest.extension_item": "#{number} {title}: {note}",
-    "digest.part7": "<b>7. Reminders acknowledged</b> (last {days} days, acknowledged/sent)",
+    "digest.part7": "<b>7. Reminders acknowledged</b> (last {days:day|# days}; acknowledged/sent)",
     "digest.part7_none": "No reminders were sent lately.",
-    "digest.ack_total": "{rounds} reminder round(s) to {units} unit(s), {acked} acknowledged:",
+    "digest.ack_total": "{rounds:# reminder round|# reminder rounds} to {units:# unit|# units}, {acked} acknowledged:",
     "digest.ack_unit": "{unit} {acked}/{rounds}",
     "digest.part8": "<b>8. Last month's ranking of units</b>",
-    "ranking.title": "<b>Ranking of units, {year}-{month:02d}</b>",
+    "ranking.title": "<b>Ranking of units, {month:month} {year}</b>",
     "ranking.so_far": "(this month up to {date}; the month's end decides)",
-    "ranking.line": "{rank}. {unit}　{score} points (on time {on_time}{extra}; 🔴{red} 🟡{yellow} 🟢{green})",
+    "ranking.line": "{rank}. {unit} — {score} points (on time {on_time}{extra}; 🔴{red} 🟡{yellow} 🟢{green})",
     "ranking.late": ", late {count}",
     "ranking.missing": ", missing {count}",
     "ranking.empty": "No unit to rank for that month.",
@@ -1145,7 +1167,7 @@ EN: dict[str, str] = {
     "away.no_colleague": "Your unit has no other contact who could stand in. Ask an admin to /invite unit backup a colleague first.",
     "away.bad_stand_in": "A stand-in must be another contact of the same unit; nothing saved. Please /away again.",
     "away.saved": "✅ Saved: {person} is away {span}; meanwhile the reminders of {unit} go to {deputy}, and {person} gets none.",
-    "away.replaced": "(replaces {count} earlier leave(s) in that time)",
+    "away.replaced": "(replaces {count:an earlier leave|# earlier leaves} in that time)",
     "away.stand_in_notice": "{person} is away {span}; meanwhile you receive and answer the reminders of {unit}.",
     "away.contact_notice": "An admin registered your leave: {span}. Meanwhile the reminders of {unit} go to {deputy}; you get none.",
     "away.end_button": "End the leave",
@@ -1166,7 +1188,7 @@ EN: dict[str, str] = {
     "history.line": "{index}. {when} #{number} {unit} {reporter}: {status}{percent}, {text}{state}",
     "history.office": "Office (imported)",
     "history.returned": "returned ({when}: {reason})",
-    "history.edited": "corrected {count} time(s), last {when}",
+    "history.edited": "corrected {count:once|# times}, last {when}",
     "history.more": "… {count} in all; the full list is in the table below.",
     "history.caption": "Reports: {subject}, {count} in all.",
     "history.filename": "reports-{start}-{end}.xlsx",
@@ -1230,16 +1252,101 @@ EN: dict[str, str] = {
     "pages.xlsx": "📥 Download .xlsx",
     "pages.expired": "This list has expired; send the command again to see it.",
     # ---- admin: end
+    # ---- texts: English demo, deadlines without a year, acknowledgements, chart colours
+    "demo.intro": "progress-bot demo: the real bot against a local Bot API simulator; no token, no network.",
+    "demo.scene.setup": "Tuesday 20 July 2021, 08:30 — the admin sets the office up",
+    "demo.scene.bind": "The contacts open their invite links",
+    "demo.scene.remind": (
+        "Friday 23 July, 09:00 — daily reminders (the report day, the 25th, is a Sunday, so they come on Friday)"
+    ),
+    "demo.scene.report": "The contacts report: with a button, or by replying to the reminder",
+    "demo.scene.digest": "Monday 26 July, 09:30 — the weekly digest",
+    "demo.scene.end": "End of the demo",
+    "demo.outro": "To run it for real, put BOT_TOKEN and ADMIN_IDS in .env, then run `progress-bot run` (see README).",
+    "deadline.past": "\n⚠️ This deadline has already passed (today is {today}). For next year's, write the year, e.g. {example}.",
+    "missing.unbound": " (no contact bound)",
+    "missing.unbound_hint": "Units marked “no contact bound” get no reminders: admins, send /invite unit name to invite a contact.",
+    "report.from_reply": "Reporting on <b>#{number} {title}</b> (your reply to the reminder is taken as what was done)",
+    "chart.legend_title": "Colours show the progress status (not the red/yellow/green warnings)",
+    "chart.status.ahead": "□ done ahead of time",
+    "chart.status.good": "★ going well",
+    "chart.status.average": "— average or hard to assess",
+    "chart.status.slow": "▲ slow",
+    "paren": " ({text})",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 MARKS = {"ahead": "□", "good": "★", "average": "—", "slow": "▲"}
 
 
+class _Formatter(Formatter):
+    """`str.format` plus two specs the English texts need (see `plural`):
+    "{count:# item|# items}" (one|other; "zero|one|other" with three forms, "#" is the number) and
+    "{month:month}" / "{month:mon}" (January / Jan)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            return plural(value, *format_spec.split("|"))
+        if format_spec in ("month", "mon"):
+            name = calendar.month_name[int(value)]
+            return name if format_spec == "month" else name[:3]
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()
+_SPECIAL = re.compile(r"\{[^{}:]*:(?:[^{}]*\||mon(?:th)?\})")
+
+
+@cache
+def _special(template: str) -> bool:
+    return _SPECIAL.search(template) is not None
+
+
+def plural(count: Any, *forms: str) -> str:
+    """The form for `count` ("one", "other" or "zero", "one", "other"), "#" replaced by the count:
+    plural(1, "# day", "# days") → "1 day"; plural(0, "none", "# file", "# files") → "none"."""
+    try:
+        number = float(count)
+    except (TypeError, ValueError):
+        number = None
+    if len(forms) > 2 and number == 0:
+        form = forms[0]
+    else:
+        form = forms[-2] if number == 1 else forms[-1]
+    return form.replace("#", str(count))
+
+
 def t(lang: str, key: str, **values: Any) -> str:
     """The text `key` in `lang` (falling back to Chinese), with `values` filled in."""
     template = TEXTS.get(lang, ZH).get(key) or ZH[key]
-    return template.format(**values) if values else template
+    if not values:
+        return template
+    text = _FORMATTER.format(template, **values) if _special(template) else template.format(**values)
+    return _unnest_weekdays(text) if "（周" in text else text
+
+
+_WEEKDAY_IN_BRACKETS = re.compile(r"（(周[一二三四五六日])）")
+
+
+def _unnest_weekdays(text: str) -> str:
+    """ "（截止 2021年12月31日（周五））" → "（截止 2021年12月31日 周五）": a date's weekday drops its own
+    brackets when the date already stands inside brackets."""
+    out: list[str] = []
+    depth, i = 0, 0
+    while i < len(text):
+        char = text[i]
+        if char == "（":
+            inner = _WEEKDAY_IN_BRACKETS.match(text, i)
+            if inner and depth:
+                out.append(" " + inner[1])
+                i = inner.end()
+                continue
+            depth += 1
+        elif char == "）" and depth:
+            depth -= 1
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def esc(value: object) -> str:

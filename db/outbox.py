@@ -319,6 +319,33 @@ def acknowledge(session: Session, *, row_id: int, telegram_id: int, now: datetim
     return Ack.RECORDED, row
 
 
+def acknowledge_item(session: Session, *, item_id: int | None, unit_ids: Iterable[int], telegram_id: int,
+                     now: datetime, within: timedelta = timedelta(days=7)) -> int:
+    """A report begun on an item (by its button, a reply to the reminder, or /report) acknowledges every
+    reminder of the last `within` that asked those units about it and is not yet acknowledged: the
+    recipient's own row where they got one, else the first row sent. Returns the batches acknowledged."""
+    units = set(unit_ids)
+    if item_id is None or not units:
+        return 0
+    reminder_ids = set(session.exec(select(Reminder.id).where(
+        Reminder.item_id == item_id, col(Reminder.unit_id).in_(units), col(Reminder.status).in_(["queued", "sent"]),
+    )).all())
+    if not reminder_ids:
+        return 0
+    acked = 0
+    for batch in (b for unit in sorted(units) for b in reminder_batches(session, since=now - within, unit_id=unit)):
+        sent = batch.sent_rows
+        if batch.acked is not None or not sent:
+            continue
+        if not reminder_ids & set(batch.rows[0].payload.get("reminder_ids") or []):
+            continue
+        row = next((r for r in sent if r.chat_id == telegram_id), sent[0])
+        row.acked_at, row.acked_by = now, telegram_id
+        session.add(row)
+        acked += 1
+    return acked
+
+
 @dataclass
 class Batch:
     """One unit's reminder of one round, with every row it went out in (first send and re-sends)."""

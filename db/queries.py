@@ -219,6 +219,13 @@ def contacts_of_units(session: Session, *, unit_ids: Iterable[int]) -> dict[int,
     return grouped
 
 
+def units_without_contacts(session: Session, *, unit_ids: Iterable[int]) -> set[int]:
+    """Those of the units no contact is bound to (未绑定联络员): nobody there gets a reminder."""
+    ids = set(unit_ids)
+    bound = session.exec(select(Contact.unit_id).where(col(Contact.unit_id).in_(ids)).distinct()).all()
+    return ids - set(bound)
+
+
 def set_reachable(session: Session, *, telegram_id: int, reachable: bool) -> None:
     for contact in session.exec(select(Contact).where(Contact.telegram_id == telegram_id)).all():
         contact.reachable = reachable

@@ -33,8 +33,8 @@ from handlers.common import (
     say,
     short_date,
 )
-from jobs.sender import send_queued, send_time
 from handlers.uow import Refusal, work
+from jobs.sender import send_queued, send_time
 
 MAX_DAYS = 366
 DRAFT = "away"  # the leave being registered; its token is in every button of the steps

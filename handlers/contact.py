@@ -30,7 +30,7 @@ from bot.context import BotContext
 from bot.dates import format_date, parse_deadline
 from bot.keyboards import choice_buttons, report_buttons
 from bot.texts import MARKS, esc, t
-from db import dialogues, queries
+from db import dialogues, outbox, queries
 from db.models import Item, ProgressReport, Status
 from handlers.callbacks import (
     SNOOZE_DAYS,
@@ -188,6 +188,7 @@ async def snooze_command(update: Update, context: BotContext) -> None:
 async def snooze_menu(update: Update, context: BotContext) -> None:
     """The reminder's snooze button: choose one of the reminder's items."""
     query = update.callback_query
+    ack_from_buttons(query.message, update.effective_user.id, context)  # pressed on a reminder: it was read
     markup = query.message.reply_markup if query.message else None
     ids = [pressed.item_id for row in (markup.inline_keyboard if markup else ()) for b in row
            for pressed in [Report.parse(b.callback_data)] if pressed is not None]
@@ -246,6 +247,7 @@ async def tell_text(update: Update, context: BotContext, text: str, markup: Inli
     message instead, so it keeps the choice and carries what comes next. `draft`: one already
     taken out of user_data."""
     draft = _draft(context) if draft is None else draft
+    text = "\n".join(filter(None, [draft.pop("heading", None), text]))
     query = update.callback_query
     if query is None:
         sent = await answer(update, context, text, markup)
@@ -329,6 +331,8 @@ async def begin_item(update: Update, context: BotContext, item_id: int, *, have_
     try:
         with work(context) as session:
             item, mine_ = own_item(session, context, item_id=item_id)
+            outbox.acknowledge_item(session, item_id=item.id, unit_ids=[u.id for u in context.units],
+                                    telegram_id=update.effective_user.id, now=context.services.clock.now())
     except Refusal:
         context.user_data.pop(DRAFT, None)
         raise
@@ -338,7 +342,8 @@ async def begin_item(update: Update, context: BotContext, item_id: int, *, have_
     draft.update(item_id=item.id, number=item.number, title=item.title, unit_id=mine_[0], unit_name=own[mine_[0]],
                  cycle=item.report_cycle, evidence=[], target=item.target_value, baseline=item.baseline_value,
                  indicator_unit=item.indicator_unit)
-    if have_text:
+    if have_text:  # the first question says which item the reply was taken for
+        draft["heading"] = t(lang_of(update, context), "report.from_reply", number=item.number, title=esc(item.title))
         return await after_text(update, context)
     # A plain message even after a button: the reminder or list pressed keeps its buttons.
     sent = await say(update, context, "report.ask_text", cancel_markup(update, context),

@@ -60,8 +60,8 @@ from handlers.common import (
     tell_dropped,
     times_out,
 )
-from jobs.sender import send_queued, send_time
 from handlers.uow import Refusal, work
+from jobs.sender import send_queued, send_time
 
 EXT_DEADLINE, EXT_REASON, EXT_CONFIRM = range(30, 33)
 DEC_COMMENT = 35

@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.dates import format_date, parse_deadline
+from bot.dates import format_date, parse_deadline, past_note
 from bot.keyboards import choice_buttons, confirm_buttons
 from bot.tables import split_units
 from bot.texts import esc, join, t
@@ -187,8 +187,9 @@ async def preview(update: Update, context: BotContext) -> int:
         unit_names = {u.id: u.name for u in queries.units_by_id(
             session, ids=[*draft["lead"], *draft["responsible"]]).values()}
     draft["number"] = number
+    deadline = date.fromisoformat(draft["deadline"])
     text = t(lang, "add.preview", number=number, title=esc(draft["title"]),
-             deadline=format_date(date.fromisoformat(draft["deadline"]), lang),
+             deadline=format_date(deadline, lang) + past_note(deadline, lang, context.services.clock.now().date()),
              lead=esc(join(lang, [unit_names[i] for i in draft["lead"]])),
              responsible=esc(join(lang, [unit_names[i] for i in draft["responsible"]])),
              domain=esc(draft.get("domain") or t(lang, "none")))
@@ -303,7 +304,8 @@ def edit_values(session: Session, context: BotContext, lang: str, item: Item, fi
         if deadline is None:
             raise Refusal("add.bad_deadline", text=esc(value))
         old = format_date(item.deadline, lang) if item.deadline else t(lang, "item.deadline_open")
-        return old, format_date(deadline, lang), {"value": deadline.isoformat(), "text": value}
+        new = format_date(deadline, lang) + past_note(deadline, lang, context.services.clock.now().date())
+        return old, new, {"value": deadline.isoformat(), "text": value}
     if field == "cycle":
         cycle = cycle_of(value)
         if cycle is None:

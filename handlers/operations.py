@@ -124,7 +124,7 @@ async def list_holidays(update: Update, context: BotContext) -> None:
         await say(update, context, "holiday.none", coverage=t(lang, "holiday.covered" if covered else "holiday.uncovered"))
         return
     lines = [t(lang, "holiday.list_title", count=len(rows))]
-    lines += [t(lang, "holiday.line", day=format_date(r.day, lang), note=f"（{esc(r.note)}）" if r.note else "",
+    lines += [t(lang, "holiday.line", day=format_date(r.day, lang), note=t(lang, "paren", text=esc(r.note)) if r.note else "",
                 kind=t(lang, "holiday.kind.work" if r.workday else "holiday.kind.off")) for r in rows]
     await answer(update, context, "\n".join(lines))
 

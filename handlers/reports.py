@@ -393,7 +393,7 @@ def shown(lang: str, report: ProgressReport, field: str, changes: dict[str, Any]
         return f"{MARKS[status]} {t(lang, 'status_long.' + status)}"
     if field == "percent":
         value = f"{values['percent']}%" if values["percent"] is not None else t(lang, "report.percent_unknown")
-        return f"{values['current_value']:g}（{value}）" if values["current_value"] is not None else value
+        return f"{values['current_value']:g}{t(lang, 'paren', text=value)}" if values["current_value"] is not None else value
     return esc(values[field]) if values[field] else t(lang, "none")
 
 

@@ -39,6 +39,7 @@ from jobs.digest import (
     domain_lines,
     extension_note,
     item_line,
+    missing_by_unit,
     missing_lines,
     month_strip,
     slow_line,
@@ -127,10 +128,12 @@ overdue_listing = flagged_listing("overdue", lambda a: a.overdue_days > 0)
 def missing_listing(services: Services, lang: str, _args: dict[str, Any]) -> Listing:
     """Units that have not reported this period, with the items they owe."""
     facts, _, names = snapshot(services)
-    lines = missing_lines(lang, facts, names)
+    with services.db.session() as session:
+        unbound = queries.units_without_contacts(session, unit_ids=names)
+    lines = missing_lines(lang, facts, names, unbound)
     if not lines:
         raise Refusal("missing.none")
-    return Listing(t(lang, "missing.title", count=len(lines)), lines)
+    return Listing(t(lang, "missing.title", count=len(missing_by_unit(facts))), lines)
 
 
 def items_listing(services: Services, lang: str, args: dict[str, Any]) -> Listing:
@@ -250,7 +253,7 @@ def supervision_text(lang: str, item, warning: Warning | None, kept: dict[str, s
     if warning is not None:
         detail = warning_detail(lang, warning)
         lines.append(t(lang, "item.colour", dot=warning.dot, colour=t(lang, f"colour.{warning.colour.value}"),
-                       detail=f"（{detail}）" if detail else ""))
+                       detail=t(lang, "paren", text=detail) if detail else ""))
         # The item's own year: a 2021 item looked at in January 2022 still shows 2021.
         year = min(today.year, item.deadline.year) if item.deadline else today.year
         lines.append(t(lang, "item.colour_months", months=month_strip(
@@ -298,7 +301,7 @@ def history_text(lang: str, reports, names: dict[int, str], people: dict[int, st
         evidence = t(lang, "item.evidence", count=len(report.evidence)) if report.evidence else ""
         lines.append(t(
             lang, "item.history_entry", index=index,
-            when=f"{format_date(when.date(), lang)} {when:%H:%M}（{period_label(lang, report.period)}）",
+            when=f"{format_date(when.date(), lang)} {when:%H:%M}{t(lang, 'paren', text=period_label(lang, report.period))}",
             unit=esc(names.get(report.unit_id, "")), reporter=esc(people.get(report.reporter_id, "")),
             status=f"{MARKS[report.status]} {t(lang, f'status_long.{report.status}')}",
             percent=f"{comma(lang)}{report.percent}%" if report.percent is not None else "",

@@ -7,7 +7,7 @@ a digest."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -79,11 +79,18 @@ def slow_line(lang: str, index: int, entry: Assessed, names: Mapping[int, str]) 
              responsible=join(lang, unit_names(item.responsible_unit_ids, names)), detail=detail)
 
 
-def missing_lines(lang: str, items: Sequence[ItemFacts], names: Mapping[int, str]) -> list[str]:
+def missing_lines(lang: str, items: Sequence[ItemFacts], names: Mapping[int, str],
+                  unbound: Collection[int] = ()) -> list[str]:
+    """A line per unit that has not reported, those with no contact bound (`unbound`) named as such, and
+    then a line telling the admins to invite them."""
     sep = t(lang, "list_sep")
-    return [t(lang, "missing.line", unit=esc(names.get(unit_id, f"#{unit_id}")), count=len(numbers),
-              numbers=sep.join(f"#{n}" for n in numbers))
-            for unit_id, numbers in missing_by_unit(items).items()]
+    missing = missing_by_unit(items)
+    lines = [t(lang, "missing.line", count=len(numbers), numbers=sep.join(f"#{n}" for n in numbers),
+               unit=esc(names.get(unit_id, f"#{unit_id}")) + (t(lang, "missing.unbound") if unit_id in unbound else ""))
+             for unit_id, numbers in missing.items()]
+    if unbound and set(missing) & set(unbound):
+        lines.append(t(lang, "missing.unbound_hint"))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -161,12 +168,14 @@ def build_digest(
     *,
     margin: int,
     unreachable: Sequence[str] = (),
+    unbound: Collection[int] = (),
     supervision: Supervision | None = None,
 ) -> str:
-    """The digest as one HTML text (split it with `split_message` before sending)."""
+    """The digest as one HTML text (split it with `split_message` before sending); `unbound`: the units
+    no contact is bound to."""
     assessed = assess(items, today, margin)
     slow = slow_lines(lang, assessed, names)
-    missing = missing_lines(lang, items, names)
+    missing = missing_lines(lang, items, names, unbound)
     lines = [
         t(lang, "digest.title", date=format_date(today, lang)),
         "",
@@ -202,7 +211,7 @@ def build_digest(
 def item_line(lang: str, entry: Assessed, warning: Warning | None = None) -> str:
     """One line of an item list: number, colour, mark, title, deadline."""
     item = entry.facts
-    mark = MARKS[entry.status.value] if warning is None else f"{warning.dot}{MARKS[entry.status.value]}"
+    mark = MARKS[entry.status.value] if warning is None else f"{warning.dot} {MARKS[entry.status.value]}"
     line = t(lang, "item.line", number=item.number, mark=mark, title=esc(item.title))
     if item.deadline:
         line += t(lang, "item.line_deadline", deadline=format_date(item.deadline, lang))

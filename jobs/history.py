@@ -53,7 +53,7 @@ def history_lines(lang: str, rows: Sequence[HistoryRow], names: Mapping[int, str
                        reporter=esc(people.get(report.reporter_id, "")),
                        status=f"{MARKS.get(report.status, '')} {t(lang, f'status.{report.status}')}",
                        percent=f" {report.percent}%" if report.percent is not None else "",
-                       text=esc(shorten(report.text, 80)), state=f"（{esc(state)}）" if state else ""))
+                       text=esc(shorten(report.text, 80)), state=t(lang, "paren", text=esc(state)) if state else ""))
     return lines
 
 
@@ -77,7 +77,7 @@ def history_workbook(lang: str, rows: Sequence[HistoryRow], names: Mapping[int, 
     wb = Workbook()
     ws = wb.active
     ws.title = t(lang, "history.sheet")
-    ws.cell(row=1, column=1, value=_cell(f"{title}（{span}）")).font = Font(bold=True, size=14)
+    ws.cell(row=1, column=1, value=_cell(title + t(lang, "paren", text=span))).font = Font(bold=True, size=14)
     for c, (key, width) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=2, column=c, value=t(lang, f"history.col.{key}"))
         cell.font = Font(bold=True)

@@ -162,6 +162,7 @@ def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int]
         facts = queries.item_facts(session, today=now.date())
         names = queries.unit_names(session)
         unreachable = queries.unreachable_contacts(session)
+        unbound = queries.units_without_contacts(session, unit_ids=names)
         extra = digest_supervision(services, session, facts, now.date(), ranking=ranking)
     return build_digest(lang, facts, names, now.date(), margin=services.settings.slow_margin,
-                        unreachable=unreachable, supervision=extra)
+                        unreachable=unreachable, unbound=unbound, supervision=extra)

@@ -63,7 +63,8 @@ def test_the_font_is_the_packaged_noto_cjk_sc_face() -> None:
 
 
 def test_every_label_character_has_a_glyph() -> None:
-    labels = [*DOMAINS, *(t(lang, f"status_long.{s}") for lang in ("zh", "en") for s in STATUS_ORDER),
+    labels = [*DOMAINS, *(t(lang, f"chart.status.{s}") for lang in ("zh", "en") for s in STATUS_ORDER),
+              *(t(lang, "chart.legend_title") for lang in ("zh", "en")),
               t("zh", "chart.title", year=2021, month=7, day=31), t("zh", "chart.axis"), t("zh", "digest.no_domain"),
               "0123456789"]
     found = font_manager.findfont(cjk_font(12))
@@ -155,3 +156,17 @@ async def test_the_chart_reads_the_statuses_without_who_reported_and_gets_the_sa
         full = assess(queries.item_facts(session, today=today), today, world.services.settings.slow_margin)
     assert [(a.facts.number, a.status) for a in statuses(world.services, today)] == \
         [(a.facts.number, a.status) for a in full]
+
+
+def test_status_colours_cannot_be_taken_for_the_warnings_colours() -> None:
+    """The digest's picture sits beside its 🔴/🟡/🟢 warnings: the statuses are shades of blue, never red,
+    yellow or green, and the legend says the colours are statuses."""
+    from colorsys import rgb_to_hls
+
+    from bot.chart import COLOURS
+
+    for colour in COLOURS.values():
+        r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        hue, _, _ = rgb_to_hls(r, g, b)
+        assert 190 <= hue * 360 <= 230, colour  # blue
+    assert "三色预警" in t("zh", "chart.legend_title") and "warnings" in t("en", "chart.legend_title")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dates import cn_number, format_date, month_end, parse_deadline
+from bot.dates import cn_number, format_date, month_end, parse_deadline, past_note
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2021, 7, 20, 9, 30, tzinfo=SHANGHAI)  # a Tuesday
@@ -42,12 +42,12 @@ CASES: list[tuple[str, date | None]] = [
     ("11月底前", D(2021, 11, 30)),
     ("11月份", D(2021, 11, 30)),
     ("十二月底", D(2021, 12, 31)),
-    ("２月底", D(2022, 2, 28)),
+    ("２月底", D(2021, 2, 28)),
     ("10月下旬", D(2021, 10, 31)),
     ("10月中旬", D(2021, 10, 20)),
     ("10月上旬", D(2021, 10, 10)),
     ("9月下旬", D(2021, 9, 30)),
-    ("2月下旬", D(2022, 2, 28)),
+    ("2月下旬", D(2021, 2, 28)),
     ("10月中", D(2021, 10, 15)),
     ("2021年11月底", D(2021, 11, 30)),
     ("2021年2月底", D(2021, 2, 28)),
@@ -107,8 +107,8 @@ CASES: list[tuple[str, date | None]] = [
     ("第三季度末", D(2021, 9, 30)),
     ("2022年第一季度", D(2022, 3, 31)),
     ("2022年一季度末", D(2022, 3, 31)),
-    ("第一季度", D(2022, 3, 31)),  # yearless and past: next year's
-    ("二季度", D(2022, 6, 30)),
+    ("第一季度", D(2021, 3, 31)),  # yearless: this year's, even when past
+    ("二季度", D(2021, 6, 30)),
     ("Q3", D(2021, 9, 30)),
     ("q4", D(2021, 12, 31)),
     ("2021Q4", D(2021, 12, 31)),
@@ -190,12 +190,12 @@ CASES: list[tuple[str, date | None]] = [
     ("25号", D(2021, 7, 25)),
     ("15日", D(2021, 8, 15)),  # the 15th has passed this month
     # yearless forms prefer the future; today is not past
-    ("3月底", D(2022, 3, 31)),
+    ("3月底", D(2021, 3, 31)),
     ("7月20日", D(2021, 7, 20)),
-    ("7月19日", D(2022, 7, 19)),
+    ("7月19日", D(2021, 7, 19)),
     ("7月", D(2021, 7, 31)),
-    ("7月上旬", D(2022, 7, 10)),
-    ("1.15", D(2022, 1, 15)),
+    ("7月上旬", D(2021, 7, 10)),
+    ("1.15", D(2021, 1, 15)),
     # filler around the date
     ("2021年11月底", D(2021, 11, 30)),
     ("2021年12月31日前完成", D(2021, 12, 31)),
@@ -241,7 +241,7 @@ CASES: list[tuple[str, date | None]] = [
     ("长期坚持", None),
     ("每月底", None),  # recurring, not one deadline
     ("每周五", None),
-    ("2月29日", None),  # 2022 is not a leap year
+    ("2月29日", None),  # 2021 is not a leap year
     ("2021年2月29日", None),
     ("十一前", None),  # the National Day holiday, not a month
     ("10月15日后", None),  # "after", not a deadline
@@ -276,7 +276,7 @@ CASES: list[tuple[str, date | None]] = [
     ("Thu 31 Dec 2021", None),
     ("December 2021", D(2021, 12, 31)),
     ("December", D(2021, 12, 31)),
-    ("March", D(2022, 3, 31)),
+    ("March", D(2021, 3, 31)),
     ("end of November", D(2021, 11, 30)),
     ("by the end of November", D(2021, 11, 30)),
     ("mid August", D(2021, 8, 15)),
@@ -344,8 +344,8 @@ EDGE_CASES: list[tuple[datetime, str, date | None]] = [
     (at(2021, 12, 15), "下下个月底", D(2022, 2, 28)),
     (at(2021, 12, 15), "下季度", D(2022, 3, 31)),
     (at(2021, 12, 15), "next month", D(2022, 1, 31)),
-    (at(2021, 12, 15), "1月底", D(2022, 1, 31)),
-    (at(2021, 12, 15), "12月10日", D(2022, 12, 10)),
+    (at(2021, 12, 15), "1月底", D(2021, 1, 31)),  # without a year: this year's, even in December
+    (at(2021, 12, 15), "12月10日", D(2021, 12, 10)),
     (at(2021, 12, 15), "5日", D(2022, 1, 5)),
     (at(2021, 1, 10), "上月底", D(2020, 12, 31)),
     # "下周X" on a Sunday: weeks run Monday to Sunday
@@ -357,7 +357,8 @@ EDGE_CASES: list[tuple[datetime, str, date | None]] = [
     (at(2021, 7, 25), "next Wednesday", D(2021, 7, 28)),
     (at(2021, 7, 26), "下周三", D(2021, 8, 4)),
     # month ends and leap years
-    (at(2023, 7, 20), "2月29日", D(2024, 2, 29)),
+    (at(2023, 7, 20), "2月29日", None),  # 2023 has none
+    (at(2024, 7, 20), "2月29日", D(2024, 2, 29)),
     (at(2024, 1, 10), "2月底", D(2024, 2, 29)),
     (at(2023, 1, 10), "2月底", D(2023, 2, 28)),
     (at(2024, 1, 31), "1个月后", D(2024, 2, 29)),
@@ -367,7 +368,7 @@ EDGE_CASES: list[tuple[datetime, str, date | None]] = [
     (at(2021, 1, 31), "月底", D(2021, 1, 31)),
     (at(2021, 12, 31), "年底", D(2021, 12, 31)),
     (at(2021, 12, 31), "明天", D(2022, 1, 1)),
-    (at(2021, 10, 1), "第三季度", D(2022, 9, 30)),
+    (at(2021, 10, 1), "第三季度", D(2021, 9, 30)),
     (at(2021, 9, 30), "第三季度", D(2021, 9, 30)),
     # working days skip the National Day holiday (chinese_calendar)
     (at(2021, 9, 30), "1个工作日内", D(2021, 10, 8)),
@@ -439,3 +440,24 @@ _DATEY = st.text(alphabet="0123456789年月日号周底末前后内上中下旬�
 def test_date_like_text_stays_near_now(text: str, now: datetime) -> None:
     result = parse_deadline(text, now)
     assert result is None or abs((result - now.date()).days) <= 20 * 366
+
+
+# One rule for every phrase without a year: the current year's, even when that has passed.
+JUNE_END_PHRASES = ["6月底", "6月末", "六月底", "6月", "Q2", "q2", "二季度末", "第二季度", "2季度", "上半年", "上半年末", "年中",
+                    "6月30日", "6.30", "6/30", "end of June", "June", "June 30", "30 June", "second quarter", "H1",
+                    "first half"]
+
+
+@pytest.mark.parametrize("text", JUNE_END_PHRASES)
+def test_a_phrase_without_a_year_means_this_year_even_when_past(text: str) -> None:
+    assert parse_deadline(text, NOW) == D(2021, 6, 30)
+    assert parse_deadline(text, at(2021, 1, 5)) == D(2021, 6, 30)
+    assert parse_deadline(text, at(2021, 12, 30)) == D(2021, 6, 30)
+
+
+def test_a_past_deadline_is_echoed_with_a_warning() -> None:
+    today = NOW.date()
+    warning = past_note(D(2021, 6, 30), "zh", today)
+    assert "该时限已过" in warning and "2021年7月20日" in warning and "2022.6.30" in warning
+    assert "already passed" in past_note(D(2021, 6, 30), "en", today)
+    assert past_note(today, "zh", today) == past_note(D(2021, 12, 31), "en", today) == ""

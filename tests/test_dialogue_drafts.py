@@ -14,9 +14,9 @@ from telegram.error import NetworkError
 from bot.app import build_application, running
 from bot.clock import FakeClock
 from bot.simulator import BotApiSimulator, SimUser
+from db.bot_state import save_states
 from db.engine import Database
 from db.models import BotState, ProgressReport
-from db.bot_state import save_states
 from tests import pg
 from tests.conftest import World, make_settings
 from tests.factories import office_with_contacts

@@ -47,7 +47,7 @@ async def test_a_long_history_comes_as_one_message_with_pages_and_a_workbook(wor
     supervisor.press(message, "▶")
     turned = await supervisor.expect("第 2/2 页")
     assert turned.message_id == message.message_id  # the same message, edited
-    assert "已退回（2021年7月11日（周日） 09:00：数据不实）" in message.text + turned.text
+    assert "已退回（2021年7月11日 周日 09:00：数据不实）" in message.text + turned.text
     supervisor.press(turned, "📥 下载 .xlsx")
     document = await supervisor.expect("报送记录-2021-07-01-2021-07-31.xlsx")
     sheet = load_workbook(io.BytesIO(world.sim.file_bytes(document.document["file_id"]))).active

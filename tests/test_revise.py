@@ -58,8 +58,8 @@ async def test_corrections_keep_every_version_with_its_time(world: World) -> Non
     assert [v.saved_at for v in versions] == [sent_at, sent_at + timedelta(hours=2)]
     world.supervisor.send("/item 1")
     card = (await world.supervisor.expect("#1")).text
-    assert "第1版（2021年7月20日（周二） 08:00）：★ 推进良好，40%" in card
-    assert "第2版（2021年7月20日（周二） 10:00）" in card and "现为第3版" in card
+    assert "第1版（2021年7月20日 周二 08:00）：★ 推进良好，40%" in card
+    assert "第2版（2021年7月20日 周二 10:00）" in card and "现为第3版" in card
 
 
 async def test_after_the_window_and_for_others_a_correction_is_refused(world: World) -> None:

@@ -192,7 +192,7 @@ async def test_button_press_answer_and_edit(sim: BotApiSimulator) -> None:
     assert "    [ 上报进展 #3 ] [ 上报进展 #5 ]\n    [ 说明 🔗 ]" in transcript
     assert "[私聊 李四] 李四 ⟵ 按下「上报进展 #3」" in transcript
     assert "🤖 督办助手 ⟶ 提示「已选择 rep:3」" in transcript
-    assert "🤖 督办助手: ✏️ (edited) 正在上报 #3" in transcript
+    assert "🤖 督办助手: ✏️（已编辑）正在上报 #3" in transcript
 
 
 async def test_photo_and_document_round_trip(sim: BotApiSimulator) -> None:
@@ -443,7 +443,7 @@ async def test_user_edit_forward_and_delete(sim: BotApiSimulator) -> None:
             await app.bot.delete_message(group.id, mine.message_id)
 
     assert forwarded.forward_origin is not None and forwarded.deleted
-    assert "✏️ (edited) /done 4" in sim.transcript(li.id)
+    assert "✏️（已编辑）/done 4" in sim.transcript(li.id)
     assert "🗑️ 删除了 李四 的消息「/done 4」" in sim.transcript(li.id)
 
 

@@ -190,7 +190,7 @@ async def test_the_july_ranking_matches_a_count_by_hand(world: World) -> None:
 
     world.supervisor.send("/items 红色")
     red = await world.supervisor.expect("事项列表")
-    assert "#16 🔴▲" in red.text and "共 1 项" in red.text
+    assert "#16 🔴 ▲" in red.text and "共 1 项" in red.text
     world.supervisor.send("/ranking 7月")
     ranking = await world.supervisor.expect("2021年7月各单位督办工作排名")
     assert "43. 区港航分中心　40.0 分（按时报送 0/1，逾期报送 1；🔴0 🟡0 🟢1）" in ranking.text

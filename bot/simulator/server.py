@@ -669,7 +669,7 @@ class BotApiSimulator(BotApiMethods):
     def _log_message(self, chat: SimChat, message: SimMessage) -> None:
         prefix = ""
         if message.edited:
-            prefix += "✏️ (edited) "
+            prefix += "✏️（已编辑）"
         if message.forward_origin is not None:
             origin = message.forward_origin.get("sender_user", {})
             prefix += f"↪️ 转发自 {origin.get('first_name', '?')}: "
@@ -680,7 +680,7 @@ class BotApiSimulator(BotApiMethods):
             except KeyError:
                 pass
         if message.photo is not None:
-            body = "📷 photo" + (f" — {message.caption}" if message.caption else "")
+            body = "📷 照片" + (f" — {message.caption}" if message.caption else "")
         elif message.document is not None:
             body = f"📄 {message.document.get('file_name') or 'file'}" + (
                 f" — {message.caption}" if message.caption else "")

@@ -1,0 +1,40 @@
+"""`progress-bot demo` plays to its end in both languages, and the English one reads as English."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.demo import run_demo
+from bot.texts import t
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_demo_plays_to_the_end(lang: str, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("BOT_LANGUAGE", lang)
+    assert asyncio.run(run_demo()) == 0
+    out = capsys.readouterr().out
+    assert f"══════ {t(lang, 'demo.scene.end')} ══════" in out
+    assert t(lang, "demo.outro") in out
+    if lang == "en":
+        headings = re.findall(r"══════ (.*) ══════", out)
+        assert len(headings) == 6 and not any(re.search(r"[\u4e00-\u9fff]", h) for h in headings)
+        assert "(s)" not in out and "私聊" not in out and "按下" not in out and "已编辑" not in out
+    else:
+        assert "（截止 2021年12月31日 周五）" in out and "（周五））" not in out
+        assert "(edited)" not in out and "📷 photo" not in out
+
+
+def test_the_readme_excerpt_is_the_demo_s_own_output(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("## A short demo transcript", 1)[1].split("```", 2)[1]
+    monkeypatch.setenv("BOT_LANGUAGE", "zh")
+    asyncio.run(run_demo())
+    out = capsys.readouterr().out.splitlines()
+    missing = [line for line in excerpt.strip("\n").splitlines() if line != "…" and line not in out]
+    assert not missing
