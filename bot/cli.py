@@ -16,7 +16,7 @@ from typing import NoReturn, TextIO
 from sqlalchemy.engine import make_url
 
 from bot.ops import NetworkErrorsInOneLine, RedactSecrets, redact
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, invalid_setting, load_settings
 from db.engine import normalize_url
 
 log = logging.getLogger("progress_bot")
@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.app import ALLOWED_UPDATES, build_application
-    from bot.ops import acquire_instance_lock, api_host, check_bot_api, open_database
+    from bot.ops import OperationError, acquire_instance_lock, api_host, check_bot_api, open_database
 
     settings = load()
     token = settings.require_token()
@@ -79,8 +79,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             # PTB's own server (tornado): it calls setWebhook, refuses requests without the secret (403)
             # and deletes nothing on stop, so Telegram keeps updates queued until the bot is back.
-            app.run_webhook(listen=hook.listen, port=hook.port, url_path=hook.path, webhook_url=hook.url,
-                            secret_token=hook.secret, allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
+            try:
+                app.run_webhook(listen=hook.listen, port=hook.port, url_path=hook.path, webhook_url=hook.url,
+                                secret_token=hook.secret, allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
+            except OSError as exc:  # the server's bind
+                raise OperationError(f"cannot listen on {hook.listen}:{hook.port} for the webhook: {exc.strerror}; "
+                                     "set WEBHOOK_LISTEN and WEBHOOK_PORT to a free local address, e.g. "
+                                     "127.0.0.1:8443") from None
     return 0
 
 
@@ -393,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def failure(exc: Exception, command: str) -> tuple[int, str]:
     """The exit status and the one line for a command's failure."""
+    from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
     from telegram.error import TelegramError
 
@@ -402,13 +408,15 @@ def failure(exc: Exception, command: str) -> tuple[int, str]:
         return 3, str(exc)
     if isinstance(exc, SettingsError | OperationError):
         return 2, str(exc)
+    if isinstance(exc, ValidationError):  # settings built elsewhere than load_settings (the demo's)
+        return 2, invalid_setting(exc)
     if isinstance(exc, SQLAlchemyError):
         return 2, f"database error: {first_line(exc)}; check DATABASE_URL, and that the server runs"
     if isinstance(exc, TelegramError):
         return 2, f"the Bot API failed: {type(exc).__name__}: {exc}; run `progress-bot doctor`"
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
-        return 2, f"{where}{exc.strerror or first_line(exc)}"
+        return 2, f"{command}: {where}{exc.strerror or first_line(exc)} ({type(exc).__name__})"
     return 2, (f"unexpected {type(exc).__name__}: {first_line(exc)}; `progress-bot --debug {command} …` shows "
                "where (please report it)")
 

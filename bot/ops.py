@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 PROXY_HINT = ("where Telegram is blocked the bot needs a proxy: set HTTPS_PROXY=http://host:port in .env or the "
               "environment (a SOCKS proxy: BOT_HTTP_CLIENT=httpx and pip install 'httpx[socks]'); "
               "otherwise check the network and BOT_API_BASE_URL")
+PROXY_DOWN_HINT = ("check that the proxy in HTTPS_PROXY / HTTP_PROXY runs and reaches Telegram (a SOCKS proxy: "
+                   "BOT_HTTP_CLIENT=httpx and pip install 'httpx[socks]'), and NO_PROXY")
 
 
 class OperationError(Exception):
@@ -154,8 +156,9 @@ def open_database(database_url: str) -> None:
 
 
 def database_unusable(database_url: str, error: BaseException) -> str:
-    return (f"cannot use the database {shown_url(database_url)}: {first_line(error)}; check DATABASE_URL, "
-            "and that the server runs and accepts this user")
+    fix = ("check that DATABASE_URL names the bot's SQLite file, one this user may read and write"
+           if _sqlite_path(database_url) else "check DATABASE_URL, and that the server runs and accepts this user")
+    return f"cannot use the database {shown_url(database_url)}: {first_line(error)}; {fix}"
 
 
 class InstanceLock:
@@ -264,7 +267,7 @@ async def check_bot_api(settings: Settings, token: str) -> str:
     async with _probe_bot(settings, token) as bot:
         check = await _check_token(bot, settings)
     if check.mark is Mark.FAIL:
-        hint = "; then run `progress-bot doctor`" if check.fix == PROXY_HINT else ""
+        hint = "; then run `progress-bot doctor`" if check.fix in (PROXY_HINT, PROXY_DOWN_HINT) else ""
         raise OperationError(redact(f"{check.detail}: {check.fix}{hint}", [token]))
     return bot.username
 
@@ -294,9 +297,9 @@ async def _check_token(bot: Bot, settings: Settings) -> Check:
         return Check("token", Mark.FAIL, f"{server} refused BOT_TOKEN",
                      "copy the token again from @BotFather (/mybots → API Token); it changes when revoked")
     except NetworkError as error:
-        proxy = " through the proxy" if _proxied(settings) else ""
-        return Check("token", Mark.FAIL, f"the Bot API at {api_host(settings)} cannot be reached{proxy} ({error})",
-                     PROXY_HINT)
+        proxied = _proxied(settings)
+        return Check("token", Mark.FAIL, f"the Bot API at {api_host(settings)} cannot be reached"
+                     f"{' through the proxy' if proxied else ''} ({error})", PROXY_DOWN_HINT if proxied else PROXY_HINT)
     except TelegramError as error:
         return Check("token", Mark.FAIL, f"getMe failed: {error}", "check BOT_TOKEN and BOT_API_BASE_URL")
     return Check("token", Mark.OK, f"the bot is @{bot.username} ({bot.first_name}) on {server}")

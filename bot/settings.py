@@ -319,11 +319,16 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
-        if not first["loc"]:  # a rule across settings names them itself
-            raise SettingsError(message) from None
-        raise SettingsError(f"setting {str(first['loc'][0]).upper()} is invalid: {message}") from None
+        raise SettingsError(invalid_setting(exc)) from None
+
+
+def invalid_setting(error: ValidationError) -> str:
+    """One line naming the first bad setting and what is expected (never the value: it may be a secret)."""
+    first = error.errors()[0]
+    message = first["msg"].removeprefix("Value error, ")
+    if not first["loc"]:  # a rule across settings names them itself
+        return message
+    return f"setting {str(first['loc'][0]).upper()} is invalid: {message}"
 
 
 def env_file_encoding(path: Path) -> str:

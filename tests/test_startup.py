@@ -172,6 +172,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-unt
     (("run",), ("ADMIN_IDS", " "), "ADMIN_IDS is empty"),
     (("run", "--webhook"), ("WEBHOOK_URL", "https://bot.example.gov.cn/hook"), "WEBHOOK_SECRET is missing"),
     (("demo", "--fast"), None, "unrecognized arguments: --fast"),
+    (("demo",), ("BOT_LANGUAGE", "fr"), "setting BOT_LANGUAGE is invalid: Input should be 'zh' or 'en'"),
     (("migrate",), ("DATABASE_URL", "sqlite:////nonexistent-folder/bot.db"), "does not exist: create it"),
     (("migrate",), ("DATABASE_URL", "mysql://u@h/db"), "mysql is not supported"),
     (("doctor",), ("DATABASE_URL", "nonsense"), "setting DATABASE_URL is invalid"),
@@ -284,3 +285,24 @@ def test_network_errors_are_logged_in_one_line(caplog: pytest.LogCaptureFixture)
                                   "bot123456:<redacted>/getUpdates")
     assert "Traceback" not in first and len(first.strip().splitlines()) == 1
     assert "Traceback" in caplog.text.removeprefix(first)  # a real bug keeps its traceback
+
+
+async def test_a_webhook_port_in_use_is_one_line(tmp_path: Path) -> None:
+    async with BotApiSimulator(TOKEN) as sim:
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen(1)
+            port = busy.getsockname()[1]
+            env = bot_env(tmp_path, BOT_API_BASE_URL=sim.base_url, BOT_API_FILE_URL=sim.base_file_url,
+                          WEBHOOK_URL="https://bot.example.gov.cn/hook", WEBHOOK_SECRET="s3cret",
+                          WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))
+            bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", "--webhook",
+                                                       cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE,
+                                                       stderr=asyncio.subprocess.PIPE)
+            out, err = await asyncio.wait_for(bot.communicate(), 60)  # the simulator answers meanwhile
+    output = (out + err).decode()
+    assert bot.returncode == 2, output
+    assert "Traceback" not in output and SECRET not in output and "s3cret" not in output and "Unclosed" not in output
+    assert err.decode().strip().splitlines()[-1] == (
+        f"progress-bot: cannot listen on 127.0.0.1:{port} for the webhook: Address already in use; set "
+        "WEBHOOK_LISTEN and WEBHOOK_PORT to a free local address, e.g. 127.0.0.1:8443")
