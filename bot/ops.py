@@ -144,7 +144,9 @@ def open_database(database_url: str) -> None:
 
     from db.migrate import current_revision, head_revision, known_revision, upgrade
 
-    sqlite_folder_exists(database_url)
+    if sqlite_folder_exists(database_url) is None and make_url(normalize_url(database_url)).get_backend_name() == "sqlite":
+        raise OperationError(f"{database_url} is a database in memory, gone when the command ends: give DATABASE_URL a "
+                             "file, e.g. sqlite:///progress_bot.db")
     try:
         current = current_revision(database_url)
         if current is not None and not known_revision(current):

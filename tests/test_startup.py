@@ -175,6 +175,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-unt
     (("demo",), ("BOT_LANGUAGE", "fr"), "setting BOT_LANGUAGE is invalid: Input should be 'zh' or 'en'"),
     (("migrate",), ("DATABASE_URL", "sqlite:////nonexistent-folder/bot.db"), "does not exist: create it"),
     (("migrate",), ("DATABASE_URL", "mysql://u@h/db"), "mysql is not supported"),
+    (("export",), ("DATABASE_URL", "sqlite://"), "sqlite:// is a database in memory, gone when the command ends"),
     (("doctor",), ("DATABASE_URL", "nonsense"), "setting DATABASE_URL is invalid"),
     (("doctor", "now"), None, "unrecognized arguments: now"),
     (("backup", "/nonexistent-folder/dir/b.db"), None, "the folder /nonexistent-folder/dir does not exist"),
