@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from time import monotonic
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.error import NetworkError
+from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.context import BotContext, Services
@@ -67,8 +70,27 @@ def build_application(
     builder = builder.request(request).get_updates_request(get_updates_request)
     app = builder.build()
     app.bot_data["services"] = services
+    app.add_error_handler(PollingOutage())  # before the registry's error handler, which it may stop
     register_handlers(app, services)
     return app
+
+
+class PollingOutage:
+    """getUpdates failing while the Bot API cannot be reached (the network or the proxy down). PTB
+    retries with backoff (up to 30 s) and hands each failure to the error handlers; this logs one
+    warning line a minute instead, and stops the general handler's traceback and admin alert per
+    retry (which could not be sent anyway)."""
+
+    def __init__(self) -> None:
+        self._logged = -math.inf
+
+    async def __call__(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update is None and isinstance(context.error, NetworkError):
+            if monotonic() - self._logged >= 60:
+                self._logged = monotonic()
+                log.warning("cannot reach the Bot API (%s: %s); retrying until it answers",
+                            type(context.error).__name__, context.error)
+            raise ApplicationHandlerStop
 
 
 async def _post_init(app: Application) -> None:

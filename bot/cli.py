@@ -4,64 +4,115 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sys
 import threading
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from time import monotonic
-from typing import TextIO
+from typing import NoReturn, TextIO
 
-from bot.settings import SettingsError, load_settings
+from sqlalchemy.engine import make_url
+
+from bot.ops import NetworkErrorsInOneLine, RedactSecrets, redact
+from bot.settings import Settings, SettingsError, invalid_setting, load_settings
+from db.engine import normalize_url
+
+log = logging.getLogger("progress_bot")
+
+
+# Masks the bot token (and the other secrets, once the settings are read) in every log record and in
+# the one line a failure prints; set up by configure_logging.
+REDACTOR = RedactSecrets([])
 
 
 def configure_logging(level: int = logging.INFO, *, secrets: Sequence[str] = ()) -> None:
-    from bot.ops import redact_logs
-
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
     # httpx logs every request URL at INFO, and the URL carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # And should any record still carry a secret (an exception's text, a debug level), it is masked.
-    redact_logs(secrets)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    REDACTOR.add(*secrets)
+    for handler in logging.getLogger().handlers:
+        if level > logging.DEBUG and not any(isinstance(f, NetworkErrorsInOneLine) for f in handler.filters):
+            handler.addFilter(NetworkErrorsInOneLine())  # first: the line it writes is then masked too
+        if REDACTOR not in handler.filters:
+            # Should any record still carry a secret (an exception's text, a debug level), it is masked.
+            handler.addFilter(REDACTOR)
 
 
+def load(**overrides: object) -> Settings:
+    """The settings, their secrets added to those the logs and failures mask."""
+    settings = load_settings(**overrides)
+    password = make_url(normalize_url(settings.database_url)).password
+    REDACTOR.add(settings.bot_token.get_secret_value().strip() if settings.bot_token else None,
+                 settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                 str(password) if password else None)
+    return settings
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Migrate the database, then run the bot with long polling (or a webhook server) until stopped."""
-    from bot.app import ALLOWED_UPDATES, build_application
-    from bot.ops import AlreadyRunning, acquire_instance_lock
-    from db.migrate import upgrade
+    """Migrate the database, check the Bot API answers, then run the bot with long polling (or a
+    webhook server) until stopped."""
+    import asyncio
 
-    settings = load_settings()
+    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.ops import OperationError, acquire_instance_lock, api_host, check_bot_api, open_database
+
+    settings = load()
     token = settings.require_token()
     hook = settings.require_webhook() if args.webhook else None
-    configure_logging(secrets=[token, hook.secret if hook else ""])
-    try:
-        lock = acquire_instance_lock(settings)
-    except AlreadyRunning as exc:
-        print(f"progress-bot: {exc}", file=sys.stderr)
-        return 3
-    with lock:
-        upgrade(settings.database_url)
+    settings.require_admins()
+    settings.export_proxies()
+    with acquire_instance_lock(settings):
+        open_database(settings.database_url)
+        # Once, with a client of its own: a Bot API that cannot be reached (Telegram blocked, no proxy)
+        # is one line. After that PTB retries start-up and polling with backoff (bootstrap_retries=-1;
+        # bot.app.PollingOutage logs it).
+        username = asyncio.run(check_bot_api(settings, token))
+        log.info("the Bot API at %s answers: the bot is @%s", api_host(settings), username)
+        log_stray_errors()
         app = build_application(settings, token=token)
         if hook is None:
-            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
         else:
             # PTB's own server (tornado): it calls setWebhook, refuses requests without the secret (403)
             # and deletes nothing on stop, so Telegram keeps updates queued until the bot is back.
-            app.run_webhook(listen=hook.listen, port=hook.port, url_path=hook.path, webhook_url=hook.url,
-                            secret_token=hook.secret, allowed_updates=ALLOWED_UPDATES)
+            try:
+                app.run_webhook(listen=hook.listen, port=hook.port, url_path=hook.path, webhook_url=hook.url,
+                                secret_token=hook.secret, allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
+            except OSError as exc:  # the server's bind
+                raise OperationError(f"cannot listen on {hook.listen}:{hook.port} for the webhook: {exc.strerror}; "
+                                     "set WEBHOOK_LISTEN and WEBHOOK_PORT to a free local address, e.g. "
+                                     "127.0.0.1:8443") from None
     return 0
 
 
-def cmd_migrate(args: argparse.Namespace) -> int:
-    from db.migrate import upgrade
+def log_stray_errors() -> None:
+    """What would go to stderr past the logging (warnings, a thread's uncaught error, an error while
+    collecting garbage) goes through it instead, so the filters mask secrets there too."""
+    logging.captureWarnings(True)
 
-    settings = load_settings()
-    upgrade(settings.database_url)
-    print(f"database is up to date: {settings.database_url}")
+    def thread_error(hook: threading.ExceptHookArgs) -> None:
+        if hook.exc_type is not SystemExit:
+            name = hook.thread.name if hook.thread else "?"
+            log.error("uncaught error in thread %s", name, exc_info=(hook.exc_type, hook.exc_value, hook.exc_traceback))
+
+    def unraisable(hook: sys.UnraisableHookArgs) -> None:
+        log.debug("ignored %s in %r", hook.exc_type.__name__, hook.object,
+                  exc_info=(hook.exc_type, hook.exc_value, hook.exc_traceback) if hook.exc_value else None)
+
+    threading.excepthook = thread_error
+    sys.unraisablehook = unraisable
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.ops import open_database, shown_url
+
+    settings = load()
+    open_database(settings.database_url)
+    print(f"database is up to date: {shown_url(settings.database_url)}")
     return 0
 
 
@@ -71,7 +122,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     from bot.ops import Mark, doctor
 
-    checks = asyncio.run(doctor(load_settings()))
+    settings = load()
+    settings.export_proxies()
+    checks = asyncio.run(doctor(settings))
     for check in checks:
         print(check)
     failed = sum(c.mark is Mark.FAIL for c in checks)
@@ -85,14 +138,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     """Write a consistent copy of the database (SQLite online backup, or pg_dump for PostgreSQL)."""
     from pathlib import Path
 
-    from bot.ops import BackupError, backup, describe_size
+    from bot.ops import backup, describe_size
 
-    settings = load_settings()
-    try:
-        written = backup(settings, Path(args.file) if args.file else None)
-    except BackupError as exc:
-        print(f"progress-bot: {exc}", file=sys.stderr)
-        return 1
+    written = backup(load(), Path(args.file) if args.file else None)
     print(f"backup written: {written} ({describe_size(written)})")
     return 0
 
@@ -136,9 +184,10 @@ class ProgressBar:
         if self._ticker is not None:
             self._ticker.join()
         count = f" {self.done}/{self.total}" if self.total else ""
-        line = f"{self.label}:{count} {monotonic() - self.start:.1f} s{' (stopped)' if exc_type else ''}"
+        # Work that failed leaves no line of its own: the failure's one line says it all.
+        line = "" if exc_type else f"{self.label}:{count} {monotonic() - self.start:.1f} s\n"
         with self._lock:
-            self.stream.write(("\r\x1b[K" if self.live else "") + line + "\n")
+            self.stream.write(("\r\x1b[K" if self.live else "") + line)
             self.stream.flush()
 
     def update(self, done: int, total: int | None = None) -> None:
@@ -176,14 +225,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Preview an import of the office's task table, then write it on confirmation."""
     from pathlib import Path
 
+    from bot.ops import OperationError, open_database
     from bot.preview import import_done, import_preview
     from bot.tables import TableError, read_table
     from bot.texts import t
     from db.engine import Database
     from db.imports import apply_import, plan_import
-    from db.migrate import upgrade
 
-    settings = load_settings()
+    settings = load()
     lang = settings.language
     path = Path(args.file)
     try:
@@ -196,16 +245,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         with ProgressBar(f"reading {path.name}"):
             table = read_table(data, path.name, now=now)
     except TableError as error:
-        print(plain(t(lang, f"import.error.{error.code}")), file=sys.stderr)
-        return 2
-    upgrade(settings.database_url)
+        raise OperationError(plain(t(lang, f"import.error.{error.code}"))) from None
+    open_database(settings.database_url)
     db = Database(settings.database_url)
     with db.session() as session:
         plan = plan_import(session, table=table)
     print(plain(import_preview(lang, path.name, table, plan)))
     if not plan.writes and not plan.new_units:
         return 0
-    if not args.yes and input("[y/N] ").strip().lower() not in {"y", "yes", "是", "确认"}:
+    if not args.yes and confirm("[y/N] ") not in {"y", "yes", "是", "确认"}:
         print(plain(t(lang, "cancelled")))
         return 1
     with ProgressBar("writing items", len(table.items)) as bar, db.session() as session:
@@ -214,30 +262,42 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def confirm(prompt: str) -> str:
+    """The answer typed (or piped) on stdin; OperationError when nobody can answer (no terminal, /dev/null)."""
+    from bot.ops import OperationError
+
+    try:
+        return input(prompt).strip().lower()
+    except (EOFError, RuntimeError, OSError):
+        raise OperationError("no answer to the confirmation (stdin is not a terminal): nothing was written; "
+                             "pass --yes to import without asking") from None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the progress table (进展情况表) of a month as .xlsx."""
     from pathlib import Path
 
     from bot.export import parse_period, progress_rows, write_progress_table
+    from bot.ops import OperationError, open_database
     from bot.texts import t
     from db.engine import Database
-    from db.migrate import upgrade
 
-    settings = load_settings()
+    settings = load()
     lang = settings.language
     today = datetime.now(settings.tz).date()
     period = parse_period(args.period or "", today)
     if period is None:
-        print(plain(t(lang, "export.bad_period", text=args.period)), file=sys.stderr)
-        return 2
-    upgrade(settings.database_url)
+        raise OperationError(plain(t(lang, "export.bad_period", text=args.period)))
+    path = Path(args.output or t(lang, "export.filename", period=period))
+    if not path.parent.is_dir():
+        raise OperationError(f"the folder {path.parent} does not exist: create it, or choose another file with -o")
+    open_database(settings.database_url)
     db = Database(settings.database_url)
     with ProgressBar("reading items"), db.session() as session:
         rows = progress_rows(session, today=today, period=period, lang=lang, margin=settings.slow_margin,
                              tz=settings.tz)
     with ProgressBar("writing rows", len(rows)) as bar:
         data = write_progress_table(rows, lang=lang, period=period, on_row=bar.update)
-    path = Path(args.output or t(lang, "export.filename", period=period))
     try:
         path.write_bytes(data)
     except OSError as exc:
@@ -259,8 +319,8 @@ def cmd_parse_date(args: argparse.Namespace) -> int:
     """Show how a deadline is understood (the same parser as /add and /edit)."""
     from bot.dates import format_date, parse_deadline
 
-    settings = load_settings()
-    today = date.fromisoformat(args.today) if args.today else datetime.now(settings.tz).date()
+    settings = load()
+    today = args.today or datetime.now(settings.tz).date()
     now = datetime.combine(today, time(9, 0), settings.tz)
     text = " ".join(args.text)
     parsed = parse_deadline(text, now)
@@ -271,9 +331,27 @@ def cmd_parse_date(args: argparse.Namespace) -> int:
     return 0
 
 
+def iso_date(text: str) -> date:
+    """An argument that must be a calendar date (for argparse, which turns the error into one line)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: give YYYY-MM-DD, e.g. 2021-07-20") from None
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, whose usage errors are one line naming the mistake and where the help is (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="progress-bot", description="Supervision bot for an office's key tasks.")
-    sub = root.add_subparsers(dest="command", required=True)
+    root = Parser(prog="progress-bot", description="Supervision bot for an office's key tasks.",
+                  epilog="Exit status: 0 done, 1 a problem found (doctor), a cancelled import or a date not "
+                         "understood, 2 something to fix (the line printed says what), 3 already running.")
+    root.add_argument("--debug", action="store_true", help="log at DEBUG and show where an unexpected error arose")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="run the bot (long polling); settings from the environment and .env")
     run.add_argument("--webhook", action="store_true",
                      help="receive updates through a webhook server (WEBHOOK_URL, WEBHOOK_SECRET, ...)")
@@ -281,14 +359,14 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run the whole loop offline against a local Bot API simulator").set_defaults(
         func=cmd_demo)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
-    sub.add_parser("doctor", help="check the token, database, digest chat and calendar").set_defaults(
+    sub.add_parser("doctor", help="check the token, admins, database, digest chat and calendar").set_defaults(
         func=cmd_doctor)
     bak = sub.add_parser("backup", help="write a consistent copy of the database, even while the bot runs")
     bak.add_argument("file", nargs="?", help="where to write it (default: beside the database, dated)")
     bak.set_defaults(func=cmd_backup)
     imp = sub.add_parser("import", help="import the office's task table (.xlsx or .csv), after a preview")
     imp.add_argument("file")
-    imp.add_argument("--yes", action="store_true", help="import without asking")
+    imp.add_argument("-y", "--yes", action="store_true", help="import without asking (needed without a terminal)")
     imp.set_defaults(func=cmd_import)
     exp = sub.add_parser("export", help="write the progress table (进展情况表) of a month as .xlsx")
     exp.add_argument("--period", help="the month: 2021-07, 7月 (default: this month)")
@@ -296,20 +374,51 @@ def parser() -> argparse.ArgumentParser:
     exp.set_defaults(func=cmd_export)
     parse = sub.add_parser("parse-date", help="show how a deadline text is understood")
     parse.add_argument("text", nargs="+")
-    parse.add_argument("--today", help="pretend today is this date (YYYY-MM-DD)")
+    parse.add_argument("--today", type=iso_date, help="pretend today is this date (YYYY-MM-DD)")
     parse.set_defaults(func=cmd_parse_date)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. Whatever goes wrong ends in one line on stderr saying what and what to do, the
+    secrets masked, and an exit status (2: something to fix), never a traceback (unless --debug)."""
     args = parser().parse_args(argv)
+    configure_logging(logging.DEBUG if args.debug else logging.INFO, secrets=[os.environ.get("BOT_TOKEN", "").strip()])
     try:
         return args.func(args)
-    except SettingsError as exc:
-        print(f"progress-bot: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - the guard every command's failure ends in
+        if args.debug:
+            log.error("%s failed", args.command, exc_info=exc)
+        status, line = failure(exc, args.command)
+        print(f"progress-bot: {redact(line, REDACTOR.secrets)}", file=sys.stderr)
+        return status
+
+
+def failure(exc: Exception, command: str) -> tuple[int, str]:
+    """The exit status and the one line for a command's failure."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+    from telegram.error import TelegramError
+
+    from bot.ops import AlreadyRunning, OperationError, first_line
+
+    if isinstance(exc, AlreadyRunning):
+        return 3, str(exc)
+    if isinstance(exc, SettingsError | OperationError):
+        return 2, str(exc)
+    if isinstance(exc, ValidationError):  # settings built elsewhere than load_settings (the demo's)
+        return 2, invalid_setting(exc)
+    if isinstance(exc, SQLAlchemyError):
+        return 2, f"database error: {first_line(exc)}; check DATABASE_URL, and that the server runs"
+    if isinstance(exc, TelegramError):
+        return 2, f"the Bot API failed: {type(exc).__name__}: {exc}; run `progress-bot doctor`"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return 2, f"{command}: {where}{exc.strerror or first_line(exc)} ({type(exc).__name__})"
+    return 2, (f"unexpected {type(exc).__name__}: {first_line(exc)}; `progress-bot --debug {command} …` shows "
+               "where (please report it)")
 
 
 if __name__ == "__main__":

@@ -11,18 +11,20 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import URL, make_url
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 
-from bot.settings import Settings
+from bot.settings import ADMINS_MISSING, Settings
 from bot.transport import bot_requests
 from db.engine import normalize_url
 
@@ -32,6 +34,25 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
+
+PROXY_HINT = ("where Telegram is blocked the bot needs a proxy: set HTTPS_PROXY=http://host:port in .env or the "
+              "environment (a SOCKS proxy: BOT_HTTP_CLIENT=httpx and pip install 'httpx[socks]'); "
+              "otherwise check the network and BOT_API_BASE_URL")
+PROXY_DOWN_HINT = ("check that the proxy in HTTPS_PROXY / HTTP_PROXY runs and reaches Telegram (a SOCKS proxy: "
+                   "BOT_HTTP_CLIENT=httpx and pip install 'httpx[socks]'), and NO_PROXY")
+
+
+class OperationError(Exception):
+    """Something the operator must fix before the command can go on. The message is one line saying
+    what is wrong and what to do; the CLI prints it and exits with status 2."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's own text (a driver's, not SQLAlchemy's wrapping), or its type."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip()
+    return text.splitlines()[0] if text else type(original).__name__
+
 
 # ---------------------------------------------------------------- secrets out of the logs
 
@@ -54,6 +75,10 @@ class RedactSecrets(logging.Filter):
         super().__init__()
         self.secrets = [s for s in secrets if s]
 
+    def add(self, *secrets: str | None) -> None:
+        """Mask these too (a secret learnt once the settings are read)."""
+        self.secrets += [s for s in secrets if s and s not in self.secrets]
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         clean = redact(message, self.secrets)
@@ -65,6 +90,18 @@ class RedactSecrets(logging.Filter):
             record.exc_text = redact(record.exc_text, self.secrets)
         if record.stack_info:
             record.stack_info = redact(record.stack_info, self.secrets)
+        return True
+
+
+class NetworkErrorsInOneLine(logging.Filter):
+    """While the Bot API cannot be reached (the network or the proxy is down, PTB retrying), each
+    record says so in one line instead of a traceback per retry; put on handlers above DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError):
+            record.msg, record.args = f"{record.getMessage()}: {type(error).__name__}: {error}", None
+            record.exc_info, record.exc_text = None, None
         return True
 
 
@@ -80,7 +117,7 @@ def redact_logs(secrets: Iterable[str], logger: logging.Logger | None = None) ->
 # ---------------------------------------------------------------- one bot process per SQLite database
 
 
-class AlreadyRunning(Exception):
+class AlreadyRunning(OperationError):
     """Another bot process holds the database; the message says which and what to do."""
 
 
@@ -89,6 +126,41 @@ def _sqlite_path(database_url: str) -> Path | None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return Path(url.database).expanduser().resolve()
+
+
+def sqlite_folder_exists(database_url: str) -> Path | None:
+    """The SQLite file, after checking its folder exists (SQLite creates the file, not the folder);
+    None for other databases."""
+    path = _sqlite_path(database_url)
+    if path is not None and not path.parent.is_dir():
+        raise OperationError(f"the folder {path.parent} of the SQLite database does not exist: create it, or set "
+                             "DATABASE_URL to a file in an existing folder")
+    return path
+
+
+def open_database(database_url: str) -> None:
+    """Bring the database up to date (Alembic), or OperationError in one line saying why it cannot be used."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.migrate import current_revision, head_revision, known_revision, upgrade
+
+    if sqlite_folder_exists(database_url) is None and make_url(normalize_url(database_url)).get_backend_name() == "sqlite":
+        raise OperationError(f"{database_url} is a database in memory, gone when the command ends: give DATABASE_URL a "
+                             "file, e.g. sqlite:///progress_bot.db")
+    try:
+        current = current_revision(database_url)
+        if current is not None and not known_revision(current):
+            raise OperationError(f"{shown_url(database_url)} is at migration {current}, unknown to this version "
+                                 f"(head {head_revision()}): a newer progress-bot migrated it; install that version")
+        upgrade(database_url)
+    except SQLAlchemyError as error:
+        raise OperationError(database_unusable(database_url, error)) from None
+
+
+def database_unusable(database_url: str, error: BaseException) -> str:
+    fix = ("check that DATABASE_URL names the bot's SQLite file, one this user may read and write"
+           if _sqlite_path(database_url) else "check DATABASE_URL, and that the server runs and accepts this user")
+    return f"cannot use the database {shown_url(database_url)}: {first_line(error)}; {fix}"
 
 
 class InstanceLock:
@@ -119,11 +191,15 @@ def acquire_instance_lock(settings: Settings) -> InstanceLock:
     """Refuse a second bot on the same SQLite file (both would send every reminder).
 
     PostgreSQL needs no such lock: replicas share it and claim work with row locks."""
-    path = _sqlite_path(settings.database_url)
+    path = sqlite_folder_exists(settings.database_url)
     if path is None or fcntl is None:
         return InstanceLock()
     lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OperationError(f"cannot write {lock_path}: {exc.strerror}; the bot needs to write in its "
+                             "database's folder") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -168,7 +244,7 @@ def shown_url(database_url: str) -> str:
 
 
 async def doctor(settings: Settings, *, today: date | None = None) -> list[Check]:
-    """Check the token, the database, the digest chat and the calendar; never raises."""
+    """Check the token, the admins, the database, the digest chat and the calendar; never raises."""
     today = today or datetime.now(settings.tz).date()
     secrets = [settings.bot_token.get_secret_value().strip()] if settings.bot_token else []
     database, stored_chat = _check_database(settings)
@@ -179,18 +255,40 @@ async def doctor(settings: Settings, *, today: date | None = None) -> list[Check
                       "create a bot with @BotFather and put its token in .env as BOT_TOKEN")
         checks = [token, database, await _check_digest_chat(None, chat_id, from_database=from_database)]
     else:
-        requests = bot_requests(settings.bot_http_client, timeout=10)  # the bot's own client, proxy and all
-        bot = Bot(secrets[0], base_url=settings.bot_api_base_url, base_file_url=settings.bot_api_file_url,
-                  request=requests[0], get_updates_request=requests[1])
-        try:
+        async with _probe_bot(settings, secrets[0]) as bot:
             token = await _check_token(bot, settings)
             working = bot if token.mark is Mark.OK else None
             checks = [token, database, await _check_digest_chat(working, chat_id, from_database=from_database)]
-        finally:
-            for request in requests:
-                await request.shutdown()
-    checks += _check_calendar(today)
+    checks += [_check_admins(settings), *_check_calendar(today)]
     return [Check(c.name, c.mark, redact(c.detail, secrets), redact(c.fix, secrets)) for c in checks]
+
+
+async def check_bot_api(settings: Settings, token: str) -> str:
+    """The bot's username, once getMe has answered; OperationError in one line (the proxy hint when the
+    Bot API cannot be reached, the token masked) otherwise."""
+    async with _probe_bot(settings, token) as bot:
+        check = await _check_token(bot, settings)
+    if check.mark is Mark.FAIL:
+        hint = "; then run `progress-bot doctor`" if check.fix in (PROXY_HINT, PROXY_DOWN_HINT) else ""
+        raise OperationError(redact(f"{check.detail}: {check.fix}{hint}", [token]))
+    return bot.username
+
+
+@asynccontextmanager
+async def _probe_bot(settings: Settings, token: str) -> AsyncIterator[Bot]:
+    """A Bot on the bot's own HTTP client (proxy and all), whose connections are closed on leaving
+    even when getMe failed (Bot.shutdown closes nothing then: no "Unclosed client session")."""
+    requests = bot_requests(settings.bot_http_client, timeout=10)
+    try:
+        yield Bot(token, base_url=settings.bot_api_base_url, base_file_url=settings.bot_api_file_url,
+                  request=requests[0], get_updates_request=requests[1])
+    finally:
+        for request in requests:
+            await request.shutdown()
+
+
+def api_host(settings: Settings) -> str:
+    return urlsplit(settings.bot_api_base_url).netloc.rpartition("@")[2]
 
 
 async def _check_token(bot: Bot, settings: Settings) -> Check:
@@ -201,11 +299,25 @@ async def _check_token(bot: Bot, settings: Settings) -> Check:
         return Check("token", Mark.FAIL, f"{server} refused BOT_TOKEN",
                      "copy the token again from @BotFather (/mybots → API Token); it changes when revoked")
     except NetworkError as error:
-        return Check("token", Mark.FAIL, f"cannot reach {server}: {error}",
-                     "check the network, a proxy, or BOT_API_BASE_URL")
+        proxied = _proxied(settings)
+        return Check("token", Mark.FAIL, f"the Bot API at {api_host(settings)} cannot be reached"
+                     f"{' through the proxy' if proxied else ''} ({error})", PROXY_DOWN_HINT if proxied else PROXY_HINT)
     except TelegramError as error:
         return Check("token", Mark.FAIL, f"getMe failed: {error}", "check BOT_TOKEN and BOT_API_BASE_URL")
     return Check("token", Mark.OK, f"the bot is @{bot.username} ({bot.first_name}) on {server}")
+
+
+def _proxied(settings: Settings) -> bool:
+    scheme = urlsplit(settings.bot_api_base_url).scheme
+    return any(os.environ.get(name) for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "ALL_PROXY"))
+
+
+def _check_admins(settings: Settings) -> Check:
+    if not settings.admin_ids:
+        detail, _, fix = ADMINS_MISSING.partition("; ")
+        return Check("admins", Mark.FAIL, f"{detail}; `progress-bot run` refuses to start", fix)
+    ids = ", ".join(map(str, settings.admin_ids))
+    return Check("admins", Mark.OK, f"{len(settings.admin_ids)} admin(s) by numeric id: {ids}")
 
 
 def _check_database(settings: Settings) -> tuple[Check, int | None]:
@@ -215,14 +327,16 @@ def _check_database(settings: Settings) -> tuple[Check, int | None]:
     url = settings.database_url
     sqlite_file = _sqlite_path(url)
     head = head_revision()
+    if sqlite_file is not None and not sqlite_file.parent.is_dir():
+        return Check("database", Mark.FAIL, f"the folder {sqlite_file.parent} does not exist",
+                     "create it, or set DATABASE_URL to a file in an existing folder"), None
     if sqlite_file is not None and not sqlite_file.exists():
         return Check("database", Mark.WARN, f"{sqlite_file} does not exist yet",
                      "`progress-bot migrate` creates it (so does the first `progress-bot run`)"), None
     try:
         current = current_revision(url)
     except Exception as error:  # any driver error: the operator needs its text, not a traceback
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return Check("database", Mark.FAIL, f"cannot connect to {shown_url(url)}: {first}",
+        return Check("database", Mark.FAIL, f"cannot connect to {shown_url(url)}: {first_line(error)}",
                      "check DATABASE_URL, that the server runs and accepts this user"), None
     if current is None:
         return Check("database", Mark.WARN, f"{shown_url(url)} is empty (no migrations applied)",
@@ -295,7 +409,7 @@ def _check_calendar(today: date) -> list[Check]:
 # ---------------------------------------------------------------- backup
 
 
-class BackupError(Exception):
+class BackupError(OperationError):
     """The backup could not be written; the message says why and what to do."""
 
 
@@ -319,27 +433,37 @@ def backup_sqlite(database_url: str, target: Path) -> Path:
         raise BackupError(f"{shown_url(database_url)} is not a SQLite file")
     if not source.exists():
         raise BackupError(f"{source} does not exist: nothing to back up")
-    if target.exists():
-        raise BackupError(f"{target} already exists: choose another file name")
+    _check_target(target)
     partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    src = sqlite3.connect(source, timeout=30)
     try:
-        dst = sqlite3.connect(partial)
+        partial.unlink(missing_ok=True)
+        src = sqlite3.connect(source, timeout=30)
         try:
-            src.backup(dst)
-            # One self-contained file (no -wal beside it); the bot turns WAL on again when it opens it.
-            dst.execute("PRAGMA journal_mode=DELETE")
-            verdict = dst.execute("PRAGMA quick_check").fetchone()[0]
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)
+                # One self-contained file (no -wal beside it); the bot turns WAL on again when it opens it.
+                dst.execute("PRAGMA journal_mode=DELETE")
+                verdict = dst.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
+            src.close()
+    except (sqlite3.Error, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"cannot copy {source} to {target}: {first_line(error)}") from None
     if verdict != "ok":
         partial.unlink(missing_ok=True)
         raise BackupError(f"the copy failed its check ({verdict}); the database itself may be damaged")
     os.replace(partial, target)
     return target
+
+
+def _check_target(target: Path) -> None:
+    if target.exists():
+        raise BackupError(f"{target} already exists: choose another file name")
+    if not target.parent.is_dir():
+        raise BackupError(f"the folder {target.parent} does not exist: create it, or choose another file")
 
 
 def pg_dump_binary() -> str | None:
@@ -383,13 +507,12 @@ def backup_postgres(database_url: str, target: Path) -> Path:
     binary = pg_dump_binary()
     if binary is None:
         raise BackupError("pg_dump is not installed here; " + pg_dump_guidance(database_url, target))
-    if target.exists():
-        raise BackupError(f"{target} already exists: choose another file name")
+    _check_target(target)
     args, env = pg_dump_command(database_url, target, binary)
     done = subprocess.run(args, env={**os.environ, **env}, capture_output=True, text=True)
     if done.returncode != 0:
         target.unlink(missing_ok=True)
-        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        reason = done.stderr.strip().splitlines()[0] if done.stderr.strip() else f"exit {done.returncode}"
         raise BackupError(f"pg_dump failed: {reason}\n" + pg_dump_guidance(database_url, target))
     return target
 

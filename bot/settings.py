@@ -6,23 +6,35 @@ validation error into one line naming the setting, so start-up never shows a tra
 
 from __future__ import annotations
 
+import codecs
+import importlib.util
+import logging
+import os
 import re
 from dataclasses import dataclass
 from datetime import time
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from jobs.rules import WarningThresholds
+
+log = logging.getLogger(__name__)
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{10,}$")
 # What Telegram accepts as setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h", "socks4", "socks4a")
+_DATABASE_URL_HINT = "e.g. sqlite:///progress_bot.db or postgresql://user:password@host/db"
+ADMINS_MISSING = ("ADMIN_IDS is empty: nobody could set the bot up (units, items, invites); put your numeric "
+                  "Telegram id there (message @userinfobot to learn it), e.g. ADMIN_IDS=123456789")
 
 IdList = Annotated[list[int], NoDecode]
 IntList = Annotated[list[int], NoDecode]
@@ -103,6 +115,11 @@ class Settings(BaseSettings):
     # The HTTP client of the Bot API calls: aiohttp (lighter, bot/transport.py) or PTB's own httpx
     # (for a SOCKS proxy, with httpx[socks] installed).
     bot_http_client: Literal["aiohttp", "httpx"] = "aiohttp"
+    # Where Telegram is blocked the Bot API is reached through a proxy. Read here so that a `.env` may
+    # name them too; `export_proxies` hands them to both HTTP clients, which read the environment.
+    https_proxy: str | None = None
+    http_proxy: str | None = None
+    no_proxy: str | None = None
 
     @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", "report_reminder_days",
                      "missed_followup_workdays", mode="before")
@@ -159,6 +176,61 @@ class Settings(BaseSettings):
     def _empty_chat(cls, value: Any) -> Any:
         return None if value == "" else value
 
+    @field_validator("bot_api_base_url", "bot_api_file_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname or " " in value.strip():
+            raise ValueError("expected an http(s) URL ending before the token, e.g. https://api.telegram.org/bot")
+        return value.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        from db.engine import normalize_url
+
+        value = value.strip()
+        try:
+            url = make_url(normalize_url(value))
+            url.get_dialect()
+        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+            raise ValueError(f"not a database URL the bot can use; {_DATABASE_URL_HINT}") from exc
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(f"{url.get_backend_name()} is not supported; {_DATABASE_URL_HINT}")
+        return value
+
+    @field_validator("https_proxy", "http_proxy", "no_proxy", mode="before")
+    @classmethod
+    def _empty_proxy(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("https_proxy", "http_proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value.strip())
+            if parts.scheme not in _PROXY_SCHEMES or not parts.hostname:
+                raise ValueError("expected a proxy URL such as http://127.0.0.1:7890 (or socks5://… with "
+                                 "BOT_HTTP_CLIENT=httpx)")
+            value = value.strip()
+        return value
+
+    @model_validator(mode="after")
+    def _socks_needs_httpx(self) -> Settings:
+        for name in ("https_proxy", "http_proxy"):
+            proxy = getattr(self, name)
+            if proxy is None or not urlsplit(proxy).scheme.startswith("socks"):
+                continue
+            if self.bot_http_client != "httpx":
+                raise ValueError(f"{name.upper()} is a SOCKS proxy, which aiohttp cannot use: "
+                                 "set BOT_HTTP_CLIENT=httpx (and pip install 'httpx[socks]')")
+            if importlib.util.find_spec("socksio") is None:
+                raise ValueError(f"{name.upper()} is a SOCKS proxy: pip install 'httpx[socks]' for httpx to use it")
+        return self
+
     @field_validator("webhook_url", "webhook_secret", mode="before")
     @classmethod
     def _empty_webhook(cls, value: Any) -> Any:
@@ -205,6 +277,20 @@ class Settings(BaseSettings):
         return Webhook(url=self.webhook_url, listen=self.webhook_listen, port=self.webhook_port,
                        path=urlsplit(self.webhook_url).path.strip("/"), secret=self.webhook_secret.get_secret_value())
 
+    def require_admins(self) -> list[int]:
+        """The admins' ids, or SettingsError: without one nobody can add units, items or invites."""
+        if not self.admin_ids:
+            raise SettingsError(ADMINS_MISSING)
+        return self.admin_ids
+
+    def export_proxies(self) -> None:
+        """Put HTTPS_PROXY, HTTP_PROXY and NO_PROXY from `.env` into the environment, where aiohttp and
+        httpx look for them; a variable already set in the environment wins, as for every setting."""
+        for name in ("https_proxy", "http_proxy", "no_proxy"):
+            value = getattr(self, name)
+            if value and not (os.environ.get(name.upper()) or os.environ.get(name)):
+                os.environ[name.upper()] = value
+
     def require_token(self) -> str:
         if self.bot_token is None:
             raise SettingsError("BOT_TOKEN is missing: create a bot with @BotFather and put its token in .env")
@@ -227,10 +313,39 @@ class Webhook:
 
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings, or raise SettingsError with one line naming the bad setting."""
+    env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
+    if "_env_file_encoding" not in overrides and isinstance(env_file, str | Path):
+        overrides["_env_file_encoding"] = env_file_encoding(Path(env_file))
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        message = first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"setting {name} is invalid: {message}") from None
+        raise SettingsError(invalid_setting(exc)) from None
+
+
+def invalid_setting(error: ValidationError) -> str:
+    """One line naming the first bad setting and what is expected (never the value: it may be a secret)."""
+    first = error.errors()[0]
+    message = first["msg"].removeprefix("Value error, ")
+    if not first["loc"]:  # a rule across settings names them itself
+        return message
+    return f"setting {str(first['loc'][0]).upper()} is invalid: {message}"
+
+
+def env_file_encoding(path: Path) -> str:
+    """How to read `.env`: UTF-8 (with or without the byte-order mark Windows' Notepad writes), UTF-16,
+    or else GBK (GB18030), what Chinese Windows saves as "ANSI"; SettingsError when it is none of them."""
+    try:
+        data = path.read_bytes() if path.exists() else b""
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path}: {exc.strerror}; make it a readable file (or remove it)") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding != "utf-8-sig":
+            log.warning("%s is not UTF-8: read as GBK; save it as UTF-8 to be sure", path)
+        return encoding
+    raise SettingsError(f"{path} is neither UTF-8 nor GBK: save it as UTF-8 (in Notepad: Save as → Encoding UTF-8)")

@@ -42,7 +42,7 @@ def marks(checks: list[ops.Check]) -> dict[str, Mark]:
 async def test_doctor_passes_a_working_setup(sim: BotApiSimulator, db_url: str) -> None:
     sim.group(GROUP_ID, "督查组")
     checks = await doctor(make_settings(sim, db_url, digest_chat_id=GROUP_ID), today=COVERED)
-    assert marks(checks) == {"token": Mark.OK, "database": Mark.OK, "digest chat": Mark.OK,
+    assert marks(checks) == {"token": Mark.OK, "database": Mark.OK, "digest chat": Mark.OK, "admins": Mark.OK,
                              "calendar 2025": Mark.OK, "calendar 2026": Mark.OK}
     text = "\n".join(map(str, checks))
     assert "✓ token: the bot is @progress_test_bot" in text and "督查组" in text
@@ -53,7 +53,7 @@ async def test_doctor_names_each_problem_and_its_fix(sim: BotApiSimulator, db_ur
     wrong = "123456:WRONG-TOKEN-abcdef"
     checks = await doctor(make_settings(sim, db_url, bot_token=wrong, digest_chat_id=GROUP_ID),
                           today=date(2099, 1, 1))
-    assert marks(checks) == {"token": Mark.FAIL, "database": Mark.OK, "digest chat": Mark.SKIP,
+    assert marks(checks) == {"token": Mark.FAIL, "database": Mark.OK, "digest chat": Mark.SKIP, "admins": Mark.OK,
                              "calendar 2099": Mark.WARN, "calendar 2100": Mark.WARN}
     token = checks[0]
     assert "refused BOT_TOKEN" in token.detail and "@BotFather" in token.fix
@@ -95,10 +95,21 @@ def test_doctor_command_exits_1_on_a_problem(monkeypatch: pytest.MonkeyPatch, tm
                                              capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)  # no .env here
     monkeypatch.delenv("BOT_TOKEN", raising=False)
+    monkeypatch.setenv("ADMIN_IDS", "1001")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     assert "✗ token: BOT_TOKEN is not set" in out and "1 problem(s) to fix," in out
+
+
+async def test_doctor_names_a_missing_admin_and_an_unreachable_bot_api(sim: BotApiSimulator, db_url: str) -> None:
+    settings = make_settings(sim, db_url, admin_ids=[], bot_api_base_url=f"http://127.0.0.1:{_closed_port()}/bot")
+    checks = {c.name: c for c in await doctor(settings, today=COVERED)}
+    assert checks["admins"].mark is Mark.FAIL and "ADMIN_IDS is empty" in checks["admins"].detail
+    assert "@userinfobot" in checks["admins"].fix
+    token = checks["token"]
+    assert token.mark is Mark.FAIL and "the Bot API at 127.0.0.1:" in token.detail and "cannot be reached" in token.detail
+    assert "HTTPS_PROXY=http://host:port" in token.fix
 
 
 def _closed_port() -> int:
@@ -185,7 +196,7 @@ def test_backup_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys:
     assert main(["backup"]) == 0
     written = capsys.readouterr().out
     assert written.startswith(f"backup written: {tmp_path / 'bot-backup-'}")
-    assert main(["backup", str(tmp_path / "bot.db")]) == 1
+    assert main(["backup", str(tmp_path / "bot.db")]) == 2
     assert "already exists" in capsys.readouterr().err
 
 
@@ -214,7 +225,7 @@ def test_a_second_bot_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None
 def test_run_refuses_to_start_beside_a_running_bot(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "BOT_TOKEN": "123456:ABCDEFGHIJKLMN",
-           "DATABASE_URL": url, "BOT_API_BASE_URL": f"http://127.0.0.1:{_closed_port()}/bot"}
+           "ADMIN_IDS": "1001", "DATABASE_URL": url, "BOT_API_BASE_URL": f"http://127.0.0.1:{_closed_port()}/bot"}
     with acquire_instance_lock(make_settings_plain(database_url=url)):
         result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, capture_output=True,
                                 text=True, env=env, timeout=60)
