@@ -64,6 +64,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.dates import parse_deadline
+from db.table_types import STATUSES, ParsedTable, TableItem
 
 __all__ = [
     "MAX_BYTES",
@@ -77,46 +78,12 @@ __all__ = [
     "split_units",
 ]
 
-STATUSES = ("ahead", "good", "average", "slow")
 MAX_BYTES = 10 * 1024 * 1024
 
 _MAX_UNZIPPED = 300 * 1024 * 1024  # an .xlsx under MAX_BYTES that inflates beyond this is a zip bomb
 _MAX_COLS = 64
 _HEADER_SCAN = 30
 _MAX_LABEL = 30
-
-
-@dataclass
-class TableItem:
-    number: int | None  # 序号; None when the table has no number column (then the caller numbers them)
-    title: str
-    domain: str | None
-    deadline: date | None
-    deadline_text: str | None  # as written, for echoing back
-    lead_units: list[str]
-    responsible_units: list[str]
-    investment: float | None  # 万元
-    fiscal_investment: float | None  # e.g. 其中：区财政安排(万元)
-    status: str | None  # one of STATUSES
-    progress_text: str | None
-    problems: str | None
-    rows: list[int]  # 1-based source rows
-    # A numeric indicator (指标) of a plan table: 单位, 基期值, 目标值, 属性 (约束性 / 预期性).
-    indicator_unit: str | None = None
-    baseline_value: float | None = None
-    target_value: float | None = None
-    binding: bool | None = None  # 约束性 True, 预期性 False
-
-
-@dataclass
-class ParsedTable:
-    items: list[TableItem]
-    skipped: list[tuple[int, str]]  # (row, reason key: "total", "legend", "empty", "section", "no_title", ...)
-    bad_deadlines: list[tuple[int, str]]  # (row, text)
-    header_row: int
-    columns: dict[str, str]  # field name -> header text found
-    title: str | None  # the title row text, if any
-    sheet: str | None
 
 
 class TableError(Exception):

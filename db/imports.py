@@ -13,10 +13,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from bot.tables import ParsedTable, TableItem
 from db import queries
 from db.models import Item, ProgressReport
-from jobs.rules import period_key
+from db.table_types import ParsedTable, TableItem, month_period
 
 
 @dataclass
@@ -111,7 +110,7 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
     """Create units, create or update items, and keep the table's progress as reports (one transaction:
     the caller's session commits all of it or nothing). `on_item(done)` is told after each item."""
     result = ImportResult()
-    period = period_key("monthly", now.date())
+    period = month_period(now.date())
     latest = queries.latest_reports(session)
     for done, (number, row) in enumerate(_numbered(session, table), start=1):
         lead = _unit_ids(session, row.lead_units, result)
