@@ -1133,7 +1133,9 @@ def read_table(data: bytes, filename: str, *, now: datetime, max_rows: int = 50_
         seen_content = seen_content or bool(grid.rows)
         header = _find_header(grid)
         if header is not None:
-            return _parse_grid(grid, header, sheet, now)
+            table = _parse_grid(grid, header, sheet, now)
+            table.file_name = filename
+            return table
     if not seen_content:
         raise TableError("empty", "no cells with content")
     raise TableError("no_header", "no row with recognisable column labels (任务/牵头单位/完成时限 …)")

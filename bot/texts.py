@@ -581,6 +581,21 @@ ZH: dict[str, str] = {
     "refuse.send_back": "退回报送仅限管理员和督查人员。",
     "cmd.revise": "修改报送", "cmd.extend": "申请延期", "cmd.away": "请假与代班", "cmd.history": "报送记录",
     "cmd.sendback": "退回报送", "cmd.ranking": "单位排名", "cmd.unread": "未签收提醒",
+    # ---- tables: import period and units
+    "import.period": "表中进展和状态记入 {period}（表中写的是「{text}」）。",
+    "import.period_none": "表中未写明进展所属期间，进展和状态记入导入当月。",
+    "import.unit_name": "「{name}」",
+    "import.near_units": "可能重复的单位 {count} 组（如是同一单位，点下方按钮合并，另一名称保留为别名）：{pairs}",
+    "import.near_pair": "{name} 与 {other}（{reason}）",
+    "import.near.alias": "仅括注不同",
+    "import.near.typo": "相差一字",
+    "import.near.short": "疑为简称",
+    "import.near.existing": "后者为已有单位",
+    "import.merged_units": "按同一单位处理：{pairs}",
+    "import.merged_pair": "{merged} → {kept}",
+    "import.merge_button": "合并 {merged} → {kept}",
+    "import.merge_done": "已合并：{merged} 记为 {kept} 的别名。",
+    "import.merge_stale": "这个按钮已过期，预览未作改动。",
 }
 
 EN: dict[str, str] = {
@@ -1148,6 +1163,21 @@ EN: dict[str, str] = {
     "cmd.revise": "Correct a report", "cmd.extend": "Ask for an extension", "cmd.away": "Leave and stand-ins",
     "cmd.history": "Reports by period", "cmd.sendback": "Return a report", "cmd.ranking": "Ranking of units",
     "cmd.unread": "Unacknowledged reminders",
+    # ---- tables: import period and units
+    "import.period": "Progress and statuses from the table will be filed under {period} (the table says “{text}”).",
+    "import.period_none": "The table does not say which period its progress covers, so it will be filed under the current month.",
+    "import.unit_name": "「{name}」",
+    "import.near_units": "{count} possible duplicate units (if a pair is one unit, tap its button below; the other name is kept as an alias): {pairs}",
+    "import.near_pair": "{name} and {other} ({reason})",
+    "import.near.alias": "only the part in brackets differs",
+    "import.near.typo": "one character differs",
+    "import.near.short": "perhaps an abbreviation",
+    "import.near.existing": "the second is an existing unit",
+    "import.merged_units": "Treated as one unit: {pairs}",
+    "import.merged_pair": "{merged} → {kept}",
+    "import.merge_button": "Merge {merged} → {kept}",
+    "import.merge_done": "Merged: {merged} becomes an alias of {kept}.",
+    "import.merge_stale": "This button has expired; the preview is unchanged.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

@@ -48,6 +48,7 @@ class ParsedTable:
     # its last day, and the words it was read from; None when the table does not say.
     period_end: date | None = None
     period_text: str | None = None
+    file_name: str | None = None  # the uploaded file's name, for the preview shown again after an edit
     # Unit names the admin chose to treat as one: merged name -> the name kept (the other becomes an alias).
     unit_merges: dict[str, str] = field(default_factory=dict)
 
