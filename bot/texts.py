@@ -62,6 +62,7 @@ ZH: dict[str, str] = {
         "/unit_add 名称 [别名…] — 新增单位（可多行，一行一个）\n"
         "/units — 单位列表\n"
         "/invite 单位 — 生成联络员邀请链接\n"
+        "/contacts 单位 — 单位的联络员及其状态、未使用的邀请；可移除联络员、撤销邀请\n"
         "/add 标题 | 完成时限 | 牵头单位 | 责任单位 [| 领域] — 新增事项（只发 /add 则逐步引导）\n"
         "/items [单位|状态|领域] — 事项列表\n"
         "/item 序号 — 事项详情及报送记录\n"
@@ -596,6 +597,43 @@ ZH: dict[str, str] = {
     "import.merge_button": "合并 {merged} → {kept}",
     "import.merge_done": "已合并：{merged} 记为 {kept} 的别名。",
     "import.merge_stale": "这个按钮已过期，预览未作改动。",
+    # ---- core: units of work, button data, drafts
+    "db.unavailable": "数据库暂时无法访问，本次操作未保存任何内容。请稍后重试。",
+    "draft.dropped": "之前未完成的草稿已放弃。",
+    "draft.dropped_item": "之前未完成的事项 #{number} 草稿已放弃。",
+    "report.already_saved": "这份报送已经保存过（记录 #{id}），没有重复保存。",
+    "ext.already_saved": "这份延期申请已经提交过，没有重复提交。",
+    "rv.already_saved": "这次修改已经保存过，没有重复保存。",
+    "snooze.too_late": "暂缓不能晚于 {until}（事项的截止日期或下一次报送日）。",
+    # ---- admin: names, contacts and invites, pages
+    "unit.taken": "「{name}」已是单位「{unit}」的名称或别名，本次未保存任何单位。",
+    "unit.no_names": "没有读到单位名称。请在命令后写单位名称，多个单位每行一个：\n{usage}",
+    "unit.name_too_long": "单位名称或别名过长（最多 {max} 字），本次未保存任何单位。",
+    "names.empty": "内容不能为空，请重新输入。",
+    "unit.unknown_all": "{lines}",
+    "contacts.usage": "/contacts 单位名称",
+    "contacts.title": "<b>{unit} 的联络员</b>（{count} 人）",
+    "contacts.none": "{unit} 还没有联络员。用 /invite {unit} 生成邀请链接。",
+    "contacts.line": "{index}. {name} — {states}",
+    "contacts.bound": "{date} 绑定",
+    "contacts.backup": "备用联络员",
+    "contacts.reachable": "可联系",
+    "contacts.unreachable": "联系不上（已屏蔽机器人或离开）",
+    "contacts.away": "请假至 {until}",
+    "contacts.invites_title": "<b>未使用的邀请</b>（{count} 个）",
+    "contacts.invite_line": "{index}. {created} 生成，有效至 {until}{backup}",
+    "contacts.invite_backup": "（备用联络员）",
+    "contacts.remove_button": "移除 {name}",
+    "contacts.revoke_button": "撤销邀请 {index}",
+    "contacts.remove_confirm": "确认将 <b>{name}</b> 移出 <b>{unit}</b> 的联络员吗？该单位的报送记录和签收记录都会保留。",
+    "contacts.revoke_confirm": "确认撤销 <b>{unit}</b> 于 {created} 生成的邀请吗？撤销后该链接不能再使用。",
+    "contacts.removed": "已将 {name} 移出 {unit} 的联络员。该单位的报送和签收记录均已保留。",
+    "contacts.revoked": "已撤销该邀请，链接不能再使用。",
+    "contacts.gone": "该联络员已不在这个单位，未做任何更改。",
+    "contacts.invite_gone": "该邀请已被使用、已过期或已撤销，未做任何更改。",
+    "contacts.you_were_removed": "您已不再是 {unit} 的联络员，此操作已结束，未保存任何内容。如有疑问请联系管理员。",
+    "cmd.contacts": "联络员与邀请",
+    # ---- admin: end
 }
 
 EN: dict[str, str] = {
@@ -649,6 +687,7 @@ EN: dict[str, str] = {
         "/unit_add name [aliases…] — add a unit (several lines: one unit each)\n"
         "/units — list units\n"
         "/invite unit — invite link for a unit's contact\n"
+        "/contacts unit — the unit's contacts and their state, its unused invites; remove a contact, revoke an invite\n"
         "/add title | deadline | lead units | responsible units [| domain] — add an item (bare /add guides you)\n"
         "/items [unit|status|domain] — list items\n"
         "/item n — an item's card and report history\n"
@@ -1178,6 +1217,43 @@ EN: dict[str, str] = {
     "import.merge_button": "Merge {merged} → {kept}",
     "import.merge_done": "Merged: {merged} becomes an alias of {kept}.",
     "import.merge_stale": "This button has expired; the preview is unchanged.",
+    # ---- core: units of work, button data, drafts
+    "db.unavailable": "The database cannot be reached right now, so nothing was saved. Please try again in a little while.",
+    "draft.dropped": "Your earlier unfinished draft was dropped.",
+    "draft.dropped_item": "Your earlier unfinished draft for #{number} was dropped.",
+    "report.already_saved": "This report was already saved (record #{id}); it was not saved again.",
+    "ext.already_saved": "This extension request was already sent; it was not sent again.",
+    "rv.already_saved": "This correction was already saved; it was not saved again.",
+    "snooze.too_late": "A snooze cannot run past {until} (the item's deadline or its next report day).",
+    # ---- admin: names, contacts and invites, pages
+    "unit.taken": "“{name}” is already the name or an alias of {unit}; no unit was saved.",
+    "unit.no_names": "No unit name found. Write the names after the command, one unit a line:\n{usage}",
+    "unit.name_too_long": "A unit name or alias is too long (at most {max} characters); no unit was saved.",
+    "names.empty": "This cannot be empty; please type it again.",
+    "unit.unknown_all": "{lines}",
+    "contacts.usage": "/contacts unit name",
+    "contacts.title": "<b>Contacts of {unit}</b> ({count})",
+    "contacts.none": "{unit} has no contacts yet. Send /invite {unit} for an invite link.",
+    "contacts.line": "{index}. {name} — {states}",
+    "contacts.bound": "bound on {date}",
+    "contacts.backup": "backup contact",
+    "contacts.reachable": "reachable",
+    "contacts.unreachable": "unreachable (blocked the bot or left)",
+    "contacts.away": "on leave until {until}",
+    "contacts.invites_title": "<b>Unused invites</b> ({count})",
+    "contacts.invite_line": "{index}. made {created}, valid until {until}{backup}",
+    "contacts.invite_backup": " (backup contact)",
+    "contacts.remove_button": "Remove {name}",
+    "contacts.revoke_button": "Revoke invite {index}",
+    "contacts.remove_confirm": "Remove <b>{name}</b> from the contacts of <b>{unit}</b>? The unit's reports and receipts are kept.",
+    "contacts.revoke_confirm": "Revoke the invite for <b>{unit}</b> made {created}? Its link will no longer work.",
+    "contacts.removed": "{name} is no longer a contact of {unit}. The unit's reports and receipts are kept.",
+    "contacts.revoked": "The invite is revoked; its link no longer works.",
+    "contacts.gone": "That contact is no longer bound to this unit; nothing was changed.",
+    "contacts.invite_gone": "That invite has been used, has expired or was revoked; nothing was changed.",
+    "contacts.you_were_removed": "You are no longer a contact of {unit}, so this has ended and nothing was saved. Ask an admin if in doubt.",
+    "cmd.contacts": "Contacts and invites",
+    # ---- admin: end
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

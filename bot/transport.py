@@ -28,6 +28,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from yarl import URL
 
+from db.engine import transaction_open
+
 log = logging.getLogger(__name__)
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -94,6 +96,8 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
+        if transaction_open():  # a Bot API call awaited inside a database transaction: a bug, see db/engine.py
+            raise RuntimeError(f"Bot API call ({url.rsplit('/', 1)[-1]}) made with a database transaction open")
         read = self._read_timeout if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
         connect = self._connect_timeout if connect_timeout is BaseRequest.DEFAULT_NONE else connect_timeout
         pool = self._pool_timeout if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout

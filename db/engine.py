@@ -4,13 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
+
+# How many sessions are open in this task: the Bot API transport refuses to send while one is, so a
+# transaction is never held across an awaited call (see `transaction_open`).
+_open_sessions: ContextVar[int] = ContextVar("open_sessions", default=0)
+
+
+def transaction_open() -> bool:
+    """Whether this task (or thread) is inside a `Database.session()` block."""
+    return _open_sessions.get() > 0
+
+
+def unavailable(error: BaseException | None) -> bool:
+    """Whether `error` says the database cannot be reached now (server down, connection lost, file
+    locked), as opposed to a fault in what was asked of it: worth telling the user to try again."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (OperationalError, InterfaceError))
 
 
 def normalize_url(url: str) -> str:
@@ -72,14 +91,19 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session whose work is committed at the end, or rolled back on any error."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        """A session whose work is committed at the end, or rolled back on any error. Nothing may be
+        awaited inside it: the Bot API transport refuses to send while it is open."""
+        depth = _open_sessions.set(_open_sessions.get() + 1)
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            _open_sessions.reset(depth)
 
     def dispose(self) -> None:
         self.engine.dispose()

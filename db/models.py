@@ -140,6 +140,8 @@ class ProgressReport(SQLModel, table=True):
     # Corrected within REPORT_EDIT_HOURS: the row is the current version, earlier ones are ReportVersions.
     version: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
     edited_at: datetime | None = _when(default=None)
+    # The dialogue's draft it came from: a second submit of the same draft (after a restart) stores nothing.
+    draft_id: str | None = Field(default=None, unique=True, index=True)
 
 
 class ReportVersion(SQLModel, table=True):
@@ -157,6 +159,7 @@ class ReportVersion(SQLModel, table=True):
     current_value: float | None = None
     status: str
     problems: str | None = None
+    draft_id: str | None = Field(default=None, unique=True, index=True)  # the correction's dialogue
 
 
 class ExtensionRequest(SQLModel, table=True):
@@ -175,6 +178,7 @@ class ExtensionRequest(SQLModel, table=True):
     decided_at: datetime | None = _when(default=None)
     decided_by: int | None = Field(default=None, sa_type=BigInteger)
     comment: str | None = None
+    draft_id: str | None = Field(default=None, unique=True, index=True)  # the request's dialogue
 
 
 class MonthlyColour(SQLModel, table=True):

@@ -20,6 +20,9 @@ from bot.context import BotContext, Services
 from bot.dates import parse_deadline
 from bot.texts import LANGUAGES, MESSAGE_LIMIT, esc, split_message, t
 from db import queries
+from db.engine import unavailable
+from handlers.callbacks import Confirm, new_token
+from handlers.uow import Refusal, safe_lang
 
 log = logging.getLogger(__name__)
 
@@ -109,15 +112,52 @@ async def answer_press(update: Update, context: BotContext, text: str, markup: I
 async def confirmed_draft(update: Update, context: BotContext, draft_key: str,
                           needs: str | None = None) -> Any:
     """The draft a ✔/✖ confirmation button answers, taken out of the dialogue: None (the user told so)
-    when ✖ was pressed or the draft is gone or incomplete (a restart, a press on an old preview). A dict
-    draft must hold `needs`; any other draft (a parsed table) only has to be there."""
+    when ✖ was pressed. A press whose token is not the current draft's (a finished, cancelled or replaced
+    draft, a restart) is refused as expired and leaves the current draft alone. A dict draft must hold
+    `needs`; any other draft (a parsed table) only has to be there."""
+    data = update.callback_query.data or ""
+    draft = context.user_data.get(draft_key)
+    if isinstance(draft, dict) and "token" in draft:
+        pressed = Confirm.parse(data)
+        if pressed is None or draft["token"] != pressed.token:
+            raise Refusal("confirm.expired")
+        declined = not pressed.yes
+    else:  # a draft without a token of its own (handlers/admin.py until it adopts new_draft)
+        declined = data.endswith(":n")
     draft = context.user_data.pop(draft_key, None)
     complete = draft is not None and (needs is None or needs in draft)
-    if update.callback_query.data.endswith(":n") or not complete:
-        text = t(lang_of(update, context), "cancelled" if draft else "confirm.expired")
-        await done_with_button(update, text)
+    if declined or not complete:
+        await done_with_button(update, t(lang_of(update, context), "cancelled" if draft else "confirm.expired"))
         return None
     return draft
+
+
+def new_draft(context: BotContext, draft_key: str, **values: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Start dialogue `draft_key`'s draft with a token of its own (its buttons carry it; the record it
+    ends in stores it, so a second submit stores nothing): (the draft, the one it replaces, if any)."""
+    earlier = context.user_data.get(draft_key)
+    draft = {"token": new_token(), **values}
+    context.user_data[draft_key] = draft
+    return draft, earlier if isinstance(earlier, dict) and earlier else None
+
+
+def draft_of(context: BotContext, draft_key: str, token: str) -> dict[str, Any]:
+    """The dialogue's draft when `token` (from the pressed button) is its own; else the press is on a
+    finished, cancelled or replaced draft's message, and is refused as expired."""
+    draft = context.user_data.get(draft_key) if context.user_data is not None else None
+    if not isinstance(draft, dict) or draft.get("token") != token:
+        raise Refusal("confirm.expired")
+    return draft
+
+
+async def tell_dropped(update: Update, context: BotContext, earlier: dict[str, Any] | None) -> None:
+    """Say that starting again dropped the earlier draft of the same dialogue (for item #n, when known)."""
+    if not earlier:
+        return
+    lang = lang_of(update, context)
+    number = earlier.get("number")
+    key = "draft.dropped_item" if number is not None else "draft.dropped"
+    await answer(update, context, t(lang, key, number=number))
 
 
 def cancels(draft_key: str, text_key: str = "cancelled") -> Callable[[Update, BotContext], Awaitable[int]]:
@@ -365,6 +405,14 @@ async def cancel_idle(update: Update, context: BotContext) -> None:
 async def error_handler(update: object, context: BotContext) -> None:
     """Log the error with its traceback, tell the user, and alert the admins (no token, no report text)."""
     error = context.error
+    if unavailable(error):  # answered where it happened when it was an update; no admin alert for each
+        log.warning("database unavailable: %s", type(error).__name__)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await context.bot.send_message(update.effective_chat.id, t(safe_lang(context), "db.unavailable"))
+            except TelegramError:
+                pass
+        return
     log.error("error while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:

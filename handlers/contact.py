@@ -42,7 +42,7 @@ from handlers.common import (
     say,
     times_out,
 )
-from handlers.oversight import ack_from_buttons
+from handlers.receipts import ack_from_buttons
 from jobs.digest import assess, item_line
 from jobs.reminders import period_label
 from jobs.rules import indicator_percent, period_key

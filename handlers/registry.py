@@ -12,15 +12,30 @@ from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext, Services
 from bot.texts import LANGUAGES, t
-from handlers import admin, away, common, contact, extensions, oversight, reports, supervisor
+from handlers import (
+    away,
+    common,
+    contact,
+    extensions,
+    history,
+    importing,
+    items,
+    operations,
+    ranking,
+    receipts,
+    reports,
+    supervisor,
+    units,
+)
+from handlers.uow import answer_refusals
 
 CONTACT_MENU = ("report", "mine", "item", "revise", "extend", "away", "history", "snooze", "help", "lang", "cancel")
 SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "sendback", "ranking", "history", "chart",
                    "export", "help", "lang")
 log = logging.getLogger(__name__)
-ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "remind", "digest",
-              "status", "slow", "overdue", "missing", "chart", "export", "setgroup", "schedule", "outbox",
-              "holiday", "sendback", "unread", "ranking", "history", "away",
+ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "contacts",
+              "remind", "digest", "status", "slow", "overdue", "missing", "chart", "export", "setgroup", "schedule",
+              "outbox", "holiday", "sendback", "unread", "ranking", "history", "away",
               "help", "lang", "cancel")
 
 
@@ -47,9 +62,11 @@ def register_handlers(app: Application, services: Services) -> None:
     with warnings.catch_warnings():
         # Our dialogues are per user and chat on purpose: a button of an earlier message may continue them.
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-        contact_handlers, admin_handlers = contact.handlers(timeout), admin.handlers(timeout)
+        contact_handlers = contact.handlers(timeout)
+        admin_handlers = [*items.handlers(timeout), *importing.handlers(timeout), *units.handlers(), *operations.handlers()]
         dialogues = [*extensions.handlers(timeout), *reports.handlers(timeout)]
-    app.add_handlers([
+    # Every callback answers its refusals and a database that is away (handlers/uow.py).
+    app.add_handlers(answer_refusals([
         # The dialogues that start from a command or a button come before the report dialogue, whose
         # entry takes any reply to a reminder: while one of them waits for text, a reply is its answer.
         *dialogues,
@@ -57,7 +74,9 @@ def register_handlers(app: Application, services: Services) -> None:
         CommandHandler("start", common.start, filters=filters.UpdateType.MESSAGE & ~filters.FORWARDED),
         *admin_handlers,
         *supervisor.handlers(),
-        *oversight.handlers(),
+        *receipts.handlers(),
+        *ranking.handlers(),
+        *history.handlers(),
         *away.handlers(),
         CommandHandler("help", common.help_command, filters=filters.UpdateType.MESSAGE),
         CommandHandler("lang", common.lang_command, filters=filters.UpdateType.MESSAGE),
@@ -65,7 +84,8 @@ def register_handlers(app: Application, services: Services) -> None:
         MessageHandler(filters.COMMAND & private_new, unknown_command),
         MessageHandler(filters.TEXT & private_new, stray_text),
         CallbackQueryHandler(stale_button),
-    ])
+    ]))
+    app.add_handlers(units.gates(), group=-1)  # a removed contact's press stops here
     app.add_error_handler(common.error_handler)
 
 

@@ -27,6 +27,7 @@ from handlers.common import (
     parse_number,
     say,
 )
+from handlers.uow import Refusal, work
 from jobs.digest import (
     Assessed,
     assess,
@@ -63,7 +64,7 @@ def comma(lang: str) -> str:
 
 def snapshot(context: BotContext) -> tuple[list[ItemFacts], list[Assessed], dict[int, str]]:
     today = context.services.clock.now().date()
-    with context.services.db.session() as session:
+    with work(context) as session:
         facts = queries.item_facts(session, today=today)
         names = {u.id: u.name for u in queries.all_units(session)}
     return facts, assess(facts, today, context.services.settings.slow_margin), names
@@ -132,7 +133,7 @@ async def items(update: Update, context: BotContext) -> None:
         await say(update, context, "items.none")
         return
     assessed = sorted(assessed, key=lambda a: a.facts.number)
-    with context.services.db.session() as session:
+    with work(context) as session:
         warnings = warnings_on(context.services, session, [a.facts for a in assessed],
                                context.services.clock.now().date())
     lines = [t(lang, "items.title", filter=label, count=len(assessed)),
@@ -145,7 +146,7 @@ def filter_items(context: BotContext, wanted: str, facts: list[ItemFacts],
     word = wanted.strip().lower()
     for colour, words in COLOUR_WORDS.items():
         if word in words:
-            with context.services.db.session() as session:
+            with work(context) as session:
                 warnings = warnings_on(context.services, session, facts, context.services.clock.now().date())
             return [a for a in assessed if a.facts.id in warnings and warnings[a.facts.id].colour == colour]
     for status_, words in STATUS_WORDS.items():
@@ -156,7 +157,7 @@ def filter_items(context: BotContext, wanted: str, facts: list[ItemFacts],
     in_domain = [a for a in assessed if a.facts.domain and word in a.facts.domain.lower()]
     if in_domain:
         return in_domain
-    with context.services.db.session() as session:
+    with work(context) as session:
         unit = queries.find_unit(session, name=wanted)
     if unit is None:
         return None
@@ -171,11 +172,10 @@ async def item_card(update: Update, context: BotContext) -> None:
         await say(update, context, "item.number_usage", example="/item 12")
         return
     today = context.services.clock.now().date()
-    with context.services.db.session() as session:
+    with work(context) as session:
         item = queries.item_by_number(session, number=number)
         if item is None:
-            await say(update, context, "item.unknown", number=number)
-            return
+            raise Refusal("item.unknown", number=number)
         facts = queries.item_facts(session, today=today, item_ids=[item.id])
         reports = queries.reports_of_item(session, item_id=item.id)
         names = {u.id: u.name for u in queries.all_units(session)}
@@ -307,7 +307,7 @@ async def export(update: Update, context: BotContext) -> None:
     if period is None:
         await say(update, context, "export.bad_period", text=esc(wanted))
         return
-    with services.db.session() as session:
+    with work(context) as session:
         rows = progress_rows(session, today=today, period=period, lang=lang,
                              margin=services.settings.slow_margin, tz=services.settings.tz)
     if not rows:

@@ -25,7 +25,7 @@ from db import queries
 from db.engine import Database
 from db.models import BotState
 from db.persistence import DatabasePersistence
-from handlers import admin, contact
+from handlers import contact, importing, items
 from tests import test_contact
 from tests.conftest import ADMIN_ID, GROUP_ID, SUPERVISOR_ID, World, make_settings
 
@@ -220,13 +220,15 @@ async def wait_for(check: Callable[[], bool], timeout: float = 3.0) -> None:
 @pytest.fixture
 def persistent_dialogues(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(contact, "ConversationHandler", dialogues(persistent=True))
-    monkeypatch.setattr(admin, "ConversationHandler", dialogues(persistent=True))
+    monkeypatch.setattr(items, "ConversationHandler", dialogues(persistent=True))
+    monkeypatch.setattr(importing, "ConversationHandler", dialogues(persistent=True))
 
 
 @pytest.fixture
 def forgetful_dialogues(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(contact, "ConversationHandler", dialogues(persistent=False))
-    monkeypatch.setattr(admin, "ConversationHandler", dialogues(persistent=False))
+    monkeypatch.setattr(items, "ConversationHandler", dialogues(persistent=False))
+    monkeypatch.setattr(importing, "ConversationHandler", dialogues(persistent=False))
 
 
 async def report_up_to_the_percent(user) -> None:  # type: ignore[no-untyped-def]

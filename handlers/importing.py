@@ -1,0 +1,134 @@
+"""Admins: /import of the office's task table — a preview of what it would do, then one transaction on
+confirmation. Reading, planning and writing the table run in a worker thread, each with its own session,
+so a 50,000-row table keeps nobody else waiting."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotContext, Services
+from bot.keyboards import confirm_buttons
+from bot.preview import import_done, import_preview
+from bot.tables import MAX_BYTES, ParsedTable, TableError, read_table
+from db.imports import apply_import, plan_import
+from handlers.callbacks import Confirm
+from handlers.common import (
+    answer,
+    cancels,
+    confirmed_draft,
+    done_with_button,
+    guard,
+    is_admin,
+    lang_of,
+    new_draft,
+    say,
+    times_out,
+)
+from handlers.uow import Refusal
+
+IMPORT_WAIT, IMPORT_CONFIRM = range(20, 22)
+IMPORT = "import"
+
+
+def read_and_plan(services: Services, data: bytes, name: str, lang: str,
+                  now: datetime) -> tuple[ParsedTable, bool, str]:
+    """In a worker thread: the table, whether the import would write anything, and its preview."""
+    table = read_table(data, name, now=now)
+    with services.db.session() as session:
+        plan = plan_import(session, table=table)
+    return table, bool(plan.writes or plan.new_units), import_preview(lang, name, table, plan)
+
+
+def write_table(services: Services, table: ParsedTable, now: datetime) -> object:
+    """In a worker thread: the whole table in one transaction, or nothing."""
+    with services.db.session() as session:
+        return apply_import(session, table=table, now=now, report_cycle=services.settings.report_cycle)
+
+
+async def import_entry(update: Update, context: BotContext) -> int:
+    """/import with a document attached reads it; a bare /import waits for the file."""
+    if update.effective_message.document is not None:
+        return await import_file(update, context)
+    await say(update, context, "import.ask_file")
+    return IMPORT_WAIT
+
+
+async def import_file(update: Update, context: BotContext) -> int:
+    """Read the table and show what the import would do; nothing is written yet."""
+    document = update.effective_message.document
+    if document.file_size and document.file_size > MAX_BYTES:
+        raise Refusal("import.error.too_large", end=True)
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    name = document.file_name or "table"
+    lang = lang_of(update, context)
+    try:
+        table, writes, text = await asyncio.to_thread(read_and_plan, context.services, data, name, lang,
+                                                      context.services.clock.now())
+    except TableError as error:
+        raise Refusal(f"import.error.{error.code}", end=True) from error
+    if not writes:
+        await answer(update, context, text)
+        return ConversationHandler.END
+    draft, _ = new_draft(context, IMPORT, table=table)
+    await answer(update, context, text, confirm_buttons(lang, draft["token"]))
+    return IMPORT_CONFIRM
+
+
+async def import_not_document(update: Update, context: BotContext) -> int:
+    await say(update, context, "import.need_document")
+    return IMPORT_WAIT
+
+
+async def import_confirmed(update: Update, context: BotContext) -> int:
+    """Write the whole table in one transaction, or nothing."""
+    draft = await confirmed_draft(update, context, IMPORT, needs="table")
+    if draft is None:
+        return ConversationHandler.END
+    lang = lang_of(update, context)
+    await done_with_button(update)
+    result = await asyncio.to_thread(write_table, context.services, draft["table"], context.services.clock.now())
+    await answer(update, context, import_done(lang, result))  # type: ignore[arg-type]
+    return ConversationHandler.END
+
+
+import_cancel = cancels(IMPORT)  # the table being imported is dropped
+
+import_timed_out = times_out(IMPORT)
+
+
+def import_conversation(timeout_seconds: float) -> ConversationHandler:
+    admin = lambda cb: guard(is_admin, "refuse.admin", cb)  # noqa: E731
+    new = filters.UpdateType.MESSAGE & ~filters.FORWARDED
+    return ConversationHandler(
+        name="import",
+        entry_points=[
+            CommandHandler("import", admin(import_entry), filters=new),
+            MessageHandler(new & filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
+                           admin(import_entry)),
+        ],
+        states={
+            IMPORT_WAIT: [MessageHandler(new & filters.Document.ALL, import_file),
+                          MessageHandler(new & ~filters.COMMAND, import_not_document)],
+            IMPORT_CONFIRM: [CallbackQueryHandler(import_confirmed, pattern=Confirm.matches)],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, import_timed_out)],
+        },
+        fallbacks=[CommandHandler("cancel", import_cancel)],
+        conversation_timeout=timeout_seconds,
+        allow_reentry=True,
+    )
+
+
+def handlers(timeout_seconds: float) -> list:
+    """The /import dialogue, for admins only."""
+    return [import_conversation(timeout_seconds)]
