@@ -1,13 +1,16 @@
-"""Read an office's task table (年度目标任务表) from .xlsx or .csv into plain data.
+"""Read an office's task table (年度目标任务表) from .xlsx, .xls/.et, .ods, a Word .docx or .csv into plain data.
 
 ``read_table`` turns the bytes of an uploaded file into a :class:`ParsedTable`: one
-:class:`TableItem` per task, plus what was skipped and which deadlines could not be
-read.  Nothing here touches the database or Telegram.
+:class:`TableItem` per task, plus what was skipped, which deadlines could not be read, the
+table's title, its headers as written and the period its progress covers ("1—7月", "半年度",
+"前三季度": ``period_end``).  ``bot.table_files`` reads each format into the same grid of
+cells; the rules below work on that grid.  Nothing here touches the database or Telegram.
 
 Offices lay their tables out in many ways, so nothing is assumed about positions:
 
 * the header row is found by its labels (序号/主要领域/年度目标任务/牵头单位/责任单位/
-  完成时限/形象进度 and their many synonyms, see ``_FIELD_RULES``) among the first rows;
+  完成时限/形象进度 and their many synonyms, and English ones: No./Task/Lead units/Responsible units/
+  Deadline/Progress/Status, see ``_FIELD_RULES``) among the first rows;
   title rows above it give ``ParsedTable.title``; a second header row below it
   (年度投资 split into 合计 / 其中：财政) is folded in;
 * merged cells are filled with their anchor's value (so a 主要领域 or 牵头单位 cell that
@@ -48,22 +51,20 @@ Status symbols (after a legend row, the legend's own symbols win):
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 import unicodedata
-import warnings
-import zipfile
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
 from bot.dates import parse_deadline
+from bot.table_files import MAX_BYTES, TableError, read_grids
+from bot.table_files import Grid as _Grid
+from db.table_types import STATUSES, ParsedTable, TableItem
 
 __all__ = [
     "MAX_BYTES",
@@ -77,55 +78,8 @@ __all__ = [
     "split_units",
 ]
 
-STATUSES = ("ahead", "good", "average", "slow")
-MAX_BYTES = 10 * 1024 * 1024
-
-_MAX_UNZIPPED = 300 * 1024 * 1024  # an .xlsx under MAX_BYTES that inflates beyond this is a zip bomb
-_MAX_COLS = 64
 _HEADER_SCAN = 30
 _MAX_LABEL = 30
-
-
-@dataclass
-class TableItem:
-    number: int | None  # 序号; None when the table has no number column (then the caller numbers them)
-    title: str
-    domain: str | None
-    deadline: date | None
-    deadline_text: str | None  # as written, for echoing back
-    lead_units: list[str]
-    responsible_units: list[str]
-    investment: float | None  # 万元
-    fiscal_investment: float | None  # e.g. 其中：区财政安排(万元)
-    status: str | None  # one of STATUSES
-    progress_text: str | None
-    problems: str | None
-    rows: list[int]  # 1-based source rows
-    # A numeric indicator (指标) of a plan table: 单位, 基期值, 目标值, 属性 (约束性 / 预期性).
-    indicator_unit: str | None = None
-    baseline_value: float | None = None
-    target_value: float | None = None
-    binding: bool | None = None  # 约束性 True, 预期性 False
-
-
-@dataclass
-class ParsedTable:
-    items: list[TableItem]
-    skipped: list[tuple[int, str]]  # (row, reason key: "total", "legend", "empty", "section", "no_title", ...)
-    bad_deadlines: list[tuple[int, str]]  # (row, text)
-    header_row: int
-    columns: dict[str, str]  # field name -> header text found
-    title: str | None  # the title row text, if any
-    sheet: str | None
-
-
-class TableError(Exception):
-    """A file that cannot be read as a task table."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code  # "too_large" | "not_spreadsheet" | "no_header" | "empty"
-        self.detail = detail  # short English detail for logs
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -174,209 +128,6 @@ def _to_text(value: Any) -> str:
     return str(value)
 
 
-def _clean_value(value: Any) -> Any:
-    """Cell value with blank strings as None and surrounding whitespace removed."""
-    if isinstance(value, str):
-        value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-        return value or None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-# --------------------------------------------------------------------------- grid
-
-
-@dataclass
-class _Grid:
-    """A sheet as rows of cell values; only rows with content, merged ranges filled in."""
-
-    rows: list[list[Any]]
-    row_no: list[int]  # 1-based source row of each grid row
-    copies: dict[tuple[int, int], int]  # (row, col) filled from a merged range -> the anchor's grid row
-    number_format: Callable[[int, int], str] | None = None
-
-    def own(self, r: int, c: int) -> Any:
-        """The value written in this very cell (None for merge copies)."""
-        return None if (r, c) in self.copies else self.rows[r][c]
-
-    def get(self, r: int, c: int | None) -> Any:
-        if c is None or c >= len(self.rows[r]):
-            return None
-        return self.rows[r][c]
-
-    def is_copy(self, r: int, c: int) -> bool:
-        return (r, c) in self.copies
-
-    def own_cells(self, r: int) -> list[tuple[int, Any]]:
-        return [(c, v) for c, v in enumerate(self.rows[r]) if v is not None and (r, c) not in self.copies]
-
-
-def _grid_from_rows(rows: list[list[Any]], row_no: list[int]) -> _Grid:
-    width = max((len(r) for r in rows), default=0)
-    return _Grid([r + [None] * (width - len(r)) for r in rows], row_no, {})
-
-
-# --------------------------------------------------------------------------- file sniffing and loading
-
-_OLE = b"\xd0\xcf\x11\xe0"
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _sniff(data: bytes, filename: str) -> str:
-    """ "xlsx" or "text", by content; raises TableError for formats we refuse."""
-    name = filename.lower()
-    if data.startswith(_OLE):
-        raise TableError("not_spreadsheet", "old binary .xls (or .et/.doc): open it and save as .xlsx")
-    if data.startswith(b"PK"):
-        return "xlsx"
-    if data.startswith(b"%PDF"):
-        raise TableError("not_spreadsheet", "a PDF, not a spreadsheet: send the .xlsx")
-    head = data[:512].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table")):
-        raise TableError("not_spreadsheet", "HTML/XML saved under a spreadsheet name: open it and save as .xlsx")
-    if name.endswith((".doc", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".zip", ".rar")):
-        raise TableError("not_spreadsheet", f"a {name.rsplit('.', 1)[-1]} file: send the table as .xlsx or .csv")
-    # Anything else is tried as text: systems that "export to Excel" often write
-    # tab-separated text named .xls; random bytes fail decoding below.
-    return "text"
-
-
-def _open_workbook(data: bytes) -> Any:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise TableError("not_spreadsheet", f"damaged zip/xlsx: {type(exc).__name__}") from None
-    if sum(i.file_size for i in infos) > _MAX_UNZIPPED:
-        raise TableError("too_large", "xlsx inflates beyond the size limit")
-    if not any(i.filename.endswith("workbook.xml") for i in infos):
-        raise TableError("not_spreadsheet", "a zip file but not an .xlsx workbook (save as .xlsx)")
-    import openpyxl  # slow import: only when a workbook arrives
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on damaged files
-        raise TableError("not_spreadsheet", f"cannot open workbook: {type(exc).__name__}") from None
-
-
-def _sheet_cells(ws: Any) -> dict[int, dict[int, Any]]:
-    """{row: {col: value}} of the non-empty cells, 1-based."""
-    out: dict[int, dict[int, Any]] = {}
-    cells = getattr(ws, "_cells", None)
-    # ws._cells holds only the cells in the file; iter_rows would create every empty one
-    # up to max_row x max_column, which explodes on sheets formatted down to row 1048576.
-    items = cells.items() if isinstance(cells, dict) else (
-        ((c.row, c.column), c) for row in ws.iter_rows() for c in row
-    )
-    for (r, c), cell in items:
-        if c > _MAX_COLS:
-            continue
-        value = _clean_value(cell.value)
-        if value is not None:
-            out.setdefault(r, {})[c] = value
-    return out
-
-
-def _sheet_grid(ws: Any, max_rows: int) -> _Grid:
-    cells = _sheet_cells(ws)
-    if len(cells) > max_rows:
-        raise TableError("too_large", f"{len(cells)} rows, more than {max_rows}")
-    row_no = sorted(cells)
-    width = max((max(cols) for cols in cells.values()), default=0)
-    rows = [[None] * width for _ in row_no]
-    for i, r in enumerate(row_no):
-        for c, v in cells[r].items():
-            rows[i][c - 1] = v
-    grid = _Grid(rows, row_no, {})
-    _fill_merges(grid, ws, cells)
-
-    def number_format(r: int, c: int) -> str:
-        return str(ws.cell(row=grid.row_no[r], column=c + 1).number_format or "General")
-
-    grid.number_format = number_format
-    return grid
-
-
-def _fill_merges(grid: _Grid, ws: Any, cells: dict[int, dict[int, Any]]) -> None:
-    index = {r: i for i, r in enumerate(grid.row_no)}
-    width = len(grid.rows[0]) if grid.rows else 0
-    for rng in ws.merged_cells.ranges:
-        r0, c0, r1, c1 = rng.min_row, rng.min_col, rng.max_row, min(rng.max_col, width)
-        value = cells.get(r0, {}).get(c0)
-        if value is None:
-            continue
-        anchor = index[r0]
-        for i in range(bisect_left(grid.row_no, r0), bisect_right(grid.row_no, r1)):
-            for c in range(c0 - 1, c1):
-                if (i, c) != (anchor, c0 - 1) and grid.rows[i][c] is None:
-                    grid.rows[i][c] = value
-                    grid.copies[(i, c)] = anchor
-
-
-def _xlsx_grids(data: bytes, max_rows: int) -> Iterator[tuple[str, _Grid]]:
-    wb = _open_workbook(data)
-    sheets = [ws for ws in wb.worksheets if hasattr(ws, "merged_cells")]
-    sheets.sort(key=lambda ws: ws.sheet_state != "visible")  # stable: visible sheets first, in order
-    for ws in sheets:
-        yield ws.title, _sheet_grid(ws, max_rows)
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        encodings: tuple[str, ...] = ("utf-8-sig",)
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)  # Excel's "Unicode text"
-    else:
-        encodings = ("utf-8", "gb18030")  # gb18030 is a superset of GBK/GB2312, what Chinese Excel writes
-    for enc in encodings:
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise TableError("not_spreadsheet", "not text in UTF-8/GBK/GB18030/UTF-16")
-    controls = len(_CONTROLS.findall(text))
-    if "\x00" in text or controls > len(text) // 100:
-        raise TableError("not_spreadsheet", "binary data, not a CSV")
-    return text
-
-
-def _delimiters(text: str) -> list[str]:
-    sample = text[:4000]
-    counts = {d: sample.count(d) for d in (",", "\t", ";", "|")}
-    found = sorted((d for d in counts if counts[d]), key=lambda d: -counts[d])
-    return found or [","]
-
-
-def _csv_grid(text: str, delimiter: str, max_rows: int) -> _Grid:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows: list[list[Any]] = []
-    row_no: list[int] = []
-    start = 1
-    try:
-        for record in reader:
-            cells = [_clean_value(v) for v in record[:_MAX_COLS]]
-            if any(v is not None for v in cells):
-                rows.append(cells)
-                row_no.append(start)
-                if len(rows) > max_rows:
-                    raise TableError("too_large", f"more than {max_rows} rows")
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise TableError("not_spreadsheet", f"unreadable CSV: {exc}") from None
-    return _grid_from_rows(rows, row_no)
-
-
-def _text_grids(data: bytes, max_rows: int) -> Iterator[tuple[None, _Grid]]:
-    text = _decode(data)
-    for delimiter in _delimiters(text):
-        yield None, _csv_grid(text, delimiter, max_rows)
-
-
 # --------------------------------------------------------------------------- header
 
 
@@ -395,23 +146,27 @@ def _rule(field_name: str, pattern: str, exclude: str | None = None, whole: bool
 # Tried in this order on the normalised label: the more specific fields first, the task
 # title last, since "任务"/"工作" also occur in other headers (工作进展, 任务来源…).
 _FIELD_RULES: tuple[_Rule, ...] = (
-    _rule("number", r"序号|编号|序|no\.?|#|项目编号|任务编号|排序", whole=True),
-    _rule("fiscal_investment", r"财政"),
-    _rule("investment", r"投资|^(年度|计划)?(资金|金额)(\(.*\))?$", exclude=r"完成|累计|来源"),
-    _rule("lead_units", r"牵头|主办|主责", exclude=r"(领导|人|负责人)$"),
-    _rule("responsible_units", r"责任单位|责任部门|配合|协办|协同|协作|参与单位|承办|实施单位|责任主体"),
-    _rule("progress_text", r"完成情况|进展|推进情况|进度情况|执行情况|落实情况|工作成效|实施情况"),
-    _rule("deadline", r"时限|时间|期限|截止|日期|节点"),
-    _rule("problems", r"问题|困难"),
-    _rule("status", r"形象进度|进度|评价|状态|等级|亮灯", exclude=r"安排|计划"),
+    _rule("number", r"序号|编号|序|no\.?|#|项目编号|任务编号|排序|number|itemno\.?|serialno\.?", whole=True),
+    _rule("fiscal_investment", r"财政|fiscal|governmentfund"),
+    _rule("investment", r"投资|^(年度|计划)?(资金|金额)(\(.*\))?$|^(annual)?(investment|budget)", exclude=r"完成|累计|来源"),
+    _rule("lead_units", r"牵头|主办|主责|^lead(ing)?(unit|department|dept|agenc|bod|organi|$)", exclude=r"(领导|人|负责人)$"),
+    _rule("responsible_units", r"责任单位|责任部门|配合|协办|协同|协作|参与单位|承办|实施单位|责任主体"
+          r"|^(responsible|supporting|cooperating|partner|other)(unit|department|dept|agenc|bod|organi)"),
+    _rule("progress_text", r"完成情况|进展|推进情况|进度情况|执行情况|落实情况|工作成效|实施情况|^progress(report|made|todate)?$"
+          r"|^(workdone|achievements?|completion(todate)?|update)$"),
+    _rule("deadline", r"时限|时间|期限|截止|日期|节点|^(deadline|duedate|due|timelimit|completiondate)$"),
+    _rule("problems", r"问题|困难|^(problems?|issues?|difficult)"),
+    _rule("status", r"形象进度|进度|评价|状态|等级|亮灯|^(status|rating|progressstatus|progressrating|mark)$",
+          exclude=r"安排|计划"),
     _rule("binding", r"属性|指标性质|指标类型|约束性|预期性"),
     _rule("indicator_unit", r"计量单位|指标单位"),
     _rule("bare_unit", r"单位", whole=True),  # an indicator's unit only beside a target column
     _rule("target_value", r"目标值|预期值|规划值|目标数"),
     _rule("baseline_value", r"基期|基数|基准值|基准年|现状值|实际值|现状水平"),
     _rule("year", r"(?:19|20)[0-9]{2}年?(?:底|末)?(?:值|数)?", whole=True),  # see _indicator_columns
-    _rule("domain", r"领域|类别|板块|分类|类型|专项|方面|篇章"),
-    _rule("title", r"任务|工作|项目|内容|事项|目标|名称|实事|举措|措施|指标", exclude=r"来源|分解|编号"),
+    _rule("domain", r"领域|类别|板块|分类|类型|专项|方面|篇章|^(domain|area|field|category|sector|theme)s?$"),
+    _rule("title", r"任务|工作|项目|内容|事项|目标|名称|实事|举措|措施|指标|^(task|item|project|title|description"
+          r"|goal|measure|work|keytask|action)", exclude=r"来源|分解|编号"),
 )
 _MULTI_FIELDS = frozenset({"responsible_units", "year"})
 
@@ -435,6 +190,7 @@ class _Header:
     labels: dict[str, str]
     factors: dict[str, Decimal]  # money columns whose label names the unit (亿元, 元, 万元)
     keys: dict[int, str] = field(default_factory=dict)  # column -> normalised label, to spot repeated headers
+    written: dict[str, str] = field(default_factory=dict)  # field -> label as the office wrote it, on one line
 
 
 def _row_fields(grid: _Grid, r: int) -> dict[str, int]:
@@ -533,6 +289,8 @@ def _assign_columns(header: _Header, labels: list[list[str]]) -> None:
                 shown = _WS.sub("", text)
                 header.cols.setdefault(f, []).append(c)
                 header.labels[f] = f"{header.labels[f]} / {shown}" if f in header.labels else shown
+                as_written = _one_line(text)
+                header.written[f] = f"{header.written[f]} / {as_written}" if f in header.written else as_written
                 header.keys[c] = _label_key(text)
                 factor = _unit_factor(text)
                 if factor is not None:
@@ -750,10 +508,12 @@ for _status, _chars in (
 _SYMBOLS.update({"🟢": "good", "🟡": "average", "🔴": "slow"})
 _COLOURS = {"绿": "good", "黄": "average", "红": "slow"}
 _STATUS_WORDS = (
-    ("slow", ("缓慢", "滞后", "落后", "未完成", "未启动", "未开工", "较慢")),
-    ("average", ("一般", "难以评价", "无法评价", "难以判断")),
-    ("good", ("良好", "正常", "顺利", "序时", "有序", "按计划", "按期", "基本完成", "较好", "较快")),
-    ("ahead", ("提前", "完成", "完工", "超额", "办结")),
+    ("slow", ("缓慢", "滞后", "落后", "未完成", "未启动", "未开工", "较慢",
+              "slow", "behind", "delayed", "late", "notstarted", "notcompleted", "incomplete", "overdue")),
+    ("average", ("一般", "难以评价", "无法评价", "难以判断", "average", "fair", "moderate", "unclear")),
+    ("good", ("良好", "正常", "顺利", "序时", "有序", "按计划", "按期", "基本完成", "较好", "较快",
+              "good", "ontrack", "onschedule", "normal", "asplanned")),
+    ("ahead", ("提前", "完成", "完工", "超额", "办结", "ahead", "done", "completed", "complete", "finished")),
 )
 
 
@@ -774,7 +534,7 @@ def parse_status(text: str | None, legend: dict[str, str] | None = None) -> str 
     colour = re.fullmatch(r"([绿黄红])(?:灯|色|牌)?", s)
     if colour:
         return _COLOURS[colour.group(1)]
-    by_words = _status_from_words(s)
+    by_words = _status_from_words(s.lower())
     if by_words:
         return by_words
     for ch in s:
@@ -1259,8 +1019,84 @@ def _numbered(grid: _Grid, h: _Header) -> bool:
     return any(_parse_number(grid.own(r, c)) is not None for r in range(h.last + 1, len(grid.rows)))
 
 
+def _fill_lost_merges(grid: _Grid, h: _Header) -> None:
+    """Where a file lost its merges (a Word table whose merged cells come back empty), a 牵头单位 written
+    once at the top of a 主要领域 block applies to the rows below it with an empty domain and lead cell,
+    as the merge did. A row with a domain label of its own starts a new block."""
+    domain, lead, title = _col(h, "domain"), _col(h, "lead_units"), _col(h, "title")
+    if not grid.merges_lost or domain is None or lead is None:
+        return
+    anchor: int | None = None
+    for r in range(h.last + 1, len(grid.rows)):
+        if grid.own(r, domain) is not None:
+            anchor = r if grid.own(r, lead) is not None else None
+        elif grid.own(r, lead) is not None:
+            anchor = None  # a lead of its own below an empty domain: the column is not merged here
+        elif anchor is not None and title is not None and grid.get(r, title) is not None:
+            grid.rows[r][lead] = grid.rows[anchor][lead]
+            grid.copies[(r, lead)] = anchor
+
+
+# --------------------------------------------------------------------------- the table's own period
+
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+              "十一": 11, "十二": 12}
+_MONTH = r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+_PERIODS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], int]], ...] = (
+    # "1—7月", "1-7月份", "1至7月", "一至七月"
+    (re.compile(rf"{_MONTH}\s*(?:月份?)?\s*[-—–－~～至到]\s*{_MONTH}\s*月"), lambda m: _month_number(m.group(2))),
+    # "前三季度", "第三季度", "三季度", "Q3"
+    (re.compile(r"(?:前|第)?([一二三四1-4])\s*季度|\bQ([1-4])\b", re.I),
+     lambda m: 3 * _month_number(m.group(1) or m.group(2))),
+    (re.compile(r"上半年|半年度|半年|年中|\bH1\b|first\s*half|mid-?year", re.I), lambda m: 6),
+    # "截至7月底", "7月份进展情况", "7月底前完成情况"
+    (re.compile(rf"(?:截至|截止)?\s*{_MONTH}\s*月(?:份|底|末)?(?=.*(?:进展|完成|推进|工作|情况|进度))"),
+     lambda m: _month_number(m.group(1))),
+)
+_TITLE_YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年")
+
+
+def _month_number(text: str) -> int:
+    return int(text) if text.isdigit() else _CN_DIGITS[text]
+
+
+def _table_period(texts: list[str], now: datetime) -> tuple[date | None, str | None]:
+    """The last day of the period the table's progress covers, and the words it was read from.
+
+    The title is read first, then the progress column's header, then the other headers ("1—7月份完成情况",
+    "半年度完成情况", "前三季度"). The year is the title's ("2021年…"), else the latest year in which that
+    period has ended by ``now`` (a "1-7月" table sent in February is last year's).
+    """
+    year_match = next((m for m in (_TITLE_YEAR.search(t) for t in texts[:1]) if m), None)
+    for text in texts:
+        squashed = _squash(_nfkc(text)).replace("年份", "年")
+        for pattern, month_of in _PERIODS:
+            m = pattern.search(squashed)
+            if not m:
+                continue
+            month = month_of(m)
+            if not 1 <= month <= 12:
+                continue
+            year = int(year_match.group(1)) if year_match else now.year
+            end = _month_last_day(year, month)
+            if year_match is None and end > now.date():
+                end = _month_last_day(year - 1, month)
+            return end, m.group(0).strip()
+    return None, None
+
+
+def _month_last_day(year: int, month: int) -> date:
+    return (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+
+
 def _parse_grid(grid: _Grid, header: _Header, sheet: str | None, now: datetime) -> ParsedTable:
+    _fill_lost_merges(grid, header)
     title, factor = _table_title(grid, header)
+    headers = {f: header.written.get(f, label) for f, label in header.labels.items()}
+    above = [_to_text(v) for r in range(header.first) for _, v in grid.own_cells(r)]
+    progress_first = sorted(headers.items(), key=lambda kv: kv[0] != "progress_text")
+    period_end, period_text = _table_period(
+        [title or "", *above, *(label for f, label in progress_first if f not in ("deadline", "title"))], now)
     ctx = _Context(grid, header, now, factor or Decimal(1), _padded_months(grid, header), _numbered(grid, header))
     items = _parse_rows(ctx)
     if not items:
@@ -1273,6 +1109,9 @@ def _parse_grid(grid: _Grid, header: _Header, sheet: str | None, now: datetime) 
         columns=dict(header.labels),
         title=title,
         sheet=sheet,
+        headers=headers,
+        period_end=period_end,
+        period_text=period_text,
     )
 
 
@@ -1280,7 +1119,7 @@ def _parse_grid(grid: _Grid, header: _Header, sheet: str | None, now: datetime) 
 
 
 def read_table(data: bytes, filename: str, *, now: datetime, max_rows: int = 50_000) -> ParsedTable:
-    """Parse an uploaded task table (.xlsx, or CSV in UTF-8/UTF-8-BOM/GBK/GB18030/UTF-16).
+    """Parse an uploaded task table (.xlsx, .xls/.et, .ods, .docx, or CSV in UTF-8/UTF-8-BOM/GBK/GB18030/UTF-16).
 
     Raises TableError("too_large" | "not_spreadsheet" | "no_header" | "empty").
     """
@@ -1288,13 +1127,15 @@ def read_table(data: bytes, filename: str, *, now: datetime, max_rows: int = 50_
         raise TableError("too_large", f"{len(data)} bytes, more than {MAX_BYTES}")
     if not data.strip():
         raise TableError("empty", "empty file")
-    grids = _xlsx_grids(data, max_rows) if _sniff(data, filename) == "xlsx" else _text_grids(data, max_rows)
+    grids = read_grids(data, filename, max_rows)
     seen_content = False
     for sheet, grid in grids:
         seen_content = seen_content or bool(grid.rows)
         header = _find_header(grid)
         if header is not None:
-            return _parse_grid(grid, header, sheet, now)
+            table = _parse_grid(grid, header, sheet, now)
+            table.file_name = filename
+            return table
     if not seen_content:
         raise TableError("empty", "no cells with content")
     raise TableError("no_header", "no row with recognisable column labels (任务/牵头单位/完成时限 …)")

@@ -2,21 +2,28 @@
 
 Items are matched by their number (序号), or by title when the table has no numbers, so
 re-importing the same table updates instead of duplicating. The table's own progress column
-and status mark become a report marked `source="import"`.
+and status mark become a report marked `source="import"`, filed under the period the table covers
+("1—7月" → July of the table's year) or, when the table does not say, the month of the import.
+The table's title and its column headers as written are kept in the settings `table.title` and
+`table.headers` (JSON: field → header), so the export can print the office's own.
+
+Unit names the admin chose to treat as one (``ParsedTable.unit_merges``: merged name → kept name)
+become one unit under the kept name, the other names kept as its aliases.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from bot.tables import ParsedTable, TableItem
 from db import queries
-from db.models import Item, ProgressReport
-from jobs.rules import period_key
+from db.models import Item, ProgressReport, Unit
+from db.table_types import ParsedTable, TableItem, month_period
 
 
 @dataclass
@@ -28,6 +35,8 @@ class ImportPlan:
     without_units: list[TableItem] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
     bad_deadlines: list[tuple[int, str]] = field(default_factory=list)
+    existing_units: list[str] = field(default_factory=list)  # every unit's name, for near-duplicate checks
+    unit_uses: Counter[str] = field(default_factory=Counter)  # the table's unit names -> how many items use them
 
     @property
     def writes(self) -> int:
@@ -77,7 +86,9 @@ def _set_indicator(item: Item, row: TableItem) -> None:
 def plan_import(session: Session, *, table: ParsedTable) -> ImportPlan:
     """What an import of this table would do; writes nothing."""
     plan = ImportPlan(skipped=list(table.skipped), bad_deadlines=list(table.bad_deadlines))
-    existing_units = {u.name for u in queries.all_units(session)}
+    units = queries.all_units(session)
+    plan.existing_units = [u.name for u in units]
+    existing_units = {u.name for u in units} | {a for u in units for a in u.aliases}
     for number, item in _numbered(session, table):
         existing = queries.item_by_number(session, number=number)
         if existing is None:
@@ -88,22 +99,48 @@ def plan_import(session: Session, *, table: ParsedTable) -> ImportPlan:
             plan.updated.append(item)
         if not item.lead_units and not item.responsible_units:
             plan.without_units.append(item)
+        plan.unit_uses.update(dict.fromkeys([*item.lead_units, *item.responsible_units], 1))
         for name in [*item.lead_units, *item.responsible_units]:
-            if queries.find_unit(session, name=name) is None and name not in existing_units:
+            name = table.unit_merges.get(name, name)
+            if name not in existing_units and queries.find_unit(session, name=name) is None:
                 existing_units.add(name)
                 plan.new_units.append(name)
     return plan
 
 
-def _unit_ids(session: Session, names: list[str], result: ImportResult) -> list[int]:
-    ids = []
+def _unit_ids(session: Session, names: list[str], merges: dict[str, str], result: ImportResult) -> list[int]:
+    ids: list[int] = []
     for name in names:
-        unit = queries.find_unit(session, name=name)
+        kept = merges.get(name, name)
+        aliases = [merged for merged, into in merges.items() if into == kept]
+        unit = queries.find_unit(session, name=kept)
         if unit is None:
-            unit = queries.add_unit(session, name=name)
+            unit = queries.add_unit(session, name=kept, aliases=aliases)
             result.units_created += 1
-        ids.append(unit.id)
+        else:
+            _add_aliases(unit, aliases)
+        if unit.id not in ids:
+            ids.append(unit.id)
     return ids
+
+
+def _add_aliases(unit: Unit, names: list[str]) -> None:
+    """Keep each merged name as one of the unit's aliases (find_unit then finds the unit by it)."""
+    new = [n for n in map(queries.normalize_name, names) if n and n != unit.name and n not in unit.aliases]
+    if new:
+        unit.aliases = [*unit.aliases, *new]  # a new list, so the JSON column is written
+
+
+def _keep_table_layout(session: Session, table: ParsedTable) -> None:
+    """The table's own title and headers, for the export to print as the office wrote them."""
+    if table.title:
+        queries.set_setting(session, key=TITLE_KEY, value=table.title)
+    if table.headers:
+        queries.set_setting(session, key=HEADERS_KEY, value=json.dumps(table.headers, ensure_ascii=False))
+
+
+TITLE_KEY = "table.title"
+HEADERS_KEY = "table.headers"
 
 
 def apply_import(session: Session, *, table: ParsedTable, now: datetime,
@@ -111,11 +148,12 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
     """Create units, create or update items, and keep the table's progress as reports (one transaction:
     the caller's session commits all of it or nothing). `on_item(done)` is told after each item."""
     result = ImportResult()
-    period = period_key("monthly", now.date())
+    period = month_period(table.period_end or now.date())
     latest = queries.latest_reports(session)
+    _keep_table_layout(session, table)
     for done, (number, row) in enumerate(_numbered(session, table), start=1):
-        lead = _unit_ids(session, row.lead_units, result)
-        responsible = _unit_ids(session, row.responsible_units, result)
+        lead = _unit_ids(session, row.lead_units, table.unit_merges, result)
+        responsible = _unit_ids(session, row.responsible_units, table.unit_merges, result)
         item = queries.item_by_number(session, number=number)
         year = min(now.year, row.deadline.year) if row.deadline else now.year
         if item is None:

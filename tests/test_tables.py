@@ -506,7 +506,7 @@ def test_refusals() -> None:
     assert error_code(b"%PDF-1.4\n...", "x.pdf") == "not_spreadsheet"
 
 
-def test_xls_refusal_says_to_save_as_xlsx() -> None:
+def test_a_damaged_xls_is_refused_with_a_hint_to_save_it_again() -> None:
     with pytest.raises(TableError) as caught:
         read(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "任务.xls")
     assert ".xlsx" in caught.value.detail
