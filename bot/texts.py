@@ -581,6 +581,9 @@ ZH: dict[str, str] = {
     "refuse.send_back": "退回报送仅限管理员和督查人员。",
     "cmd.revise": "修改报送", "cmd.extend": "申请延期", "cmd.away": "请假与代班", "cmd.history": "报送记录",
     "cmd.sendback": "退回报送", "cmd.ranking": "单位排名", "cmd.unread": "未签收提醒",
+    # ---- export: the printed table (page footer, the fiscal-investment column)
+    "export.footer": "第 &P 页 共 &N 页",
+    "export.col.fiscal_investment": "其中：\n财政安排\n(万元)",
 }
 
 EN: dict[str, str] = {
@@ -1148,6 +1151,9 @@ EN: dict[str, str] = {
     "cmd.revise": "Correct a report", "cmd.extend": "Ask for an extension", "cmd.away": "Leave and stand-ins",
     "cmd.history": "Reports by period", "cmd.sendback": "Return a report", "cmd.ranking": "Ranking of units",
     "cmd.unread": "Unacknowledged reminders",
+    # ---- export: the printed table (page footer, the fiscal-investment column)
+    "export.footer": "Page &P of &N",
+    "export.col.fiscal_investment": "Of which\nbudget\n(10k yuan)",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
