@@ -1,10 +1,17 @@
-"""The progress table (进展情况表) as .xlsx, in the layout offices send up the chain.
+"""The progress table (进展情况表) as .xlsx, in the layout offices send up the chain and print.
 
 A title row, the header (序号, 主要领域, 年度目标任务, 年度投资, 完成时限, 牵头单位, 责任单位,
 "1—7月份完成情况", 存在问题, 形象进度), a 合计 row, one row per item, domain cells merged over their
-group (and the lead unit over a run of rows it shares), the legend row at the bottom. The header
-stays frozen and repeats on every printed page. Reading the file back with ``bot.tables.read_table``
-gives the same items.
+group (and the lead unit over a run of rows it shares), the legend row at the bottom. When the
+office's own table was imported, its title and its headers are kept (and its columns, such as
+"其中：区财政安排(万元)"), with the export's months put in place of the table's own.
+Reading the file back with ``bot.tables.read_table`` gives the same items.
+
+Printed, it is A4 landscape at a fixed scale chosen so the text stays at 9 pt or more, "第 N 页 共 M
+页" in the footer and the header on every page. Row heights are worked out from the wrapped texts,
+and the pages are laid out here rather than by the printer: a manual break ends each page, and a
+domain or lead unit whose rows go on over a break is merged on each page apart, its label repeated
+at the top of the next, so no printed page shows rows with an empty domain.
 
 Each item shows its latest report written before the end of the chosen month (the whole history
 when the month is the current one) and its mark as the digest rules give it on that month's last
@@ -18,8 +25,9 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -30,27 +38,20 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
 from bot.texts import MARKS, section_index, t
-from db.export_queries import ExportData, ExportItem, export_data
+from db.export_queries import ExportData, ExportItem, OfficeTable, export_data
 from db.gcpause import collector_paused
 from db.models import Status
 from jobs.rules import ItemFacts, effective_status, indicator_percent, month_end, period_key
 
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
-# Column key, width in characters (as the office's own table), centred or not.
-COLUMNS: tuple[tuple[str, float, bool], ...] = (
-    ("number", 5, True), ("domain", 12, True), ("title", 40, False), ("investment", 9, True),
-    ("deadline", 9, True), ("lead", 14, True), ("responsible", 18, True), ("progress", 60, False),
-    ("problems", 28, False), ("status", 6, True),
-)
-COLUMN_INDEX = {key: i for i, (key, _, _) in enumerate(COLUMNS, start=1)}
 FIRST_ROW = 4  # after the title, the header and the 合计 row
-_WRAPPED = ("title", "lead", "responsible", "progress", "problems")
-_WRAPPED_WIDTHS = tuple((key, chars) for key, chars, _ in COLUMNS if key in _WRAPPED)
 MAX_CELL = 32_000  # Excel refuses a cell longer than 32,767 characters
 
 ProgressCallback = Callable[[int, int], None]
@@ -70,11 +71,31 @@ class ExportRow:
     progress: str
     problems: str
     status: Status
+    fiscal_investment: float | None = None
+
+
+@dataclass(frozen=True)
+class Heading:
+    """What a table is titled and headed with: the year its items belong to, and the office's own title
+    and column headers (by column key) when its table was imported."""
+
+    year: int | None
+    title: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class ExportRows(list[ExportRow]):
+    """The rows of one export, with the heading they are shown under."""
+
+    def __init__(self, rows: Iterable[ExportRow], heading: Heading) -> None:
+        super().__init__(rows)
+        self.heading = heading
 
 
 # --------------------------------------------------------------------------- periods
 
 _CN_MONTHS = {n: i for i, n in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
+_CN_MONTH_NAMES = {i: n for n, i in _CN_MONTHS.items()}
 _PERIOD = re.compile(
     r"(?:(?P<year>(?:19|20)[0-9]{2})\s*(?:年|[-./／])\s*)?"
     r"(?:1\s*[-—–~至到]\s*)?(?P<month>[0-9]{1,2}|十[一二]?|[一二三四五六七八九])\s*(?:月份?)?"
@@ -105,30 +126,95 @@ def _month_of(period: str) -> tuple[int, int]:
     return int(m[1]), int(m[2])
 
 
-def months_label(lang: str, period: str) -> str:
-    """ "1—7月份": the months a cumulative progress table covers."""
-    _, month = _month_of(period)
+def _shown_month(period: str, year: int | None) -> tuple[int, int]:
+    """The year and month a table is titled with: the period's, but a period after the items' year
+    shows that whole year (a 2021 list exported in 2026 is "2021年1—12月份", not "2026年")."""
+    period_year, month = _month_of(period)
+    if year is not None and period_year > year:
+        return year, 12
+    return period_year, month
+
+
+def _months(lang: str, month: int) -> str:
     return t(lang, "export.months", month=month) if month > 1 else t(lang, "export.months_first")
 
 
-def table_title(lang: str, period: str) -> str:
-    year, _ = _month_of(period)
-    return t(lang, "export.title", year=year, months=months_label(lang, period))
+def months_label(lang: str, period: str, year: int | None = None) -> str:
+    """ "1—7月份": the months a cumulative progress table covers."""
+    return _months(lang, _shown_month(period, year)[1])
+
+
+def table_title(lang: str, period: str, rows: Sequence[ExportRow] | None = None) -> str:
+    """The title of the table of `rows`: the office's own (its months made the export's) or
+    "2021年1—7月份…进展情况表", the year the items' (the period's without `rows`)."""
+    return _title(lang, period, Heading(year=None) if rows is None else _heading_of(rows))
+
+
+def _title(lang: str, period: str, heading: Heading) -> str:
+    year, month = _shown_month(period, heading.year)
+    if lang == "zh" and heading.title:
+        return _with_months(heading.title, year, month)
+    return t(lang, "export.title", year=year, months=_months(lang, month))
+
+
+_MONTH_RANGE = re.compile(
+    r"(?P<first>1|一)(?P<sep>\s*[-—–~至到]\s*)(?P<last>1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])(?P<suffix>\s*月份?)")
+_YEAR = re.compile(r"(?:19|20)[0-9]{2}(?=\s*年)")
+
+
+def _with_months(text: str, year: int, month: int) -> str:
+    """The office's title or header with the export's months and year in place of its own, in its own
+    style: "1-7月普陀区…" for August becomes "1-8月普陀区…". A text naming no month range keeps its words."""
+    def swap(m: re.Match[str]) -> str:
+        if month == 1:
+            return f"{m['first']}{m['suffix'].strip()}"
+        last = str(month) if m["last"].isdigit() else _CN_MONTH_NAMES[month]
+        return f"{m['first']}{m['sep']}{last}{m['suffix']}"
+
+    return _YEAR.sub(str(year), _MONTH_RANGE.sub(swap, text, count=1), count=1)
+
+
+def items_year(deadlines: Iterable[date | None], starts: Iterable[date | None] = ()) -> int | None:
+    """The year a list's items belong to: the commonest year of their deadlines (of their start dates
+    when none has a deadline); the earlier on a tie, None for no items."""
+    for dates in (deadlines, starts):
+        years = Counter(d.year for d in dates if d is not None)
+        if years:
+            return min(years, key=lambda y: (-years[y], y))
+    return None
+
+
+def _heading_of(rows: Sequence[ExportRow]) -> Heading:
+    heading = getattr(rows, "heading", None)
+    return heading if isinstance(heading, Heading) else Heading(year=items_year(r.deadline for r in rows))
 
 
 # --------------------------------------------------------------------------- rows
+
+# bot.tables' field names for the columns whose keys here are shorter.
+_FIELD_KEYS = {"lead_units": "lead", "responsible_units": "responsible", "progress_text": "progress"}
 
 
 @collector_paused()
 def progress_rows(
     session: Session, *, today: date, period: str, lang: str, margin: int = 20, tz: tzinfo = OFFICE_TZ,
-) -> list[ExportRow]:
-    """The items as of the end of `period` (four queries, whatever the item count)."""
+) -> ExportRows:
+    """The items as of the end of `period`, with the heading they are shown under (five queries, whatever
+    the item count)."""
     year, month = _month_of(period)
     last_day = month_end(year, month)
     cutoff = datetime.combine(last_day + timedelta(days=1), time(0), tz)
     data = export_data(session, before=cutoff)
-    return rows_from_data(data, as_of=min(today, last_day), margin=margin, lang=lang)
+    rows = rows_from_data(data, as_of=min(today, last_day), margin=margin, lang=lang)
+    return ExportRows(rows, heading_from_data(data))
+
+
+def heading_from_data(data: ExportData) -> Heading:
+    """The items' year, and the office's title and headers (by column key) when its table was imported."""
+    office: OfficeTable = data.office
+    headers = {_FIELD_KEYS.get(name, name): text for name, text in office.headers.items()}
+    return Heading(year=items_year((i.deadline for i in data.items), (i.start_date for i in data.items)),
+                   title=office.title, headers={k: v for k, v in headers.items() if k in _COLUMN_SPECS})
 
 
 def rows_from_data(data: ExportData, *, as_of: date, margin: int, lang: str) -> list[ExportRow]:
@@ -155,7 +241,7 @@ def _row(item: ExportItem, data: ExportData, status: Status, lang: str) -> Expor
         progress = "\n".join(p for p in (progress, _indicator_line(lang, item, report.current_value)) if p)
     return ExportRow(
         number=item.number, domain=item.domain, title=item.title, investment=item.investment,
-        deadline=item.deadline,
+        fiscal_investment=item.fiscal_investment, deadline=item.deadline,
         lead=[names.get(i, "?") for i in data.links.get((item.id, "lead"), ())],
         responsible=[names.get(i, "?") for i in data.links.get((item.id, "responsible"), ())],
         progress=progress, problems=(report.problems or "") if report else "", status=status,
@@ -175,14 +261,257 @@ def _indicator_line(lang: str, item: ExportItem, current: float) -> str:
              percent=indicator_percent(item.baseline_value, target, current))
 
 
+
+# --------------------------------------------------------------------------- layout
+
+
+@dataclass(frozen=True)
+class _Spec:
+    width: float  # in characters, as Excel counts them; 0 for a long text, which shares what is left
+    centred: bool
+    share: float = 0
+
+
+# In the office's order (the Putuo table's). Long texts share what the others leave of TABLE_WIDTH.
+_COLUMN_SPECS: dict[str, _Spec] = {
+    "number": _Spec(4, True), "domain": _Spec(7, True), "title": _Spec(0, False, 21),
+    "investment": _Spec(7, True), "fiscal_investment": _Spec(7, True), "deadline": _Spec(9, True),
+    "lead": _Spec(8, True), "responsible": _Spec(9, True), "progress": _Spec(0, False, 36),
+    "problems": _Spec(0, False, 12), "status": _Spec(4.5, True),
+}
+_ORDER = {key: i for i, key in enumerate(_COLUMN_SPECS)}
+_ALWAYS = ("number", "domain", "title", "investment", "deadline", "lead", "responsible", "progress", "problems", "status")
+_OFFICE_ALWAYS = ("number", "title", "lead", "responsible", "progress", "status")
+_LABELS = ("domain", "lead")  # merged over their rows, so their height is their run's, not a row's
+
+# Column widths are counted in digits of the workbook's normal font. It is Courier New, for every
+# monospace face has the same digits (0.6 em: Courier New, Liberation Mono, DejaVu Sans Mono…), so a
+# column is as wide in Excel (9 px a digit, and 5 more) as in LibreOffice with whatever fonts it has
+# (8.8 px): with Calibri a column was a third wider where LibreOffice falls back on DejaVu Sans. The
+# cells themselves are all 宋体. The scale is worked out for the wider, so the table never runs onto
+# a second page across, and the texts are wrapped for the narrower, so none is cut; TABLE_WIDTH keeps
+# the scale at 100 %, the text at 10 pt.
+NORMAL_FONT = Font(name="Courier New", sz=11, family=3)
+TABLE_WIDTH = 112
+_PAPER = (11.69, 8.27)  # A4 landscape, inches
+_MARGINS = {"left": 0.25, "right": 0.25, "top": 0.5, "bottom": 0.6, "header": 0.3, "footer": 0.3}
+_WIDEST_DIGIT_PX, _COLUMN_PADDING_PX = 9, 5  # Excel's
+_NARROWEST_CHAR_PT = 6.6  # LibreOffice's digit, 8.8 px
+_CELL_PADDING_PT = 4  # left and right together
+_FOOTER_SPACING_PT = 8  # LibreOffice keeps this between the body and the footer
+_FILL = 0.98  # of a page's height: room for rounding, so the printer never breaks before we do
+_MAX_BREAKS = 1026  # Excel keeps no more manual page breaks than this
+_MAX_HEIGHT = 409  # points: Excel's tallest row
+
+BODY_PT, HEAD_PT, TITLE_PT, MARK_PT = 10, 10, 16, 12
+_LINE = 1.45  # line pitch per point of type: Noto Sans CJK's, the tallest of the usual CJK faces
+_ROW_PADDING_PT = 5
+_ASCII_EM = 0.6  # DejaVu Sans's letters, digits and spaces, on average: wider than SimSun's or Noto's
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The columns of one table, their widths and headers, and the scale it prints at."""
+
+    keys: tuple[str, ...]
+    widths: tuple[float, ...]
+    headers: tuple[str, ...]
+    title: str
+    scale: int
+
+    def column(self, key: str) -> int | None:
+        """The 1-based column of `key`, None when the table does not have it."""
+        return self.keys.index(key) + 1 if key in self.keys else None
+
+    def ems(self, key: str, size: float = BODY_PT) -> float:
+        """How many ems of `size` type fit on a line of the column `key` (of the whole width for "")."""
+        width = sum(self.widths) if key == "" else self.widths[self.keys.index(key)]
+        return (width * _NARROWEST_CHAR_PT - _CELL_PADDING_PT) / size
+
+
+def _layout(rows: Sequence[ExportRow], heading: Heading, lang: str, period: str) -> _Layout:
+    """The table's columns: ours, or the office's when its headers are known, and any our data fills
+    (the fiscal investment when items have it), in the office's order."""
+    present = {
+        "domain": any(r.domain for r in rows), "investment": any(r.investment is not None for r in rows),
+        "fiscal_investment": any(r.fiscal_investment is not None for r in rows),
+        "deadline": any(r.deadline is not None for r in rows), "problems": any(r.problems for r in rows),
+    }
+    office = dict(heading.headers) if lang == "zh" else {}
+    always = _OFFICE_ALWAYS if heading.headers else _ALWAYS  # the office's columns, or ours
+    wanted = {k for k in _COLUMN_SPECS if k in always or k in heading.headers or present.get(k)}
+    keys = _in_office_order(wanted, list(heading.headers))
+    year, month = _shown_month(period, heading.year)
+    months = _months(lang, month)
+    headers = tuple(_with_months(office[k], year, month) if k in office
+                    else t(lang, f"export.col.{k}", months=months) for k in keys)
+    least = [_word_width(h) for h in headers]
+    fixed = [max(_COLUMN_SPECS[k].width, w) if _COLUMN_SPECS[k].width else 0 for k, w in zip(keys, least, strict=True)]
+    shares = sum(_COLUMN_SPECS[k].share for k in keys)
+    widths = tuple(f or max(w, round((TABLE_WIDTH - sum(fixed)) * _COLUMN_SPECS[k].share / shares, 1))
+                   for k, f, w in zip(keys, fixed, least, strict=True))
+    printable_px = (_PAPER[0] - _MARGINS["left"] - _MARGINS["right"]) * 96
+    scale = min(100, math.floor(100 * printable_px / sum(w * _WIDEST_DIGIT_PX + _COLUMN_PADDING_PX for w in widths)))
+    return _Layout(keys, widths, headers, _title(lang, period, heading), scale)
+
+
+def _word_width(header: str) -> float:
+    """The width (in characters) a header's longest Latin word takes in bold: words are not broken."""
+    longest = max((len(word) for word in re.findall(r"[!-~]+", header)), default=0)
+    return math.ceil((longest * _ASCII_EM * 1.1 * HEAD_PT + _CELL_PADDING_PT) / _NARROWEST_CHAR_PT * 2) / 2
+
+
+def _in_office_order(keys: set[str], office: list[str]) -> tuple[str, ...]:
+    """`keys` in the office's order, each of ours it lacks put after the last column that comes before it
+    in ours."""
+    order = [k for k in office if k in keys]
+    for key in sorted(keys - set(order), key=_ORDER.__getitem__):
+        before = [i for i, k in enumerate(order) if _ORDER[k] < _ORDER[key]]
+        order.insert(before[-1] + 1 if before else 0, key)
+    return tuple(order)
+
+
+def _lines(text: str, ems: float) -> int:
+    """Lines a text takes wrapped `ems` wide (a little more, never fewer). A CJK character (3 bytes in
+    UTF-8) is an em wide, others _ASCII_EM; a line loses an em to the rule that no line starts with
+    "，" and a fifth of its Latin share to words kept whole."""
+    if len(text) <= ems and "\n" not in text:  # most cells: short enough whatever the characters
+        return 1
+    lines = 0
+    for line in text.split("\n"):
+        wide = (len(line.encode()) - len(line)) // 2
+        narrow = len(line) - wide
+        width = wide + _ASCII_EM * narrow
+        per_line = max(1.0, ems * (1 - 0.1 * narrow / max(1, len(line))) - 1)
+        lines += max(1, math.ceil(width / per_line))
+    return lines
+
+
+def _pixels(height: float) -> float:
+    """A row height rounded up to whole pixels (LibreOffice rounds a row down to them), at most Excel's
+    tallest row."""
+    return min(_MAX_HEIGHT, math.ceil(height / 0.75 - 1e-9) * 0.75)
+
+
+_TOKENS = re.compile(r"[!-~]+|\s|.")
+
+
+def _laid_out_lines(text: str, ems: float, bold: float = 1.1) -> int:
+    """Lines a short text takes wrapped `ems` wide, laid out word by word (a Latin word is kept whole
+    unless it is wider than the line): exact where the estimate of `_lines` is loose, for headers."""
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines, used = lines + 1, 0.0
+        for token in _TOKENS.findall(paragraph):
+            width = (0.5 if token.isspace() else _ASCII_EM * len(token) if token.isascii() else 1.0) * bold
+            if used + width > ems and used > 0 and not token.isspace():
+                lines, used = lines + 1, 0.0
+            while width > ems:  # a word wider than the line is broken
+                lines, width = lines + 1, width - ems
+            used += width
+    return lines
+
+
+def _points(lines: int, size: float, least: float = 0) -> float:
+    """The height of `lines` lines of `size` type with the cell's padding, at least `least`."""
+    return _pixels(max(least, lines * size * _LINE + _ROW_PADDING_PT))
+
+
+def _height(values: dict[str, Any], ems: Sequence[tuple[str, float]]) -> float:
+    """An item's row height, enough for its longest wrapped text (the merged labels aside)."""
+    lines = max([_lines(values[key], room) for key, room in ems if isinstance(values[key], str)], default=1)
+    return _points(lines, BODY_PT, least=_points(1, MARK_PT))
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A label merged over rows `start`…`end` (item indices) of column `key`, all on one page."""
+
+    key: str
+    start: int
+    end: int
+    text: str
+
+
+Labels = dict[str, tuple[Sequence[object], Sequence[str | None]]]  # column key -> (runs' values, texts)
+
+
+def _runs(values: Sequence[object]) -> list[tuple[int, int]]:
+    """(start, end) index ranges of equal neighbouring values, end inclusive."""
+    runs, start = [], 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start]:
+            runs.append((start, i - 1))
+            start = i
+    return runs
+
+
+def _paginate(heights: list[float], labels: Labels, layout: _Layout,
+              *, first: float, repeated: float, tail: float) -> tuple[list[int], list[_Block]]:
+    """The item indices that begin a page (len(heights) when the legend, `tail` high, goes alone), and
+    the label blocks, cut at the page starts.
+
+    As many rows go on a page as fit under its headings (`first` high on page 1, the repeated header
+    `repeated` on the others), counting the room a block's label needs: where a block's rows on a page
+    are lower than its label, its last row there is made taller (`heights` is changed in place)."""
+    page = (_PAPER[1] * 72 - (_MARGINS["top"] + _MARGINS["bottom"]) * 72 - _FOOTER_SPACING_PT) \
+        * 100 / layout.scale * _FILL
+    ems = {key: layout.ems(key) for key in labels}
+    starts: list[int] = []
+    blocks: list[_Block] = []
+    open_: dict[str, list[Any]] = {}  # key -> [start, height so far on this page, height its label needs]
+    used = top = first
+
+    def close(keys: Iterable[str], last: int) -> float:
+        """End the blocks of `keys` at row `last`, making it taller if one needs; the height added."""
+        closing = [open_.pop(key) + [key] for key in keys if key in open_]
+        grow = max([need - height for _, height, need, _ in closing] + [0])
+        if grow > 0:
+            heights[last] = _pixels(heights[last] + grow)
+            for block in open_.values():
+                block[1] += grow
+        blocks.extend(_Block(key, start, last, labels[key][1][start] or "") for start, _, _, key in closing)
+        return grow
+
+    def opened(i: int, height: float) -> dict[str, list[Any]]:
+        """The blocks open once row `i` is on the page: the open ones carried on, new ones begun."""
+        after = {}
+        for key, (values, texts) in labels.items():
+            block = open_.get(key)
+            if block is not None and values[i] == values[block[0]]:
+                after[key] = [block[0], block[1] + height, block[2]]
+            else:
+                text = texts[i]
+                after[key] = [i, height, _points(_lines(text, ems[key]), BODY_PT) if text else 0]
+        return after
+
+    for i, height in enumerate(heights):
+        used += close([k for k in labels if k in open_ and labels[k][0][i] != labels[k][0][open_[k][0]]], i - 1)
+        after = opened(i, height)
+        if used + height + max([need - h for _, h, need in after.values()] + [0]) > page and used > top:
+            close(list(open_), i - 1)  # its growth was counted when row i - 1 went on
+            starts.append(i)
+            used = top = repeated
+            after = opened(i, height)
+        open_ = after
+        used += height
+    used += close(list(open_), len(heights) - 1)
+    if used + tail > page and used > top:
+        starts.append(len(heights))
+    return starts, [block for block in blocks if block.text]
+
+
 # --------------------------------------------------------------------------- workbook
 
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_BODY = Font(name="宋体", size=10)
-_HEAD = Font(name="宋体", size=10, bold=True)
-_TITLE = Font(name="宋体", size=16, bold=True)
-_MARK = Font(name="宋体", size=12)
+_BODY = Font(name="宋体", size=BODY_PT)
+_HEAD = Font(name="宋体", size=HEAD_PT, bold=True)
+_TITLE = Font(name="宋体", size=TITLE_PT, bold=True)
+_MARK = Font(name="宋体", size=MARK_PT)
 _CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
@@ -229,31 +558,6 @@ def _deadline_value(deadline: date | None) -> str | date | None:
     return deadline
 
 
-def _width(text: str) -> int:
-    """Display width, near enough: a CJK character (3 bytes in UTF-8) counts twice, ASCII once."""
-    return (len(text.encode()) + len(text)) // 2
-
-
-def _lines(text: str, chars: float) -> int:
-    """Lines a text takes when wrapped in a column `chars` wide (a little more, never fewer)."""
-    if not text:
-        return 1
-    per_line = max(1, int(chars * 0.95))
-    if "\n" not in text:  # most texts: one paragraph
-        return max(1, -(-_width(text) // per_line))
-    return sum(max(1, -(-_width(line) // per_line)) for line in text.split("\n"))
-
-
-def _runs(values: Sequence[object]) -> list[tuple[int, int]]:
-    """(start, end) index ranges of equal neighbouring values, end inclusive."""
-    runs, start = [], 0
-    for i in range(1, len(values) + 1):
-        if i == len(values) or values[i] != values[start]:
-            runs.append((start, i - 1))
-            start = i
-    return runs
-
-
 def _domain_labels(lang: str, rows: Sequence[ExportRow]) -> list[str | None]:
     """ "一、住房安居领域" for each row: the group's ordinal and name (rows without a domain say so)."""
     if not any(r.domain for r in rows):
@@ -269,87 +573,79 @@ def _domain_labels(lang: str, rows: Sequence[ExportRow]) -> list[str | None]:
 
 @collector_paused()
 def write_progress_table(rows: Sequence[ExportRow], *, lang: str, period: str,
-                         on_row: ProgressCallback | None = None) -> bytes:
-    """The .xlsx file of the progress table; `on_row(done, total)` follows the rows written.
+                         on_row: ProgressCallback | None = None, heading: Heading | None = None) -> bytes:
+    """The .xlsx file of the progress table; `on_row(done, total)` follows the rows written. The heading
+    is `heading`, else the one ``progress_rows`` gave its rows, else ours with the year of the deadlines.
 
     openpyxl writes the sheet around the items (title, header, 合计, the first item's row, the legend,
     merges, widths, page setup). The other items' rows, thousands of alike cells, are then put in as
     the XML openpyxl would write for them, with the styles it gave the first item's cells: through
     openpyxl's cells they took four seconds for 10,000 items."""
+    layout = _layout(rows, heading or _heading_of(rows), lang, period)
     wb = Workbook()
+    wb._fonts = IndexedList([NORMAL_FONT])  # the normal style's font, before any cell is styled
     ws = wb.active
     ws.title = t(lang, "export.sheet")
     styles = _Styles(ws)
-    _title_rows(ws, styles, lang, period, rows)
     joiner = t(lang, "list_sep")
-    domains = _domain_labels(lang, rows)
-    merges = _merges(rows, domains, joiner)
-    covered = {(key, i) for key, start, end in merges for i in range(start + 1, end + 1)}
-    values = (_cells(row, domains[i], joiner, covered={key for key in ("domain", "lead") if (key, i) in covered})
-              for i, row in enumerate(rows))
+    domains = _domain_labels(lang, rows) if layout.column("domain") else [None] * len(rows)
+    values = [_cells(row, domains[i], joiner) for i, row in enumerate(rows)]
+    ems = [(key, layout.ems(key)) for key in layout.keys if key not in _LABELS]
+    heights = [_height(v, ems) for v in values]
+    leads = [v["lead"] for v in values]
+    labels: Labels = {"domain": (domains, domains), "lead": (list(zip(domains, leads, strict=True)), leads)}
+    top = _title_rows(ws, styles, lang, layout, rows)
+    legend = _legend_row(ws, styles, lang, layout, FIRST_ROW + len(rows))
+    starts, blocks = _paginate(heights, labels, layout, first=sum(top), repeated=top[1], tail=legend)
+    for block in blocks:
+        for i in range(block.start + 1, block.end + 1):
+            values[i][block.key] = None  # the merged cell above shows it: nothing hides under a merge
     if rows:
-        _item_row(ws, styles, FIRST_ROW, next(values))
-    for key, start, end in merges:
-        _merge_down(ws, COLUMN_INDEX[key], FIRST_ROW + start, FIRST_ROW + end)
-    _legend_row(ws, styles, lang, FIRST_ROW + len(rows))
-    _page_setup(ws)
+        _item_row(ws, styles, layout, FIRST_ROW, values[0], heights[0])
+    for block in blocks:
+        if block.end > block.start:
+            _merge_down(ws, layout.column(block.key) or 0, FIRST_ROW + block.start, FIRST_ROW + block.end)
+    _page_setup(ws, layout, lang, [FIRST_ROW + i - 1 for i in starts])
     out = io.BytesIO()
     wb.save(out)
     if len(rows) < 2:
         if on_row is not None and rows:
             on_row(1, 1)
         return out.getvalue()
-    column_styles = [ws.cell(row=FIRST_ROW, column=c).style_id for c in range(1, len(COLUMNS) + 1)]
-    body = _rows_xml(values, FIRST_ROW + 1, column_styles, on_row, len(rows))
+    column_styles = [ws.cell(row=FIRST_ROW, column=c).style_id for c in range(1, len(layout.keys) + 1)]
+    body = _rows_xml(values[1:], heights[1:], FIRST_ROW + 1, layout, column_styles, on_row, len(rows))
     return _insert_rows(out.getvalue(), ws.path.lstrip("/"), FIRST_ROW + len(rows), body)
 
 
-def _merges(rows: Sequence[ExportRow], domains: list[str | None], joiner: str) -> list[tuple[str, int, int]]:
-    """(column key, first, last row index) of each domain's group, and of a lead unit's run of rows
-    within its group."""
-    leads = [(domains[i], joiner.join(r.lead)) for i, r in enumerate(rows)]
-    merges = [("domain", start, end) for start, end in _runs(domains) if end > start and domains[start]]
-    merges += [("lead", start, end) for start, end in _runs(leads) if end > start and leads[start][1]]
-    return merges
-
-
-def _cells(row: ExportRow, domain: str | None, joiner: str, covered: set[str]) -> dict[str, Any]:
-    """The values of an item's row, by column key; the `covered` ones are left empty (the merged cell
-    above shows them: nothing hides under a merge)."""
-    values = {
+def _cells(row: ExportRow, domain: str | None, joiner: str) -> dict[str, Any]:
+    """The values of an item's row, by column key."""
+    return {
         "number": row.number, "domain": domain, "title": row.title, "investment": row.investment,
-        "deadline": _deadline_value(row.deadline), "lead": joiner.join(row.lead),
-        "responsible": joiner.join(row.responsible), "progress": row.progress, "problems": row.problems,
-        "status": MARKS[row.status.value],
+        "fiscal_investment": row.fiscal_investment, "deadline": _deadline_value(row.deadline),
+        "lead": joiner.join(row.lead), "responsible": joiner.join(row.responsible), "progress": row.progress,
+        "problems": row.problems, "status": MARKS[row.status.value],
     }
-    for key in covered:
-        values[key] = None
-    return values
 
 
-def _height(values: dict[str, Any]) -> float:
-    """An item's row height, enough for its longest wrapped text."""
-    lines = max([_lines(str(values[key] or ""), chars) for key, chars in _WRAPPED_WIDTHS])
-    return max(27, 13.5 * lines + 4)
-
-
-def _item_row(ws: Worksheet, styles: _Styles, r: int, values: dict[str, Any]) -> None:
+def _item_row(ws: Worksheet, styles: _Styles, layout: _Layout, r: int, values: dict[str, Any],
+              height: float) -> None:
     """Write an item's row through openpyxl."""
-    for c, (key, _, centred) in enumerate(COLUMNS, start=1):
-        _put(ws, styles, r, c, values[key], "mark" if key == "status" else "body", centred)
-    ws.cell(row=r, column=COLUMN_INDEX["deadline"]).number_format = "yyyy.m.d"
-    ws.row_dimensions[r].height = _height(values)
+    for c, key in enumerate(layout.keys, start=1):
+        _put(ws, styles, r, c, values[key], "mark" if key == "status" else "body", _COLUMN_SPECS[key].centred)
+    if deadline := layout.column("deadline"):
+        ws.cell(row=r, column=deadline).number_format = "yyyy.m.d"
+    ws.row_dimensions[r].height = height
 
 
-def _rows_xml(rows: Iterable[dict[str, Any]], first: int, column_styles: Sequence[int],
-              on_row: ProgressCallback | None, total: int) -> bytes:
+def _rows_xml(rows: Iterable[dict[str, Any]], heights: Sequence[float], first: int, layout: _Layout,
+              column_styles: Sequence[int], on_row: ProgressCallback | None, total: int) -> bytes:
     """The <row> elements of items' rows from row `first` on, each cell styled as its column's."""
-    columns = [(get_column_letter(c), style, key) for c, ((key, _, _), style)
-               in enumerate(zip(COLUMNS, column_styles, strict=True), start=1)]
+    columns = [(get_column_letter(c), style, key) for c, (key, style)
+               in enumerate(zip(layout.keys, column_styles, strict=True), start=1)]
     parts = []
-    for r, values in enumerate(rows, start=first):
+    for r, (values, height) in enumerate(zip(rows, heights, strict=True), start=first):
         cells = "".join([_cell_xml(f"{letter}{r}", style, values[key]) for letter, style, key in columns])
-        parts.append(f'<row r="{r}" ht="{_height(values):.16g}" customHeight="1">{cells}</row>')
+        parts.append(f'<row r="{r}" ht="{height:.16g}" customHeight="1">{cells}</row>')
         done = r - FIRST_ROW + 1
         if on_row is not None and (done % 200 == 0 or done == total):
             on_row(done, total)
@@ -385,25 +681,31 @@ def _insert_rows(xlsx: bytes, sheet: str, before: int, rows: bytes) -> bytes:
     return out.getvalue()
 
 
-def _title_rows(ws: Worksheet, styles: _Styles, lang: str, period: str, rows: Sequence[ExportRow]) -> None:
-    """Row 1 the title, row 2 the header, row 3 the 合计 row."""
-    width = len(COLUMNS)
-    _put(ws, styles, 1, 1, table_title(lang, period), "title")
+def _title_rows(ws: Worksheet, styles: _Styles, lang: str, layout: _Layout,
+                rows: Sequence[ExportRow]) -> tuple[float, ...]:
+    """Row 1 the title, row 2 the header, row 3 the 合计 row; their heights."""
+    width = len(layout.keys)
+    _put(ws, styles, 1, 1, layout.title, "title")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws.row_dimensions[1].height = 36
-    months = months_label(lang, period)
-    for c, (key, chars, _) in enumerate(COLUMNS, start=1):
-        _put(ws, styles, 2, c, t(lang, f"export.col.{key}", months=months), "head")
+    heights = [_points(_lines(layout.title, layout.ems("", TITLE_PT)), TITLE_PT, least=36)]
+    for c, (header, chars) in enumerate(zip(layout.headers, layout.widths, strict=True), start=1):
+        _put(ws, styles, 2, c, header, "head")
         ws.column_dimensions[get_column_letter(c)].width = chars
-    ws.row_dimensions[2].height = 30
-    investments = [r.investment for r in rows if r.investment is not None]
-    for c, (key, _, _) in enumerate(COLUMNS, start=1):
-        value: Any = None
-        if key == "domain":
-            value = t(lang, "export.total", count=len(rows))
-        elif key == "investment" and investments:
-            value = round(sum(investments), 6)
-        _put(ws, styles, 3, c, value, "head")
+    lines = max(_laid_out_lines(h, layout.ems(k, HEAD_PT)) for k, h in zip(layout.keys, layout.headers, strict=True))
+    heights.append(_points(lines, HEAD_PT, least=30))
+    totals: dict[str, Any] = {"domain" if layout.column("domain") else "title":
+                              t(lang, "export.total", count=len(rows))}
+    for key in ("investment", "fiscal_investment"):
+        figures = [getattr(r, key) for r in rows if getattr(r, key) is not None]
+        if figures:
+            totals[key] = round(sum(figures), 6)
+    for c, key in enumerate(layout.keys, start=1):
+        _put(ws, styles, 3, c, totals.get(key), "head")
+    lines = max(_laid_out_lines(str(v), layout.ems(k, HEAD_PT)) for k, v in totals.items())
+    heights.append(_points(lines, HEAD_PT, least=21))
+    for r, height in enumerate(heights, start=1):
+        ws.row_dimensions[r].height = height
+    return tuple(heights)
 
 
 def _merge_down(ws: Worksheet, column: int, top: int, bottom: int) -> None:
@@ -413,27 +715,37 @@ def _merge_down(ws: Worksheet, column: int, top: int, bottom: int) -> None:
     ws.merged_cells.add(CellRange(min_col=column, min_row=top, max_col=column, max_row=bottom))
 
 
-def _legend_row(ws: Worksheet, styles: _Styles, lang: str, row: int) -> None:
-    width = len(COLUMNS)
-    _put(ws, styles, row, 1, t(lang, "export.legend"), "body", centred=False)
+def _legend_row(ws: Worksheet, styles: _Styles, lang: str, layout: _Layout, row: int) -> float:
+    """The legend under the items, merged across; its height."""
+    width = len(layout.keys)
+    legend = t(lang, "export.legend")
+    _put(ws, styles, row, 1, legend, "body", centred=False)
     for c in range(2, width + 1):
         styles.apply(ws.cell(row=row, column=c), "body", False)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-    ws.row_dimensions[row].height = 24
+    height = _points(_lines(legend, layout.ems("")), BODY_PT, least=24)
+    ws.row_dimensions[row].height = height
+    return height
 
 
-def _page_setup(ws: Worksheet) -> None:
-    """Frozen header; printed landscape on A4, one page wide, the header on every page."""
+def _page_setup(ws: Worksheet, layout: _Layout, lang: str, breaks: Sequence[int]) -> None:
+    """Frozen header; printed landscape on A4 at the layout's scale, the header on every page, the page
+    number in the footer, a manual break after each of the rows `breaks`. A fixed scale rather than
+    "fit to one page wide": Excel ignores manual breaks when fitting, and the breaks need a known scale."""
     ws.freeze_panes = "A3"
     ws.print_title_rows = "2:2"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.scale = layout.scale
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    for side, inches in _MARGINS.items():
+        setattr(ws.page_margins, side, inches)
+    ws.oddFooter.center.text = t(lang, "export.footer")
+    ws.oddFooter.center.size = BODY_PT
+    ws.oddFooter.center.font = "宋体"
+    for row in breaks[:_MAX_BREAKS]:
+        ws.row_breaks.append(Break(id=row))
 
 
 def export_progress_table(

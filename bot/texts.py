@@ -659,6 +659,9 @@ ZH: dict[str, str] = {
     "chart.status.average": "— 一般或难以评价",
     "chart.status.slow": "▲ 较为缓慢",
     "paren": "（{text}）",
+    # ---- export: the printed table (page footer, the fiscal-investment column)
+    "export.footer": "第 &P 页 共 &N 页",
+    "export.col.fiscal_investment": "其中：\n财政安排\n(万元)",
 }
 
 EN: dict[str, str] = {
@@ -1303,6 +1306,9 @@ EN: dict[str, str] = {
     "chart.status.average": "— average or hard to assess",
     "chart.status.slow": "▲ slow",
     "paren": " ({text})",
+    # ---- export: the printed table (page footer, the fiscal-investment column)
+    "export.footer": "Page &P of &N",
+    "export.col.fiscal_investment": "Of which\nbudget\n(10k yuan)",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

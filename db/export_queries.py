@@ -1,4 +1,4 @@
-"""Reads for the exported progress table (进展情况表): four queries, whatever the item count.
+"""Reads for the exported progress table (进展情况表): five queries, whatever the item count.
 
 Items, links and reports are read as plain columns rather than ORM objects: an export of 10,000
 items reads 30,000 links and 10,000 reports, and building objects for them would cost seconds.
@@ -6,7 +6,8 @@ items reads 30,000 links and 10,000 reports, and building objects for them would
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -14,7 +15,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db import queries
-from db.models import Item, ProgressReport
+from db.models import BotSetting, Item, ProgressReport
+
+TITLE_KEY = "table.title"  # the office's table title, as the importer read it
+HEADERS_KEY = "table.headers"  # JSON: its column headers by field name (bot.tables' names)
 
 
 class ExportItem(NamedTuple):
@@ -28,6 +32,7 @@ class ExportItem(NamedTuple):
     deadline: date | None
     report_cycle: str
     investment: float | None
+    fiscal_investment: float | None
     indicator_unit: str | None
     baseline_value: float | None
     target_value: float | None
@@ -44,6 +49,13 @@ class LatestReport(NamedTuple):
     source: str
 
 
+class OfficeTable(NamedTuple):
+    """The title and column headers of the office's own table, when one was imported."""
+
+    title: str | None
+    headers: dict[str, str]  # field name ("fiscal_investment", "progress_text" …) -> the header as written
+
+
 @dataclass(frozen=True)
 class ExportData:
     """Everything one export reads: active items in order, their units and their latest reports."""
@@ -52,12 +64,13 @@ class ExportData:
     links: dict[tuple[int, str], tuple[int, ...]]  # (item id, "lead" / "responsible") -> unit ids, in order
     unit_names: dict[int, str]
     latest: dict[int, LatestReport]  # item id -> its latest report before the cut-off
+    office: OfficeTable = field(default_factory=lambda: OfficeTable(None, {}))
 
 
 def active_items(session: Session) -> list[ExportItem]:
     """The items not archived, by number; one query."""
     query = select(Item.id, Item.number, Item.title, Item.domain, Item.start_date, Item.deadline, Item.report_cycle,
-                   Item.investment, Item.indicator_unit, Item.baseline_value, Item.target_value,
+                   Item.investment, Item.fiscal_investment, Item.indicator_unit, Item.baseline_value, Item.target_value,
                    ).where(col(Item.archived).is_(False)).order_by(Item.number)
     return [ExportItem(*row) for row in queries.plain_rows(session, query)]
 
@@ -73,11 +86,27 @@ def latest_reports_before(session: Session, *, before: datetime | None) -> dict[
     return {item_id: LatestReport(*rest) for item_id, *rest in rows}
 
 
+def office_table(session: Session) -> OfficeTable:
+    """The title and headers the importer kept of the office's table (settings `table.title` and
+    `table.headers`); one query. A setting that is missing or not what it should be counts as absent."""
+    values = dict(session.exec(select(BotSetting.key, BotSetting.value).where(
+        col(BotSetting.key).in_((TITLE_KEY, HEADERS_KEY)))).all())
+    try:
+        headers = json.loads(values.get(HEADERS_KEY) or "{}")
+    except ValueError:
+        headers = {}
+    if not isinstance(headers, dict):
+        headers = {}
+    title = (values.get(TITLE_KEY) or "").strip() or None
+    return OfficeTable(title, {str(k): v.strip() for k, v in headers.items() if isinstance(v, str) and v.strip()})
+
+
 def export_data(session: Session, *, before: datetime | None) -> ExportData:
-    """The items, units and reports of one export (four queries)."""
+    """The items, units, reports and the office's own headings of one export (five queries)."""
     return ExportData(
         items=active_items(session),
         links=queries.units_by_role(session),
         unit_names={u.id: u.name for u in queries.all_units(session) if u.id is not None},
         latest=latest_reports_before(session, before=before),
+        office=office_table(session),
     )

@@ -13,10 +13,17 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from sqlalchemy import event
 
 from bot.cli import ProgressBar, main
-from bot.export import ExportRow, export_progress_table, parse_period, write_progress_table
+from bot.export import (
+    TABLE_WIDTH,
+    ExportRow,
+    export_progress_table,
+    parse_period,
+    write_progress_table,
+)
 from bot.tables import ParsedTable, read_table
 from db import queries
 from db.engine import Database
@@ -77,17 +84,19 @@ def test_layout_mirrors_the_office_table(database: Database) -> None:
     import_office_table(database)
     ws = openpyxl.load_workbook(io.BytesIO(export(database))).active
     header = [c.value for c in ws[2]]
-    assert header == ["序号", "主要领域", "年度目标任务", "年度投资\n(万元)", "完成时限", "牵头单位", "责任单位",
-                      "1—7月份完成情况", "存在问题", "形象\n进度"]
-    assert ws["B3"].value == "合计(100个)" and ws["D3"].value == 67843
-    assert ws["B4"].value == "一、住房安居领域" and ws["E4"].value == "2021.12" and ws["J4"].value == "—"
+    assert header == ["序号", "主要领域", "年度目标任务", "年度投资\n(万元)", "其中：\n财政安排\n(万元)", "完成时限",
+                      "牵头单位", "责任单位", "1—7月份完成情况", "存在问题", "形象\n进度"]
+    assert ws["B3"].value == "合计(100个)" and ws["D3"].value == 67843 and ws["E3"].value == 21204
+    assert ws["B4"].value == "一、住房安居领域" and ws["F4"].value == "2021.12" and ws["K4"].value == "—"
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:J1", "B4:B8", "F4:F8", "A104:J104"} <= merged
-    assert sum(1 for r in merged if r.startswith("B")) == 12
+    assert {"A1:K1", "B4:B8", "G4:G8", "A104:K104"} <= merged
+    domains = [ws[r.split(":")[0]].value for r in merged if r.startswith("B")]
+    assert len(set(domains)) == 12 and None not in domains  # a domain over a page break is merged on each
     assert ws["A104"].value.startswith("形象进度说明：□为提前完成全年目标")
     assert ws.freeze_panes == "A3" and ws.print_title_rows == "$2:$2"
-    assert ws.column_dimensions["C"].width == 40 and ws.column_dimensions["H"].width == 60
-    assert ws["H4"].alignment.wrap_text and ws["A2"].font.b
+    widths = [ws.column_dimensions[get_column_letter(c)].width for c in range(1, 12)]
+    assert sum(widths) == pytest.approx(TABLE_WIDTH, abs=0.5) and widths[8] == max(widths)  # the progress
+    assert ws.page_setup.scale == 100 and ws["I4"].alignment.wrap_text and ws["A2"].font.b
 
 
 def test_report_texts_never_become_formulas(database: Database) -> None:
