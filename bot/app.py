@@ -14,6 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.context import BotContext, Services
 from bot.settings import Settings, Webhook
 from bot.transport import bot_requests
+from bot.webapp import start_webapp, stop_webapp
 from db.engine import Database
 from db.persistence import DatabasePersistence
 from handlers.registry import register_handlers, set_command_menus
@@ -75,10 +76,12 @@ async def _post_init(app: Application) -> None:
         services.digest_chat_filter.add_chat_ids(chat_id)
     await set_command_menus(app, services)
     schedule_jobs(app)
+    await start_webapp(app)  # the dashboard (Mini App), when WEBAPP_URL is set
     log.info("bot @%s ready", app.bot.username)
 
 
 async def _post_shutdown(app: Application) -> None:
+    await stop_webapp(app)
     app.bot_data["services"].db.dispose()
 
 
