@@ -170,3 +170,16 @@ async def test_an_admin_approves_an_extension(world: World) -> None:
     with world.db.session() as session:
         assert session.get(queries.Item, made.items[1]).deadline == date(2022, 3, 31)
         assert len(session.exec(select(Outbox).where(Outbox.dedupe_key.startswith("extension-decided"))).all()) == 1
+
+
+async def test_an_overseer_downloads_the_export_of_a_month(world: World) -> None:
+    setup(world)
+    async with aiohttp.ClientSession() as http:
+        url = local_address(world.app) + "api/export.xlsx?period=2021-07"
+        async with http.get(url, headers=headers(world, ADMIN_ID)) as r:
+            assert r.status == 200 and r.content_type.endswith("spreadsheetml.sheet")
+            assert (await r.read())[:2] == b"PK"
+        async with http.get(url, headers=headers(world, HOUSING)) as r:
+            assert r.status == 403
+        async with http.get(url.replace("2021-07", "nonsense"), headers=headers(world, ADMIN_ID)) as r:
+            assert r.status == 400 and "月份" in await r.text()

@@ -193,8 +193,8 @@ def evidence_html(lang: str, report: ProgressReport) -> str:
 
 def report_html(lang: str, report: ProgressReport, names: Mapping[int, str], people: Mapping[int, str],
                 versions: Sequence[ReportVersion], tz: ZoneInfo) -> str:
-    percent = "" if report.percent is None else f"，{report.percent}%" if lang == "zh" else f", {report.percent}%"
-    parts = [f'<header>{mark(lang, report.status)}<span>{h(percent)}</span>'
+    percent = "" if report.percent is None else f'<span class="pct">{report.percent}%</span>'
+    parts = [f'<header>{mark(lang, report.status)}{percent}'
              f'<time>{h(when(report.created_at, lang, tz))}</time></header>',
              f'<p class="who">{h(names.get(report.unit_id or 0, t(lang, "wa.office")))} · '
              f'{h(people.get(report.reporter_id or 0, ""))} · {h(period_label(lang, report.period))}</p>',
@@ -234,6 +234,12 @@ def extension_html(lang: str, request: ExtensionRequest, people: Mapping[int, st
                  f'<div class="buttons"><button type="submit" name="verdict" value="approve">{h(t(lang, "ext.approve"))}</button>'
                  f'<button type="submit" name="verdict" value="refuse" class="danger">{h(t(lang, "ext.refuse"))}</button></div></form>')
     return f'<article class="extension x-{h(request.status)}">{body}</article>'
+
+
+def plain_table(lang: str, columns: Sequence[tuple[str, bool]], rows: str) -> str:
+    """A small table: (text key, numeric) per column, numeric ones aligned right."""
+    head = "".join(f'<th class="{"num" if numeric else ""}">{h(t(lang, key))}</th>' for key, numeric in columns)
+    return f'<table class="plain"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def section(title: str, body: str) -> str:

@@ -262,11 +262,11 @@ def render_unit(lang: str, table, unit_id: int, months: list) -> str:  # type: i
         ranking.append(f'<tr><td>{h(t(lang, "wa.month_of", year=year, month=month))}</td><td class="num">{mine.rank}/{len(scores)}</td>'
                        f'<td class="num">{mine.score:.1f}</td><td class="num">{h(rate)}</td>'
                        f'<td class="num">{mine.on_time}/{mine.due}</td></tr>')
-    head = "".join(f"<th>{h(t(lang, k))}</th>" for k in ("wa.month_col", "wa.rank", "wa.score", "wa.on_time_rate", "wa.on_time"))
+    columns = [("wa.month_col", False), ("wa.rank", True), ("wa.score", True), ("wa.on_time_rate", True),
+               ("wa.on_time", True)]
     return (f'<h1>{h(table.names[unit_id])}</h1><div class="tiles">{tiles}</div>'
             f'<p><a class="button" href="{h(link("items", unit=unit_id))}">{h(t(lang, "wa.unit_items", count=len(rows)))}</a></p>'
-            + pages.section(t(lang, "wa.ranking"), f'<table class="plain"><thead><tr>{head}</tr></thead>'
-                            f'<tbody>{"".join(ranking)}</tbody></table>' if ranking else
+            + pages.section(t(lang, "wa.ranking"), pages.plain_table(lang, columns, "".join(ranking)) if ranking else
                             f'<p class="empty">{h(t(lang, "wa.no_ranking"))}</p>'))
 
 
@@ -280,9 +280,9 @@ async def units_page(request: web.Request, who: Viewer) -> web.StreamResponse:
                    f'{"—" if s.on_time_rate is None else str(round(s.on_time_rate * 100)) + "%"}</td>'
                    f'<td class="num"><span class="c-red-text">{s.red}</span>/<span class="c-yellow-text">{s.yellow}</span>/'
                    f'<span class="c-green-text">{s.green}</span></td></tr>' for s in scores)
-    head = "".join(f"<th>{h(t(lang, k))}</th>" for k in ("wa.rank", "wa.unit", "wa.score", "wa.on_time_rate", "wa.colours"))
+    columns = [("wa.rank", True), ("wa.unit", False), ("wa.score", True), ("wa.on_time_rate", True), ("wa.colours", True)]
     return fragment(f'<h1>{h(t(lang, "wa.ranking_of", year=today.year, month=today.month))}</h1>'
-                    f'<table class="plain"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+                    + pages.plain_table(lang, columns, rows))
 
 
 async def chart_page(request: web.Request, who: Viewer) -> web.StreamResponse:
@@ -296,11 +296,10 @@ async def chart_page(request: web.Request, who: Viewer) -> web.StreamResponse:
     rows = "".join(f'<tr><td>{h(domain or t(lang, "digest.no_domain"))}</td>'
                    + "".join(f'<td class="num">{counts[s]}</td>' for s in ("ahead", "good", "average", "slow"))
                    + "</tr>" for domain, counts in domain_status_rows(assessed))
-    head = "".join(f'<th>{h(t(lang, f"status.{s}"))}</th>' for s in ("ahead", "good", "average", "slow"))
+    columns = [("wa.domain", False), *((f"status.{s}", True) for s in ("ahead", "good", "average", "slow"))]
     return fragment(f'<h1>{h(t(lang, "wa.nav_chart"))}</h1>'
                     f'<figure class="chart"><img data-src="api/chart.png" alt="{h(t(lang, "wa.chart_alt"))}"></figure>'
-                    f'<table class="plain"><thead><tr><th>{h(t(lang, "wa.domain"))}</th>{head}</tr></thead>'
-                    f'<tbody>{rows}</tbody></table>')
+                    + pages.plain_table(lang, columns, rows))
 
 
 async def chart_png(request: web.Request, who: Viewer) -> web.StreamResponse:
