@@ -621,6 +621,7 @@ ZH: dict[str, str] = {
     "wa.ranking_of": "{year}年{month}月单位排名", "wa.month_of": "{year}年{month}月", "wa.month_col": "月份",
     "wa.rank": "名次", "wa.score": "得分", "wa.on_time_rate": "按时报送率", "wa.on_time": "按时/应报", "wa.colours": "红/黄/绿",
     "wa.chart_alt": "各领域事项按推进状态分布图",
+    "wa.stale": "数据刚有变动，正在更新，稍后自动刷新。",
     "wa.period": "月份", "wa.download": "下载 .xlsx", "wa.export_hint": "进展情况表为当年 1 月至所选月份的累计情况。",
 }
 
@@ -1230,6 +1231,7 @@ EN: dict[str, str] = {
     "wa.ranking_of": "Ranking of units, {month}/{year}", "wa.month_of": "{month}/{year}", "wa.month_col": "Month",
     "wa.rank": "Rank", "wa.score": "Score", "wa.on_time_rate": "On time", "wa.on_time": "On time / due", "wa.colours": "Red/yellow/green",
     "wa.chart_alt": "Items per domain, stacked by status",
+    "wa.stale": "The record has just changed; this list is being brought up to date and will refresh by itself.",
     "wa.period": "Month", "wa.download": "Download .xlsx", "wa.export_hint": "The progress table covers January to the month chosen.",
 }
 

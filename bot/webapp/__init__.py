@@ -18,7 +18,7 @@ from telegram.ext import Application
 from bot.context import Services
 from bot.texts import t
 from bot.webapp.auth import sign_init_data
-from bot.webapp.server import build_webapp, prefix_of
+from bot.webapp.server import TABLES, build_webapp, prefix_of
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ async def serve(app: Application, *, host: str = "127.0.0.1", port: int = 0) -> 
     runner = web.AppRunner(build_webapp(app), access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
+    runner.app[TABLES].warm()  # type: ignore[attr-defined]
     return runner
 
 

@@ -56,6 +56,11 @@ def message(lang: str, key: str, kind: str = "ok", **values: object) -> str:
     return f'<p class="notice {kind}" role="status">{h(t(lang, key, **values))}</p>'
 
 
+def stale_note(lang: str, stale: bool) -> str:
+    """Above a table served while its newer version is built: the page asks again shortly."""
+    return f'<p class="notice stale" data-refresh="1200">{h(t(lang, "wa.stale"))}</p>' if stale else ""
+
+
 # ---------------------------------------------------------------- home: the lists and their years
 
 

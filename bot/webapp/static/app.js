@@ -45,7 +45,11 @@
     return URL.createObjectURL(await answer.blob());
   }
 
+  let refresh = null;
   function hydrate() {
+    clearTimeout(refresh);
+    const stale = view.querySelector("[data-refresh]");
+    if (stale) refresh = setTimeout(() => show(location.search.slice(1), false), Number(stale.dataset.refresh));
     for (const img of view.querySelectorAll("img[data-src]")) {
       blob(img.dataset.src).then((url) => { img.src = url; img.classList.add("loaded"); })
         .catch(() => img.classList.add("failed"));
