@@ -582,7 +582,7 @@ ZH: dict[str, str] = {
     "cmd.revise": "修改报送", "cmd.extend": "申请延期", "cmd.away": "请假与代班", "cmd.history": "报送记录",
     "cmd.sendback": "退回报送", "cmd.ranking": "单位排名", "cmd.unread": "未签收提醒",
     # ---- webapp: the supervisors' dashboard (Mini App)
-    "wa.title": "督查督办看板", "wa.menu_button": "看板", "wa.loading": "正在加载……",
+    "wa.title": "督查督办看板", "wa.menu_button": "看板", "wa.open_button": "📋 在看板中查看", "wa.loading": "正在加载……",
     "wa.nav_home": "看板", "wa.nav_items": "事项", "wa.nav_chart": "分领域图表", "wa.nav_units": "单位排名",
     "wa.nav_export": "导出进展表",
     "wa.refused_title": "无法显示",
@@ -1191,7 +1191,7 @@ EN: dict[str, str] = {
     "cmd.history": "Reports by period", "cmd.sendback": "Return a report", "cmd.ranking": "Ranking of units",
     "cmd.unread": "Unacknowledged reminders",
     # ---- webapp: the supervisors' dashboard (Mini App)
-    "wa.title": "Supervision dashboard", "wa.menu_button": "Dashboard", "wa.loading": "Loading…",
+    "wa.title": "Supervision dashboard", "wa.menu_button": "Dashboard", "wa.open_button": "📋 Open in the dashboard", "wa.loading": "Loading…",
     "wa.nav_home": "Dashboard", "wa.nav_items": "Items", "wa.nav_chart": "Chart by domain", "wa.nav_units": "Ranking of units",
     "wa.nav_export": "Export the progress table",
     "wa.refused_title": "Nothing to show",

@@ -12,6 +12,7 @@ from bot.context import BotContext
 from bot.dates import format_date
 from bot.keyboards import EXTEND, REPORT, REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
+from bot.webapp import with_dashboard
 from db import queries, supervision
 from db.models import ReportCycle, Role, Status
 from db.supervision import Extended
@@ -76,7 +77,7 @@ async def status(update: Update, context: BotContext) -> None:
     today = context.services.clock.now().date()
     lines = [t(lang, "status.title", date=format_date(today, lang)), totals_line(lang, assessed),
              *domain_lines(lang, assessed)]
-    await answer(update, context, "\n".join(lines))
+    await answer(update, context, "\n".join(lines), with_dashboard(None, context.services, update.effective_chat, lang))
 
 
 async def slow(update: Update, context: BotContext) -> None:
@@ -212,7 +213,8 @@ async def item_card(update: Update, context: BotContext) -> None:
             buttons.append((t(lang, "rv.button"), f"{REVISE}:{mine.id}"))
     if privileged and latest is not None and latest.unit_id is not None and not item.archived:
         buttons.append((t(lang, "sb.button"), f"{SEND_BACK}:{latest.id}"))
-    await answer(update, context, text, choice_buttons(buttons) if buttons else None)
+    await answer(update, context, text, with_dashboard(choice_buttons(buttons) if buttons else None, context.services,
+                                                       update.effective_chat, lang, "item", n=item.number))
 
 
 def supervision_text(lang: str, item, warning: Warning | None, kept: dict[str, str],  # type: ignore[no-untyped-def]

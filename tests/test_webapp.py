@@ -183,3 +183,21 @@ async def test_an_overseer_downloads_the_export_of_a_month(world: World) -> None
             assert r.status == 403
         async with http.get(url.replace("2021-07", "nonsense"), headers=headers(world, ADMIN_ID)) as r:
             assert r.status == 400 and "月份" in await r.text()
+
+
+async def test_the_menu_button_and_the_chats_buttons_open_the_dashboard(world: World) -> None:
+    setup(world)
+    menu = world.sim.menu_buttons[None]
+    assert menu["type"] == "web_app" and menu["web_app"]["url"] == WEBAPP_URL and menu["text"] == "看板"
+    world.supervisor.send("/status")
+    status = await world.supervisor.expect("推进")
+    (button,) = [b for b in status.inline_buttons() if "web_app" in b]
+    assert button["web_app"]["url"] == WEBAPP_URL + "?v=home"
+    world.supervisor.send("/item 1")
+    card = await world.supervisor.expect("#1")
+    assert [b["web_app"]["url"] for b in card.inline_buttons() if "web_app" in b] == [WEBAPP_URL + "?v=item&n=1"]
+    world.admin.send("/setgroup", chat=world.group)
+    await world.group.expect("通报群")
+    world.supervisor.send("/status", chat=world.group)
+    in_group = await world.group.expect("推进")
+    assert not any("web_app" in b for b in in_group.inline_buttons())  # Telegram allows them in private chats only

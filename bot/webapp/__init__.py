@@ -11,7 +11,8 @@ import logging
 from urllib.parse import quote
 
 from aiohttp import web
-from telegram import MenuButtonWebApp, WebAppInfo
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebApp, WebAppInfo
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -41,6 +42,17 @@ def webapp_button(services: Services, lang: str, view: str = "home", **params: o
         return None
     query = "&".join(f"{k}={quote(str(v))}" for k, v in {"v": view, **params}.items())
     return WebAppInfo(url=f"{base}?{query}")
+
+
+def with_dashboard(markup: InlineKeyboardMarkup | None, services: Services, chat: Chat | None, lang: str,
+                   view: str = "home", **params: object) -> InlineKeyboardMarkup | None:
+    """`markup` with a last row opening the dashboard at `view`, in a private chat when WEBAPP_URL is set
+    (Telegram accepts web_app buttons in private chats only); otherwise `markup` as it was."""
+    info = webapp_button(services, lang, view, **params)
+    if info is None or chat is None or chat.type != ChatType.PRIVATE:
+        return markup
+    rows = [list(row) for row in markup.inline_keyboard] if markup else []
+    return InlineKeyboardMarkup([*rows, [InlineKeyboardButton(t(lang, "wa.open_button"), web_app=info)]])
 
 
 async def start_webapp(app: Application) -> None:
@@ -83,4 +95,4 @@ def demo_url(base: str, *, token: str, user_id: int, first_name: str = "演示�
     return f"{base}?v={quote(view)}#tgWebAppData={quote(init_data, safe='')}&tgWebAppVersion=8.0"
 
 
-__all__ = ["demo_url", "local_address", "serve", "start_webapp", "stop_webapp", "webapp_button"]
+__all__ = ["demo_url", "local_address", "serve", "start_webapp", "stop_webapp", "webapp_button", "with_dashboard"]
