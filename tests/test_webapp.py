@@ -111,6 +111,14 @@ async def test_a_contact_sees_only_their_units_items(world: World) -> None:
     assert status == 403 and "客运" not in text
     status, _ = await get(world, "api/chart", mine)
     assert status == 403
+    with world.db.session() as session:
+        theirs = queries.latest_reports(session, item_ids=[made.items[2]])[made.items[2]]
+        theirs.evidence = [{"type": "photo", "file_id": "AgACAgUAAxkBAA-not-shown"}]
+        session.add(theirs)
+    status, text = await get(world, f"api/file?r={theirs.id}&i=0", mine)
+    assert status == 403 and "不属于您的单位" in text
+    status, _ = await get(world, f"api/file?r={theirs.id}&i=5", headers(world, SUPERVISOR_ID))
+    assert status == 404
 
 
 async def test_a_supervisor_filters_and_sorts_the_table(world: World) -> None:
@@ -201,3 +209,41 @@ async def test_the_menu_button_and_the_chats_buttons_open_the_dashboard(world: W
     world.supervisor.send("/status", chat=world.group)
     in_group = await world.group.expect("推进")
     assert not any("web_app" in b for b in in_group.inline_buttons())  # Telegram allows them in private chats only
+
+
+async def test_the_demo_address_opens_the_dashboard_with_a_signed_identity(world: World) -> None:
+    from urllib.parse import unquote
+
+    from bot.webapp import serve_demo
+
+    setup(world)
+    runner, url = await serve_demo(world.app, user_id=SUPERVISOR_ID, view="items")
+    try:
+        base, _, fragment = url.partition("#")
+        init_data = unquote(fragment.split("tgWebAppData=")[1].split("&")[0])
+        async with aiohttp.ClientSession() as http:
+            async with http.get(base) as shell:
+                assert shell.status == 200 and "app.js" in await shell.text()
+            async with http.get(base.split("?")[0] + "api/items", headers={HEADER: init_data}) as r:
+                assert r.status == 200 and "公厕" in await r.text()
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_table_being_rebuilt_is_served_as_it_was_marked_stale(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from bot.webapp import table
+
+    sup = headers(world, SUPERVISOR_ID)
+    assert "找到 0 项" in (await get(world, "api/items", sup))[1]
+    monkeypatch.setattr(table, "FRESH_WAIT", 0)  # as a 10,000-item list whose rebuild outlasts the wait
+    setup(world)
+    status, text = await get(world, "api/items", sup)
+    assert status == 200 and "正在更新" in text and 'data-refresh="' in text and "找到 0 项" in text
+    for _ in range(50):
+        status, text = await get(world, "api/items", sup)
+        if "正在更新" not in text:
+            break
+        await asyncio.sleep(0.05)
+    assert "找到 2 项" in text and "公厕" in text

@@ -11,6 +11,8 @@ an extension) are POSTs from the same origin carrying a one-time action token, a
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import mimetypes
 import time
@@ -490,7 +492,11 @@ def build_webapp(ptb: Application) -> web.Application:
     services: Services = ptb.bot_data["services"]
     prefix = prefix_of(services)
     app = web.Application(middlewares=[guarded], client_max_size=64 * 1024)
-    app[SERVICES], app[PTB], app[TOKENS] = services, ptb, ActionTokens()
+    # Tokens signed with a key of the bot token: any replica behind the proxy accepts another's. Each spends
+    # a token once; a token replayed on another replica still meets the action's own check (already returned,
+    # already decided) and changes nothing.
+    key = hmac.new(services.settings.require_token().encode(), b"dashboard-actions", hashlib.sha256).digest()
+    app[SERVICES], app[PTB], app[TOKENS] = services, ptb, ActionTokens(key)
     app[TABLES] = TableCache(services)
     app[FILES] = OrderedDict()
     overseers = {"chart": chart_page, "chart.png": chart_png, "units": units_page, "export": export_page,
