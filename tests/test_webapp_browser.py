@@ -68,27 +68,44 @@ async def shoot(page, folder: Path, name: str) -> None:  # type: ignore[no-untyp
         await page.screenshot(path=str(folder / f"{name}-{size}.png"), full_page=True)
 
 
-async def test_a_supervisor_filters_opens_a_card_sees_the_photo_and_sends_it_back(
-        world: World, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def three_items(world: World):  # type: ignore[no-untyped-def]
+    """#1 housing's, 10 % done and a photo sent through the chat (red); #2 transport's; #3 housing's, green."""
     units = {"区住建局": [(HOUSING, "李四", False)], "区交通运输局": [(TRANSPORT, "王五", False)]}
     items = [("完成城区5座公厕提升改造", "区住建局", date(2021, 12, 31)),
              ("更新农村客运班车5辆", "区交通运输局", date(2021, 12, 31)),
              ("实现居民小区物业管理全覆盖", "区住建局", date(2021, 12, 31))]
     made = office(world.db, world.clock.now(), units=units, items=items)
-    with world.db.session() as session:  # #3 is on track (green): the filter leaves it out
+    with world.db.session() as session:
         queries.add_report(session, item_id=made.items[3], unit_id=made.units["区住建局"], reporter_id=HOUSING,
                            period="2021-07", now=world.clock.now(), text="完成60%", percent=60, status="good",
                            problems=None)
     contact = world.user(HOUSING, "李四")
     await report_with_photo(contact, "完成新桥小区公厕改造，完成10%")
+    return made, contact
 
-    folder = Path(os.environ.get("WEBAPP_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
+
+async def opened(world: World, browser, theme: str, **identity: object):  # type: ignore[no-untyped-def]
+    """A phone-sized page with the dashboard opened as Telegram would, with these theme colours."""
     page = await browser.new_page(viewport={"width": 360, "height": 740})
     await page.route("https://telegram.org/**", lambda route: route.abort())  # no network here
-    theme = '&tgWebAppThemeParams={"bg_color":"#ffffff","button_color":"#3390ec","link_color":"#2481cc"}'
     await page.goto(demo_url(local_address(world.app), token=world.sim.token, user_id=SUPERVISOR_ID,
-                             first_name="督查员") + theme)
+                             **identity) + "&tgWebAppThemeParams=" + theme)  # type: ignore[arg-type]
+    return page
+
+
+def screenshots(tmp_path: Path) -> Path:
+    """Where the screenshots go: WEBAPP_SCREENSHOTS, to look at them, or the test's own folder."""
+    folder = Path(os.environ.get("WEBAPP_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+async def test_a_supervisor_filters_opens_a_card_sees_the_photo_and_sends_it_back(
+        world: World, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    made, contact = await three_items(world)
+    folder = screenshots(tmp_path)
+    page = await opened(world, browser, '{"bg_color":"#ffffff","button_color":"#3390ec","link_color":"#2481cc"}',
+                        first_name="督查员")
     await page.wait_for_selector("text=年度重点任务")
     await shoot(page, folder, "home")
 
@@ -129,6 +146,24 @@ async def test_a_supervisor_filters_opens_a_card_sees_the_photo_and_sends_it_bac
         if view == "chart":
             await loaded(page, ".chart img")
         await shoot(page, folder, view)
+
+
+async def test_in_english_with_a_dark_theme(world: World, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    await three_items(world)
+    folder = screenshots(tmp_path)
+    dark = ('{"bg_color":"#17212b","secondary_bg_color":"#232e3c","text_color":"#f5f5f5","hint_color":"#708499",'
+            '"link_color":"#6ab3f3","button_color":"#5288c1","button_text_color":"#ffffff","section_bg_color":"#17212b",'
+            '"section_separator_color":"#111921"}')
+    page = await opened(world, browser, dark, first_name="Inspector", language_code="en")
+    await page.wait_for_selector("text=Key tasks of the year")
+    assert await page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(35, 46, 60)"
+    await page.click("a[href='?v=items']")
+    await page.wait_for_selector("text=3 items found")
+    await shoot(page, folder, "dark-en-items")
+    await page.click("text=完成城区5座公厕提升改造")
+    await page.wait_for_selector("text=Return the latest report")
+    await loaded(page, ".evidence img")
+    await shoot(page, folder, "dark-en-card")
 
 
 async def test_a_forged_identity_gets_a_clear_page_in_the_browser(world: World, browser) -> None:  # type: ignore[no-untyped-def]

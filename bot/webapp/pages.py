@@ -56,6 +56,15 @@ def message(lang: str, key: str, kind: str = "ok", **values: object) -> str:
     return f'<p class="notice {kind}" role="status">{h(t(lang, key, **values))}</p>'
 
 
+def bar(lang: str, overseer: bool) -> str:
+    """The navigation on top of every view, in the viewer's language, with the overseers' pages for them."""
+    views = [("home", "wa.nav_home"), ("items", "wa.nav_items")]
+    if overseer:
+        views += [("chart", "wa.nav_chart"), ("units", "wa.nav_units"), ("export", "wa.nav_export")]
+    links = "".join(f'<a href="{h(link(v))}" data-nav="{v}">{h(t(lang, key))}</a>' for v, key in views)
+    return f'<nav class="bar">{links}</nav>'
+
+
 def stale_note(lang: str, stale: bool) -> str:
     """Above a table served while its newer version is built: the page asks again shortly."""
     return f'<p class="notice stale" data-refresh="1200">{h(t(lang, "wa.stale"))}</p>' if stale else ""

@@ -120,7 +120,10 @@ def api(handler: Handler, *, overseers_only: bool = False) -> Callable[[web.Requ
             lang = who.lang
             if overseers_only and not who.overseer:
                 raise Refused(403, "wa.overseers_only")
-            return await handler(request, who)
+            response = await handler(request, who)
+            if isinstance(response, web.Response) and response.content_type == "text/html" and response.status == 200:
+                response.text = pages.bar(who.lang, who.overseer) + (response.text or "")
+            return response
         except Refused as refused:
             return fragment(pages.refusal_page(lang, refused.key), refused.status)
 
@@ -460,7 +463,6 @@ async def shell(request: web.Request) -> web.Response:
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     page = page.replace("{lang}", "zh-CN" if lang == "zh" else "en").replace("{title}", h(t(lang, "wa.title")))
     page = page.replace("{loading}", h(t(lang, "wa.loading"))).replace("{no_init}", h(t(lang, "wa.auth_missing")))
-    page = page.replace("{home}", h(t(lang, "wa.nav_home"))).replace("{list}", h(t(lang, "wa.nav_items")))
     return web.Response(text=page, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
 

@@ -48,6 +48,8 @@
   let refresh = null;
   function hydrate() {
     clearTimeout(refresh);
+    const here = new URLSearchParams(location.search).get("v") || "home";
+    for (const a of view.querySelectorAll(".bar a")) a.classList.toggle("here", a.dataset.nav === here);
     const stale = view.querySelector("[data-refresh]");
     if (stale) refresh = setTimeout(() => show(location.search.slice(1), false), Number(stale.dataset.refresh));
     for (const img of view.querySelectorAll("img[data-src]")) {
