@@ -247,3 +247,19 @@ async def test_a_table_being_rebuilt_is_served_as_it_was_marked_stale(world: Wor
             break
         await asyncio.sleep(0.05)
     assert "找到 2 项" in text and "公厕" in text
+
+
+async def test_a_one_time_download_link_for_telegrams_own_download(world: World) -> None:
+    setup(world)
+    status, path = await get(world, "api/link?for=export&period=2021-07", headers(world, ADMIN_ID))
+    assert status == 200 and path.startswith("api/download?t=")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(local_address(world.app) + path) as r:  # no header: the link is the key
+            assert r.status == 200 and (await r.read())[:2] == b"PK"
+            assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+        async with http.get(local_address(world.app) + path) as r:  # once only
+            assert r.status == 403 and "已失效" in await r.text()
+        async with http.get(local_address(world.app) + path.replace("export", "file")) as r:  # forged
+            assert r.status == 403
+    status, text = await get(world, "api/link?for=export&period=2021-07", headers(world, HOUSING))
+    assert status == 403 and "api/download" not in text  # the export is for overseers only

@@ -201,7 +201,8 @@ def evidence_html(lang: str, report: ProgressReport) -> str:
                          f' loading="lazy"></figure>')
         else:
             name = entry.get("name") or t(lang, "wa.file", index=index + 1)
-            cells.append(f'<a class="file" data-download="{h(src)}" data-name="{h(name)}" href="#">📎 {h(name)}</a>')
+            cells.append(f'<a class="file" data-download="{h(src)}" data-link="for=file&amp;r={report.id}&amp;i={index}"'
+                         f' data-name="{h(name)}" href="#">📎 {h(name)}</a>')
     return f'<div class="evidence">{"".join(cells)}</div>' if cells else ""
 
 

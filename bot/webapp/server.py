@@ -89,6 +89,11 @@ def viewer(request: web.Request) -> Viewer:
                                 now=time.time(), max_age=services.settings.webapp_auth_max_age)
     except InitDataError as error:
         raise Refused(401, f"wa.auth_{error.reason}") from None
+    return rights(services, user)
+
+
+def rights(services: Services, user: WebAppUser) -> Viewer:
+    """A user's rights, as the chat's: by numeric id; Refused (403) for anyone the chat would refuse too."""
     settings = services.settings
     with services.db.session() as session:
         units, language = queries.contact_units(session, telegram_id=user.id)
@@ -326,18 +331,22 @@ async def chart_png(request: web.Request, who: Viewer) -> web.StreamResponse:
 async def export_page(request: web.Request, who: Viewer) -> web.StreamResponse:
     lang = who.lang
     month = month_of(_services(request).clock.now().date())
-    return fragment(f'<h1>{h(t(lang, "wa.nav_export"))}</h1><form class="export" data-export="api/export.xlsx">'
+    return fragment(f'<h1>{h(t(lang, "wa.nav_export"))}</h1><form class="export" data-export="api/export.xlsx" data-link="for=export">'
                     f'<label><span>{h(t(lang, "wa.period"))}</span><input type="month" name="period" value="{month}" required></label>'
                     f'<button type="submit">{h(t(lang, "wa.download"))}</button></form>'
                     f'<p class="hint">{h(t(lang, "wa.export_hint"))}</p>')
 
 
 async def export_xlsx(request: web.Request, who: Viewer) -> web.StreamResponse:
+    return await export_response(_services(request), who, request.query.get("period", ""))
+
+
+async def export_response(services: Services, who: Viewer, wanted: str) -> web.StreamResponse:
+    """The progress table of a month as .xlsx (the chat's /export)."""
     from bot.export import parse_period, progress_rows, write_progress_table
 
-    services = _services(request)
     today = services.clock.now().date()
-    period = parse_period(request.query.get("period", "")[:20], today)
+    period = parse_period(wanted[:20], today)
     if period is None:
         raise Refused(400, "wa.bad_period")
 
@@ -350,18 +359,25 @@ async def export_xlsx(request: web.Request, who: Viewer) -> web.StreamResponse:
     data = await asyncio.to_thread(build)
     if data is None:
         raise Refused(404, "export.empty")
-    name = t(who.lang, "export.filename", period=period)
     return web.Response(body=data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename=\"{period}.xlsx\"; filename*=UTF-8''"
-                                 + quote(name), "Cache-Control": "no-store"})
+                        headers={"Content-Disposition": attachment(t(who.lang, "export.filename", period=period)),
+                                 "Cache-Control": "no-store"})
+
+
+def attachment(name: str, disposition: str = "attachment") -> str:
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 async def evidence_file(request: web.Request, who: Viewer) -> web.StreamResponse:
+    return await file_response(request.app, who, request.query.get("r", ""), request.query.get("i", ""))
+
+
+async def file_response(app: web.Application, who: Viewer, report_id: str, index: str) -> web.StreamResponse:
     """A report's photo or file, fetched with the bot's own getFile and download: the token stays here."""
-    report_id, index = request.query.get("r", ""), request.query.get("i", "")
     if not (report_id.isdigit() and index.isdigit() and len(report_id) < 12 and len(index) < 4):
         raise Refused(404, "wa.no_such_file")
-    services = _services(request)
+    services: Services = app[SERVICES]  # type: ignore[assignment]
 
     def look_up() -> tuple[dict, list[int]] | None:
         with services.db.session() as session:
@@ -377,11 +393,11 @@ async def evidence_file(request: web.Request, who: Viewer) -> web.StreamResponse
     entry, unit_ids = found
     if not who.may_see(unit_ids):
         raise Refused(403, "wa.not_your_item")
-    cache: OrderedDict[str, bytes] = request.app[FILES]  # type: ignore[assignment]
+    cache: OrderedDict[str, bytes] = app[FILES]  # type: ignore[assignment]
     file_id = str(entry.get("file_id", ""))
     content = cache.get(file_id)
     if content is None:
-        bot = request.app[PTB].bot  # type: ignore[attr-defined]
+        bot = app[PTB].bot  # type: ignore[attr-defined]
         try:
             content = bytes(await (await bot.get_file(file_id)).download_as_bytearray())
         except TelegramError:
@@ -390,12 +406,59 @@ async def evidence_file(request: web.Request, who: Viewer) -> web.StreamResponse
         cache[file_id] = content
         while len(cache) > FILE_CACHE:
             cache.popitem(last=False)
+    name = str(entry.get("name") or "")
     if entry.get("type") == "photo":
-        kind = "image/jpeg"
+        kind, name = "image/jpeg", name or f"{report_id}-{int(index) + 1}.jpg"
     else:
-        kind = mimetypes.guess_type(str(entry.get("name", "")))[0] or "application/octet-stream"
-    return web.Response(body=content, content_type=kind, headers={"Cache-Control": "private, max-age=3600",
-                                                                  "Content-Disposition": "inline"})
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return web.Response(body=content, content_type=kind, headers={
+        "Cache-Control": "private, max-age=3600",
+        "Content-Disposition": attachment(name or f"{report_id}-{int(index) + 1}", "inline")})
+
+
+# ---------------------------------------------------------------- download links for Telegram's downloadFile
+
+# Telegram's own download (WebApp.downloadFile) fetches a URL by itself, without the page's header: the page
+# asks for a one-time link instead, signed for this user and this file, good for a few minutes.
+DOWNLOADS = {"export": lambda q: q.get("period", "").replace("-", ""), "file": lambda q: q.get("r", "") + q.get("i", "").zfill(3)}
+
+
+async def download_link(request: web.Request, who: Viewer) -> web.StreamResponse:
+    """GET api/link?for=export&period=2021-07 (or for=file&r=…&i=…): a one-time download path."""
+    kind = request.query.get("for", "")
+    if kind == "export" and not who.overseer:
+        raise Refused(403, "wa.overseers_only")
+    target = DOWNLOADS[kind](request.query) if kind in DOWNLOADS else ""
+    if not target.isdigit() or len(target) > 15:
+        raise Refused(400, "wa.bad_period" if kind == "export" else "wa.no_such_file")
+    tokens: ActionTokens = request.app[TOKENS]  # type: ignore[assignment]
+    token = tokens.issue(user_id=who.user.id, action=kind, target=int(target), now=time.time())
+    return web.Response(text=f"api/download?t={quote(token)}", content_type="text/plain",
+                        headers={"Cache-Control": "no-store"})
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    """GET api/download?t=…: the file a one-time link was issued for, with the rights of its user today."""
+    services = _services(request)
+    tokens: ActionTokens = request.app[TOKENS]  # type: ignore[assignment]
+    token = request.query.get("t", "")
+    parts = token.split(".")
+    lang = services.settings.language
+    try:
+        if len(parts) != 6 or not parts[0].isdigit() or parts[1] not in DOWNLOADS or not parts[2].isdigit():
+            raise Refused(403, "wa.stale_action")
+        user_id, kind, target = int(parts[0]), parts[1], int(parts[2])
+        if not tokens.spend(token, user_id=user_id, action=kind, target=target, now=time.time()):
+            raise Refused(403, "wa.stale_action")
+        who = await asyncio.to_thread(rights, services, WebAppUser(id=user_id, first_name=""))
+        lang = who.lang
+        if kind == "export":
+            if not who.overseer:
+                raise Refused(403, "wa.overseers_only")
+            return await export_response(services, who, f"{str(target)[:4]}-{str(target)[4:]}")
+        return await file_response(request.app, who, str(target // 1000), str(target % 1000))
+    except Refused as refused:
+        return fragment(pages.refusal_page(lang, refused.key), refused.status)
 
 
 # ---------------------------------------------------------------- actions
@@ -503,7 +566,8 @@ def build_webapp(ptb: Application) -> web.Application:
     app[FILES] = OrderedDict()
     overseers = {"chart": chart_page, "chart.png": chart_png, "units": units_page, "export": export_page,
                  "export.xlsx": export_xlsx}
-    everyone = {"home": home, "items": items, "item": item_card, "unit": unit_page, "file": evidence_file}
+    everyone = {"home": home, "items": items, "item": item_card, "unit": unit_page, "file": evidence_file,
+                "link": download_link}
     routes = [web.get(prefix, shell), web.static(prefix + "static", STATIC)]
     if prefix != "/":
         async def to_prefix(_request: web.Request) -> web.StreamResponse:
@@ -512,6 +576,7 @@ def build_webapp(ptb: Application) -> web.Application:
         routes.append(web.get(prefix.rstrip("/"), to_prefix))
     routes += [web.get(f"{prefix}api/{name}", api(view, overseers_only=True)) for name, view in overseers.items()]
     routes += [web.get(f"{prefix}api/{name}", api(view)) for name, view in everyone.items()]
+    routes.append(web.get(prefix + "api/download", download))
     routes.append(web.post(prefix + "api/{action:sendback|decide}", api(action)))
     app.add_routes(routes)
     return app

@@ -57,16 +57,24 @@
         .catch(() => img.classList.add("failed"));
     }
     for (const link of view.querySelectorAll("a[data-download]")) {
-      link.addEventListener("click", async (event) => {
+      link.addEventListener("click", (event) => {
         event.preventDefault();
-        save(await blob(link.dataset.download), link.dataset.name || "file");
+        fetchFile(link.dataset.download, link.dataset.link, link.dataset.name || "file");
       });
     }
   }
 
-  function save(url, name) {
+  // Inside Telegram (Bot API 8.0+) its own download, from a one-time link; elsewhere the file itself.
+  async function fetchFile(path, linkQuery, name) {
+    const app = window.Telegram && window.Telegram.WebApp;
+    if (app && app.downloadFile && app.isVersionAtLeast && app.isVersionAtLeast("8.0")) {
+      const answer = await fetch("api/link?" + linkQuery, { headers: headers() });
+      if (!answer.ok) throw new Error(String(answer.status));
+      app.downloadFile({ url: new URL(await answer.text(), location.href).href, file_name: name });
+      return;
+    }
     const a = document.createElement("a");
-    a.href = url; a.download = name; document.body.appendChild(a); a.click(); a.remove();
+    a.href = await blob(path); a.download = name; document.body.appendChild(a); a.click(); a.remove();
   }
 
   document.addEventListener("click", (event) => {
@@ -86,8 +94,8 @@
       for (const [key, value] of data) if (value) params.set(key, value);
       show(params.toString(), true);
     } else if (form.dataset.export) {
-      const period = String(data.get("period") || "");
-      try { save(await blob(form.dataset.export + "?period=" + encodeURIComponent(period)), period + ".xlsx"); }
+      const period = encodeURIComponent(String(data.get("period") || ""));
+      try { await fetchFile(form.dataset.export + "?period=" + period, form.dataset.link + "&period=" + period, decodeURIComponent(period) + ".xlsx"); }
       catch (e) { form.classList.add("failed"); }
     } else if (form.dataset.action) {
       for (const button of form.querySelectorAll("button")) button.disabled = true;
