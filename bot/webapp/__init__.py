@@ -31,7 +31,7 @@ async def serve(app: Application, *, host: str = "127.0.0.1", port: int = 0) -> 
     runner = web.AppRunner(build_webapp(app), access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    runner.app[TABLES].warm()  # type: ignore[attr-defined]
+    runner.app[TABLES].warm()
     return runner
 
 

@@ -17,7 +17,7 @@ import logging
 import mimetypes
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -32,11 +32,12 @@ from bot.texts import t
 from bot.webapp import pages
 from bot.webapp.auth import HEADER, ActionTokens, InitDataError, WebAppUser, verify_init_data
 from bot.webapp.pages import h, link
-from bot.webapp.table import Query, TableCache, page_of, select_rows
+from bot.webapp.table import Query, Table, TableCache, page_of, select_rows
 from db import queries, supervision
 from db.models import Role
 from jobs.actions import Actor, decide_extension_request, send_back_report
 from jobs.digest import assess
+from jobs.ranking import UnitScore
 from jobs.runner import send_queued
 from jobs.supervision import month_of, month_ranking, warnings_on
 from jobs.warnings import warning_detail
@@ -45,7 +46,11 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 FILE_CACHE = 64  # evidence files kept in memory, by file id
-SERVICES, TOKENS, TABLES, PTB, FILES = (web.AppKey(n, object) for n in ("services", "tokens", "tables", "ptb", "files"))
+SERVICES = web.AppKey("services", Services)
+TOKENS = web.AppKey("tokens", ActionTokens)
+TABLES = web.AppKey("tables", TableCache)
+PTB = web.AppKey("ptb", Application)
+FILES = web.AppKey("files", OrderedDict)  # evidence file id → its bytes, the latest FILE_CACHE of them
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,8 @@ class Viewer:
     overseer: bool  # admin or supervisor
     unit_ids: frozenset[int]
 
-    def may_see(self, unit_ids: object) -> bool:
-        return self.overseer or bool(self.unit_ids.intersection(unit_ids))  # type: ignore[arg-type]
+    def may_see(self, unit_ids: Iterable[int]) -> bool:
+        return self.overseer or bool(self.unit_ids.intersection(unit_ids))
 
     @property
     def visible_units(self) -> frozenset[int] | None:
@@ -78,7 +83,7 @@ def prefix_of(services: Services) -> str:
 
 
 def _services(request: web.Request) -> Services:
-    return request.app[SERVICES]  # type: ignore[return-value]
+    return request.app[SERVICES]
 
 
 def viewer(request: web.Request) -> Viewer:
@@ -139,13 +144,13 @@ def api(handler: Handler, *, overseers_only: bool = False) -> Callable[[web.Requ
 
 
 async def home(request: web.Request, who: Viewer) -> web.StreamResponse:
-    table, stale = await request.app[TABLES].table()  # type: ignore[attr-defined]
+    table, stale = await request.app[TABLES].table()
     visible = select_rows(table, Query(), who.visible_units)
     return fragment(pages.stale_note(who.lang, stale) + pages.home_page(who.lang, table, visible, who.overseer))
 
 
 async def items(request: web.Request, who: Viewer) -> web.StreamResponse:
-    table, stale = await request.app[TABLES].table()  # type: ignore[attr-defined]
+    table, stale = await request.app[TABLES].table()
     query = Query.parse(request.query)
     if query.unit is not None and not who.may_see([query.unit]):
         raise Refused(403, "wa.not_your_unit")
@@ -195,7 +200,7 @@ async def item_card(request: web.Request, who: Viewer) -> web.StreamResponse:
 
 def render_card(request: web.Request, who: Viewer, data: dict) -> str:
     services = _services(request)
-    tokens: ActionTokens = request.app[TOKENS]  # type: ignore[assignment]
+    tokens = request.app[TOKENS]
     lang, tz, item, today = who.lang, services.settings.tz, data["item"], data["today"]
     links, names, warning = data["links"], data["names"], data["warning"]
     entry = data["entry"]
@@ -248,7 +253,7 @@ async def unit_page(request: web.Request, who: Viewer) -> web.StreamResponse:
     if not who.may_see([int(unit_id)]):
         raise Refused(403, "wa.not_your_unit")
     services = _services(request)
-    table, _ = await request.app[TABLES].table()  # type: ignore[attr-defined]
+    table, _ = await request.app[TABLES].table()
     if int(unit_id) not in table.names:
         raise Refused(404, "wa.no_such_unit")
     today = services.clock.now().date()
@@ -259,7 +264,7 @@ async def unit_page(request: web.Request, who: Viewer) -> web.StreamResponse:
                                                                  (*previous, earlier)]))
 
 
-def render_unit(lang: str, table, unit_id: int, months: list) -> str:  # type: ignore[no-untyped-def]
+def render_unit(lang: str, table: Table, unit_id: int, months: list[tuple[int, int, list[UnitScore]]]) -> str:
     rows = select_rows(table, Query(unit=unit_id), None)
     counts = {c: sum(1 for r in rows if r.colour == c) for c in ("red", "yellow", "green")}
     tiles = "".join(f'<a class="tile c-{c}" href="{h(link("items", unit=unit_id, colour=c))}"><b>{n}</b>'
@@ -377,7 +382,7 @@ async def file_response(app: web.Application, who: Viewer, report_id: str, index
     """A report's photo or file, fetched with the bot's own getFile and download: the token stays here."""
     if not (report_id.isdigit() and index.isdigit() and len(report_id) < 12 and len(index) < 4):
         raise Refused(404, "wa.no_such_file")
-    services: Services = app[SERVICES]  # type: ignore[assignment]
+    services = app[SERVICES]
 
     def look_up() -> tuple[dict, list[int]] | None:
         with services.db.session() as session:
@@ -393,11 +398,11 @@ async def file_response(app: web.Application, who: Viewer, report_id: str, index
     entry, unit_ids = found
     if not who.may_see(unit_ids):
         raise Refused(403, "wa.not_your_item")
-    cache: OrderedDict[str, bytes] = app[FILES]  # type: ignore[assignment]
+    cache = app[FILES]
     file_id = str(entry.get("file_id", ""))
     content = cache.get(file_id)
     if content is None:
-        bot = app[PTB].bot  # type: ignore[attr-defined]
+        bot = app[PTB].bot
         try:
             content = bytes(await (await bot.get_file(file_id)).download_as_bytearray())
         except TelegramError:
@@ -431,7 +436,7 @@ async def download_link(request: web.Request, who: Viewer) -> web.StreamResponse
     target = DOWNLOADS[kind](request.query) if kind in DOWNLOADS else ""
     if not target.isdigit() or len(target) > 15:
         raise Refused(400, "wa.bad_period" if kind == "export" else "wa.no_such_file")
-    tokens: ActionTokens = request.app[TOKENS]  # type: ignore[assignment]
+    tokens = request.app[TOKENS]
     token = tokens.issue(user_id=who.user.id, action=kind, target=int(target), now=time.time())
     return web.Response(text=f"api/download?t={quote(token)}", content_type="text/plain",
                         headers={"Cache-Control": "no-store"})
@@ -440,7 +445,7 @@ async def download_link(request: web.Request, who: Viewer) -> web.StreamResponse
 async def download(request: web.Request) -> web.StreamResponse:
     """GET api/download?t=…: the file a one-time link was issued for, with the rights of its user today."""
     services = _services(request)
-    tokens: ActionTokens = request.app[TOKENS]  # type: ignore[assignment]
+    tokens = request.app[TOKENS]
     token = request.query.get("t", "")
     parts = token.split(".")
     lang = services.settings.language
@@ -481,7 +486,7 @@ async def action(request: web.Request, who: Viewer) -> web.StreamResponse:
     form = await request.post()
     kind = request.match_info["action"]
     services = _services(request)
-    tokens: ActionTokens = request.app[TOKENS]  # type: ignore[assignment]
+    tokens = request.app[TOKENS]
     field = "report" if kind == "sendback" else "request"
     target = str(form.get(field, ""))
     if not target.isdigit() or len(target) > 12:
@@ -512,8 +517,8 @@ async def action(request: web.Request, who: Viewer) -> web.StreamResponse:
         values = {"number": outcome.number, "outcome": t(who.lang, f"ext.status.{outcome.status}") if outcome.status else "",
                   "person": t(who.lang, "ext.an_admin")}
         return fragment(pages.message(who.lang, outcome.refusal, "bad", **values), 409)
-    request.app[TABLES].warm()  # type: ignore[attr-defined]
-    await send_queued(BotContext(request.app[PTB]))  # type: ignore[arg-type]
+    request.app[TABLES].warm()
+    await send_queued(BotContext(request.app[PTB]))
     return fragment(pages.message(who.lang, done[0], "ok", **done[1]))
 
 

@@ -4,9 +4,10 @@ then filtered, sorted and cut into pages in memory (a 10,000-item list is a few 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.context import Services
 from db import dashboard, queries
@@ -175,7 +176,7 @@ class TableCache:
         self._key = None
 
 
-def _sort_key(sort: str):  # type: ignore[no-untyped-def]
+def _sort_key(sort: str) -> Callable[[Row], Any]:
     far = date.max
     return {
         "number": lambda r: r.number,
