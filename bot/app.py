@@ -19,6 +19,7 @@ from bot.persistence import DatabasePersistence
 from bot.ratelimit import SharedRateLimiter
 from bot.settings import Settings, Webhook
 from bot.transport import bot_requests
+from bot.webapp import start_webapp, stop_webapp
 from db.engine import Database
 from handlers.registry import register_handlers, set_command_menus
 from jobs.pacing import Pacer
@@ -101,10 +102,12 @@ async def _post_init(app: Application) -> None:
         services.digest_chat_filter.add_chat_ids(chat_id)
     await set_command_menus(app, services)
     schedule_jobs(app)
+    await start_webapp(app)  # the dashboard (Mini App), when WEBAPP_URL is set
     log.info("bot @%s ready", app.bot.username)
 
 
 async def _post_shutdown(app: Application) -> None:
+    await stop_webapp(app)
     app.bot_data["services"].db.dispose()
 
 

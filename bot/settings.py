@@ -120,6 +120,13 @@ class Settings(BaseSettings):
     https_proxy: str | None = None
     http_proxy: str | None = None
     no_proxy: str | None = None
+    # ---- webapp: the supervisors' dashboard (Telegram Mini App, bot/webapp). WEBAPP_URL is its public
+    # HTTPS address (the menu button and the WebAppInfo buttons open it); the reverse proxy forwards it to
+    # WEBAPP_LISTEN:WEBAPP_PORT. An initData older than WEBAPP_AUTH_MAX_AGE seconds is refused.
+    webapp_url: str | None = None
+    webapp_listen: str = "127.0.0.1"
+    webapp_port: int = Field(default=8444, ge=0, le=65535)
+    webapp_auth_max_age: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
 
     @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", "report_reminder_days",
                      "missed_followup_workdays", mode="before")
@@ -245,6 +252,17 @@ class Settings(BaseSettings):
                 raise ValueError("expected the public URL Telegram posts to, e.g. https://bot.example.gov.cn/telegram")
             value = value.strip()
         return value
+
+    @field_validator("webapp_url", mode="before")
+    @classmethod
+    def _webapp_url(cls, value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        parts = urlsplit(str(value).strip())
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("expected the dashboard's public HTTPS address (Telegram opens only HTTPS), "
+                             "e.g. https://bot.example.gov.cn/webapp/")
+        return str(value).strip()
 
     @field_validator("webhook_secret")
     @classmethod

@@ -15,6 +15,7 @@ from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.keyboards import EXTEND, REPORT, REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
+from bot.webapp import with_dashboard
 from db import queries, supervision
 from db.models import ReportCycle, Role, Status
 from db.supervision import Extended
@@ -88,7 +89,8 @@ def status_text(services: Services, lang: str) -> str:
 async def status(update: Update, context: BotContext) -> None:
     """Totals by status and a line per domain."""
     lang = lang_of(update, context)
-    await answer(update, context, await asyncio.to_thread(status_text, context.services, lang))
+    text = await asyncio.to_thread(status_text, context.services, lang)
+    await answer(update, context, text, with_dashboard(None, context.services, update.effective_chat, lang))
 
 
 def item_table(services: Services, lang: str, listing: Listing) -> tuple[str, bytes]:
@@ -243,7 +245,8 @@ async def item_card(update: Update, context: BotContext) -> None:
             buttons.append((t(lang, "rv.button"), f"{REVISE}:{mine.id}"))
     if privileged and latest is not None and latest.unit_id is not None and not item.archived:
         buttons.append((t(lang, "sb.button"), f"{SEND_BACK}:{latest.id}"))
-    await answer(update, context, text, choice_buttons(buttons) if buttons else None)
+    await answer(update, context, text, with_dashboard(choice_buttons(buttons) if buttons else None, context.services,
+                                                       update.effective_chat, lang, "item", n=item.number))
 
 
 def supervision_text(lang: str, item, warning: Warning | None, kept: dict[str, str],  # type: ignore[no-untyped-def]

@@ -1,0 +1,108 @@
+"""The supervisors' dashboard: a Telegram Mini App served by the bot's own process (see `server`).
+
+`start_webapp(app)` / `stop_webapp(app)` run it beside the bot (from `post_init` / `post_shutdown`) when
+WEBAPP_URL is set, and point the bot's menu button at it; `serve` runs it on any port (the demo, tests);
+`demo_url` signs a test identity for a local server, so the dashboard can be looked at with no Telegram.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from aiohttp import web
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebApp, WebAppInfo
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.context import Services
+from bot.texts import t
+from bot.webapp.auth import sign_init_data
+from bot.webapp.server import TABLES, build_webapp, prefix_of
+
+log = logging.getLogger(__name__)
+
+_RUNNERS: dict[int, web.AppRunner] = {}  # one server per running Application
+
+
+async def serve(app: Application, *, host: str = "127.0.0.1", port: int = 0) -> web.AppRunner:
+    """Start the dashboard for `app` on host:port (0: a free port, read from `runner.addresses`)."""
+    runner = web.AppRunner(build_webapp(app), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    runner.app[TABLES].warm()
+    return runner
+
+
+def webapp_button(services: Services, lang: str, view: str = "home", **params: object) -> WebAppInfo | None:
+    """The WebAppInfo opening one view of the dashboard (None when WEBAPP_URL is unset)."""
+    base = services.settings.webapp_url
+    if not base:
+        return None
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in {"v": view, **params}.items())
+    return WebAppInfo(url=f"{base}?{query}")
+
+
+def with_dashboard(markup: InlineKeyboardMarkup | None, services: Services, chat: Chat | None, lang: str,
+                   view: str = "home", **params: object) -> InlineKeyboardMarkup | None:
+    """`markup` with a last row opening the dashboard at `view`, in a private chat when WEBAPP_URL is set
+    (Telegram accepts web_app buttons in private chats only); otherwise `markup` as it was."""
+    info = webapp_button(services, lang, view, **params)
+    if info is None or chat is None or chat.type != ChatType.PRIVATE:
+        return markup
+    rows = [list(row) for row in markup.inline_keyboard] if markup else []
+    return InlineKeyboardMarkup([*rows, [InlineKeyboardButton(t(lang, "wa.open_button"), web_app=info)]])
+
+
+async def start_webapp(app: Application) -> None:
+    """Serve the dashboard beside the bot and set the menu button to it, when WEBAPP_URL is set."""
+    services: Services = app.bot_data["services"]
+    settings = services.settings
+    if not settings.webapp_url:
+        return
+    runner = await serve(app, host=settings.webapp_listen, port=settings.webapp_port)
+    _RUNNERS[id(app)] = runner
+    log.info("dashboard on %s:%s", *runner.addresses[0][:2])
+    try:
+        await app.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
+            text=t(settings.language, "wa.menu_button"), web_app=WebAppInfo(url=settings.webapp_url)))
+    except TelegramError as error:
+        log.warning("could not set the dashboard's menu button: %s", error)
+
+
+async def stop_webapp(app: Application) -> None:
+    runner = _RUNNERS.pop(id(app), None)
+    if runner is not None:
+        await runner.cleanup()
+
+
+def local_address(app: Application) -> str | None:
+    """http://host:port/prefix/ of the dashboard `start_webapp` runs for `app`."""
+    runner = _RUNNERS.get(id(app))
+    if runner is None:
+        return None
+    host, port = runner.addresses[0][:2]
+    return f"http://{host}:{port}{prefix_of(app.bot_data['services'])}"
+
+
+def demo_url(base: str, *, token: str, user_id: int, first_name: str = "演示用户", view: str = "home",
+             language_code: str = "zh-hans", auth_date: int | None = None) -> str:
+    """The dashboard at `base` (e.g. `local_address(app)`) opened as Telegram would for this user: the
+    initData signed with `token` in the fragment, where Telegram puts it."""
+    init_data = sign_init_data(token=token, user_id=user_id, first_name=first_name, language_code=language_code,
+                               auth_date=auth_date)
+    return f"{base}?v={quote(view)}#tgWebAppData={quote(init_data, safe='')}&tgWebAppVersion=8.0"
+
+
+async def serve_demo(app: Application, *, user_id: int, first_name: str = "演示用户",
+                     view: str = "home") -> tuple[web.AppRunner, str]:
+    """The dashboard of `app` on a free local port, and the address that opens it as `user_id` (signed with
+    the bot's token, as Telegram would): what `progress-bot demo` prints. Stop it with `runner.cleanup()`."""
+    runner = await serve(app)
+    host, port = runner.addresses[0][:2]
+    base = f"http://{host}:{port}{prefix_of(app.bot_data['services'])}"
+    return runner, demo_url(base, token=app.bot.token, user_id=user_id, first_name=first_name, view=view)
+
+
+__all__ = ["demo_url", "local_address", "serve", "serve_demo", "start_webapp", "stop_webapp", "webapp_button", "with_dashboard"]

@@ -1,0 +1,265 @@
+"""The dashboard (Mini App) over plain HTTP against the running bot: signed identity, the chat's rights,
+and the two actions through the chat's own functions."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import aiohttp
+import pytest
+from sqlmodel import select
+
+from bot.webapp import local_address
+from bot.webapp.auth import HEADER, InitDataError, sign_init_data, verify_init_data
+from db import queries, supervision
+from db.models import Outbox
+from tests.conftest import ADMIN_ID, SUPERVISOR_ID, World
+from tests.office import office, snapshot
+
+HOUSING, TRANSPORT, STRANGER = 2001, 2002, 3003
+WEBAPP_URL = "https://dash.example.test/webapp/"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"webapp_url": WEBAPP_URL, "webapp_port": 0}
+
+
+def setup(world: World):  # type: ignore[no-untyped-def]
+    """Two units with an item each; housing's is red (10 % done at 55 % of the time), transport's green."""
+    made = office(world.db, world.clock.now(), units={"区住建局": [(HOUSING, "李四", False)],
+                                                      "区交通运输局": [(TRANSPORT, "王五", False)]},
+                  items=[("完成城区5座公厕提升改造", "区住建局", date(2021, 12, 31)),
+                         ("更新农村客运班车5辆", "区交通运输局", date(2021, 12, 31))])
+    now = world.clock.now()
+    for person in (HOUSING, TRANSPORT):  # the contacts have talked to the bot, so it may write to them
+        world.user(person, "联络员").send("/lang zh")
+    with world.db.session() as session:
+        for number, unit, person, percent in ((1, "区住建局", HOUSING, 10), (2, "区交通运输局", TRANSPORT, 60)):
+            queries.add_report(session, item_id=made.items[number], unit_id=made.units[unit], reporter_id=person,
+                               period="2021-07", now=now, text=f"完成{percent}%", percent=percent, status="good",
+                               problems=None)
+    return made
+
+
+def headers(world: World, user_id: int, **kw: object) -> dict[str, str]:
+    return {HEADER: sign_init_data(token=world.sim.token, user_id=user_id, first_name="测试", **kw)}  # type: ignore[arg-type]
+
+
+async def get(world: World, path: str, hdrs: dict[str, str] | None) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.get(local_address(world.app) + path, headers=hdrs or {}) as r:
+        return r.status, await r.text()
+
+
+async def post(world: World, path: str, user_id: int, data: dict[str, str], *, origin: bool = True) -> tuple[int, str]:
+    base = local_address(world.app)
+    hdrs = headers(world, user_id)
+    if origin:
+        hdrs["Origin"] = base.split("/webapp/")[0]
+    async with aiohttp.ClientSession() as http, http.post(base + path, data=data, headers=hdrs) as r:
+        return r.status, await r.text()
+
+
+def token_in(page: str, name: str) -> str:
+    import re
+
+    return re.search(rf'name="{name}" value="(\d+)"><input type="hidden" name="token" value="([^"]+)"', page).groups()
+
+
+def test_init_data_is_checked_as_telegram_documents_it() -> None:
+    token = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    good = sign_init_data(token=token, user_id=7, first_name="A")
+    assert verify_init_data(good, token=token, now=time.time(), max_age=3600).id == 7
+    for forged in (good.replace("%22id%22%3A7", "%22id%22%3A8"), good + "&extra=1", good.replace("hash=", "hash=0"),
+                   sign_init_data(token="999:other-token-xxxxxxx", user_id=7, first_name="A"), "hash=abc", "x" * 5000):
+        with pytest.raises(InitDataError, match="forged"):
+            verify_init_data(forged, token=token, now=time.time(), max_age=3600)
+    old = sign_init_data(token=token, user_id=7, first_name="A", auth_date=int(time.time()) - 7200)
+    with pytest.raises(InitDataError, match="expired"):
+        verify_init_data(old, token=token, now=time.time(), max_age=3600)
+    with pytest.raises(InitDataError, match="missing"):
+        verify_init_data("", token=token, now=time.time(), max_age=3600)
+
+
+async def test_no_forged_or_expired_identity_gets_data(world: World) -> None:
+    setup(world)
+    expired = headers(world, SUPERVISOR_ID, auth_date=int(time.time()) - 3601)
+    forged = {HEADER: headers(world, SUPERVISOR_ID)[HEADER].replace("%22id%22%3A1002", "%22id%22%3A1001")}
+    for hdrs, words in ((None, "请从 Telegram"), (expired, "已过期"), (forged, "校验未通过")):
+        for path in ("api/items", "api/item?n=1", "api/home", "api/chart.png", "api/export.xlsx"):
+            status, text = await get(world, path, hdrs)
+            assert status == 401 and words in text and "公厕" not in text
+    status, text = await get(world, "api/items", headers(world, STRANGER))
+    assert status == 403 and "仅限" in text and "公厕" not in text
+    status, shell = await get(world, "", None)  # the shell itself carries no data
+    assert status == 200 and "公厕" not in shell and "app.js" in shell
+
+
+async def test_a_contact_sees_only_their_units_items(world: World) -> None:
+    made = setup(world)
+    mine = headers(world, HOUSING)
+    status, text = await get(world, "api/items", mine)
+    assert status == 200 and "完成城区5座公厕提升改造" in text and "客运班车" not in text
+    status, text = await get(world, "api/item?n=1", mine)
+    assert status == 200 and "完成10%" in text and "退回" not in text  # no send-back for a contact
+    status, text = await get(world, "api/item?n=2", mine)
+    assert status == 403 and "不属于您的单位" in text and "完成60%" not in text
+    status, text = await get(world, f"api/unit?id={made.units['区交通运输局']}", mine)
+    assert status == 403
+    status, text = await get(world, f"api/items?unit={made.units['区交通运输局']}", mine)
+    assert status == 403 and "客运" not in text
+    status, _ = await get(world, "api/chart", mine)
+    assert status == 403
+    with world.db.session() as session:
+        theirs = queries.latest_reports(session, item_ids=[made.items[2]])[made.items[2]]
+        theirs.evidence = [{"type": "photo", "file_id": "AgACAgUAAxkBAA-not-shown"}]
+        session.add(theirs)
+    status, text = await get(world, f"api/file?r={theirs.id}&i=0", mine)
+    assert status == 403 and "不属于您的单位" in text
+    status, _ = await get(world, f"api/file?r={theirs.id}&i=5", headers(world, SUPERVISOR_ID))
+    assert status == 404
+
+
+async def test_a_supervisor_filters_and_sorts_the_table(world: World) -> None:
+    made = setup(world)
+    sup = headers(world, SUPERVISOR_ID)
+    status, text = await get(world, f"api/items?colour=red&unit={made.units['区住建局']}", sup)
+    assert status == 200 and "公厕" in text and "客运" not in text and "找到 1 项" in text
+    status, text = await get(world, "api/items?colour=green", sup)
+    assert "客运" in text and "公厕" not in text
+    status, text = await get(world, "api/items?q=客运", sup)
+    assert "客运" in text and "公厕" not in text
+    status, text = await get(world, "api/items?sort=percent&dir=desc", sup)
+    assert text.index("客运") < text.index("公厕")
+    status, text = await get(world, f"api/unit?id={made.units['区住建局']}", sup)
+    assert status == 200 and "区住建局" in text and "月度排名" in text
+    status, text = await get(world, "api/items", headers(world, SUPERVISOR_ID, language_code="en"))
+    assert "Key tasks of the year" in text
+
+
+async def test_a_supervisor_sends_a_report_back_once(world: World) -> None:
+    setup(world)
+    status, card = await get(world, "api/item?n=1", headers(world, SUPERVISOR_ID))
+    report_id, token = token_in(card, "report")
+    before = snapshot(world)
+    form = {"report": report_id, "token": token, "reason": "请写明已完工的公厕"}
+    assert (await post(world, "api/sendback", SUPERVISOR_ID, form, origin=False))[0] == 403  # no Origin: refused
+    assert (await post(world, "api/sendback", HOUSING, form))[0] == 403  # a contact may not
+    assert (await post(world, "api/sendback", ADMIN_ID, form))[0] == 409  # the token is the supervisor's
+    assert snapshot(world) == before
+    status, text = await post(world, "api/sendback", SUPERVISOR_ID, form)
+    assert status == 200 and "已退回 #1" in text
+    notice = await world.user(HOUSING, "李四").expect("【退回重报】")
+    assert "已完工的公厕" in notice.text and notice.buttons == [["上报 #1"]]
+    with world.db.session() as session:
+        assert supervision.report(session, report_id=int(report_id)).returned_by == SUPERVISOR_ID
+    after = snapshot(world)
+    status, text = await post(world, "api/sendback", SUPERVISOR_ID, form)  # replayed
+    assert status == 409 and snapshot(world) == after
+
+
+async def test_an_admin_approves_an_extension(world: World) -> None:
+    made = setup(world)
+    now = world.clock.now()
+    with world.db.session() as session:
+        item = session.get(queries.Item, made.items[1])
+        supervision.request_extension(session, item=item, unit_id=made.units["区住建局"], by=HOUSING,
+                                      deadline=date(2022, 3, 31), text="2022年3月底", reason="雨季停工", now=now)
+    status, card = await get(world, "api/item?n=1", headers(world, SUPERVISOR_ID))
+    assert "雨季停工" in card and 'data-action="decide"' not in card  # supervisors see, admins decide
+    status, card = await get(world, "api/item?n=1", headers(world, ADMIN_ID))
+    request_id, token = token_in(card, "request")
+    status, text = await post(world, "api/decide", ADMIN_ID, {"request": request_id, "token": token,
+                                                               "verdict": "approve", "comment": "同意"})
+    assert status == 200 and "已同意 #1 延期" in text
+    notice = await world.user(HOUSING, "李四").expect("延期已批准")
+    assert "同意" in notice.text
+    with world.db.session() as session:
+        assert session.get(queries.Item, made.items[1]).deadline == date(2022, 3, 31)
+        assert len(session.exec(select(Outbox).where(Outbox.dedupe_key.startswith("extension-decided"))).all()) == 1
+
+
+async def test_an_overseer_downloads_the_export_of_a_month(world: World) -> None:
+    setup(world)
+    async with aiohttp.ClientSession() as http:
+        url = local_address(world.app) + "api/export.xlsx?period=2021-07"
+        async with http.get(url, headers=headers(world, ADMIN_ID)) as r:
+            assert r.status == 200 and r.content_type.endswith("spreadsheetml.sheet")
+            assert (await r.read())[:2] == b"PK"
+        async with http.get(url, headers=headers(world, HOUSING)) as r:
+            assert r.status == 403
+        async with http.get(url.replace("2021-07", "nonsense"), headers=headers(world, ADMIN_ID)) as r:
+            assert r.status == 400 and "月份" in await r.text()
+
+
+async def test_the_menu_button_and_the_chats_buttons_open_the_dashboard(world: World) -> None:
+    setup(world)
+    menu = world.sim.menu_buttons[None]
+    assert menu["type"] == "web_app" and menu["web_app"]["url"] == WEBAPP_URL and menu["text"] == "看板"
+    world.supervisor.send("/status")
+    status = await world.supervisor.expect("推进")
+    (button,) = [b for b in status.inline_buttons() if "web_app" in b]
+    assert button["web_app"]["url"] == WEBAPP_URL + "?v=home"
+    world.supervisor.send("/item 1")
+    card = await world.supervisor.expect("#1")
+    assert [b["web_app"]["url"] for b in card.inline_buttons() if "web_app" in b] == [WEBAPP_URL + "?v=item&n=1"]
+    world.admin.send("/setgroup", chat=world.group)
+    await world.group.expect("通报群")
+    world.supervisor.send("/status", chat=world.group)
+    in_group = await world.group.expect("推进")
+    assert not any("web_app" in b for b in in_group.inline_buttons())  # Telegram allows them in private chats only
+
+
+async def test_the_demo_address_opens_the_dashboard_with_a_signed_identity(world: World) -> None:
+    from urllib.parse import unquote
+
+    from bot.webapp import serve_demo
+
+    setup(world)
+    runner, url = await serve_demo(world.app, user_id=SUPERVISOR_ID, view="items")
+    try:
+        base, _, fragment = url.partition("#")
+        init_data = unquote(fragment.split("tgWebAppData=")[1].split("&")[0])
+        async with aiohttp.ClientSession() as http:
+            async with http.get(base) as shell:
+                assert shell.status == 200 and "app.js" in await shell.text()
+            async with http.get(base.split("?")[0] + "api/items", headers={HEADER: init_data}) as r:
+                assert r.status == 200 and "公厕" in await r.text()
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_table_being_rebuilt_is_served_as_it_was_marked_stale(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from bot.webapp import table
+
+    sup = headers(world, SUPERVISOR_ID)
+    assert "找到 0 项" in (await get(world, "api/items", sup))[1]
+    monkeypatch.setattr(table, "FRESH_WAIT", 0)  # as a 10,000-item list whose rebuild outlasts the wait
+    setup(world)
+    status, text = await get(world, "api/items", sup)
+    assert status == 200 and "正在更新" in text and 'data-refresh="' in text and "找到 0 项" in text
+    for _ in range(50):
+        status, text = await get(world, "api/items", sup)
+        if "正在更新" not in text:
+            break
+        await asyncio.sleep(0.05)
+    assert "找到 2 项" in text and "公厕" in text
+
+
+async def test_a_one_time_download_link_for_telegrams_own_download(world: World) -> None:
+    setup(world)
+    status, path = await get(world, "api/link?for=export&period=2021-07", headers(world, ADMIN_ID))
+    assert status == 200 and path.startswith("api/download?t=")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(local_address(world.app) + path) as r:  # no header: the link is the key
+            assert r.status == 200 and (await r.read())[:2] == b"PK"
+            assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+        async with http.get(local_address(world.app) + path) as r:  # once only
+            assert r.status == 403 and "已失效" in await r.text()
+        async with http.get(local_address(world.app) + path.replace("export", "file")) as r:  # forged
+            assert r.status == 403
+    status, text = await get(world, "api/link?for=export&period=2021-07", headers(world, HOUSING))
+    assert status == 403 and "api/download" not in text  # the export is for overseers only
