@@ -1,7 +1,7 @@
 """What the chat and the dashboard both do to the record, as service functions: return a report (退办) and
 decide an extension request (延期审批). Each is one transaction with the chat's checks, its records and its
 messages to the units queued in the outbox before anything is sent; the caller drains the outbox after
-(`jobs.runner.send_queued`). A refusal is a text key and leaves the database as it was.
+(`jobs.sender.send_queued`). A refusal is a text key and leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from bot.keyboards import REPORT
 from bot.texts import esc, t
 from db import outbox, queries, supervision
 from db.models import ExtensionRequest, Item, ProgressReport
-from jobs.runner import send_time
+from jobs.sender import send_time
 
 MAX_TEXT = 3000  # a send-back reason or a comment, as in the chat
 

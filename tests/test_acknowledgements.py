@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from jobs.runner import DIGEST_JOB, REMINDER_JOB
-
+from jobs.schedule import DIGEST_JOB, REMINDER_JOB
 from tests.conftest import SHANGHAI, World
 from tests.office import office, snapshot
 

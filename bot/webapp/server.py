@@ -23,7 +23,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
-from jobs.runner import send_queued
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -37,10 +36,10 @@ from bot.webapp.table import Query, Table, TableCache, page_of, select_rows
 from db import queries, supervision
 from db.models import Role
 from jobs.actions import Actor, decide_extension_request, send_back_report
-from jobs.digest import assess
+from jobs.digest import assess, warning_detail
 from jobs.ranking import UnitScore
+from jobs.sender import send_queued
 from jobs.supervision import month_of, month_ranking, warnings_on
-from jobs.warnings import warning_detail
 
 log = logging.getLogger(__name__)
 
@@ -302,9 +301,8 @@ async def units_page(request: web.Request, who: Viewer) -> web.StreamResponse:
 
 
 async def chart_page(request: web.Request, who: Viewer) -> web.StreamResponse:
-    from jobs.runner import statuses
-
     from bot.chart import domain_status_rows
+    from jobs.supervision import statuses
 
     services = _services(request)
     today = services.clock.now().date()
@@ -320,7 +318,7 @@ async def chart_page(request: web.Request, who: Viewer) -> web.StreamResponse:
 
 
 async def chart_png(request: web.Request, who: Viewer) -> web.StreamResponse:
-    from jobs.runner import statuses
+    from jobs.supervision import statuses
 
     services = _services(request)
     today = services.clock.now().date()
