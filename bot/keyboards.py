@@ -7,10 +7,10 @@ from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callbacks import Ack, Confirm, Report, SnoozeMenu
 from bot.texts import t
-from handlers.callbacks import Ack, Confirm, Report, SnoozeMenu
 
-# The button data of every kind lives in handlers/callbacks.py (typed, parsed, checked on the server).
+# The button data of every kind lives in bot/callbacks.py (typed, parsed, checked on the server).
 # Until handlers/supervisor.py and handlers/oversight.py build theirs from it, they import these
 # prefixes; the number-carrying ones (rep, ext) are no longer answered: such a button says "expired".
 REPORT, EXTEND, ACK, SEND_BACK, REVISE = "rep", "ext", Ack.prefix, "sb", "rv"
@@ -58,7 +58,7 @@ def markup_of(rows: Sequence[Sequence[Sequence[str]]]) -> InlineKeyboardMarkup |
 
 
 def confirm_buttons(lang: str, token: str) -> InlineKeyboardMarkup:
-    """✔ / ✖ under a preview; `token` is the previewed draft's (see handlers/callbacks.py)."""
+    """✔ / ✖ under a preview; `token` is the previewed draft's (see bot/callbacks.py)."""
     if not Confirm.matches(f"{Confirm.prefix}:{token}:y"):  # handlers/admin.py's own tokens, until it adopts
         return InlineKeyboardMarkup([[InlineKeyboardButton(t(lang, "confirm.yes"), callback_data=f"cf:{token}:y"),
                                       InlineKeyboardButton(t(lang, "confirm.no"), callback_data=f"cf:{token}:n")]])

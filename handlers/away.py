@@ -13,13 +13,13 @@ from datetime import date, datetime, timedelta
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.callbacks import AwayChoice, AwayEnd
 from bot.context import BotContext
 from bot.dates import format_date
 from bot.keyboards import choice_buttons
 from bot.texts import esc, t
 from db import dialogues, outbox, queries, supervision
 from db.models import Absence, Contact
-from handlers.callbacks import AwayChoice, AwayEnd
 from handlers.common import (
     answer,
     args_text,

@@ -16,12 +16,12 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
+from bot.callbacks import CardExtend, CardReport, Confirm, Extend, Report, new_token
 from bot.context import BotContext, Services
 from bot.dates import parse_deadline
 from bot.texts import LANGUAGES, MESSAGE_LIMIT, esc, split_message, t
 from db import queries
 from db.engine import unavailable
-from handlers.callbacks import CardExtend, CardReport, Confirm, Extend, Report, new_token
 from handlers.uow import Refusal, safe_lang, work
 
 log = logging.getLogger(__name__)

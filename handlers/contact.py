@@ -26,13 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
-from bot.dates import format_date, parse_deadline
-from bot.keyboards import choice_buttons, report_buttons
-from bot.texts import MARKS, esc, t
-from db import dialogues, outbox, queries
-from db.models import Item, ProgressReport, Status
-from handlers.callbacks import (
+from bot.callbacks import (
     SNOOZE_DAYS,
     CardReport,
     Report,
@@ -48,6 +42,12 @@ from handlers.callbacks import (
     Step,
     either_kind,
 )
+from bot.context import BotContext
+from bot.dates import format_date, parse_deadline
+from bot.keyboards import choice_buttons, report_buttons
+from bot.texts import MARKS, esc, t
+from db import dialogues, outbox, queries
+from db.models import Item, ProgressReport, Status
 from handlers.common import (
     answer,
     answer_press,

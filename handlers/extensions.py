@@ -23,13 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
-from bot.dates import format_date, parse_deadline
-from bot.keyboards import choice_buttons, confirm_buttons
-from bot.texts import esc, t
-from db import dialogues, outbox, queries, supervision
-from db.models import ExtensionRequest, Role
-from handlers.callbacks import (
+from bot.callbacks import (
     CardExtend,
     Confirm,
     Decide,
@@ -39,6 +33,12 @@ from handlers.callbacks import (
     ExtendCancel,
     either_kind,
 )
+from bot.context import BotContext
+from bot.dates import format_date, parse_deadline
+from bot.keyboards import choice_buttons, confirm_buttons
+from bot.texts import esc, t
+from db import dialogues, outbox, queries, supervision
+from db.models import ExtensionRequest, Role
 from handlers.common import (
     args_text,
     busy_with,

@@ -17,12 +17,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import Confirm
 from bot.context import BotContext, Services
 from bot.keyboards import confirm_buttons
 from bot.preview import import_done, import_preview
 from bot.tables import MAX_BYTES, ParsedTable, TableError, read_table
 from db.imports import apply_import, plan_import
-from handlers.callbacks import Confirm
 from handlers.common import (
     answer,
     cancels,

@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import AddDomain, AddSameAsLead, AddSkipDomain, Confirm, ItemConfirm
 from bot.context import BotContext
 from bot.dates import format_date, parse_deadline, past_note
 from bot.keyboards import choice_buttons, confirm_buttons
@@ -25,7 +26,6 @@ from bot.tables import split_units
 from bot.texts import esc, join, t
 from db import names, queries
 from db.models import Item, ReportCycle
-from handlers.callbacks import AddDomain, AddSameAsLead, AddSkipDomain, Confirm, ItemConfirm
 from handlers.common import (
     answer,
     args_text,

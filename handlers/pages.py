@@ -18,9 +18,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
+from bot.callbacks import Page, PageFile, new_token
 from bot.context import BotContext, Services
 from bot.texts import t
-from handlers.callbacks import Page, PageFile, new_token
 from handlers.common import answer, lang_of
 from handlers.uow import Refusal
 

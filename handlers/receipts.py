@@ -9,12 +9,12 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.callbacks import Ack
 from bot.context import BotContext
 from bot.dates import format_date
 from bot.keyboards import ACK, without_button
 from bot.texts import esc, join, t
 from db import outbox, queries
-from handlers.callbacks import Ack
 from handlers.common import answer, guard, is_admin, lang_of, say
 from handlers.uow import work
 from jobs.supervision import ACK_DAYS

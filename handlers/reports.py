@@ -27,13 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
-from bot.dates import format_date
-from bot.keyboards import choice_buttons, confirm_buttons
-from bot.texts import MARKS, esc, t
-from db import dialogues, outbox, queries, supervision
-from db.models import ProgressReport, ReportVersion, Status
-from handlers.callbacks import (
+from bot.callbacks import (
     Confirm,
     Report,
     Revise,
@@ -45,6 +39,12 @@ from handlers.callbacks import (
     SendBackCancel,
     either_kind,
 )
+from bot.context import BotContext
+from bot.dates import format_date
+from bot.keyboards import choice_buttons, confirm_buttons
+from bot.texts import MARKS, esc, t
+from db import dialogues, outbox, queries, supervision
+from db.models import ProgressReport, ReportVersion, Status
 from handlers.common import (
     answer,
     args_text,

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, TypeHandler, filters
 
+from bot.callbacks import ItemConfirm, RemoveContact, RevokeInvite, UnitConfirm, new_token
 from bot.context import BotContext
 from bot.dates import format_date
 from bot.keyboards import choice_buttons
@@ -18,7 +19,6 @@ from bot.tables import split_units
 from bot.texts import esc, join, t
 from db import contacts, names, queries
 from db.models import Unit
-from handlers.callbacks import ItemConfirm, RemoveContact, RevokeInvite, UnitConfirm, new_token
 from handlers.common import (
     DIALOGUES,
     answer,

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.tables import read_table
 from db import queries
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import Contact, Person
+from db.table_types import ParsedTable
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -100,3 +107,38 @@ async def ask_extension(user, message_with_button, deadline: str, reason: str): 
     user.press(await user.expect("请确认延期申请"), "✅ 确认")
     await user.expect("已提交")
     return echo
+
+
+# ---------------------------------------------------------------- the office's table, as test files read it
+
+TABLE_FIXTURES = Path(__file__).resolve().parent / "fixtures"
+XLSX = TABLE_FIXTURES / "putuo-2021-livelihood-100.xlsx"
+CSV = TABLE_FIXTURES / "putuo-2021-livelihood-100.csv"
+TABLE_NOW = datetime(2021, 8, 15, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def read(data: bytes, name: str = "t.xlsx", **kw: Any) -> ParsedTable:
+    """A table read as the importer reads it, on the day the tests of tables are set."""
+    return read_table(data, name, now=TABLE_NOW, **kw)
+
+
+def make_csv(rows: list[list[Any]], encoding: str = "utf-8", delimiter: str = ",") -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter).writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def comparable(table: ParsedTable) -> list[dict[str, Any]]:
+    """A parsed table's items without the source rows they came from, to compare two formats."""
+    out = []
+    for item in table.items:
+        d = asdict(item)
+        d.pop("rows")
+        out.append(d)
+    return out
+
+
+async def add_units(world: Any, *names: str) -> None:
+    """Units added by the admin through /unit_add."""
+    world.admin.send("/unit_add " + "\n".join(names))
+    await world.admin.expect("已新增单位")

@@ -6,11 +6,7 @@ from datetime import date, datetime
 
 from db import queries
 from tests.conftest import FIXTURES, SHANGHAI, World
-
-
-async def add_units(world: World, *names: str) -> None:
-    world.admin.send("/unit_add " + "\n".join(names))
-    await world.admin.expect("已新增单位")
+from tests.factories import add_units
 
 
 async def test_guided_add_dialogue(world: World) -> None:

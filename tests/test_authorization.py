@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
+from bot import callbacks
 from bot.simulator import SimChat, SimUser
 from db import outbox, queries, supervision
 from db.models import Contact
-from handlers import callbacks
 from tests.conftest import World
 
 REFUSALS = ("仅限管理员", "仅限督查人员", "还没有绑定单位", "不属于您所在的单位", "请在与我的私聊中使用", "已失效")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers import callbacks
-from handlers.callbacks import KINDS, MAX_BYTES, Confirm, Report, ReportPercent, SnoozeFor, parse_any
+from bot import callbacks
+from bot.callbacks import KINDS, MAX_BYTES, Confirm, Report, ReportPercent, SnoozeFor, parse_any
 
 TOKEN = "0123456789abcdef"
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from db import queries
 from tests.conftest import World
-from tests.test_admin import add_units
+from tests.factories import add_units
 
 
 async def test_a_past_deadline_is_saved_only_after_a_warning(world: World) -> None:

@@ -19,7 +19,7 @@ from db.models import ProgressReport
 from handlers import import_units
 from handlers.import_units import merge_names
 from tests.conftest import FIXTURES, SHANGHAI, World
-from tests.test_tables import make_csv
+from tests.factories import make_csv
 
 AUGUST_2 = datetime(2021, 8, 2, 10, 0, tzinfo=SHANGHAI)
 ROWS = [
@@ -99,7 +99,7 @@ def test_the_preview_shows_units_in_brackets_the_near_duplicates_and_the_period(
     assert "「区城投集团」 与 「区域投集团」（相差一字）" in zh
     assert "表中进展和状态记入 2021年7月（表中写的是「1—7月」）" in zh
     en = import_preview("en", "units.csv", parsed, plan)
-    assert "3 possible duplicate units" in en and "filed under 2021-07 (the table says “1—7月”)" in en
+    assert "3 possible duplicate units" in en and "filed under July 2021 (the table says “1—7月”)" in en
 
     parsed.unit_merges.update({"区人社局": "区人力社保局", "区域投集团": "区城投集团"})
     with database.session() as session:

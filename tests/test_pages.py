@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 
-from handlers.callbacks import Page
+from bot.callbacks import Page
 from handlers.pages import PAGE_CHARS, PAGE_LINES, split_pages
 from tests.conftest import SHANGHAI, World
 from tests.factories import office_with_contacts

@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 
 from bot.tables import ParsedTable, TableError
-from tests.test_tables import CSV, NOW, XLSX, comparable, make_csv, read
+from tests.factories import CSV, XLSX, comparable, make_csv, read
+from tests.factories import TABLE_NOW as NOW
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 _spec = importlib.util.spec_from_file_location("make_formats", FIXTURES / "make_formats.py")

@@ -7,11 +7,8 @@ import io
 import os
 import zipfile
 from collections import Counter
-from dataclasses import asdict
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -25,14 +22,9 @@ from bot.tables import (
     TableError,
     parse_amount,
     parse_status,
-    read_table,
     split_units,
 )
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-XLSX = FIXTURES / "putuo-2021-livelihood-100.xlsx"
-CSV = FIXTURES / "putuo-2021-livelihood-100.csv"
-NOW = datetime(2021, 8, 15, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+from tests.factories import CSV, XLSX, comparable, make_csv, read
 
 DOMAINS = {
     "住房安居领域": 5,
@@ -65,8 +57,6 @@ DOMAIN_STATUSES = {
 }
 
 
-def read(data: bytes, name: str = "t.xlsx", **kw: Any) -> ParsedTable:
-    return read_table(data, name, now=NOW, **kw)
 
 
 def make_xlsx(
@@ -99,19 +89,8 @@ def make_xlsx(
     return buf.getvalue()
 
 
-def make_csv(rows: list[list[Any]], encoding: str = "utf-8", delimiter: str = ",") -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter).writerows(rows)
-    return buf.getvalue().encode(encoding)
 
 
-def comparable(table: ParsedTable) -> list[dict[str, Any]]:
-    out = []
-    for item in table.items:
-        d = asdict(item)
-        d.pop("rows")
-        out.append(d)
-    return out
 
 
 # --------------------------------------------------------------------------- the Putuo fixture
