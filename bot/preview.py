@@ -44,9 +44,9 @@ class UnitPair:
     existing: bool
 
     @property
-    def key(self) -> str:
-        """A short checksum of the pair, carried by its button so a stale press is recognised."""
-        return f"{zlib.crc32(f'{self.name}|{self.other}'.encode()):08x}"
+    def checksum(self) -> int:
+        """A checksum of the pair, carried by its button so a press on a preview since changed is recognised."""
+        return zlib.crc32(f"{self.name}|{self.other}".encode())
 
     def choices(self, uses: Mapping[str, int]) -> list[tuple[str, str]]:
         """(merged, kept) ways to make the pair one unit: an existing unit keeps its name; else the name more

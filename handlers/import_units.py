@@ -1,49 +1,64 @@
 """/import's preview: treat two near-duplicate unit names as one unit before the import is confirmed.
 
-The preview (bot.preview) lists pairs such as 「区人社局」/「区人力社保局」 with a button each. A press
-records the pair in the pending import's draft (``ParsedTable.unit_merges``, kept in user_data under
-the /import dialogue's key) and shows the preview again; nothing is written until ✔ is pressed, and a
-press on an old preview, or after the import was confirmed or cancelled, changes nothing.
+The preview (bot.preview) lists pairs such as 「区人社局」/「区人力社保局」, each with a button (two when
+nothing tells which name to keep). A press records the pair in the pending import's draft
+(``ParsedTable.unit_merges`` of the table the /import dialogue keeps in its draft) and shows the preview
+again; nothing is written until ✔ is pressed. The button carries the draft's token and the pair's
+checksum: a press on an old preview, on another import's, or after the import was confirmed or
+cancelled changes nothing.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.keyboards import confirm_buttons
-from bot.preview import UnitPair, import_preview, unit_name, unit_pairs
+from bot.preview import PAIRS_AT_MOST, UnitPair, import_preview, unit_name, unit_pairs
 from bot.tables import ParsedTable
 from bot.texts import split_message, t
 from db.imports import ImportPlan, plan_import
-from handlers.common import answer, guard, is_admin, lang_of
+from handlers.callbacks import Step, number
+from handlers.common import answer, draft_of, guard, is_admin, lang_of
+from handlers.uow import Refusal, answering, work
 
-DRAFT_KEY = "import"  # handlers.admin's IMPORT: where the /import dialogue keeps the parsed table
-MERGE_DATA = "iu"
-MERGE_PATTERN = rf"^{MERGE_DATA}:[0-9]{{1,2}}:[01]:[0-9a-f]{{8}}$"  # pair, which way, the pair's checksum
+DRAFT_KEY = "import"  # handlers.importing's IMPORT: the /import dialogue's draft, {"token", "table"}
 
 
-def preview_markup(lang: str, table: ParsedTable, plan: ImportPlan) -> InlineKeyboardMarkup:
-    """The preview's buttons: ✔/✖, then one "merge" button per near-duplicate pair."""
-    rows = [list(row) for row in confirm_buttons(lang, DRAFT_KEY).inline_keyboard]
+@dataclass(frozen=True)
+class MergeUnits(Step):
+    """Treat pair `pair` of the preview as one unit, the way `way` (which name is kept)."""
+
+    prefix = "iu"
+    pair: int = number(0, PAIRS_AT_MOST - 1)
+    way: int = number(0, 1)
+    checksum: int = number(0, 2**32 - 1)
+
+
+def preview_markup(lang: str, token: str, table: ParsedTable, plan: ImportPlan) -> InlineKeyboardMarkup:
+    """The preview's buttons: ✔/✖, then a row of "merge" buttons per near-duplicate pair."""
+    rows = [list(row) for row in confirm_buttons(lang, token).inline_keyboard]
     for index, pair in enumerate(unit_pairs(table, plan)):
         buttons = []
         for way, (merged, kept) in enumerate(pair.choices(plan.unit_uses)):
             label = t(lang, "import.merge_button", merged=unit_name(lang, merged), kept=unit_name(lang, kept))
-            buttons.append(InlineKeyboardButton(label, callback_data=f"{MERGE_DATA}:{index}:{way}:{pair.key}"))
+            data = MergeUnits(token, index, way, pair.checksum).encode()
+            buttons.append(InlineKeyboardButton(label, callback_data=data))
         rows.append(buttons)
     return InlineKeyboardMarkup(rows)
 
 
-def _pressed(data: str, pairs: list[UnitPair], uses: dict[str, int]) -> tuple[str, str] | None:
-    """(merged, kept) for a button's data, if its pair still stands at that place in the current preview."""
-    _, index, way, key = data.split(":")
-    position = int(index)
-    if position >= len(pairs) or pairs[position].key != key:
-        return None
-    choices = pairs[position].choices(uses)
-    return choices[int(way)] if int(way) < len(choices) else None
+def _pressed(press: MergeUnits, pairs: list[UnitPair], uses: dict[str, int]) -> tuple[str, str]:
+    """(merged, kept) for the press, if its pair still stands at that place in the current preview."""
+    if press.pair >= len(pairs) or pairs[press.pair].checksum != press.checksum:
+        raise Refusal("import.merge_stale")
+    choices = pairs[press.pair].choices(uses)
+    if press.way >= len(choices):
+        raise Refusal("import.merge_stale")
+    return choices[press.way]
 
 
 def merge_names(merges: dict[str, str], merged: str, kept: str) -> None:
@@ -57,24 +72,20 @@ def merge_names(merges: dict[str, str], merged: str, kept: str) -> None:
 
 async def merge_units(update: Update, context: BotContext) -> None:
     """Treat the pressed pair of unit names as one unit in the pending import and show the preview again."""
-    query = update.callback_query
-    lang = lang_of(update, context)
-    table = context.user_data.get(DRAFT_KEY)
+    press = MergeUnits.of(update)
+    draft = draft_of(context, DRAFT_KEY, press.token)
+    table = draft.get("table")
     if not isinstance(table, ParsedTable):
-        await query.answer(t(lang, "import.merge_stale"), show_alert=True)
-        return
-    with context.services.db.session() as session:
+        raise Refusal("import.merge_stale")
+    lang = lang_of(update, context)
+    with work(context) as session:
         plan = plan_import(session, table=table)
-    choice = _pressed(query.data or "", unit_pairs(table, plan), plan.unit_uses)
-    if choice is None:
-        await query.answer(t(lang, "import.merge_stale"), show_alert=True)
-        return
-    merged, kept = choice
-    merge_names(table.unit_merges, merged, kept)
-    with context.services.db.session() as session:
+        merged, kept = _pressed(press, unit_pairs(table, plan), plan.unit_uses)
+        merge_names(table.unit_merges, merged, kept)
         plan = plan_import(session, table=table)
     text = import_preview(lang, table.file_name or "", table, plan)
-    markup = preview_markup(lang, table, plan)
+    markup = preview_markup(lang, press.token, table, plan)
+    query = update.callback_query
     await query.answer(t(lang, "import.merge_done", merged=t(lang, "import.unit_name", name=merged),
                          kept=t(lang, "import.unit_name", name=kept)))
     if len(split_message(text)) == 1 and isinstance(query.message, Message):
@@ -83,6 +94,8 @@ async def merge_units(update: Update, context: BotContext) -> None:
         await query.edit_message_reply_markup(reply_markup=None)
         await answer(update, context, text, markup)
 
+
 def handlers() -> list[BaseHandler]:
-    """The merge button's handler; it belongs in the /import dialogue's confirm state (it keeps that state)."""
-    return [CallbackQueryHandler(guard(is_admin, "refuse.admin", merge_units), pattern=MERGE_PATTERN)]
+    """The merge button's handler, for the /import dialogue's confirm state (it keeps that state)."""
+    callback = answering(guard(is_admin, "refuse.admin", merge_units))
+    return [CallbackQueryHandler(callback, pattern=MergeUnits.matches)]

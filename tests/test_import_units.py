@@ -8,16 +8,18 @@ from datetime import datetime
 
 import pytest
 from sqlmodel import select
-from telegram.ext import CallbackQueryHandler, ConversationHandler
+from telegram.ext import ConversationHandler
 
 from bot.preview import UnitPair, import_preview, near_duplicate, near_duplicate_units, unit_pairs
+from bot.simulator import SimMessage
 from bot.tables import read_table
 from db import queries
 from db.engine import Database
 from db.imports import HEADERS_KEY, TITLE_KEY, apply_import, plan_import
 from db.models import ProgressReport
 from handlers import import_units
-from handlers.import_units import merge_names
+from handlers.import_units import MergeUnits, merge_names
+from handlers.importing import IMPORT_CONFIRM
 from tests.conftest import FIXTURES, SHANGHAI, World
 from tests.factories import make_csv
 
@@ -170,12 +172,9 @@ def wire_merge_button(world: World) -> None:
     for group in world.app.handlers.values():
         for handler in group:
             if isinstance(handler, ConversationHandler) and handler.name == "import":
-                for handlers in handler.states.values():
-                    if any(isinstance(h, CallbackQueryHandler) and h.pattern is not None
-                           and h.pattern.match("cf:import:y") for h in handlers):
-                        handlers.extend(import_units.handlers())
-                        return
-    raise AssertionError("no /import dialogue with a confirm state")
+                handler.states[IMPORT_CONFIRM].extend(import_units.handlers())
+                return
+    raise AssertionError("no /import dialogue")
 
 
 async def test_the_merge_button_edits_the_pending_import_and_the_import_keeps_the_alias(world: World) -> None:
@@ -185,11 +184,19 @@ async def test_the_merge_button_edits_the_pending_import_and_the_import_keeps_th
     admin.send_document("units.csv", make_csv(ROWS), caption="/import")
     preview = await admin.expect("导入预览", timeout=15)
     assert "可能重复的单位 3 组" in preview.text
-    admin.press_data(preview, "iu:0:0:00000000")  # a forged or stale pair: nothing changes
+    draft = world.app.user_data[admin.id]["import"]
+
+    def press(message: SimMessage, checksum: int, token: str = draft["token"]) -> None:
+        admin.press_data(message, MergeUnits(token, 0, 0, checksum).encode())
+
+    press(preview, 12345)  # a forged or stale pair: nothing changes
     await admin.expect_none()
-    assert world.app.user_data[admin.id]["import"].unit_merges == {}
-    key = UnitPair("区人力社保局", "区人社局", "short", False).key
-    admin.press_data(preview, f"iu:0:0:{key}")
+    assert "已过期" in world.sim.calls_of("answerCallbackQuery")[-1].params["text"]
+    assert draft["table"].unit_merges == {}
+    press(preview, SHORT.checksum, "0" * 16)  # another draft's button
+    await admin.expect_none()
+    assert "失效" in world.sim.calls_of("answerCallbackQuery")[-1].params["text"]
+    press(preview, SHORT.checksum)
     edited = await admin.expect("可能重复的单位 2 组")
     assert "按同一单位处理：「区人社局」 → 「区人力社保局」" in edited.text
     assert any("区城投集团" in b["text"] for b in edited.inline_buttons())
@@ -198,8 +205,11 @@ async def test_the_merge_button_edits_the_pending_import_and_the_import_keeps_th
     with world.db.session() as session:
         unit = queries.find_unit(session, name="区人社局")
         assert unit is not None and unit.name == "区人力社保局" and unit.aliases == ["区人社局"]
-    admin.press_data(edited, f"iu:0:0:{UnitPair('区城投集团', '区域投集团', 'typo', False).key}")  # too late
+    press(edited, UnitPair("区城投集团", "区域投集团", "typo", False).checksum)  # after the import: too late
     await admin.expect_none()
-    assert "失效" in world.sim.calls_of("answerCallbackQuery")[-1].params["text"]  # the dialogue has ended
+    assert "失效" in world.sim.calls_of("answerCallbackQuery")[-1].params["text"]
     with world.db.session() as session:
         assert len(queries.all_units(session)) == 6  # 区人社局 was merged; the rest stay apart
+
+
+SHORT = UnitPair("区人力社保局", "区人社局", "short", False)
