@@ -456,3 +456,18 @@ class PageFile(Step):
     """📥 .xlsx under a long list: send the table of the list the token names."""
 
     prefix = "pgx"
+
+
+# ---------------------------------------------------------------- /import's preview (handlers/import_units.py)
+
+IMPORT_PAIRS_AT_MOST = 8  # near-duplicate unit pairs an import preview shows, each with its buttons
+
+
+@dataclass(frozen=True)
+class MergeUnits(Step):
+    """Treat pair `pair` of the preview as one unit, the way `way` (which name is kept)."""
+
+    prefix = "iu"
+    pair: int = number(0, IMPORT_PAIRS_AT_MOST - 1)
+    way: int = number(0, 1)
+    checksum: int = number(0, 2**32 - 1)

@@ -283,6 +283,7 @@ _ORDER = {key: i for i, key in enumerate(_COLUMN_SPECS)}
 _ALWAYS = ("number", "domain", "title", "investment", "deadline", "lead", "responsible", "progress", "problems", "status")
 _OFFICE_ALWAYS = ("number", "title", "lead", "responsible", "progress", "status")
 _LABELS = ("domain", "lead")  # merged over their rows, so their height is their run's, not a row's
+_TEXTS = ("title", "responsible", "progress", "problems")  # the others' values take one line
 
 # Column widths are counted in digits of the workbook's normal font. It is Courier New, for every
 # monospace face has the same digits (0.6 em: Courier New, Liberation Mono, DejaVu Sans Mono…), so a
@@ -417,10 +418,14 @@ def _points(lines: int, size: float, least: float = 0) -> float:
     return _pixels(max(least, lines * size * _LINE + _ROW_PADDING_PT))
 
 
+_ONE_LINE = _points(1, MARK_PT)  # the marks are larger than the text
+
+
 def _height(values: dict[str, Any], ems: Sequence[tuple[str, float]]) -> float:
-    """An item's row height, enough for its longest wrapped text (the merged labels aside)."""
-    lines = max([_lines(values[key], room) for key, room in ems if isinstance(values[key], str)], default=1)
-    return _points(lines, BODY_PT, least=_points(1, MARK_PT))
+    """An item's row height, enough for its longest wrapped text in the columns `ems` (key, room)."""
+    lines = max([_lines(text, room) for key, room in ems
+                 if len(text := values[key] or "") > room or "\n" in text], default=1)
+    return _points(lines, BODY_PT, least=_ONE_LINE)
 
 
 # --------------------------------------------------------------------------- pages
@@ -460,6 +465,14 @@ def _paginate(heights: list[float], labels: Labels, layout: _Layout,
     page = (_PAPER[1] * 72 - (_MARGINS["top"] + _MARGINS["bottom"]) * 72 - _FOOTER_SPACING_PT) \
         * 100 / layout.scale * _FILL
     ems = {key: layout.ems(key) for key in labels}
+    needs: dict[tuple[str, str], float] = {}  # a unit leads many runs of rows
+
+    def need(key: str, text: str | None) -> float:
+        if not text:
+            return 0
+        if (key, text) not in needs:
+            needs[key, text] = _points(_lines(text, ems[key]), BODY_PT)
+        return needs[key, text]
     starts: list[int] = []
     blocks: list[_Block] = []
     open_: dict[str, list[Any]] = {}  # key -> [start, height so far on this page, height its label needs]
@@ -484,8 +497,7 @@ def _paginate(heights: list[float], labels: Labels, layout: _Layout,
             if block is not None and values[i] == values[block[0]]:
                 after[key] = [block[0], block[1] + height, block[2]]
             else:
-                text = texts[i]
-                after[key] = [i, height, _points(_lines(text, ems[key]), BODY_PT) if text else 0]
+                after[key] = [i, height, need(key, texts[i])]
         return after
 
     for i, height in enumerate(heights):
@@ -590,7 +602,7 @@ def write_progress_table(rows: Sequence[ExportRow], *, lang: str, period: str,
     joiner = t(lang, "list_sep")
     domains = _domain_labels(lang, rows) if layout.column("domain") else [None] * len(rows)
     values = [_cells(row, domains[i], joiner) for i, row in enumerate(rows)]
-    ems = [(key, layout.ems(key)) for key in layout.keys if key not in _LABELS]
+    ems = [(key, layout.ems(key)) for key in layout.keys if key in _TEXTS]
     heights = [_height(v, ems) for v in values]
     leads = [v["lead"] for v in values]
     labels: Labels = {"domain": (domains, domains), "lead": (list(zip(domains, leads, strict=True)), leads)}
@@ -602,9 +614,8 @@ def write_progress_table(rows: Sequence[ExportRow], *, lang: str, period: str,
             values[i][block.key] = None  # the merged cell above shows it: nothing hides under a merge
     if rows:
         _item_row(ws, styles, layout, FIRST_ROW, values[0], heights[0])
-    for block in blocks:
-        if block.end > block.start:
-            _merge_down(ws, layout.column(block.key) or 0, FIRST_ROW + block.start, FIRST_ROW + block.end)
+    _merge_down(ws, [(layout.column(b.key) or 0, FIRST_ROW + b.start, FIRST_ROW + b.end)
+                     for b in blocks if b.end > b.start])
     _page_setup(ws, layout, lang, [FIRST_ROW + i - 1 for i in starts])
     out = io.BytesIO()
     wb.save(out)
@@ -708,11 +719,13 @@ def _title_rows(ws: Worksheet, styles: _Styles, lang: str, layout: _Layout,
     return tuple(heights)
 
 
-def _merge_down(ws: Worksheet, column: int, top: int, bottom: int) -> None:
-    """Merge a column's cells from `top` to `bottom`. Every cell already has its borders and the covered
-    ones are empty, so the range is recorded as it is: `ws.merge_cells` would re-border each covered
-    cell, seconds for a domain of a few thousand rows."""
-    ws.merged_cells.add(CellRange(min_col=column, min_row=top, max_col=column, max_row=bottom))
+def _merge_down(ws: Worksheet, ranges: Iterable[tuple[int, int, int]]) -> None:
+    """Merge each (column, top, bottom) range of cells. Every cell already has its borders and the covered
+    ones are empty, so the ranges are recorded as they are: `ws.merge_cells` would re-border each covered
+    cell, seconds for a domain of a few thousand rows, and `merged_cells.add` compares each range with
+    all those before it, seconds for a few thousand ranges. They do not overlap."""
+    ws.merged_cells.ranges.update(CellRange(min_col=column, min_row=top, max_col=column, max_row=bottom)
+                                  for column, top, bottom in ranges)
 
 
 def _legend_row(ws: Worksheet, styles: _Styles, lang: str, layout: _Layout, row: int) -> float:
@@ -744,8 +757,7 @@ def _page_setup(ws: Worksheet, layout: _Layout, lang: str, breaks: Sequence[int]
     ws.oddFooter.center.text = t(lang, "export.footer")
     ws.oddFooter.center.size = BODY_PT
     ws.oddFooter.center.font = "宋体"
-    for row in breaks[:_MAX_BREAKS]:
-        ws.row_breaks.append(Break(id=row))
+    ws.row_breaks.brk = [Break(id=row) for row in breaks[:_MAX_BREAKS]]  # append() copies the list each time
 
 
 def export_progress_table(

@@ -13,12 +13,13 @@ import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.callbacks import IMPORT_PAIRS_AT_MOST as PAIRS_AT_MOST  # pairs shown (each gets a button)
 from bot.tables import ParsedTable, TableItem
 from bot.texts import esc, t
 from db.imports import ImportPlan, ImportResult
 
 LIST_AT_MOST = 30
-PAIRS_AT_MOST = 8  # near-duplicate pairs shown (each gets a button)
+
 _MIN_TYPO_LEN = 4  # shorter names (区委办 / 区府办) differ by one character and are two units
 _MIN_SHORT_LEN = 4
 _BRACKETS = re.compile(r"[（(][^（）()]*[）)]$")

@@ -10,32 +10,20 @@ cancelled changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.callbacks import MergeUnits
 from bot.context import BotContext
 from bot.keyboards import confirm_buttons
-from bot.preview import PAIRS_AT_MOST, UnitPair, import_preview, unit_name, unit_pairs
+from bot.preview import UnitPair, import_preview, unit_name, unit_pairs
 from bot.tables import ParsedTable
 from bot.texts import split_message, t
 from db.imports import ImportPlan, plan_import
-from handlers.callbacks import Step, number
 from handlers.common import answer, draft_of, guard, is_admin, lang_of
 from handlers.uow import Refusal, answering, work
 
 DRAFT_KEY = "import"  # handlers.importing's IMPORT: the /import dialogue's draft, {"token", "table"}
-
-
-@dataclass(frozen=True)
-class MergeUnits(Step):
-    """Treat pair `pair` of the preview as one unit, the way `way` (which name is kept)."""
-
-    prefix = "iu"
-    pair: int = number(0, PAIRS_AT_MOST - 1)
-    way: int = number(0, 1)
-    checksum: int = number(0, 2**32 - 1)
 
 
 def preview_markup(lang: str, token: str, table: ParsedTable, plan: ImportPlan) -> InlineKeyboardMarkup:

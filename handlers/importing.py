@@ -19,10 +19,10 @@ from telegram.ext import (
 
 from bot.callbacks import Confirm
 from bot.context import BotContext, Services
-from bot.keyboards import confirm_buttons
 from bot.preview import import_done, import_preview
 from bot.tables import MAX_BYTES, ParsedTable, TableError, read_table
-from db.imports import apply_import, plan_import
+from db.imports import ImportPlan, apply_import, plan_import
+from handlers import import_units
 from handlers.common import (
     answer,
     cancels,
@@ -42,12 +42,12 @@ IMPORT = "import"
 
 
 def read_and_plan(services: Services, data: bytes, name: str, lang: str,
-                  now: datetime) -> tuple[ParsedTable, bool, str]:
-    """In a worker thread: the table, whether the import would write anything, and its preview."""
+                  now: datetime) -> tuple[ParsedTable, ImportPlan, bool, str]:
+    """In a worker thread: the table, its plan, whether the import would write anything, and its preview."""
     table = read_table(data, name, now=now)
     with services.db.session() as session:
         plan = plan_import(session, table=table)
-    return table, bool(plan.writes or plan.new_units), import_preview(lang, name, table, plan)
+    return table, plan, bool(plan.writes or plan.new_units), import_preview(lang, name, table, plan)
 
 
 def write_table(services: Services, table: ParsedTable, now: datetime) -> object:
@@ -73,7 +73,7 @@ async def import_file(update: Update, context: BotContext) -> int:
     name = document.file_name or "table"
     lang = lang_of(update, context)
     try:
-        table, writes, text = await asyncio.to_thread(read_and_plan, context.services, data, name, lang,
+        table, plan, writes, text = await asyncio.to_thread(read_and_plan, context.services, data, name, lang,
                                                       context.services.clock.now())
     except TableError as error:
         raise Refusal(f"import.error.{error.code}", end=True) from error
@@ -81,7 +81,7 @@ async def import_file(update: Update, context: BotContext) -> int:
         await answer(update, context, text)
         return ConversationHandler.END
     draft, _ = new_draft(context, IMPORT, table=table)
-    await answer(update, context, text, confirm_buttons(lang, draft["token"]))
+    await answer(update, context, text, import_units.preview_markup(lang, draft["token"], table, plan))
     return IMPORT_CONFIRM
 
 
@@ -120,7 +120,8 @@ def import_conversation(timeout_seconds: float) -> ConversationHandler:
         states={
             IMPORT_WAIT: [MessageHandler(new & filters.Document.ALL, import_file),
                           MessageHandler(new & ~filters.COMMAND, import_not_document)],
-            IMPORT_CONFIRM: [CallbackQueryHandler(import_confirmed, pattern=Confirm.matches)],
+            IMPORT_CONFIRM: [CallbackQueryHandler(import_confirmed, pattern=Confirm.matches),
+                             *import_units.handlers()],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, import_timed_out)],
         },
         fallbacks=[CommandHandler("cancel", import_cancel)],

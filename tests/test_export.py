@@ -1,12 +1,14 @@
 """The progress table export: the office's layout, the round trip through the reader, formula-safe
-cells, months, a fixed query count, LibreOffice, /export and `progress-bot export`, the progress bar."""
+cells, months, a fixed query count, the office's own title and columns, the items' year, the pages
+laid out for print (printed for real in test_export_print.py), /export and `progress-bot export`,
+the progress bar."""
 
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
+import json
 import zipfile
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from xml.etree import ElementTree
@@ -14,14 +16,20 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import event
 
 from bot.cli import ProgressBar, main
 from bot.export import (
+    FIRST_ROW,
     TABLE_WIDTH,
     ExportRow,
+    _with_months,
     export_progress_table,
+    items_year,
     parse_period,
+    progress_rows,
+    table_title,
     write_progress_table,
 )
 from bot.tables import ParsedTable, read_table
@@ -60,9 +68,9 @@ def add_report(db: Database, item_id: int, text: str, *, when: datetime = NOW, p
                            text=text, percent=None, status=status, problems=problems)
 
 
-def export(db: Database, period: str | None = "2021-07", today: date = TODAY) -> bytes:
+def export(db: Database, period: str | None = "2021-07", today: date = TODAY, lang: str = "zh") -> bytes:
     with db.session() as session:
-        return export_progress_table(session, today=today, lang="zh", period=period)
+        return export_progress_table(session, today=today, lang=lang, period=period)
 
 
 def same_items(a: ParsedTable, b: ParsedTable) -> None:
@@ -185,21 +193,140 @@ def test_export_runs_a_fixed_number_of_queries(database: Database) -> None:
     assert statements() == few <= 6
 
 
-def test_exported_file_opens_in_libreoffice(database: Database, tmp_path: Path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+# ---------------------------------------------------------------- the office's title and columns, the year
+
+OFFICE_HEADERS = {  # as the importer keeps them: bot.tables' field names -> the office's words
+    "number": "序号", "domain": "主要领域", "title": "年度目标任务", "investment": "年度投资\n(万元)",
+    "fiscal_investment": "其中：区财政\n安排(万元)", "deadline": "完成时限", "lead_units": "牵头单位",
+    "responsible_units": "责任单位", "progress_text": "1—7月份完成情况", "status": "形象\n进度",
+}
+OFFICE_TITLE = "1-7月普陀区“办好民生实事关键小事一百件”进展情况表"
+
+
+def keep_office_heading(db: Database, title: str = OFFICE_TITLE, headers: object = OFFICE_HEADERS) -> None:
+    with db.session() as session:
+        queries.set_setting(session, key="table.title", value=title)
+        queries.set_setting(session, key="table.headers", value=json.dumps(headers, ensure_ascii=False))
+        session.commit()
+
+
+def sheet(data: bytes) -> Worksheet:
+    return openpyxl.load_workbook(io.BytesIO(data)).active
+
+
+def test_the_office_title_and_columns_are_kept(database: Database) -> None:
     import_office_table(database)
-    source = tmp_path / "进展情况表-2021-07.xlsx"
-    source.write_bytes(export(database))
-    result = subprocess.run(
-        [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-        capture_output=True, text=True, timeout=180,
-    )
-    pdf = source.with_suffix(".pdf")
-    assert result.returncode == 0 and pdf.exists(), result.stderr
-    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+    keep_office_heading(database)
+    ws = sheet(export(database, "2021-08", date(2021, 8, 31)))
+    assert ws["A1"].value == "1-8月普陀区“办好民生实事关键小事一百件”进展情况表"  # the export's months
+    assert [c.value for c in ws[2]] == [
+        "序号", "主要领域", "年度目标任务", "年度投资\n(万元)", "其中：区财政\n安排(万元)", "完成时限", "牵头单位",
+        "责任单位", "1—8月份完成情况", "形象\n进度"]  # no 存在问题: the office has none, nor has any report
+    assert ws["E3"].value == 21204 and ws["E6"].value == 700
+    back = read_table(export(database), "back.xlsx", now=NOW)
+    assert back.title == OFFICE_TITLE and len(back.items) == 100
+    assert back.items[2].fiscal_investment == 700
+
+    add_report(database, add_item(database, 101), "进展", problems="资金未到位")  # what the office's columns lack
+    ws = sheet(export(database))
+    assert [c.value for c in ws[2]][-3:] == ["1—7月份完成情况", "存在问题", "形象\n进度"]
+    assert ws["J104"].value == "资金未到位"
+    english = openpyxl.load_workbook(io.BytesIO(export(database, lang="en"))).active
+    assert english["A1"].value == "Progress of the key tasks, 2021, months 1–7"  # the office's words are Chinese
+    assert english["E2"].value.startswith("Of which") and english.max_column == 11
+
+
+def test_the_office_order_is_kept_and_a_bad_setting_ignored(database: Database) -> None:
+    add_report(database, add_item(database, 1), "进展")
+    keep_office_heading(database, "2020年重点工作推进表", {"title": "工作任务", "number": "编号", "progress_text": "进展"})
+    ws = sheet(export(database))
+    assert ws["A1"].value == "2021年重点工作推进表"  # the year made the export's; no month range to change
+    assert [c.value for c in ws[2]] == ["工作任务", "编号", "主要领域", "完成时限", "牵头单位", "责任单位", "进展",
+                                        "形象\n进度"]  # no investment: neither the office nor the item has one
+    keep_office_heading(database, "", "not json")
+    assert sheet(export(database))["A1"].value == "2021年1—7月份重点工作进展情况表"
+
+
+def test_the_title_has_the_items_year_not_todays(database: Database) -> None:
+    add_report(database, add_item(database, 1), "进展")
+    ws = sheet(export(database, None, date(2026, 12, 7)))  # this month, five years on
+    assert ws["A1"].value == "2021年1—12月份重点工作进展情况表" and ws["H2"].value == "1—12月份完成情况"
+    with database.session() as session:
+        rows = progress_rows(session, today=date(2026, 12, 7), period="2026-12", lang="zh")
+    assert table_title("zh", "2026-12", rows) == "2021年1—12月份重点工作进展情况表"
+    assert table_title("zh", "2026-12") == "2026年1—12月份重点工作进展情况表"  # without rows: the period's year
+
+
+@pytest.mark.parametrize(("text", "year", "month", "expected"), [
+    ("1-7月普陀区进展情况表", 2021, 8, "1-8月普陀区进展情况表"),
+    ("1—7月份完成情况", 2021, 1, "1月份完成情况"),
+    ("2021年1—7月份重点工作", 2022, 3, "2022年1—3月份重点工作"),
+    ("一至七月进展", 2021, 9, "一至九月进展"),
+    ("1 - 7 月进展", 2021, 12, "1 - 12 月进展"),
+    ("半年度完成情况", 2021, 8, "半年度完成情况"),
+])
+def test_the_offices_months_become_the_exports(text: str, year: int, month: int, expected: str) -> None:
+    assert _with_months(text, year, month) == expected
+
+
+def test_items_year() -> None:
+    assert items_year([date(2021, 12, 31), date(2022, 6, 30), date(2021, 9, 30)]) == 2021
+    assert items_year([date(2022, 6, 30), date(2021, 9, 30)]) == 2021  # a tie: the earlier
+    assert items_year([None], [date(2020, 1, 1)]) == 2020 and items_year([], []) is None
+
+
+# ---------------------------------------------------------------- pages
+
+
+def block_rows(domains: list[str], lead: str = "区住建局") -> list[ExportRow]:
+    return [ExportRow(number=n, domain=d, title=f"事项{n}" * 3, investment=None, deadline=date(2021, 12, 31),
+                      lead=[lead], responsible=["单位甲"], progress="推进中，" * 20, problems="", status=Status.GOOD)
+            for n, d in enumerate(domains, start=1)]
+
+
+def page_starts(ws: Worksheet) -> list[int]:
+    """The item rows that begin a printed page."""
+    return [FIRST_ROW] + [b.id + 1 for b in ws.row_breaks.brk]
+
+
+def test_pages_break_between_rows_and_repeat_the_labels(database: Database) -> None:
+    import_office_table(database)
+    ws = sheet(export(database))
+    starts = page_starts(ws)
+    assert len(starts) > 10 and all(b.man for b in ws.row_breaks.brk)
+    for r in starts:  # every page begins with its domain and its lead unit written out
+        assert ws[f"B{r}"].value and ws[f"G{r}"].value, r
+    breaks = [r - 1 for r in starts[1:]]
+    for merged in ws.merged_cells.ranges:  # and no merged block goes over a break
+        assert not any(merged.min_row <= b < merged.max_row for b in breaks), merged
+    assert ws.page_setup.scale == 100 and not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9  # A4
+    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页" and ws.print_title_rows == "$2:$2"
+    assert all(ws.row_dimensions[r].height % 0.75 == 0 for r in range(1, 105))  # whole pixels
+    english = sheet(export(database, lang="en"))
+    assert english.oddFooter.center.text == "Page &P of &N"
+
+
+def test_a_label_longer_than_its_rows_on_a_page_gets_the_room(database: Database) -> None:
+    rows = block_rows(["住房安居领域"] * 60, lead="区审招办、区委政法委、区司法局、区社会治理综合服务中心、区供销社、区金融办")
+    ws = sheet(write_progress_table(rows, lang="zh", period="2021-07"))
+    starts = page_starts(ws)
+    assert len(starts) > 2
+    ends = [s - 1 for s in starts[1:]] + [FIRST_ROW + len(rows) - 1]
+    for start, end in zip(starts, ends, strict=True):  # the lead, ~10 lines, merged on each page
+        assert ws[f"F{start}"].value.startswith("区审招办") and all(ws[f"F{r}"].value is None
+                                                                for r in range(start + 1, end + 1))
+        assert sum(ws.row_dimensions[r].height for r in range(start, end + 1)) >= 10 * 14.5
+    widths = [ws.column_dimensions[get_column_letter(c)].width for c in range(1, 11)]
+    assert ws.page_setup.scale == 100 and sum(widths) == pytest.approx(TABLE_WIDTH, abs=0.5)
+
+
+def test_row_heights_follow_the_wrapped_text() -> None:
+    short, long, lines = block_rows(["甲"] * 3)
+    rows = [replace(short, progress="短"), replace(long, progress="长" * 400), replace(lines, progress="一\n二\n三\n四")]
+    ws = sheet(write_progress_table(rows, lang="zh", period="2021-07"))
+    heights = [ws.row_dimensions[r].height for r in (4, 5, 6)]
+    assert heights[0] < 30 and heights[2] >= 4 * 14.5 and heights[1] > 10 * 14.5
 
 
 # ---------------------------------------------------------------- /export and progress-bot export

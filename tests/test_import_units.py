@@ -8,7 +8,6 @@ from datetime import datetime
 
 import pytest
 from sqlmodel import select
-from telegram.ext import ConversationHandler
 
 from bot.preview import UnitPair, import_preview, near_duplicate, near_duplicate_units, unit_pairs
 from bot.simulator import SimMessage
@@ -17,9 +16,7 @@ from db import queries
 from db.engine import Database
 from db.imports import HEADERS_KEY, TITLE_KEY, apply_import, plan_import
 from db.models import ProgressReport
-from handlers import import_units
 from handlers.import_units import MergeUnits, merge_names
-from handlers.importing import IMPORT_CONFIRM
 from tests.conftest import FIXTURES, SHANGHAI, World
 from tests.factories import make_csv
 
@@ -167,18 +164,7 @@ def test_merged_names_become_one_unit_with_aliases(database: Database) -> None:
 # --------------------------------------------------------------------------- the button, over HTTP
 
 
-def wire_merge_button(world: World) -> None:
-    """What the lead wires: the merge handler in /import's confirm state (and the preview's buttons)."""
-    for group in world.app.handlers.values():
-        for handler in group:
-            if isinstance(handler, ConversationHandler) and handler.name == "import":
-                handler.states[IMPORT_CONFIRM].extend(import_units.handlers())
-                return
-    raise AssertionError("no /import dialogue")
-
-
 async def test_the_merge_button_edits_the_pending_import_and_the_import_keeps_the_alias(world: World) -> None:
-    wire_merge_button(world)
     admin = world.admin
     world.clock.set(AUGUST_2)
     admin.send_document("units.csv", make_csv(ROWS), caption="/import")
