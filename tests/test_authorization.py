@@ -165,7 +165,7 @@ async def test_altered_callback_data_is_refused(world: World, data: str) -> None
 # ---------------------------------------------------------------- every callback kind × every audience
 
 # Refusals on rights or on a stale button: any of these in the answer means the press was refused.
-RIGHTS = (*REFUSALS, "不是发给您的", "只有请假本人", "该提醒已失效", "这条提醒已失效")
+RIGHTS = (*REFUSALS, "不是发给您的", "只有请假本人", "该提醒已失效", "这条提醒已失效", "列表已过期", "按钮已过期")
 AUDIENCES = ("admin", "supervisor", "group_member", "contact", "other_contact", "stranger")
 # Who may press each kind (its ids being the unit's item, report, request, reminder and leave); every
 # kind of the registry must be listed. The token of a dialogue's button is nobody's draft here.
@@ -173,6 +173,7 @@ MAY_PRESS: dict[str, set[str]] = {
     "ri": {"contact"}, "rep": {"contact"}, "xi": {"contact"}, "ext": {"contact"}, "szi": {"contact"},
     "szd": {"contact"}, "rv": {"contact"}, "ack": {"contact"}, "sz": {"contact", "other_contact"},
     "sb": {"admin", "supervisor"}, "exd": {"admin"}, "awx": {"admin", "contact"},
+    "ctr": {"admin"}, "ivr": {"admin"},
 }
 
 
