@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -11,9 +12,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.export import export_progress_table
 from bot.tables import read_table
 from db import queries
 from db.engine import Database
+from db.imports import apply_import
 from db.migrate import upgrade
 from db.models import Contact, Person
 from db.table_types import ParsedTable
@@ -142,3 +145,36 @@ async def add_units(world: Any, *names: str) -> None:
     """Units added by the admin through /unit_add."""
     world.admin.send("/unit_add " + "\n".join(names))
     await world.admin.expect("已新增单位")
+
+
+# ---------------------------------------------------------------- the office's table, imported and exported
+
+EXPORT_NOW = datetime(2021, 7, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+EXPORT_TODAY = date(2021, 7, 31)
+
+
+def import_office_table(db: Database) -> ParsedTable:
+    table = read_table((TABLE_FIXTURES / "putuo-2021-livelihood-100.xlsx").read_bytes(), "putuo.xlsx", now=EXPORT_NOW)
+    with db.session() as session:
+        apply_import(session, table=table, now=EXPORT_NOW)
+    return table
+
+
+def export(db: Database, period: str | None = "2021-07", today: date = EXPORT_TODAY, lang: str = "zh") -> bytes:
+    with db.session() as session:
+        return export_progress_table(session, today=today, lang=lang, period=period)
+
+
+OFFICE_HEADERS = {  # as the importer keeps them: bot.tables' field names -> the office's words
+    "number": "序号", "domain": "主要领域", "title": "年度目标任务", "investment": "年度投资\n(万元)",
+    "fiscal_investment": "其中：区财政\n安排(万元)", "deadline": "完成时限", "lead_units": "牵头单位",
+    "responsible_units": "责任单位", "progress_text": "1—7月份完成情况", "status": "形象\n进度",
+}
+OFFICE_TITLE = "1-7月普陀区“办好民生实事关键小事一百件”进展情况表"
+
+
+def keep_office_heading(db: Database, title: str = OFFICE_TITLE, headers: object = OFFICE_HEADERS) -> None:
+    with db.session() as session:
+        queries.set_setting(session, key="table.title", value=title)
+        queries.set_setting(session, key="table.headers", value=json.dumps(headers, ensure_ascii=False))
+        session.commit()

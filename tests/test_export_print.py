@@ -16,7 +16,7 @@ import pytest
 
 from bot.export import FIRST_ROW
 from db.engine import Database
-from tests.test_export import OFFICE_TITLE, export, import_office_table, keep_office_heading
+from tests.factories import OFFICE_TITLE, export, import_office_table, keep_office_heading
 
 pdfplumber = pytest.importorskip("pdfplumber", reason="pdfplumber reads the printed pages (pip install -e '.[test]')")
 
@@ -87,7 +87,7 @@ def test_the_printed_table_reads_well(database: Database, soffice: str, tmp_path
         starts = [FIRST_ROW] + [b.id + 1 for b in ws.row_breaks.brk]
         with pdfplumber.open(pdfs[lang]) as document:
             check_pages(document.pages, ws, starts, footer, lang)
-            title = OFFICE_TITLE if lang == "zh" else "Progress of the key tasks, 2021, months 1–7"
+            title = OFFICE_TITLE if lang == "zh" else "Progress on the key tasks of 2021, January–July"
             assert title in document.pages[0].extract_text()
 
 
