@@ -49,14 +49,27 @@ class NameTaken(ValueError):
         self.name, self.unit = name, unit
 
 
-def _visible(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
+# Full-width punctuation (，：；（）！？ …) is how Chinese is written: NFKC would turn a title's "，" into ",".
+# It is kept in texts (held out of NFKC in private-use characters and put back); full-width letters and
+# digits still become plain ones. Unit names and aliases are compared and stored fully folded.
+_PUNCTUATION = [c for c in map(chr, range(0xFF01, 0xFF66)) if not c.isalnum()]
+_HOLD = str.maketrans({c: chr(0xF0000 + ord(c)) for c in _PUNCTUATION})
+_RELEASE = str.maketrans({chr(0xF0000 + ord(c)): c for c in _PUNCTUATION})
+
+
+def _visible(text: str, *, keep_punctuation: bool = True) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if keep_punctuation:
+        text = unicodedata.normalize("NFKC", text.translate(_HOLD)).translate(_RELEASE)
+    else:
+        text = unicodedata.normalize("NFKC", text)
     return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
-def one_line(text: str) -> str:
-    """NFKC, invisible characters removed, every run of whitespace (line breaks too) one space, stripped."""
-    return " ".join(_visible(text).split())
+def one_line(text: str, *, keep_punctuation: bool = True) -> str:
+    """NFKC (full-width punctuation kept unless told), invisible characters removed, every run of
+    whitespace (line breaks too) one space, stripped."""
+    return " ".join(_visible(text, keep_punctuation=keep_punctuation).split())
 
 
 def multi_line(text: str) -> str:
@@ -67,7 +80,7 @@ def multi_line(text: str) -> str:
 
 def unit_key(text: str) -> str:
     """A unit name or alias as stored and compared: `one_line` without any space ("区 住建局" is 区住建局)."""
-    return "".join(one_line(text).split())
+    return "".join(one_line(text, keep_punctuation=False).split())
 
 
 def _bounded(kind: str, text: str) -> str:

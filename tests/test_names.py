@@ -15,7 +15,8 @@ ZWSP, RLO, PDF, LRM, BOM = "\u200b", "\u202e", "\u202c", "\u200e", "\ufeff"
 
 
 def test_nfkc_makes_full_width_letters_digits_and_brackets_plain() -> None:
-    assert names.one_line("ＡＢＣ１２３（试点）") == "ABC123(试点)"
+    assert names.one_line("ＡＢＣ１２３（试点）") == "ABC123（试点）"  # full-width punctuation is Chinese writing
+    assert names.unit_key("ＡＢＣ１２３（试点）") == "ABC123(试点)"  # names compare fully folded
     assert names.unit_key("区住建局（城建）") == names.unit_key("区住建局(城建)")
 
 
