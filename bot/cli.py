@@ -364,7 +364,7 @@ def parser() -> argparse.ArgumentParser:
     bak = sub.add_parser("backup", help="write a consistent copy of the database, even while the bot runs")
     bak.add_argument("file", nargs="?", help="where to write it (default: beside the database, dated)")
     bak.set_defaults(func=cmd_backup)
-    imp = sub.add_parser("import", help="import the office's task table (.xlsx or .csv), after a preview")
+    imp = sub.add_parser("import", help="import the office's task table (.xlsx, .xls, .ods, .docx or .csv), after a preview")
     imp.add_argument("file")
     imp.add_argument("-y", "--yes", action="store_true", help="import without asking (needed without a terminal)")
     imp.set_defaults(func=cmd_import)
