@@ -9,7 +9,7 @@ from sqlmodel import select
 from db import queries
 from db.models import Contact, Invite
 from tests.conftest import World
-from tests.factories import bound_contact
+from tests.factories import invited_contact
 
 
 async def invite_code(world: World, unit: str) -> str:
@@ -19,7 +19,7 @@ async def invite_code(world: World, unit: str) -> str:
 
 async def test_contacts_lists_states_and_an_invite_is_revoked_after_confirmation(world: World) -> None:
     admin = world.admin
-    await bound_contact(world, 7001)
+    await invited_contact(world, 7001)
     code = await invite_code(world, "区住建局 备用")
     admin.send("/contacts 区住建局")
     listing = await admin.expect("区住建局 的联络员")
@@ -49,7 +49,7 @@ async def test_contacts_lists_states_and_an_invite_is_revoked_after_confirmation
 
 async def test_a_removed_contact_is_gone_their_dialogue_ends_and_the_history_stays(world: World) -> None:
     admin = world.admin
-    contact = world.user(await bound_contact(world, 7003), "联络员")
+    contact = world.user(await invited_contact(world, 7003), "联络员")
     contact.send("/report 1")
     await contact.expect("请用一条消息")
     contact.send("本月完成了主体施工")
