@@ -61,6 +61,7 @@ from handlers.common import (
     times_out,
 )
 from handlers.uow import Refusal, work
+from jobs.actions import outcome_text
 from jobs.sender import send_queued, send_time
 
 EXT_DEADLINE, EXT_REASON, EXT_CONFIRM = range(30, 33)
@@ -330,17 +331,6 @@ async def decide(update: Update, context: BotContext, comment: str | None) -> in
     await say(update, context, key, number=item.number, deadline=format_date(request.requested_deadline, lang))
     await send_queued(context)
     return ConversationHandler.END
-
-
-def outcome_text(lang: str, request: ExtensionRequest, number: int, title: str) -> str:
-    comment = t(lang, "ext.comment", comment=esc(request.comment)) if request.comment else ""
-    if request.status == "approved":
-        original = short_date(lang, request.original_deadline) if request.original_deadline else t(
-            lang, "item.deadline_open")
-        return t(lang, "ext.approved_notice", number=number, title=esc(title),
-                 deadline=format_date(request.requested_deadline, lang), original=original, comment=comment)
-    return t(lang, "ext.refused_notice", number=number, title=esc(title),
-             deadline=format_date(request.requested_deadline, lang), comment=comment)
 
 
 decide_cancel = cancels(DECISION, "ext.decide_cancelled")  # the request stays pending

@@ -66,6 +66,7 @@ from handlers.common import (
     times_out,
 )
 from handlers.uow import Refusal, work
+from jobs.actions import report_again_chats, send_back_refusal
 from jobs.rules import indicator_percent
 from jobs.sender import send_queued, send_time
 
@@ -138,19 +139,6 @@ async def begin_send_back(update: Update, context: BotContext, report_id: int, *
     return SB_REASON
 
 
-def send_back_refusal(session, report: ProgressReport | None) -> str | None:  # type: ignore[no-untyped-def]
-    """Why this report cannot be returned, as a text key; None when it can."""
-    if report is None:
-        return "confirm.expired"
-    if report.unit_id is None:
-        return "sb.not_unit_report"
-    if report.returned_at is not None:
-        return "sb.already"
-    if supervision.newer_report_exists(session, report=report):
-        return "sb.not_latest"
-    return None
-
-
 async def got_send_back_reason(update: Update, context: BotContext) -> int:
     text = update.effective_message.text.strip()
     if not text:
@@ -199,16 +187,6 @@ async def send_back_confirmed(update: Update, context: BotContext) -> int:
     await done_with_button(update, t(lang, "sb.done", number=draft["number"], unit=esc(draft["unit"])))
     await send_queued(context)
     return ConversationHandler.END
-
-
-def report_again_chats(session, report: ProgressReport, now: datetime) -> list[int]:  # type: ignore[no-untyped-def]
-    """Who is asked to report again: the reporter when still a reachable contact of the unit, else those
-    the unit's reminders go to."""
-    contacts = queries.contacts_of_units(session, unit_ids=[report.unit_id]).get(report.unit_id, [])
-    if any(c.telegram_id == report.reporter_id and c.reachable for c in contacts):
-        return [report.reporter_id]
-    away = outbox.away_today(session, today=now.date(), unit_ids=[report.unit_id])
-    return list(outbox.reminder_recipients(contacts, away))
 
 
 send_back_cancel = cancels(SEND_BACK_DRAFT)  # the report stays as it is

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.callbacks import Report
 from bot.context import Services
 from bot.dates import format_date
-from bot.keyboards import REPORT
 from bot.texts import esc, t
 from db import outbox, queries, supervision
 from db.models import ExtensionRequest, Item, ProgressReport
@@ -91,7 +91,7 @@ def send_back_report(services: Services, *, report_id: int, by: Actor, reason: s
                 parts=[t(lang, "sb.notice", number=item.number, title=esc(item.title),
                          when=when_text(services, lang, report.created_at), reason=esc(reason),
                          person=esc(by.full_name))],
-                buttons=[[(t(lang, "remind.button", number=item.number), f"{REPORT}:{item.number}")]],
+                buttons=[[(t(lang, "remind.button", number=item.number), Report(item.id).encode())]],
                 now=now, not_before=send_time(services, now))
         return Outcome(None, number=item.number, unit=unit.name if unit else "")
 
