@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -178,3 +181,20 @@ def keep_office_heading(db: Database, title: str = OFFICE_TITLE, headers: object
         queries.set_setting(session, key="table.title", value=title)
         queries.set_setting(session, key="table.headers", value=json.dumps(headers, ensure_ascii=False))
         session.commit()
+
+
+# ---------------------------------------------------------------- the real bot process, for the kill tests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_bot_process(sim: Any, url: str, log: Path, **settings: str) -> subprocess.Popen[bytes]:
+    """The real bot process (as `progress-bot run`) against the simulator and database `url`, its output
+    appended to `log`; `settings` are further environment settings (REMINDER_TIME="00:00" …)."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "HOME": str(log.parent),
+        "BOT_TOKEN": sim.token, "BOT_API_BASE_URL": sim.base_url, "BOT_API_FILE_URL": sim.base_file_url,
+        "DATABASE_URL": url, "ADMIN_IDS": "1001", "DIGEST_TIME": "23:59", **settings,
+    }
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=log.parent, env=env,
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)

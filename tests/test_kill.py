@@ -16,21 +16,13 @@ import pytest
 
 from bot.simulator import BotApiSimulator
 from jobs.sender import SEND_CONCURRENCY
-from tests.factories import SHANGHAI, office_with_contacts
+from tests.factories import SHANGHAI, office_with_contacts, start_bot_process
 
 CONTACTS = 1000
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def start_bot(sim: BotApiSimulator, url: str, log: Path) -> subprocess.Popen:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "HOME": str(log.parent),
-        "BOT_TOKEN": sim.token, "BOT_API_BASE_URL": sim.base_url, "BOT_API_FILE_URL": sim.base_file_url,
-        "DATABASE_URL": url, "ADMIN_IDS": "1001", "REMINDER_TIME": "00:00", "DIGEST_TIME": "23:59",
-        "QUIET_START": "00:00", "QUIET_END": "00:00",
-    }
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=log.parent, env=env,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    return start_bot_process(sim, url, log, REMINDER_TIME="00:00", QUIET_START="00:00", QUIET_END="00:00")
 
 
 def received(sim: BotApiSimulator, people: list[int]) -> Counter:

@@ -20,25 +20,18 @@ from sqlalchemy import text
 
 from bot.simulator import BotApiSimulator, SimUser
 from db.engine import Database
-from tests.factories import SHANGHAI, office_with_contacts
+from tests.factories import SHANGHAI, office_with_contacts, start_bot_process
 
 CONTACTS = 50
 KILLS = 4
 SAVED, ALREADY = "已保存报送记录", "已经保存过"
 
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def start_bot(sim: BotApiSimulator, url: str, log: Path) -> subprocess.Popen:
-    """The real bot process (as `progress-bot run`); no reminder round or digest falls due meanwhile."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "HOME": str(log.parent),
-        "BOT_TOKEN": sim.token, "BOT_API_BASE_URL": sim.base_url, "BOT_API_FILE_URL": sim.base_file_url,
-        "DATABASE_URL": url, "ADMIN_IDS": "1001", "REMINDER_TIME": "23:59", "DIGEST_TIME": "23:59",
-    }
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=log.parent, env=env,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    """The real bot process; no reminder round or digest falls due meanwhile."""
+    return start_bot_process(sim, url, log, REMINDER_TIME="23:59")
 
 
 class Driver:
