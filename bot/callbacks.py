@@ -471,3 +471,19 @@ class MergeUnits(Step):
     pair: int = number(0, IMPORT_PAIRS_AT_MOST - 1)
     way: int = number(0, 1)
     checksum: int = number(0, 2**32 - 1)
+
+
+# ---- listimport: import into lists (handlers/import_units.py)
+
+
+@dataclass(frozen=True)
+class MergeDifferent(Step):
+    """Under an import preview: treat the rows whose title is another task than the item with their number
+    as that task (merge "y") or, again, as new items (merge "n")."""
+
+    prefix = "id"
+    merge: str = choice("y", "n")
+
+    @property
+    def yes(self) -> bool:
+        return self.merge == "y"

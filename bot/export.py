@@ -204,7 +204,7 @@ def progress_rows(
     year, month = _month_of(period)
     last_day = month_end(year, month)
     cutoff = datetime.combine(last_day + timedelta(days=1), time(0), tz)
-    data = export_data(session, before=cutoff)
+    data = export_data(session, before=cutoff, through=(year, month))
     rows = rows_from_data(data, as_of=min(today, last_day), margin=margin, lang=lang)
     return ExportRows(rows, heading_from_data(data))
 

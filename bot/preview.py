@@ -8,6 +8,7 @@ ones (:func:`unit_pairs`, pure), so the admin can treat each pair as one unit be
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 from collections.abc import Collection, Mapping, Sequence
@@ -124,12 +125,65 @@ def _pairs_line(lang: str, pairs: list[UnitPair]) -> str:
     return t(lang, "import.near_units", count=len(pairs), pairs=t(lang, "list_sep").join(shown))
 
 
-def _period_line(lang: str, table: ParsedTable) -> str:
-    end = table.period_end
+def _period_line(lang: str, table: ParsedTable, plan: ImportPlan) -> str:
+    end = table.period_end or plan.period_day
     if end is None:
-        return t(lang, "import.period_none")
+        return t(lang, "import.period_none", period=t(lang, "import.period_today"))
     period = t(lang, "period.month", year=end.year, month=end.month)
+    if table.period_end is None:
+        return t(lang, "import.period_none", period=period)
     return t(lang, "import.period", period=period, text=esc(table.period_text or ""))
+
+
+CHANGES_SHOWN = 8  # changes and different tasks a preview lists; the rest are in the .xlsx sent with it
+
+
+def _short(text: str, at_most: int = 40) -> str:
+    return esc(text if len(text) <= at_most else text[:at_most - 1] + "…") if text else "—"
+
+
+def _changes_lines(lang: str, plan: ImportPlan) -> list[str]:
+    """The updated items' changes, old → new, then the rows kept apart as other tasks: a count and the first."""
+    lines: list[str] = []
+    if plan.changes:
+        lines.append(t(lang, "import.changes", count=len(plan.changes),
+                       items=len({c.number for c in plan.changes})))
+        lines += [t(lang, "import.change", number=c.number, field=t(lang, f"import.field.{c.field}"),
+                    old=_short(c.old), new=_short(c.new)) for c in plan.changes[:CHANGES_SHOWN]]
+        if len(plan.changes) > CHANGES_SHOWN:
+            lines.append(t(lang, "import.more_in_file", count=len(plan.changes) - CHANGES_SHOWN))
+    if plan.different:
+        lines.append(t(lang, "import.different", count=len(plan.different)))
+        lines += [t(lang, "import.different_row", number=d.number, title=_short(d.title, 24),
+                    existing=_short(d.existing, 24), new_number=d.new_number) for d in plan.different[:CHANGES_SHOWN]]
+        if len(plan.different) > CHANGES_SHOWN:
+            lines.append(t(lang, "import.more_in_file", count=len(plan.different) - CHANGES_SHOWN))
+    return lines
+
+
+def changes_workbook(lang: str, plan: ImportPlan) -> bytes | None:
+    """Every change and every row kept apart, as an .xlsx to send with a preview too long to list them;
+    None when the preview lists them all."""
+    if len(plan.changes) <= CHANGES_SHOWN and len(plan.different) <= CHANGES_SHOWN:
+        return None
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = t(lang, "import.file_changes")
+    sheet.append([t(lang, f"import.col.{name}") for name in ("number", "field", "old", "new")])
+    for c in plan.changes:
+        sheet.append([c.number, t(lang, f"import.field.{c.field}"), c.old, c.new])
+    apart = book.create_sheet(t(lang, "import.file_different"))
+    apart.append([t(lang, f"import.col.{name}") for name in ("number", "existing", "title", "new_number")])
+    for d in plan.different:
+        apart.append([d.number, d.existing, d.title, d.new_number])
+    for ws in (sheet, apart):
+        for column, width in zip("ABCD", (8, 40, 40, 40), strict=True):
+            ws.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _some(lang: str, values: list[str], *, escaped: bool = False) -> str:
@@ -153,8 +207,11 @@ def import_preview(lang: str, filename: str, table: ParsedTable, plan: ImportPla
     pairs = unit_pairs(table, plan)
     if pairs:
         lines.append(_pairs_line(lang, pairs))
+    lines += _changes_lines(lang, plan)
+    if table.merge_different:
+        lines.append(t(lang, "import.different_merged"))
     if any(i.status or i.progress_text for i in table.items):
-        lines.append(_period_line(lang, table))
+        lines.append(_period_line(lang, table, plan))
     if plan.skipped:
         reasons = [t(lang, "import.skipped_row", row=row, reason=t(lang, f"import.reason.{reason}")
                      if f"import.reason.{reason}" in _keys(lang) else esc(reason)) for row, reason in plan.skipped]
@@ -185,8 +242,9 @@ def _some_indicators(lang: str, items: list[TableItem], shown: int = 3) -> str:
 
 
 def import_done(lang: str, result: ImportResult) -> str:
-    return t(lang, "import.done", created=result.created, updated=result.updated, units=result.units_created,
+    done = t(lang, "import.done", created=result.created, updated=result.updated, units=result.units_created,
              reports=result.reports)
+    return done + (t(lang, "import.done_separate", count=result.separate) if result.separate else "")
 
 
 def _keys(lang: str) -> set[str]:

@@ -152,7 +152,7 @@ _FIELD_RULES: tuple[_Rule, ...] = (
     _rule("lead_units", r"牵头|主办|主责|^lead(ing)?(unit|department|dept|agenc|bod|organi|$)", exclude=r"(领导|人|负责人)$"),
     _rule("responsible_units", r"责任单位|责任部门|配合|协办|协同|协作|参与单位|承办|实施单位|责任主体"
           r"|^(responsible|supporting|cooperating|partner|other)(unit|department|dept|agenc|bod|organi)"),
-    _rule("progress_text", r"完成情况|进展|推进情况|进度情况|执行情况|落实情况|工作成效|实施情况|^progress(report|made|todate)?$"
+    _rule("progress_text", r"完成情况|进展|推进情况|进度情况|(?:目前|当前|最新|实际)进度|执行情况|落实情况|工作成效|实施情况|^progress(report|made|todate)?$"
           r"|^(workdone|achievements?|completion(todate)?|update)$"),
     _rule("deadline", r"时限|时间|期限|截止|日期|节点|^(deadline|duedate|due|timelimit|completiondate)$"),
     _rule("problems", r"问题|困难|^(problems?|issues?|difficult)"),
@@ -463,6 +463,16 @@ def _labelled_units(segment: str) -> tuple[list[str], list[str]]:
     return lead, resp
 
 
+def _closing(text: str, opened: int) -> int:
+    """Where the bracket opened at `opened` closes, brackets inside it ("各镇（街道）") counted; the end if never."""
+    depth = 0
+    for i in range(opened, len(text)):
+        depth += (text[i] in _OPEN) - (text[i] in _CLOSE)
+        if depth == 0:
+            return i
+    return len(text)
+
+
 def _units_from_title(title: str) -> tuple[str, list[str], list[str]]:
     """Strip "（牵头单位：…；责任单位：…）", a trailing "牵头单位：…" or "（X牵头，Y配合）"."""
     m = _UNIT_LABEL.search(title)
@@ -470,8 +480,7 @@ def _units_from_title(title: str) -> tuple[str, list[str], list[str]]:
         opened = max(title.rfind("（", 0, m.start()), title.rfind("(", 0, m.start()))
         closed = max(title.rfind("）", 0, m.start()), title.rfind(")", 0, m.start()))
         if opened > closed:
-            close = min((i for i in (title.find("）", m.end()), title.find(")", m.end())) if i >= 0),
-                        default=len(title))
+            close = _closing(title, opened)
             lead, resp = _labelled_units(title[opened + 1 : close])
             rest = title[:opened] + title[close + 1 :]
         else:
@@ -1049,6 +1058,8 @@ _PERIODS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], int]], ...] = (
     (re.compile(r"(?:前|第)?([一二三四1-4])\s*季度|\bQ([1-4])\b", re.I),
      lambda m: 3 * _month_number(m.group(1) or m.group(2))),
     (re.compile(r"上半年|半年度|半年|年中|\bH1\b|first\s*half|mid-?year", re.I), lambda m: 6),
+    # "全年完成情况", "2021年全年工作推进情况" (not a legend's "完成全年目标")
+    (re.compile(r"全年(?=.*(?:进展|完成情况|推进|工作情况|进度))|\b(?:full|whole)[\s-]*year\b", re.I), lambda m: 12),
     # "截至7月底", "7月份进展情况", "7月底前完成情况"
     (re.compile(rf"(?:截至|截止)?\s*{_MONTH}\s*月(?:份|底|末)?(?=.*(?:进展|完成|推进|工作|情况|进度))"),
      lambda m: _month_number(m.group(1))),
@@ -1134,7 +1145,7 @@ def read_table(data: bytes, filename: str, *, now: datetime, max_rows: int = 50_
         header = _find_header(grid)
         if header is not None:
             table = _parse_grid(grid, header, sheet, now)
-            table.file_name = filename
+            table.file_name, table.read_on = filename, now.date()
             return table
     if not seen_content:
         raise TableError("empty", "no cells with content")

@@ -587,7 +587,7 @@ ZH: dict[str, str] = {
     "cmd.sendback": "退回报送", "cmd.ranking": "单位排名", "cmd.unread": "未签收提醒",
     # ---- tables: import period and units
     "import.period": "表中进展和状态记入 {period}（表中写的是「{text}」）。",
-    "import.period_none": "表中未写明进展所属期间，进展和状态记入导入当月。",
+    "import.period_none": "表中未写明进展所属期间，进展和状态按导入日期记入 {period}。",
     "import.unit_name": "「{name}」",
     "import.near_units": "可能重复的单位 {count} 组（如是同一单位，点下方按钮合并，另一名称保留为别名）：{pairs}",
     "import.near_pair": "{name} 与 {other}（{reason}）",
@@ -704,6 +704,24 @@ ZH: dict[str, str] = {
     "wa.chart_alt": "各领域事项按推进状态分布图",
     "wa.stale": "数据刚有变动，正在更新，稍后自动刷新。",
     "wa.period": "月份", "wa.download": "下载 .xlsx", "wa.export_hint": "进展情况表为当年 1 月至所选月份的累计情况。",
+    # ---- listimport: import into lists, changes and different tasks in the preview
+    "import.period_today": "导入当月",
+    "import.changes": "将修改 {items} 项的 {count} 处：",
+    "import.change": "#{number} {field}：{old} → {new}",
+    "import.field.title": "标题", "import.field.deadline": "时限", "import.field.domain": "领域",
+    "import.field.lead_units": "牵头", "import.field.responsible_units": "责任",
+    "import.more_in_file": "……另有 {count} 处，见随附的 .xlsx。",
+    "import.different": "⚠️ {count} 行与现有同号事项不是同一任务：将作为新事项另编号导入，现有事项及其报送、延期、退办记录保持不变（如确为同一任务改了名，点下方按钮合并）：",
+    "import.different_row": "表中 #{number}「{title}」≠ 现有 #{number}「{existing}」→ 新编号 #{new_number}",
+    "import.different_merged": "⚠️ 已选择：标题不同的同号事项按同一任务更新（现有事项改用表中标题，记录随事项保留）。",
+    "import.merge_different_button": "⇄ 按同一任务合并（{count} 项）",
+    "import.split_different_button": "↩ 改回：不同任务另编号导入",
+    "import.merge_different_done": "预览已更新。",
+    "import.done_separate": "其中 {count} 项与同号事项不是同一任务，已另编号。",
+    "import.file_changes": "修改", "import.file_different": "不同任务",
+    "import.col.number": "序号", "import.col.field": "字段", "import.col.old": "原值", "import.col.new": "新值",
+    "import.col.existing": "现有事项", "import.col.title": "表中任务", "import.col.new_number": "新编号",
+    "import.changes_caption": "导入预览：全部修改与不同任务",
 }
 
 EN: dict[str, str] = {
@@ -1274,7 +1292,7 @@ EN: dict[str, str] = {
     "cmd.unread": "Unacknowledged reminders",
     # ---- tables: import period and units
     "import.period": "Progress and statuses from the table will be filed under {period} (the table says “{text}”).",
-    "import.period_none": "The table does not say which period its progress covers, so it will be filed under the current month.",
+    "import.period_none": "The table does not say which period its progress covers, so it will be filed under {period}, the month of the import.",
     "import.unit_name": "「{name}」",
     "import.near_units": "{count} possible duplicate units (if a pair is one unit, tap its button below; the other name is kept as an alias): {pairs}",
     "import.near_pair": "{name} and {other} ({reason})",
@@ -1394,6 +1412,24 @@ EN: dict[str, str] = {
     "wa.chart_alt": "Items per domain, stacked by status",
     "wa.stale": "The record has just changed; this list is being brought up to date and will refresh by itself.",
     "wa.period": "Month", "wa.download": "Download .xlsx", "wa.export_hint": "The progress table covers January to the month chosen.",
+    # ---- listimport: import into lists, changes and different tasks in the preview
+    "import.period_today": "the month of the import",
+    "import.changes": "{count:# change|# changes} to {items:# item|# items}:",
+    "import.change": "#{number} {field}: {old} → {new}",
+    "import.field.title": "title", "import.field.deadline": "deadline", "import.field.domain": "domain",
+    "import.field.lead_units": "lead", "import.field.responsible_units": "responsible",
+    "import.more_in_file": "… and {count} more, in the .xlsx that comes with this preview.",
+    "import.different": "⚠️ {count:# row is|# rows are} not the task stored under the same number: they will be imported as new items under new numbers, and the stored items keep their reports, extensions and send-backs (if a task was only renamed, tap the button below to merge):",
+    "import.different_row": "table #{number} “{title}” ≠ stored #{number} “{existing}” → new #{new_number}",
+    "import.different_merged": "⚠️ Chosen: rows whose title differs from the item with their number update that item as the same task (it takes the table's title and keeps its history).",
+    "import.merge_different_button": "⇄ Merge as the same tasks ({count})",
+    "import.split_different_button": "↩ Back: import different tasks as new items",
+    "import.merge_different_done": "Preview updated.",
+    "import.done_separate": " {count:# row was|# rows were} another task than the item with the same number and got new numbers.",
+    "import.file_changes": "Changes", "import.file_different": "Different tasks",
+    "import.col.number": "No.", "import.col.field": "Field", "import.col.old": "Was", "import.col.new": "Becomes",
+    "import.col.existing": "Stored item", "import.col.title": "Task in the table", "import.col.new_number": "New number",
+    "import.changes_caption": "Import preview: every change and every different task",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

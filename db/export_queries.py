@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from db import queries
@@ -75,10 +75,25 @@ def active_items(session: Session) -> list[ExportItem]:
     return [ExportItem(*row) for row in queries.plain_rows(session, query)]
 
 
-def latest_reports_before(session: Session, *, before: datetime | None) -> dict[int, LatestReport]:
-    """Each item's latest report that counts, written before `before` (of all time when None); one query."""
+def periods_through(year: int, month: int) -> ColumnElement[bool]:
+    """Reports filed under a period that has ended by the end of `month`: every earlier year's, this year's
+    months up to `month` and its quarters that end by then (period keys "2021-07", "2021-Q2")."""
+    keys = [f"{year}-{m:02d}" for m in range(1, month + 1)] + [f"{year}-Q{q}" for q in range(1, month // 3 + 1)]
+    return (col(ProgressReport.period) < f"{year}-") | col(ProgressReport.period).in_(keys)
+
+
+def latest_reports_before(session: Session, *, before: datetime | None,
+                          through: tuple[int, int] | None = None) -> dict[int, LatestReport]:
+    """Each item's latest report that counts, written before `before` (of all time when None); one query.
+
+    With `through` (year, month), a table imported later that says it covers a period ended by then
+    ("1—7月" imported on 2 August) counts too: the office's July table is July's, whenever it came in."""
     # A report returned (退办) by then is not shown: the one before it is.
-    latest = select(func.max(ProgressReport.id)).where(queries.counting(before)).group_by(ProgressReport.item_id)
+    counts = queries.counting(before)
+    if before is not None and through is not None:
+        imported = (col(ProgressReport.source) == "import") & periods_through(*through) & queries.counting()
+        counts = counts | imported
+    latest = select(func.max(ProgressReport.id)).where(counts).group_by(ProgressReport.item_id)
     rows = queries.plain_rows(session, select(
         ProgressReport.item_id, ProgressReport.text, ProgressReport.problems, ProgressReport.status,
         ProgressReport.percent, ProgressReport.current_value, ProgressReport.source,
@@ -101,12 +116,13 @@ def office_table(session: Session) -> OfficeTable:
     return OfficeTable(title, {str(k): v.strip() for k, v in headers.items() if isinstance(v, str) and v.strip()})
 
 
-def export_data(session: Session, *, before: datetime | None) -> ExportData:
-    """The items, units, reports and the office's own headings of one export (five queries)."""
+def export_data(session: Session, *, before: datetime | None, through: tuple[int, int] | None = None) -> ExportData:
+    """The items, units, reports and the office's own headings of one export (five queries); `through`
+    as for :func:`latest_reports_before`."""
     return ExportData(
         items=active_items(session),
         links=queries.units_by_role(session),
         unit_names={u.id: u.name for u in queries.all_units(session) if u.id is not None},
-        latest=latest_reports_before(session, before=before),
+        latest=latest_reports_before(session, before=before, through=through),
         office=office_table(session),
     )

@@ -3,7 +3,9 @@
 Items are matched by their number (序号), or by title when the table has no numbers, so
 re-importing the same table updates instead of duplicating. The table's own progress column
 and status mark become a report marked `source="import"`, filed under the period the table covers
-("1—7月" → July of the table's year) or, when the table does not say, the month of the import.
+("1—7月" → July of the table's year, "半年度" → June; a quarterly item's report under its quarter) or,
+when the table does not say, the period of the day of the import. The export of a month counts an
+imported report filed under a period ended by then, whenever it was imported.
 The table's title and its column headers as written are kept in the settings `table.title` and
 `table.headers` (JSON: field → header), so the export can print the office's own.
 
@@ -13,7 +15,10 @@ become one unit under the kept name, the other names kept as its aliases.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,8 +27,30 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from db import queries
+from db.facts import period_key
 from db.models import Item, ProgressReport, Unit
-from db.table_types import ParsedTable, TableItem, month_period
+from db.table_types import ParsedTable, TableItem
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of an existing item that the import changes, as the preview shows it: old → new."""
+
+    number: int
+    field: str  # "title", "deadline", "domain", "lead_units", "responsible_units"
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Different:
+    """A row whose title is another task than the item holding its number: imported as a new item at
+    ``new_number`` (the item and its history left alone) unless the admin merges the two."""
+
+    number: int
+    existing: str  # the title of the item numbered so
+    title: str  # the row's
+    new_number: int
 
 
 @dataclass
@@ -37,6 +64,9 @@ class ImportPlan:
     bad_deadlines: list[tuple[int, str]] = field(default_factory=list)
     existing_units: list[str] = field(default_factory=list)  # every unit's name, for near-duplicate checks
     unit_uses: Counter[str] = field(default_factory=Counter)  # the table's unit names -> how many items use them
+    changes: list[Change] = field(default_factory=list)  # of the updated items, in the table's order
+    different: list[Different] = field(default_factory=list)  # rows kept apart from the item with their number
+    period_day: date | None = None  # the day whose period the table's progress is filed under
 
     @property
     def writes(self) -> int:
@@ -49,23 +79,114 @@ class ImportResult:
     updated: int = 0
     units_created: int = 0
     reports: int = 0
+    separate: int = 0  # rows imported as new items beside a different task with their number
 
 
-def _numbered(session: Session, table: ParsedTable) -> list[tuple[int, TableItem]]:
-    """Each row's item number: its own, the number of an existing item of the same title, or the next free."""
-    by_title = {i.title: i.number for i in session.exec(select(Item)).all()}
-    next_free = queries.next_item_number(session)
-    taken = {item.number for item in table.items if item.number is not None}
-    numbered = []
-    for item in table.items:
-        number = item.number if item.number is not None else by_title.get(item.title)
-        if number is None:
+# --------------------------------------------------------------------------- one task or two
+
+SMALL_EDIT = 4  # characters a title may change and still name the same task (punctuation aside)
+SIMILAR = 0.8  # or the share of the two titles that is common (difflib's ratio)
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def _bare(title: str) -> str:
+    return _NOT_WORDS.sub("", unicodedata.normalize("NFKC", title)).lower()
+
+
+def same_task(old: str, new: str) -> bool:
+    """Do two titles name one task: equal but for punctuation and spacing, a few characters changed
+    ("完成老旧小区改造12个" → "…15个"), or mostly the same words; else they are two tasks."""
+    a, b = _bare(old), _bare(new)
+    if a == b:
+        return True
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    edited = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
+    return edited <= min(SMALL_EDIT, min(len(a), len(b)) // 5) or matcher.ratio() >= SIMILAR
+
+
+@dataclass(frozen=True)
+class _Match:
+    row: TableItem
+    number: int
+    item: Item | None  # the existing item the row updates; None: a new item numbered `number`
+
+
+def _matches(session: Session, table: ParsedTable) -> tuple[list[_Match], list[Different]]:
+    """Each row's item: the one with its number when it is the same task (or the admin merged them), an
+    earlier import's item of the same title, or a new one, at the row's number when free, else the next."""
+    items = list(session.exec(select(Item).order_by(Item.number)).all())
+    by_number = {i.number: i for i in items}
+    by_title: dict[str, Item] = {}
+    for i in items:
+        by_title.setdefault(_bare(i.title), i)
+    taken = set(by_number) | {row.number for row in table.items if row.number is not None}
+    next_free = max(taken, default=0) + 1
+    used: set[int] = set()
+    matches: list[_Match] = []
+    different: list[Different] = []
+    for row in table.items:
+        holder = by_number.get(row.number) if row.number is not None else None
+        if holder is not None and (table.merge_different or same_task(holder.title, row.title)):
+            item: Item | None = holder
+        else:
+            item = by_title.get(_bare(row.title))
+            item = None if item is None or item.id in used or (row.number is not None and holder is None) else item
+        if item is not None:
+            used.add(item.id or 0)
+            matches.append(_Match(row, item.number, item))
+        elif holder is None and row.number is not None:
+            matches.append(_Match(row, row.number, None))
+        else:
             while next_free in taken:
                 next_free += 1
-            number, next_free = next_free, next_free + 1
-            taken.add(number)
-        numbered.append((number, item))
-    return numbered
+            taken.add(next_free)
+            if holder is not None and row.number is not None:
+                different.append(Different(row.number, holder.title, row.title, next_free))
+            matches.append(_Match(row, next_free, None))
+    return matches, different
+
+
+class _Names:
+    """The names of the units an import writes: a table's name as the unit it will be (merged, an alias's
+    unit), and the names of the units an item has now."""
+
+    def __init__(self, session: Session, merges: dict[str, str]) -> None:
+        self.session, self.merges = session, merges
+        self.links = queries.units_by_role(session)
+        self.by_id = queries.unit_names(session)
+        self.cache: dict[str, str] = {}
+
+    def of_row(self, names: list[str]) -> list[str]:
+        out = []
+        for name in names:
+            if name not in self.cache:
+                kept = self.merges.get(name, name)
+                unit = queries.find_unit(self.session, name=kept)
+                self.cache[name] = unit.name if unit is not None else kept
+            if self.cache[name] not in out:
+                out.append(self.cache[name])
+        return out
+
+    def of_item(self, item_id: int, role: str) -> list[str]:
+        return [self.by_id.get(u, "?") for u in self.links.get((item_id, role), ())]
+
+
+def _deadline_text(deadline: date | None, text: str | None) -> str:
+    return text or (deadline.isoformat() if deadline else "")
+
+
+def _changes(number: int, item: Item, row: TableItem, names: _Names) -> list[Change]:
+    """What the row changes of the item: title, deadline, domain, lead and responsible units."""
+    pairs = [
+        ("title", item.title, row.title),
+        ("deadline", _deadline_text(item.deadline, item.deadline_text) if item.deadline != row.deadline else "",
+         _deadline_text(row.deadline, row.deadline_text) if item.deadline != row.deadline else ""),
+        ("domain", item.domain or "", row.domain or ""),
+        ("lead_units", "、".join(names.of_item(item.id or 0, "lead")), "、".join(names.of_row(row.lead_units))),
+        ("responsible_units", "、".join(names.of_item(item.id or 0, "responsible")),
+         "、".join(names.of_row(row.responsible_units))),
+    ]
+    return [Change(number, name, old, new) for name, old, new in pairs if old != new]
 
 
 _INDICATOR_FIELDS = ("indicator_unit", "baseline_value", "target_value", "binding")
@@ -85,15 +206,20 @@ def _set_indicator(item: Item, row: TableItem) -> None:
 
 def plan_import(session: Session, *, table: ParsedTable) -> ImportPlan:
     """What an import of this table would do; writes nothing."""
-    plan = ImportPlan(skipped=list(table.skipped), bad_deadlines=list(table.bad_deadlines))
+    plan = ImportPlan(skipped=list(table.skipped), bad_deadlines=list(table.bad_deadlines),
+                      period_day=table.period_end or table.read_on)
     units = queries.all_units(session)
     plan.existing_units = [u.name for u in units]
     existing_units = {u.name for u in units} | {a for u in units for a in u.aliases}
-    for number, item in _numbered(session, table):
-        existing = queries.item_by_number(session, number=number)
+    matches, plan.different = _matches(session, table)
+    names = _Names(session, table.unit_merges)
+    for match in matches:
+        item, existing = match.row, match.item
+        changes = _changes(match.number, existing, item, names) if existing is not None else []
+        plan.changes.extend(changes)
         if existing is None:
             plan.new.append(item)
-        elif _same(existing, item):
+        elif _same(existing, item) and not changes:
             plan.unchanged.append(item)
         else:
             plan.updated.append(item)
@@ -146,36 +272,42 @@ HEADERS_KEY = "table.headers"
 def apply_import(session: Session, *, table: ParsedTable, now: datetime,
                  on_item: Callable[[int], None] | None = None, report_cycle: str = "monthly") -> ImportResult:
     """Create units, create or update items, and keep the table's progress as reports (one transaction:
-    the caller's session commits all of it or nothing). `on_item(done)` is told after each item."""
+    the caller's session commits all of it or nothing). `on_item(done)` is told after each item.
+
+    A row that is another task than the item holding its number becomes an item of its own (unless the
+    admin merged them), so no report, extension or send-back ever passes from one task to another."""
     result = ImportResult()
-    period = month_period(table.period_end or now.date())
+    period_day = table.period_end or table.read_on or now.date()
     latest = queries.latest_reports(session)
     _keep_table_layout(session, table)
-    for done, (number, row) in enumerate(_numbered(session, table), start=1):
+    matches, different = _matches(session, table)
+    result.separate = len(different)
+    links = queries.units_by_role(session)
+    for done, match in enumerate(matches, start=1):
+        row, item = match.row, match.item
         lead = _unit_ids(session, row.lead_units, table.unit_merges, result)
         responsible = _unit_ids(session, row.responsible_units, table.unit_merges, result)
-        item = queries.item_by_number(session, number=number)
         year = min(now.year, row.deadline.year) if row.deadline else now.year
         if item is None:
             item = queries.add_item(
-                session, number=number, title=row.title, deadline=row.deadline, deadline_text=row.deadline_text,
-                lead_unit_ids=lead, responsible_unit_ids=responsible, start_date=date(year, 1, 1),
-                domain=row.domain, now=now, report_cycle=report_cycle,
+                session, number=match.number, title=row.title, deadline=row.deadline,
+                deadline_text=row.deadline_text, lead_unit_ids=lead, responsible_unit_ids=responsible,
+                start_date=date(year, 1, 1), domain=row.domain, now=now, report_cycle=report_cycle,
             )
             result.created += 1
         else:
-            if not _same(item, row):
+            if not _same(item, row) or _units_changed(links, item, lead, responsible):
                 result.updated += 1
             item.title, item.domain, item.deadline, item.deadline_text = (
                 row.title, row.domain, row.deadline, row.deadline_text)
-            item.investment, item.fiscal_investment, item.archived, item.updated_at = (
-                row.investment, row.fiscal_investment, False, now)
+            item.archived, item.updated_at = False, now
             queries.set_item_units(session, item_id=item.id, lead_unit_ids=lead, responsible_unit_ids=responsible)
         item.investment, item.fiscal_investment = row.investment, row.fiscal_investment
         _set_indicator(item, row)
         if row.status and not _already_imported(latest.get(item.id), row):
             queries.add_report(
-                session, item_id=item.id, unit_id=None, reporter_id=None, period=period, now=now,
+                session, item_id=item.id, unit_id=None, reporter_id=None, now=now,
+                period=period_key(item.report_cycle, period_day),
                 text=row.progress_text or "", percent=None, status=row.status, problems=row.problems,
                 source="import",
             )
@@ -183,6 +315,12 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
         if on_item is not None:
             on_item(done)
     return result
+
+
+def _units_changed(links: dict[tuple[int, str], tuple[int, ...]], item: Item, lead: list[int],
+                   responsible: list[int]) -> bool:
+    return (links.get((item.id or 0, "lead"), ()), links.get((item.id or 0, "responsible"), ())) != (
+        tuple(dict.fromkeys(lead)), tuple(dict.fromkeys(responsible)))
 
 
 def _already_imported(report: ProgressReport | None, row: TableItem) -> bool:

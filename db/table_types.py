@@ -51,11 +51,7 @@ class ParsedTable:
     file_name: str | None = None  # the uploaded file's name, for the preview shown again after an edit
     # Unit names the admin chose to treat as one: merged name -> the name kept (the other becomes an alias).
     unit_merges: dict[str, str] = field(default_factory=dict)
+    read_on: date | None = None  # the day it was read: its progress's period when the table names none
+    # The admin merged the rows whose title is another task than the item with their number (not the default).
+    merge_different: bool = False
 
-
-def month_period(day: date) -> str:
-    """The monthly period key a day falls in ("2021-07"), as the reports and the export use it.
-
-    The same rule as ``jobs.rules.period_key("monthly", day)``, kept here so ``db`` needs nothing above it.
-    """
-    return f"{day.year}-{day.month:02d}"

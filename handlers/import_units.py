@@ -13,7 +13,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import MergeUnits
+from bot.callbacks import MergeDifferent, MergeUnits
 from bot.context import BotContext
 from bot.keyboards import confirm_buttons
 from bot.preview import UnitPair, import_preview, unit_name, unit_pairs
@@ -27,8 +27,14 @@ DRAFT_KEY = "import"  # handlers.importing's IMPORT: the /import dialogue's draf
 
 
 def preview_markup(lang: str, token: str, table: ParsedTable, plan: ImportPlan) -> InlineKeyboardMarkup:
-    """The preview's buttons: ✔/✖, then a row of "merge" buttons per near-duplicate pair."""
+    """The preview's buttons: ✔/✖, the choice for rows that are other tasks than the item with their
+    number, then a row of "merge" buttons per near-duplicate pair."""
     rows = [list(row) for row in confirm_buttons(lang, token).inline_keyboard]
+    if plan.different or table.merge_different:
+        merged = table.merge_different
+        label = t(lang, "import.split_different_button" if merged else "import.merge_different_button",
+                  count=len(plan.different))
+        rows.append([InlineKeyboardButton(label, callback_data=MergeDifferent(token, "n" if merged else "y").encode())])
     for index, pair in enumerate(unit_pairs(table, plan)):
         buttons = []
         for way, (merged, kept) in enumerate(pair.choices(plan.unit_uses)):
@@ -71,11 +77,31 @@ async def merge_units(update: Update, context: BotContext) -> None:
         merged, kept = _pressed(press, unit_pairs(table, plan), plan.unit_uses)
         merge_names(table.unit_merges, merged, kept)
         plan = plan_import(session, table=table)
+    await show_again(update, context, press.token, table, plan, t(lang, "import.merge_done", merged=t(
+        lang, "import.unit_name", name=merged), kept=t(lang, "import.unit_name", name=kept)))
+
+
+async def merge_different(update: Update, context: BotContext) -> None:
+    """Merge (or keep apart again) the rows that are other tasks than the item with their number, and show
+    the preview again; nothing is written until ✔."""
+    press = MergeDifferent.of(update)
+    table = draft_of(context, DRAFT_KEY, press.token).get("table")
+    if not isinstance(table, ParsedTable):
+        raise Refusal("import.merge_stale")
+    table.merge_different = press.yes
+    with work(context) as session:
+        plan = plan_import(session, table=table)
+    await show_again(update, context, press.token, table, plan, t(lang_of(update, context), "import.merge_different_done"))
+
+
+async def show_again(update: Update, context: BotContext, token: str, table: ParsedTable, plan: ImportPlan,
+                     note: str) -> None:
+    """The pending import's preview shown again after a choice, in place of the pressed one when it fits."""
+    lang = lang_of(update, context)
     text = import_preview(lang, table.file_name or "", table, plan)
-    markup = preview_markup(lang, press.token, table, plan)
+    markup = preview_markup(lang, token, table, plan)
     query = update.callback_query
-    await query.answer(t(lang, "import.merge_done", merged=t(lang, "import.unit_name", name=merged),
-                         kept=t(lang, "import.unit_name", name=kept)))
+    await query.answer(note)
     if len(split_message(text)) == 1 and isinstance(query.message, Message):
         await query.edit_message_text(text, reply_markup=markup)
     else:  # too long for one message: the old part loses its buttons, the new preview comes below
@@ -84,6 +110,7 @@ async def merge_units(update: Update, context: BotContext) -> None:
 
 
 def handlers() -> list[BaseHandler]:
-    """The merge button's handler, for the /import dialogue's confirm state (it keeps that state)."""
-    callback = answering(guard(is_admin, "refuse.admin", merge_units))
-    return [CallbackQueryHandler(callback, pattern=MergeUnits.matches)]
+    """The merge buttons' handlers, for the /import dialogue's confirm state (they keep that state)."""
+    admin = lambda cb: answering(guard(is_admin, "refuse.admin", cb))  # noqa: E731
+    return [CallbackQueryHandler(admin(merge_units), pattern=MergeUnits.matches),
+            CallbackQueryHandler(admin(merge_different), pattern=MergeDifferent.matches)]

@@ -198,3 +198,31 @@ def start_bot_process(sim: Any, url: str, log: Path, **settings: str) -> subproc
     }
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=log.parent, env=env,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+# ---------------------------------------------------------------- listimport: tables imported beside what is stored
+
+OFFICE_157 = TABLE_FIXTURES / "office-2022-keytasks-157.xlsx"  # another office's table (make_office_157.py)
+HISTORY_TITLE = "完成老旧小区改造12个"
+
+
+def item_with_history(db: Database, now: datetime, *, number: int = 1, title: str = HISTORY_TITLE) -> int:
+    """Item #`number` of a unit, with the history an import must never move: a report sent back (退办), a
+    second report, and an approved extension. Returns the item's id."""
+    from db import supervision
+
+    with db.session() as session:
+        unit = queries.find_unit(session, name="区住建局") or queries.add_unit(session, name="区住建局")
+        item = queries.add_item(session, number=number, title=title, deadline=date(2021, 10, 31),
+                                deadline_text="2021.10", lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id],
+                                start_date=date(now.year, 1, 1), domain="住房安居领域", now=now)
+        first = queries.add_report(session, item_id=item.id, unit_id=unit.id, reporter_id=3001, period="2021-06",
+                                   now=now, text="完成 5 个小区改造", percent=40, status="good", problems=None)
+        supervision.return_report(session, report_id=first.id, by=9001, reason="请补充照片", now=now)
+        queries.add_report(session, item_id=item.id, unit_id=unit.id, reporter_id=3001, period="2021-06", now=now,
+                           text="完成 5 个小区改造，照片附后", percent=40, status="good", problems=None)
+        request = supervision.request_extension(session, item=item, unit_id=unit.id, by=3001,
+                                                deadline=date(2021, 12, 31), text="2021.12", reason="雨季停工", now=now)
+        supervision.decide_extension(session, request=request, approve=True, by=9001, comment=None, now=now)
+        session.commit()
+        return item.id

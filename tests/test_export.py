@@ -17,6 +17,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import event
+from sqlmodel import select
 
 from bot.cli import ProgressBar, main
 from bot.export import (
@@ -33,9 +34,11 @@ from bot.export import (
 from bot.tables import ParsedTable, read_table
 from db import queries
 from db.engine import Database
-from db.models import Status
+from db.imports import apply_import
+from db.models import ProgressReport, Status
 from tests.conftest import SHANGHAI, World
 from tests.factories import OFFICE_TITLE, export, import_office_table, keep_office_heading
+from tests.factories import XLSX as XLSX_FIXTURE
 
 NOW = datetime(2021, 7, 20, 9, 0, tzinfo=SHANGHAI)
 TODAY = date(2021, 7, 31)
@@ -367,3 +370,19 @@ def test_progress_bar_renders_within_the_width() -> None:
     line = bar.render(60)
     assert "[#####-" in line and " 25% 250/1000" in line and len(line) <= 60
     assert ProgressBar("reading", stream=io.StringIO()).render(60).startswith("reading | 0.0 s")
+
+
+def test_a_july_table_imported_in_august_is_julys(database: Database) -> None:
+    august = datetime(2021, 8, 2, 10, 0, tzinfo=SHANGHAI)
+    table = read_table(XLSX_FIXTURE.read_bytes(), "putuo.xlsx", now=august)
+    assert table.period_end == date(2021, 7, 31)
+    with database.session() as session:
+        apply_import(session, table=table, now=august)
+        session.commit()
+    july = sheet(export(database, "2021-07", date(2021, 8, 2)))
+    assert july["I4"].value == table.items[0].progress_text and july["J6"].value == "□"
+    with database.session() as session:  # filed under July, written when it was
+        reports = session.exec(select(ProgressReport)).all()
+    assert {r.period for r in reports} == {"2021-07"} and len(reports) == 100
+    assert all(r.created_at.astimezone(SHANGHAI).date() == date(2021, 8, 2) for r in reports)
+    assert not sheet(export(database, "2021-06", date(2021, 8, 2)))["I4"].value  # June's table is still empty

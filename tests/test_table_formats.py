@@ -229,6 +229,11 @@ def test_gbk_csv_of_a_synonym_layout() -> None:
     ("2021年前三季度重点工作推进情况", "工作进展", date(2021, 9, 30), "前三季度"),
     ("2020年重点工作", "三季度进展", date(2020, 9, 30), "三季度"),
     ("", "1-7月进展情况", date(2021, 7, 31), "1-7月"),
+    ("", "进展情况（1-7月）", date(2021, 7, 31), "1-7月"),
+    ("2021年第三季度重点工作", "推进情况", date(2021, 9, 30), "第三季度"),
+    ("", "1至9月完成情况", date(2020, 9, 30), "1至9月"),  # September not over on 15 August: last year's
+    ("2021年全年重点工作完成情况", "完成情况", date(2021, 12, 31), "全年"),
+    ("2022年区政府重点工作半年度推进情况表", "目前进度", date(2022, 6, 30), "半年度"),
     ("重点工作推进情况表", "工作进展", None, None),
 ])
 def test_the_tables_own_period(title: str, progress: str, expected: date | None, text: str | None) -> None:
@@ -236,6 +241,21 @@ def test_the_tables_own_period(title: str, progress: str, expected: date | None,
     table = read(as_file("xlsx", rows))
     assert (table.period_end, table.period_text) == (expected, text)
     assert table.items[0].progress_text == "已开工"
+
+
+@pytest.mark.parametrize(("progress", "problems"), [
+    ("完成情况", "存在问题"), ("进展情况", "问题及建议"), ("半年度完成情况", "困难和问题"), ("工作进展", "存在的困难和问题"),
+    ("推进情况", "存在问题及下步打算"), ("目前进度", "问题与困难"), ("进展情况（1-7月）", "存在问题"),
+])
+def test_the_progress_and_problems_columns_under_their_other_names(progress: str, problems: str) -> None:
+    rows = [["序号", "任务", "牵头单位", progress, problems, "形象进度"], [1, "建设口袋公园", "区住建局", "已开工", "资金未到位", "★"]]
+    item = read(as_file("xlsx", rows)).items[0]
+    assert (item.progress_text, item.problems, item.status) == ("已开工", "资金未到位", "good")
+
+
+def test_a_legend_naming_the_whole_year_is_no_period() -> None:
+    rows = [["序号", "任务", "完成情况"], [1, "建设口袋公园", "已开工"], ["备注：□为提前完成全年目标，★为推进良好"]]
+    assert read(as_file("xlsx", rows)).period_end is None
 
 
 def test_a_period_not_over_yet_is_last_years_when_the_title_gives_no_year() -> None:

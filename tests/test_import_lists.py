@@ -1,0 +1,172 @@
+"""Importing beside what is stored: a row is the task with its number only when its title is that task's
+(small edits aside); another task gets an item of its own, so no report, extension or send-back ever
+passes from one task to another; the preview shows each change old → new and each different task."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import openpyxl
+import pytest
+from sqlmodel import select
+
+from bot.preview import changes_workbook, import_done, import_preview
+from bot.tables import read_table
+from db import queries, supervision
+from db.engine import Database
+from db.imports import apply_import, plan_import, same_task
+from db.models import Item, ProgressReport
+from tests.conftest import SHANGHAI
+from tests.factories import HISTORY_TITLE, OFFICE_157, XLSX, item_with_history, make_csv
+
+JULY = datetime(2021, 7, 10, 9, 0, tzinfo=SHANGHAI)
+AUGUST = datetime(2021, 8, 2, 10, 0, tzinfo=SHANGHAI)
+OFFICE_DAY = datetime(2022, 7, 8, 10, 0, tzinfo=SHANGHAI)
+
+
+def putuo(now: datetime = AUGUST):  # type: ignore[no-untyped-def]
+    return read_table(XLSX.read_bytes(), "putuo.xlsx", now=now)
+
+
+def office(now: datetime = OFFICE_DAY):  # type: ignore[no-untyped-def]
+    return read_table(OFFICE_157.read_bytes(), OFFICE_157.name, now=now)
+
+
+def imported(db: Database, table, now: datetime):  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        result = apply_import(session, table=table, now=now)
+        session.commit()
+    return result
+
+
+def reports_by_title(db: Database) -> dict[str, list[str]]:
+    """Each item's title -> the texts of its reports, oldest first."""
+    with db.session() as session:
+        titles = {i.id: i.title for i in session.exec(select(Item)).all()}
+        out: dict[str, list[str]] = {}
+        for r in session.exec(select(ProgressReport).order_by(ProgressReport.id)).all():
+            out.setdefault(titles[r.item_id], []).append(r.text)
+    return out
+
+
+@pytest.mark.parametrize(("old", "new", "same"), [
+    ("完成老旧小区改造12个", "完成老旧小区改造12个。", True),  # punctuation
+    ("新开工建设保障性住房 1000套，完工600套", "新开工建设保障性住房1000套、完工600套", True),
+    ("完成老旧小区改造12个", "完成老旧小区改造15个", True),  # a figure changed
+    ("加强海岛居民公共租赁住房保障，完成实物配租 10 户", "加强海岛居民公共租赁住房保障，完成实物配租 12 户以上", True),
+    ("完成老旧小区改造12个", "新开工建设保障性住房 1000套，完工600套", False),
+    ("事项1", "事项2", False),  # short titles: one character is another task
+    ("建设口袋公园5个", "优化高新园区基层应急管理体系", False),
+])
+def test_same_task(old: str, new: str, same: bool) -> None:
+    assert same_task(old, new) is same and same_task(new, old) is same
+
+
+def test_the_offices_table_never_takes_over_a_task_with_history(database: Database) -> None:
+    item_id = item_with_history(database, JULY)
+    table = office()
+    assert (table.period_end.isoformat(), len(table.items)) == ("2022-06-30", 157)
+    with database.session() as session:
+        plan = plan_import(session, table=table)
+    assert [(d.number, d.existing, d.new_number) for d in plan.different] == [(1, HISTORY_TITLE, 158)]
+    assert len(plan.new) == 157 and not plan.updated and not plan.changes
+    zh = import_preview("zh", OFFICE_157.name, table, plan)
+    assert "1 行与现有同号事项不是同一任务" in zh and f"≠ 现有 #1「{HISTORY_TITLE}」→ 新编号 #158" in zh
+    assert "表中进展和状态记入 2022年6月（表中写的是「半年度」）" in zh
+    en = import_preview("en", OFFICE_157.name, table, plan)
+    assert "1 row is not the task stored under the same number" in en and "→ new #158" in en
+
+    result = imported(database, table, OFFICE_DAY)
+    assert (result.created, result.updated, result.separate, result.reports) == (157, 0, 1, 157)
+    assert "其中 1 项与同号事项不是同一任务，已另编号" in import_done("zh", result)
+    with database.session() as session:
+        item = session.get(Item, item_id)
+        assert (item.number, item.title, item.deadline_text) == (1, HISTORY_TITLE, "2021.12")  # its extension
+        reports = session.exec(select(ProgressReport).where(ProgressReport.item_id == item_id)).all()
+        assert [(r.text, r.returned_at is not None) for r in reports] == [
+            ("完成 5 个小区改造", True), ("完成 5 个小区改造，照片附后", False)]
+        assert [e.status for e in supervision.extensions_of_item(session, item_id=item_id)] == ["approved"]
+        moved = queries.item_by_number(session, number=158)
+        assert moved.title == table.items[0].title
+        half_year = session.exec(select(ProgressReport).where(ProgressReport.item_id == moved.id)).one()
+        assert (half_year.period, half_year.text) == ("2022-06", table.items[0].progress_text)
+
+    again = imported(database, office(), OFFICE_DAY)  # the same table again finds its own items
+    assert (again.created, again.updated, again.reports, again.separate) == (0, 0, 0, 0)
+
+
+def test_putuo_then_the_other_office_keeps_every_report_on_its_task(database: Database) -> None:
+    first = putuo()
+    imported(database, first, AUGUST)
+    second = office()
+    imported(database, second, OFFICE_DAY)
+    by_title = reports_by_title(database)
+    for row in [*first.items, *second.items]:
+        if row.status:
+            assert by_title[row.title] == [row.progress_text or ""], row.title
+    with database.session() as session:
+        assert len(session.exec(select(Item)).all()) == 257
+        assert queries.item_by_number(session, number=1).title == first.items[0].title
+
+
+def test_small_edits_update_and_the_preview_lists_them_old_to_new(database: Database) -> None:
+    rows = [["序号", "任务", "完成时限", "牵头单位", "责任单位", "领域"],
+            *[[str(n), f"完成老旧小区改造{n}个，惠及居民{n}00户", "2021.12", "区住建局", "区城投集团", "住房安居"]
+              for n in range(1, 13)]]
+    imported(database, read_table(make_csv(rows), "a.csv", now=AUGUST), AUGUST)
+    rows[1][1] = "完成老旧小区改造1个、惠及居民100户。"  # punctuation only
+    rows[2][2] = "2021.10"
+    rows[3][3], rows[3][4] = "区建设局", "区城投集团、六横镇"
+    rows[4][5] = "城市建设"
+    rows[5][1] = "新建口袋公园5个"  # another task under number 5
+    for n in range(6, 13):
+        rows[n][2] = "2021.11"
+    table = read_table(make_csv(rows), "b.csv", now=AUGUST)
+    with database.session() as session:
+        plan = plan_import(session, table=table)
+    shown = [(c.number, c.field, c.old, c.new) for c in plan.changes]
+    assert shown[:5] == [
+        (1, "title", "完成老旧小区改造1个，惠及居民100户", "完成老旧小区改造1个、惠及居民100户。"),
+        (2, "deadline", "2021.12", "2021.10"),
+        (3, "lead_units", "区住建局", "区建设局"), (3, "responsible_units", "区城投集团", "区城投集团、六横镇"),
+        (4, "domain", "住房安居", "城市建设")]
+    assert len(plan.changes) == 12 and [d.number for d in plan.different] == [5]
+    zh = import_preview("zh", "b.csv", table, plan)
+    assert "将修改 11 项的 12 处：" in zh and "#2 时限：2021.12 → 2021.10" in zh and "#3 牵头：区住建局 → 区建设局" in zh
+    assert "……另有 4 处，见随附的 .xlsx" in zh and "#8 时限" in zh and "#9 时限" not in zh
+    book = openpyxl.load_workbook(io.BytesIO(changes_workbook("zh", plan) or b""))
+    assert book.sheetnames == ["修改", "不同任务"] and book["修改"].max_row == 13
+    assert [c.value for c in book["不同任务"][2]] == [5, "完成老旧小区改造5个，惠及居民500户", "新建口袋公园5个", 13]
+    assert "#2 deadline: 2021.12 → 2021.10" in import_preview("en", "b.csv", table, plan)
+
+    table.merge_different = True  # the admin says #5 was only renamed
+    with database.session() as session:
+        merged = plan_import(session, table=table)
+    assert not merged.different and (5, "title", "完成老旧小区改造5个，惠及居民500户", "新建口袋公园5个") in [
+        (c.number, c.field, c.old, c.new) for c in merged.changes]
+    assert "已选择：标题不同的同号事项按同一任务更新" in import_preview("zh", "b.csv", table, merged)
+    result = imported(database, table, AUGUST)
+    assert (result.created, result.updated, result.separate) == (0, 12, 0)
+    with database.session() as session:
+        assert queries.item_by_number(session, number=5).title == "新建口袋公园5个"
+
+
+def test_a_table_naming_no_period_says_which_it_assumed(database: Database) -> None:
+    rows = [["序号", "任务", "工作进展", "形象进度"], ["1", "建设口袋公园", "已开工", "★"]]
+    table = read_table(make_csv(rows), "n.csv", now=AUGUST)
+    with database.session() as session:
+        zh = import_preview("zh", "n.csv", table, plan_import(session, table=table))
+    assert "表中未写明进展所属期间，进展和状态按导入日期记入 2021年8月" in zh
+    imported(database, table, AUGUST)
+    with database.session() as session:
+        assert session.exec(select(ProgressReport)).one().period == "2021-08"
+
+
+def test_a_quarterly_item_gets_its_quarter(database: Database) -> None:
+    rows = [["2021年前三季度重点工作推进情况"], ["序号", "任务", "推进情况", "评价"], ["1", "建设口袋公园", "已完工", "完成"]]
+    table = read_table(make_csv(rows), "q.csv", now=datetime(2021, 10, 8, tzinfo=SHANGHAI))
+    with database.session() as session:
+        apply_import(session, table=table, now=AUGUST, report_cycle="quarterly")
+        session.commit()
+        assert session.exec(select(ProgressReport)).one().period == "2021-Q3"
