@@ -704,6 +704,9 @@ ZH: dict[str, str] = {
     "wa.chart_alt": "各领域事项按推进状态分布图",
     "wa.stale": "数据刚有变动，正在更新，稍后自动刷新。",
     "wa.period": "月份", "wa.download": "下载 .xlsx", "wa.export_hint": "进展情况表为当年 1 月至所选月份的累计情况。",
+    # ---- lists: task lists (清单) and years
+    "list.unknown_code": "没有代号为“{code}”的清单。现有清单代号：{codes}",
+    "list.ambiguous": "有多个清单都有第 {number} 项：{choices}。请写明清单代号，例如 {example}，或用 /list 选定当前清单。",
 }
 
 EN: dict[str, str] = {
@@ -1394,6 +1397,9 @@ EN: dict[str, str] = {
     "wa.chart_alt": "Items per domain, stacked by status",
     "wa.stale": "The record has just changed; this list is being brought up to date and will refresh by itself.",
     "wa.period": "Month", "wa.download": "Download .xlsx", "wa.export_hint": "The progress table covers January to the month chosen.",
+    # ---- lists: task lists (清单) and years
+    "list.unknown_code": "No list has the code “{code}”. The lists' codes: {codes}",
+    "list.ambiguous": "Several lists have an item {number}: {choices}. Name the list, e.g. {example}, or pick the list you work in with /list.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

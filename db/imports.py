@@ -21,7 +21,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from db import queries
+from db import lists, queries
 from db.models import Item, ProgressReport, Unit
 from db.table_types import ParsedTable, TableItem, month_period
 
@@ -51,10 +51,11 @@ class ImportResult:
     reports: int = 0
 
 
-def _numbered(session: Session, table: ParsedTable) -> list[tuple[int, TableItem]]:
-    """Each row's item number: its own, the number of an existing item of the same title, or the next free."""
-    by_title = {i.title: i.number for i in session.exec(select(Item)).all()}
-    next_free = queries.next_item_number(session)
+def _numbered(session: Session, table: ParsedTable, list_id: int) -> list[tuple[int, TableItem]]:
+    """Each row's item number in the list: its own, the number of the list's item of the same title, or the
+    next free."""
+    by_title = {i.title: i.number for i in session.exec(select(Item).where(Item.list_id == list_id)).all()}
+    next_free = lists.next_item_number(session, list_id=list_id)
     taken = {item.number for item in table.items if item.number is not None}
     numbered = []
     for item in table.items:
@@ -89,8 +90,10 @@ def plan_import(session: Session, *, table: ParsedTable) -> ImportPlan:
     units = queries.all_units(session)
     plan.existing_units = [u.name for u in units]
     existing_units = {u.name for u in units} | {a for u in units for a in u.aliases}
-    for number, item in _numbered(session, table):
-        existing = queries.item_by_number(session, number=number)
+    main = lists.main_list(session)  # the list the table goes into (none yet: a fresh one, all rows new)
+    list_id = main.id or 0 if main is not None else 0
+    for number, item in _numbered(session, table, list_id):
+        existing = lists.item_by_number(session, list_id=list_id, number=number)
         if existing is None:
             plan.new.append(item)
         elif _same(existing, item):
@@ -151,16 +154,17 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
     period = month_period(table.period_end or now.date())
     latest = queries.latest_reports(session)
     _keep_table_layout(session, table)
-    for done, (number, row) in enumerate(_numbered(session, table), start=1):
+    list_id = lists.list_for_new_items(session, now=now).id or 0
+    for done, (number, row) in enumerate(_numbered(session, table, list_id), start=1):
         lead = _unit_ids(session, row.lead_units, table.unit_merges, result)
         responsible = _unit_ids(session, row.responsible_units, table.unit_merges, result)
-        item = queries.item_by_number(session, number=number)
+        item = lists.item_by_number(session, list_id=list_id, number=number)
         year = min(now.year, row.deadline.year) if row.deadline else now.year
         if item is None:
             item = queries.add_item(
                 session, number=number, title=row.title, deadline=row.deadline, deadline_text=row.deadline_text,
                 lead_unit_ids=lead, responsible_unit_ids=responsible, start_date=date(year, 1, 1),
-                domain=row.domain, now=now, report_cycle=report_cycle,
+                domain=row.domain, now=now, report_cycle=report_cycle, list_id=list_id,
             )
             result.created += 1
         else:
