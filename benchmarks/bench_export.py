@@ -30,6 +30,7 @@ from bot.clock import FakeClock  # noqa: E402
 from bot.context import Services  # noqa: E402
 from bot.export import export_progress_table  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from db import lists  # noqa: E402
 from db.engine import Database  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import Item, ItemUnit, ProgressReport, Unit  # noqa: E402
@@ -49,8 +50,9 @@ def fill(db: Database, items: int, reports: int) -> None:
     with db.session() as session:
         session.execute(insert(Unit), [{"id": u, "name": f"单位{u:03d}", "aliases": [], "created_at": created}
                                        for u in range(1, UNITS + 1)])
+        list_id = lists.list_for_new_items(session, now=created).id
         session.execute(insert(Item), [{
-            "id": i, "number": i, "title": f"完成第{i}项重点任务，新建设施{i % 97}处", "domain": f"第{(i - 1) * DOMAINS // items + 1}领域",
+            "id": i, "list_id": list_id, "number": i, "title": f"完成第{i}项重点任务，新建设施{i % 97}处", "domain": f"第{(i - 1) * DOMAINS // items + 1}领域",
             "deadline": date(2021, i % 12 + 1, 28), "deadline_text": None, "start_date": date(2021, 1, 1),
             "investment": float(i % 500) or None, "report_cycle": "monthly", "archived": False,
             "created_at": created, "updated_at": created,

@@ -211,6 +211,7 @@ def fill_office(url: str, *, units: int, items: int, contacts_per_unit: int = 1,
     tests/factories.py's one row at a time; the same tables and columns as the bot writes."""
     from sqlalchemy import insert
 
+    from db import lists
     from db.engine import Database
     from db.migrate import upgrade
     from db.models import Contact, Item, ItemUnit, Person, ProgressReport, Unit
@@ -233,8 +234,9 @@ def fill_office(url: str, *, units: int, items: int, contacts_per_unit: int = 1,
             session.execute(insert(Contact), [{"telegram_id": person, "unit_id": unit, "reachable": True,
                                                "created_at": created} for person, unit in contacts])
         if items and units:
+            list_id = lists.list_for_new_items(session, now=created).id
             session.execute(insert(Item), [{
-                "id": i, "number": i, "title": f"完成第{i}项重点任务，新建改造设施{i % 97 + 1}处",
+                "id": i, "list_id": list_id, "number": i, "title": f"完成第{i}项重点任务，新建改造设施{i % 97 + 1}处",
                 "domain": f"第{i % 12 + 1}领域", "deadline": date(today.year, 12, 31), "deadline_text": f"{today.year}.12",
                 "start_date": date(today.year, 1, 1), "investment": float(i % 500) or None,
                 "report_cycle": cycle, "archived": False, "created_at": created, "updated_at": created,

@@ -52,6 +52,8 @@ from jobs.rules import ItemFacts, effective_status, indicator_percent, month_end
 
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
 FIRST_ROW = 4  # after the title, the header and the 合计 row
+DEFAULT_KIND = "重点工作"  # the kind the plain title names
+_KIND_KEYS = {"民生实事": "export.kind_livelihood"}  # kinds with a name in English
 MAX_CELL = 32_000  # Excel refuses a cell longer than 32,767 characters
 
 ProgressCallback = Callable[[int, int], None]
@@ -82,6 +84,8 @@ class Heading:
     year: int | None
     title: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    kind: str | None = None  # the list's kind (民生实事 …): the title names it; None: 重点工作
+    words: str | None = None  # the list's name without its year ("普陀区民生实事"), for a Chinese title
 
 
 class ExportRows(list[ExportRow]):
@@ -154,6 +158,11 @@ def _title(lang: str, period: str, heading: Heading) -> str:
     year, month = _shown_month(period, heading.year)
     if lang == "zh" and heading.title:
         return _with_months(heading.title, year, month)
+    if lang == "zh" and heading.words:
+        return t(lang, "export.title_kind", year=year, months=_months(lang, month), kind=heading.words)
+    if heading.kind and heading.kind != DEFAULT_KIND:
+        kind = t(lang, _KIND_KEYS[heading.kind]) if heading.kind in _KIND_KEYS else heading.kind
+        return t(lang, "export.title_kind", year=year, months=_months(lang, month), kind=kind)
     return t(lang, "export.title", year=year, months=_months(lang, month))
 
 
@@ -198,23 +207,32 @@ _FIELD_KEYS = {"lead_units": "lead", "responsible_units": "responsible", "progre
 @collector_paused()
 def progress_rows(
     session: Session, *, today: date, period: str, lang: str, margin: int = 20, tz: tzinfo = OFFICE_TZ,
+    list_id: int | None = None,
 ) -> ExportRows:
-    """The items as of the end of `period`, with the heading they are shown under (five queries, whatever
-    the item count)."""
+    """The list's items (the main list's when None) as of the end of `period`, with the heading they are
+    shown under (six queries, whatever the item count)."""
     year, month = _month_of(period)
     last_day = month_end(year, month)
     cutoff = datetime.combine(last_day + timedelta(days=1), time(0), tz)
-    data = export_data(session, before=cutoff, through=(year, month))
+    data = export_data(session, before=cutoff, through=(year, month), list_id=list_id)
     rows = rows_from_data(data, as_of=min(today, last_day), margin=margin, lang=lang)
     return ExportRows(rows, heading_from_data(data))
 
 
 def heading_from_data(data: ExportData) -> Heading:
-    """The items' year, and the office's title and headers (by column key) when its table was imported."""
+    """The list's year and kind (without a list, the items' year), and the office's title and headers (by
+    column key) when its table was imported."""
     office: OfficeTable = data.office
     headers = {_FIELD_KEYS.get(name, name): text for name, text in office.headers.items()}
-    return Heading(year=items_year((i.deadline for i in data.items), (i.start_date for i in data.items)),
-                   title=office.title, headers={k: v for k, v in headers.items() if k in _COLUMN_SPECS})
+    year = data.task_list.year if data.task_list is not None else items_year(
+        (i.deadline for i in data.items), (i.start_date for i in data.items))
+    chosen = data.task_list
+    return Heading(year=year, title=office.title, headers={k: v for k, v in headers.items() if k in _COLUMN_SPECS},
+                   kind=chosen.kind if chosen is not None else None,
+                   words=_YEAR_PREFIX.sub("", chosen.name).strip() or None if chosen is not None else None)
+
+
+_YEAR_PREFIX = re.compile(r"^\s*(?:19|20)[0-9]{2}\s*年度?")
 
 
 def rows_from_data(data: ExportData, *, as_of: date, margin: int, lang: str) -> list[ExportRow]:
@@ -762,9 +780,10 @@ def _page_setup(ws: Worksheet, layout: _Layout, lang: str, breaks: Sequence[int]
 
 def export_progress_table(
     session: Session, *, today: date, lang: str, period: str | None = None, margin: int = 20,
+    list_id: int | None = None,
     tz: tzinfo = OFFICE_TZ, on_row: ProgressCallback | None = None,
 ) -> bytes:
     """The progress table of `period` ("2021-07"; this month when None) as .xlsx bytes."""
     period = period or period_key("monthly", today)
-    rows = progress_rows(session, today=today, period=period, lang=lang, margin=margin, tz=tz)
+    rows = progress_rows(session, today=today, period=period, lang=lang, margin=margin, tz=tz, list_id=list_id)
     return write_progress_table(rows, lang=lang, period=period, on_row=on_row)

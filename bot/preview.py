@@ -125,6 +125,13 @@ def _pairs_line(lang: str, pairs: list[UnitPair]) -> str:
     return t(lang, "import.near_units", count=len(pairs), pairs=t(lang, "list_sep").join(shown))
 
 
+def _list_line(lang: str, plan: ImportPlan) -> str:
+    target = plan.target
+    if target.list_id is None:
+        return t(lang, "import.into_new", name=esc(target.name), year=target.year)
+    return t(lang, "import.into_existing", name=esc(target.name), year=target.year, code=esc(target.code))
+
+
 def _period_line(lang: str, table: ParsedTable, plan: ImportPlan) -> str:
     end = table.period_end or plan.period_day
     if end is None:
@@ -194,6 +201,7 @@ def _some(lang: str, values: list[str], *, escaped: bool = False) -> str:
 def import_preview(lang: str, filename: str, table: ParsedTable, plan: ImportPlan) -> str:
     lines = [
         t(lang, "import.preview_title", file=esc(filename), sheet=esc(table.sheet or "—"), row=table.header_row),
+        _list_line(lang, plan),
         t(lang, "import.counts", total=len(table.items), new=len(plan.new), updated=len(plan.updated),
           unchanged=len(plan.unchanged)),
     ]
@@ -244,6 +252,8 @@ def _some_indicators(lang: str, items: list[TableItem], shown: int = 3) -> str:
 def import_done(lang: str, result: ImportResult) -> str:
     done = t(lang, "import.done", created=result.created, updated=result.updated, units=result.units_created,
              reports=result.reports)
+    if result.list_name:
+        done += t(lang, "import.done_into", name=esc(result.list_name), code=esc(result.list_code))
     return done + (t(lang, "import.done_separate", count=result.separate) if result.separate else "")
 
 

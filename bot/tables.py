@@ -1076,7 +1076,8 @@ def _table_period(texts: list[str], now: datetime) -> tuple[date | None, str | N
 
     The title is read first, then the progress column's header, then the other headers ("1—7月份完成情况",
     "半年度完成情况", "前三季度"). The year is the title's ("2021年…"), else the latest year in which that
-    period has ended by ``now`` (a "1-7月" table sent in February is last year's).
+    period has ended or is ending by ``now`` (a "1-7月" table sent in February is last year's, on 20 July this
+    year's: offices collect a month's progress before it ends).
     """
     year_match = next((m for m in (_TITLE_YEAR.search(t) for t in texts[:1]) if m), None)
     for text in texts:
@@ -1090,7 +1091,7 @@ def _table_period(texts: list[str], now: datetime) -> tuple[date | None, str | N
                 continue
             year = int(year_match.group(1)) if year_match else now.year
             end = _month_last_day(year, month)
-            if year_match is None and end > now.date():
+            if year_match is None and end > _month_last_day(now.year, now.month):  # a month to come
                 end = _month_last_day(year - 1, month)
             return end, m.group(0).strip()
     return None, None

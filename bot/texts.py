@@ -704,6 +704,9 @@ ZH: dict[str, str] = {
     "wa.chart_alt": "各领域事项按推进状态分布图",
     "wa.stale": "数据刚有变动，正在更新，稍后自动刷新。",
     "wa.period": "月份", "wa.download": "下载 .xlsx", "wa.export_hint": "进展情况表为当年 1 月至所选月份的累计情况。",
+    # ---- lists: task lists (清单) and years
+    "list.unknown_code": "没有代号为“{code}”的清单。现有清单代号：{codes}",
+    "list.ambiguous": "有多个清单都有第 {number} 项：{choices}。请写明清单代号，例如 {example}，或用 /list 选定当前清单。",
     # ---- listimport: import into lists, changes and different tasks in the preview
     "import.period_today": "导入当月",
     "import.changes": "将修改 {items} 项的 {count} 处：",
@@ -722,6 +725,18 @@ ZH: dict[str, str] = {
     "import.col.number": "序号", "import.col.field": "字段", "import.col.old": "原值", "import.col.new": "新值",
     "import.col.existing": "现有事项", "import.col.title": "表中任务", "import.col.new_number": "新编号",
     "import.changes_caption": "导入预览：全部修改与不同任务",
+    "export.title_kind": "{year}年{months}{kind}进展情况表",
+    "export.kind_livelihood": "民生实事",
+    "import.into_new": "导入到新清单「{name}」（{year}年度）；可点下方按钮改名、改年度或选择现有清单。",
+    "import.into_existing": "导入到现有清单「{name}」（{year}年度，代号 {code}）。",
+    "import.done_into": "清单：{name}（代号 {code}）。",
+    "import.list_button": "📋 导入到 {name}",
+    "import.new_list_button": "🆕 新清单 {name}",
+    "import.rename_button": "✏️ 新清单名称/年度",
+    "import.ask_list_name": "请用一条消息写出新清单的名称和年度，例如：<code>2022年重点工作 2022</code>（只写名称时，年度取名称中的年份）。随时 /cancel 取消。",
+    "import.bad_list_name": "未能识别。请写出清单名称和四位年份，例如：<code>2022年重点工作 2022</code>。",
+    "import.list_chosen": "已选择：{name}",
+    "import.list_gone": "所选清单已关闭或已不存在，未导入任何内容。请重新发送 /import。",
 }
 
 EN: dict[str, str] = {
@@ -1412,6 +1427,9 @@ EN: dict[str, str] = {
     "wa.chart_alt": "Items per domain, stacked by status",
     "wa.stale": "The record has just changed; this list is being brought up to date and will refresh by itself.",
     "wa.period": "Month", "wa.download": "Download .xlsx", "wa.export_hint": "The progress table covers January to the month chosen.",
+    # ---- lists: task lists (清单) and years
+    "list.unknown_code": "No list has the code “{code}”. The lists' codes: {codes}",
+    "list.ambiguous": "Several lists have an item {number}: {choices}. Name the list, e.g. {example}, or pick the list you work in with /list.",
     # ---- listimport: import into lists, changes and different tasks in the preview
     "import.period_today": "the month of the import",
     "import.changes": "{count:# change|# changes} to {items:# item|# items}:",
@@ -1430,6 +1448,18 @@ EN: dict[str, str] = {
     "import.col.number": "No.", "import.col.field": "Field", "import.col.old": "Was", "import.col.new": "Becomes",
     "import.col.existing": "Stored item", "import.col.title": "Task in the table", "import.col.new_number": "New number",
     "import.changes_caption": "Import preview: every change and every different task",
+    "export.title_kind": "Progress on the {kind} of {year}, {months}",
+    "export.kind_livelihood": "livelihood projects",
+    "import.into_new": "Goes into a new list “{name}” ({year}); the buttons below rename it, change its year or pick an existing list.",
+    "import.into_existing": "Goes into the existing list “{name}” ({year}, code {code}).",
+    "import.done_into": " List: {name} (code {code}).",
+    "import.list_button": "📋 Into {name}",
+    "import.new_list_button": "🆕 New list {name}",
+    "import.rename_button": "✏️ New list's name/year",
+    "import.ask_list_name": "Send the new list's name and year in one message, e.g. <code>2022年重点工作 2022</code> (with the name alone, the year is the one in the name). /cancel at any time.",
+    "import.bad_list_name": "Not understood. Write the list's name and a four-digit year, e.g. <code>2022年重点工作 2022</code>.",
+    "import.list_chosen": "Chosen: {name}",
+    "import.list_gone": "The list chosen has been closed or no longer exists; nothing was imported. Send /import again.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

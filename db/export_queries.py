@@ -14,11 +14,17 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
-from db import queries
-from db.models import BotSetting, Item, ProgressReport
+from db import lists, queries
+from db.models import BotSetting, Item, ListState, ProgressReport
 
 TITLE_KEY = "table.title"  # the office's table title, as the importer read it
 HEADERS_KEY = "table.headers"  # JSON: its column headers by field name (bot.tables' names)
+
+
+def layout_key(key: str, list_id: int) -> str:
+    """A list's own setting: `table.title.3`. The bare key is what a version before lists kept, for the
+    list the migration put every item into (the first)."""
+    return f"{key}.{list_id}"
 
 
 class ExportItem(NamedTuple):
@@ -65,13 +71,25 @@ class ExportData:
     unit_names: dict[int, str]
     latest: dict[int, LatestReport]  # item id -> its latest report before the cut-off
     office: OfficeTable = field(default_factory=lambda: OfficeTable(None, {}))
+    task_list: ExportList | None = None  # the list exported (None: a database with no list yet)
 
 
-def active_items(session: Session) -> list[ExportItem]:
-    """The items not archived, by number; one query."""
+class ExportList(NamedTuple):
+    """The list an export is of: its title is made of the list's year and kind."""
+
+    id: int
+    name: str
+    kind: str
+    year: int
+
+
+def active_items(session: Session, *, list_id: int | None = None) -> list[ExportItem]:
+    """The items not archived (of the list, when given), by number; one query."""
     query = select(Item.id, Item.number, Item.title, Item.domain, Item.start_date, Item.deadline, Item.report_cycle,
                    Item.investment, Item.fiscal_investment, Item.indicator_unit, Item.baseline_value, Item.target_value,
                    ).where(col(Item.archived).is_(False)).order_by(Item.number)
+    if list_id is not None:
+        query = query.where(Item.list_id == list_id)
     return [ExportItem(*row) for row in queries.plain_rows(session, query)]
 
 
@@ -101,11 +119,15 @@ def latest_reports_before(session: Session, *, before: datetime | None,
     return {item_id: LatestReport(*rest) for item_id, *rest in rows}
 
 
-def office_table(session: Session) -> OfficeTable:
-    """The title and headers the importer kept of the office's table (settings `table.title` and
-    `table.headers`); one query. A setting that is missing or not what it should be counts as absent."""
-    values = dict(session.exec(select(BotSetting.key, BotSetting.value).where(
-        col(BotSetting.key).in_((TITLE_KEY, HEADERS_KEY)))).all())
+def office_table(session: Session, *, list_id: int | None = None, first: bool = True) -> OfficeTable:
+    """The title and headers the importer kept of the list's table (settings `table.title.<list id>` and
+    `table.headers.<list id>`; for the `first` list, the bare keys of a version before lists); one query.
+    A setting that is missing or not what it should be counts as absent."""
+    keys = {layout_key(TITLE_KEY, list_id or 0): TITLE_KEY, layout_key(HEADERS_KEY, list_id or 0): HEADERS_KEY}
+    rows = dict(session.exec(select(BotSetting.key, BotSetting.value).where(
+        col(BotSetting.key).in_([*keys, TITLE_KEY, HEADERS_KEY]))).all())
+    values = {key: rows[key] for key in (TITLE_KEY, HEADERS_KEY) if first and key in rows}
+    values.update({bare: rows[own] for own, bare in keys.items() if own in rows})
     try:
         headers = json.loads(values.get(HEADERS_KEY) or "{}")
     except ValueError:
@@ -116,13 +138,19 @@ def office_table(session: Session) -> OfficeTable:
     return OfficeTable(title, {str(k): v.strip() for k, v in headers.items() if isinstance(v, str) and v.strip()})
 
 
-def export_data(session: Session, *, before: datetime | None, through: tuple[int, int] | None = None) -> ExportData:
-    """The items, units, reports and the office's own headings of one export (five queries); `through`
-    as for :func:`latest_reports_before`."""
+def export_data(session: Session, *, before: datetime | None, through: tuple[int, int] | None = None,
+                list_id: int | None = None) -> ExportData:
+    """The items, units, reports and the office's own headings of one list's export (six queries); the list
+    is `list_id`, else the main one (`db.lists.main_list`); `through` as for :func:`latest_reports_before`."""
+    every = lists.lists(session)
+    active = sorted((t for t in every if t.state == ListState.ACTIVE.value), key=lambda t: t.id or 0)
+    chosen = next((t for t in every if t.id == list_id), None) if list_id is not None else next(iter(active), None)
+    first = chosen is not None and chosen.id == min(t.id or 0 for t in every)
     return ExportData(
-        items=active_items(session),
+        items=active_items(session, list_id=chosen.id if chosen is not None else None),
         links=queries.units_by_role(session),
         unit_names={u.id: u.name for u in queries.all_units(session) if u.id is not None},
         latest=latest_reports_before(session, before=before, through=through),
-        office=office_table(session),
+        office=office_table(session, list_id=chosen.id if chosen is not None else None, first=first or chosen is None),
+        task_list=ExportList(chosen.id or 0, chosen.name, chosen.kind, chosen.year) if chosen is not None else None,
     )

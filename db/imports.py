@@ -26,10 +26,11 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from db import queries
+from db import lists, queries
+from db.export_queries import HEADERS_KEY, TITLE_KEY, layout_key
 from db.facts import period_key
-from db.models import Item, ProgressReport, Unit
-from db.table_types import ParsedTable, TableItem
+from db.models import Item, ListState, ProgressReport, TaskList, Unit
+from db.table_types import ListTarget, ParsedTable, TableItem
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class ImportPlan:
     changes: list[Change] = field(default_factory=list)  # of the updated items, in the table's order
     different: list[Different] = field(default_factory=list)  # rows kept apart from the item with their number
     period_day: date | None = None  # the day whose period the table's progress is filed under
+    target: ListTarget = field(default_factory=ListTarget)  # the list it goes into
+    proposed: ListTarget = field(default_factory=ListTarget)  # the one its title proposes
+    lists: list[ListTarget] = field(default_factory=list)  # the active lists it could go into instead
 
     @property
     def writes(self) -> int:
@@ -80,6 +84,8 @@ class ImportResult:
     units_created: int = 0
     reports: int = 0
     separate: int = 0  # rows imported as new items beside a different task with their number
+    list_name: str = ""  # the list it went into
+    list_code: str = ""
 
 
 # --------------------------------------------------------------------------- one task or two
@@ -111,10 +117,12 @@ class _Match:
     item: Item | None  # the existing item the row updates; None: a new item numbered `number`
 
 
-def _matches(session: Session, table: ParsedTable) -> tuple[list[_Match], list[Different]]:
-    """Each row's item: the one with its number when it is the same task (or the admin merged them), an
-    earlier import's item of the same title, or a new one, at the row's number when free, else the next."""
-    items = list(session.exec(select(Item).order_by(Item.number)).all())
+def _matches(session: Session, table: ParsedTable, list_id: int | None) -> tuple[list[_Match], list[Different]]:
+    """Each row's item in the list (all new in a new list, `list_id` None): the one with its number when it
+    is the same task (or the admin merged them), an earlier import's item of the same title, or a new one,
+    at the row's number when free, else the next."""
+    items = [] if list_id is None else list(
+        session.exec(select(Item).where(Item.list_id == list_id).order_by(Item.number)).all())
     by_number = {i.number: i for i in items}
     by_title: dict[str, Item] = {}
     for i in items:
@@ -204,14 +212,75 @@ def _set_indicator(item: Item, row: TableItem) -> None:
         setattr(item, name, getattr(row, name))
 
 
-def plan_import(session: Session, *, table: ParsedTable) -> ImportPlan:
-    """What an import of this table would do; writes nothing."""
+# --------------------------------------------------------------------------- the list it goes into
+
+# Kinds a title may name, the more specific first; a title naming none is a list of 重点工作.
+_KIND_WORDS = (*lists.KINDS, "重点项目", "实事项目", "年度目标任务", "目标任务")
+_DEFAULT_KIND = "重点工作"
+_TITLE_YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年")
+
+
+def title_list(title: str | None, period_end: date | None, today: date) -> ListTarget:
+    """The new list a table's title names: "2021年普陀区民生实事…" → 2021年民生实事 (year 2021, kind 民生实事).
+    The year is the title's, else that of the period the table covers, else this year's."""
+    text = (title or "").replace(" ", "")
+    year_match = _TITLE_YEAR.search(text)
+    year = int(year_match[1]) if year_match else period_end.year if period_end else today.year
+    kind = next((k for k in _KIND_WORDS if k in text), _DEFAULT_KIND)
+    return ListTarget(None, f"{year}年{kind}", year, kind)
+
+
+def _of(task_list: TaskList) -> ListTarget:
+    return ListTarget(task_list.id, task_list.name, task_list.year, task_list.kind, task_list.code)
+
+
+def _named_by_title(title: str | None) -> bool:
+    text = title or ""
+    return bool(_TITLE_YEAR.search(text)) or any(k in text for k in _KIND_WORDS)
+
+
+def proposed_target(session: Session, table: ParsedTable, today: date) -> ListTarget:
+    """Where the table goes unless the admin picks another: the active list of the year and kind its title
+    names, else a new list so named; a table whose title names neither goes into the main list, as before."""
+    guess = title_list(table.title, table.period_end, today)
+    if _named_by_title(table.title):
+        for known in lists.lists(session, active_only=True):
+            if (known.year, known.kind) == (guess.year, guess.kind):
+                return _of(known)
+        return guess
+    main = lists.main_list(session)
+    return guess if main is None else _of(main)
+
+
+class ListGone(Exception):
+    """The list picked in the preview has been closed or removed since: nothing was written."""
+
+
+def _target_list(session: Session, table: ParsedTable, now: datetime) -> TaskList:
+    """The list the import writes into, created when it is a new one."""
+    target = table.target or proposed_target(session, table, table.read_on or now.date())
+    if target.list_id is not None:
+        found = lists.get_list(session, list_id=target.list_id)
+        if found is None or found.state != ListState.ACTIVE.value:
+            raise ListGone(target.name)
+        return found
+    code = lists.free_code(session, lists.KINDS.get(target.kind) or target.kind[:2] or "清单")
+    return lists.create_list(session, name=target.name, year=target.year, code=code, kind=target.kind, now=now)
+
+
+def plan_import(session: Session, *, table: ParsedTable, today: date | None = None) -> ImportPlan:
+    """What an import of this table would do; writes nothing. `today` (default: the day it was read)
+    names a new list when the table's title gives no year."""
     plan = ImportPlan(skipped=list(table.skipped), bad_deadlines=list(table.bad_deadlines),
                       period_day=table.period_end or table.read_on)
+    day = today or table.read_on or date.min
+    plan.target = table.target or proposed_target(session, table, day)
+    plan.lists = [_of(t) for t in lists.lists(session, active_only=True)]
+    plan.proposed = proposed_target(session, table, day) if table.target is not None else plan.target
     units = queries.all_units(session)
     plan.existing_units = [u.name for u in units]
     existing_units = {u.name for u in units} | {a for u in units for a in u.aliases}
-    matches, plan.different = _matches(session, table)
+    matches, plan.different = _matches(session, table, plan.target.list_id)
     names = _Names(session, table.unit_merges)
     for match in matches:
         item, existing = match.row, match.item
@@ -257,16 +326,13 @@ def _add_aliases(unit: Unit, names: list[str]) -> None:
         unit.aliases = [*unit.aliases, *new]  # a new list, so the JSON column is written
 
 
-def _keep_table_layout(session: Session, table: ParsedTable) -> None:
-    """The table's own title and headers, for the export to print as the office wrote them."""
+def _keep_table_layout(session: Session, table: ParsedTable, list_id: int) -> None:
+    """The table's own title and headers, for the export of its list to print as the office wrote them."""
     if table.title:
-        queries.set_setting(session, key=TITLE_KEY, value=table.title)
+        queries.set_setting(session, key=layout_key(TITLE_KEY, list_id), value=table.title)
     if table.headers:
-        queries.set_setting(session, key=HEADERS_KEY, value=json.dumps(table.headers, ensure_ascii=False))
-
-
-TITLE_KEY = "table.title"
-HEADERS_KEY = "table.headers"
+        queries.set_setting(session, key=layout_key(HEADERS_KEY, list_id),
+                            value=json.dumps(table.headers, ensure_ascii=False))
 
 
 def apply_import(session: Session, *, table: ParsedTable, now: datetime,
@@ -279,20 +345,24 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
     result = ImportResult()
     period_day = table.period_end or table.read_on or now.date()
     latest = queries.latest_reports(session)
-    _keep_table_layout(session, table)
-    matches, different = _matches(session, table)
+    task_list = _target_list(session, table, now)
+    list_id = task_list.id or 0
+    result.list_name, result.list_code = task_list.name, task_list.code
+    _keep_table_layout(session, table, list_id)
+    matches, different = _matches(session, table, list_id)
     result.separate = len(different)
     links = queries.units_by_role(session)
     for done, match in enumerate(matches, start=1):
         row, item = match.row, match.item
         lead = _unit_ids(session, row.lead_units, table.unit_merges, result)
         responsible = _unit_ids(session, row.responsible_units, table.unit_merges, result)
-        year = min(now.year, row.deadline.year) if row.deadline else now.year
+        year = min(task_list.year, row.deadline.year) if row.deadline else task_list.year
         if item is None:
             item = queries.add_item(
                 session, number=match.number, title=row.title, deadline=row.deadline,
                 deadline_text=row.deadline_text, lead_unit_ids=lead, responsible_unit_ids=responsible,
                 start_date=date(year, 1, 1), domain=row.domain, now=now, report_cycle=report_cycle,
+                list_id=list_id,
             )
             result.created += 1
         else:

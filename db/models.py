@@ -75,11 +75,40 @@ class Invite(SQLModel, table=True):
     backup: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
+class ListState(StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"  # at the year's end: read-only, no reminders, everything kept
+
+
+class TaskList(SQLModel, table=True):
+    """A list of tasks (清单) for one assessment year (考核年度), e.g. 2021年民生实事; items are numbered within it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    kind: str = ""  # the office's own word: 重点工作, 民生实事, …
+    year: int  # 考核年度: entered or read from the table's title, never guessed from deadlines
+    code: str = Field(unique=True, index=True)  # short, for typing: 民生12
+    state: str = Field(default=ListState.ACTIVE.value, index=True)
+    created_at: datetime = _when(default_factory=utcnow)
+    closed_at: datetime | None = _when(default=None)
+
+
+class ChatList(SQLModel, table=True):
+    """The list a chat works in (picked with /list): a bare #12 there means that list's item 12."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    list_id: int = Field(foreign_key="tasklist.id")
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
 class Item(SQLModel, table=True):
     """One task of the year's table (年度目标任务 / 重点工作 / 民生实事)."""
 
+    __table_args__ = (UniqueConstraint("list_id", "number", name="uq_item_list_id_number"),)
     id: int | None = Field(default=None, primary_key=True)
-    number: int = Field(unique=True, index=True)
+    list_id: int = Field(foreign_key="tasklist.id", index=True)
+    number: int = Field(index=True)  # within its list
+    carried_from_id: int | None = Field(default=None, foreign_key="item.id")  # 结转: last year's item
     title: str
     domain: str | None = Field(default=None, index=True)
     deadline: date | None = None

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, String, bindparam, cast, func, or_
 from sqlmodel import Session, col, select
 
-from db import names
+from db import lists, names
 from db.engine import insert_ignore_many
 from db.facts import Due, ItemFacts, period_key, recent_period_keys
 from db.gcpause import collector_paused
@@ -191,18 +191,13 @@ def units_of_user(session: Session, *, telegram_id: int) -> list[Unit]:
     return list(session.exec(query.order_by(Unit.id)).all())
 
 
-# The two queries of every /report (and of each contact's command), built once: building a statement and
+# The query of every /report (and of each contact's command), built once: building a statement and
 # its cache key costs more than running it on SQLite.
 _CONTACT_UNITS = (
     select(Unit, Person.language).join(Contact, col(Contact.unit_id) == col(Unit.id))
     .outerjoin(Person, col(Person.telegram_id) == col(Contact.telegram_id))
     .where(Contact.telegram_id == bindparam("telegram_id")).order_by(Unit.id)
 )
-_ITEM_WITH_UNITS = (
-    select(Item, ItemUnit.role, ItemUnit.unit_id).outerjoin(ItemUnit, col(ItemUnit.item_id) == col(Item.id))
-    .where(Item.number == bindparam("number")).order_by(ItemUnit.role, ItemUnit.position)
-)
-
 
 def contact_units(session: Session, *, telegram_id: int) -> tuple[list[Unit], str | None]:
     """The units a user reports for, and the language they chose (None: the office's), in one query."""
@@ -286,22 +281,21 @@ def redeem_invite(session: Session, *, code: str, telegram_id: int, now: datetim
 # ---------------------------------------------------------------- items
 
 
-def next_item_number(session: Session) -> int:
-    return (session.exec(select(func.max(Item.number))).one() or 0) + 1
+def next_item_number(session: Session, *, list_id: int | None = None) -> int:
+    """The next free number in the list (default: `lists.main_list`, where new items go)."""
+    return lists.next_item_number(session, list_id=list_id if list_id is not None else _main_list_id(session))
 
 
-def item_by_number(session: Session, *, number: int) -> Item | None:
-    return session.exec(select(Item).where(Item.number == number)).first()
+def item_by_number(session: Session, *, number: int, list_id: int | None = None) -> Item | None:
+    """Item `number` of the list (default: `lists.main_list`). Chat input goes through `lists.find_item`
+    instead, which knows the chat's current list and `民生12`."""
+    return lists.item_by_number(session, list_id=list_id if list_id is not None else _main_list_id(session),
+                                number=number)
 
 
-def item_with_units(session: Session, *, number: int) -> tuple[Item | None, dict[str, list[int]]]:
-    """The item numbered `number` and its lead and responsible unit ids in their written order, in one query."""
-    rows = session.exec(_ITEM_WITH_UNITS, params={"number": number}).all()
-    links: dict[str, list[int]] = {"lead": [], "responsible": []}
-    for _item, role, unit_id in rows:
-        if role is not None:
-            links[role].append(unit_id)
-    return (rows[0][0] if rows else None), links
+def _main_list_id(session: Session) -> int:
+    main = lists.main_list(session)
+    return main.id or 0 if main is not None else 0
 
 
 def add_item(
@@ -316,11 +310,15 @@ def add_item(
     domain: str | None = None,
     number: int | None = None,
     report_cycle: str = "monthly",
+    list_id: int | None = None,
     now: datetime,
 ) -> Item:
+    """A new item in the list (default: the only active one, see `lists.list_for_new_items`)."""
+    if list_id is None:
+        list_id = lists.list_for_new_items(session, now=now).id or 0
     item = Item(
-        report_cycle=report_cycle,
-        number=number if number is not None else next_item_number(session),
+        report_cycle=report_cycle, list_id=list_id,
+        number=number if number is not None else lists.next_item_number(session, list_id=list_id),
         title=title.strip(), domain=domain, deadline=deadline, deadline_text=deadline_text,
         start_date=start_date, created_at=now, updated_at=now,
     )

@@ -34,6 +34,17 @@ class TableItem:
 
 
 @dataclass
+class ListTarget:
+    """The task list a table goes into: an existing one (`list_id`), or a new one of that name, year, kind."""
+
+    list_id: int | None = None
+    name: str = ""
+    year: int = 0
+    kind: str = ""
+    code: str = ""  # an existing list's; a new list's is chosen when it is created
+
+
+@dataclass
 class ParsedTable:
     items: list[TableItem]
     skipped: list[tuple[int, str]]  # (row, reason key: "total", "legend", "empty", "section", "no_title", ...)
@@ -54,4 +65,5 @@ class ParsedTable:
     read_on: date | None = None  # the day it was read: its progress's period when the table names none
     # The admin merged the rows whose title is another task than the item with their number (not the default).
     merge_different: bool = False
+    target: ListTarget | None = None  # the list it goes into; None: the one the title proposes (db.imports)
 

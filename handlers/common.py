@@ -11,6 +11,7 @@ from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
+from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
@@ -19,9 +20,12 @@ from telegram.ext import ConversationHandler
 from bot.callbacks import CardExtend, CardReport, Confirm, Extend, Report, new_token
 from bot.context import BotContext, Services
 from bot.dates import parse_deadline
-from bot.texts import LANGUAGES, MESSAGE_LIMIT, esc, split_message, t
-from db import queries
+from bot.texts import LANGUAGES, MESSAGE_LIMIT, esc, join, split_message, t
+from db import lists, queries
 from db.engine import unavailable
+from db.lists import Reference
+from db.lists import parse_reference as parse_reference
+from db.models import Item
 from handlers.uow import Refusal, safe_lang, work
 
 log = logging.getLogger(__name__)
@@ -139,7 +143,9 @@ def item_pressed(update: Update, context: BotContext, kind: type[Report] | type[
     if pressed is not None:
         return pressed.item_id
     with work(context) as session:
-        item = queries.item_by_number(session, number=card.of(update).number)
+        chat = update.effective_chat
+        item = lists.find_item(session, reference=Reference(card.of(update).number),
+                               chat_id=chat.id if chat else None).item
     if item is None:
         raise Refusal("confirm.expired")
     return item.id
@@ -218,6 +224,23 @@ def args_text(update: Update) -> str:
 
 
 _NUMBER = re.compile(r"^\s*[#＃]?\s*([0-9０-９]{1,9})\s*$")
+
+
+def item_at(session: Session, update: Update, context: BotContext, reference: Reference, *,
+            end: bool = False) -> Item:
+    """The item a reference typed in this chat means (`db.lists.find_item`: the chat's current list, or the
+    list it names); refused when there is none, the list code is unknown or the number is ambiguous."""
+    chat = update.effective_chat
+    found = lists.find_item(session, reference=reference, chat_id=chat.id if chat else None)
+    if found.problem == "unknown_list":
+        raise Refusal("list.unknown_code", end=end, code=esc(reference.code or ""),
+                      codes=join(lang_of(update, context), list(found.choices)))
+    if found.problem == "ambiguous":
+        raise Refusal("list.ambiguous", end=end, number=reference.number, choices=join(lang_of(update, context), list(found.choices)),
+                      example=found.choices[0])
+    if found.item is None:
+        raise Refusal("item.unknown", end=end, number=esc(str(reference)))
+    return found.item
 
 
 def parse_number(text: str) -> int | None:

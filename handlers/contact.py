@@ -47,6 +47,7 @@ from bot.dates import format_date, parse_deadline
 from bot.keyboards import choice_buttons, report_buttons
 from bot.texts import MARKS, esc, t
 from db import dialogues, outbox, queries
+from db.lists import Reference
 from db.models import Item, ProgressReport, Status
 from handlers.common import (
     answer,
@@ -58,10 +59,11 @@ from handlers.common import (
     guard,
     in_private,
     is_contact,
+    item_at,
     item_pressed,
     lang_of,
     new_draft,
-    parse_number,
+    parse_reference,
     refuse_busy,
     say,
     tell_dropped,
@@ -130,16 +132,12 @@ async def mine(update: Update, context: BotContext) -> None:
 # ---------------------------------------------------------------- snooze
 
 
-def own_item(session, context: BotContext, *, item_id: int | None = None,  # type: ignore[no-untyped-def]
-             number: int | None = None) -> tuple[Item, list[int]]:
-    """The item (by id from a button, by number from a command) and those of the user's units it belongs
-    to; refused when it is unknown, archived, or none of the user's units'."""
-    if item_id is not None:
-        item, links = dialogues.item_with_units(session, item_id=item_id)
-    else:
-        item, links = queries.item_with_units(session, number=number or 0)
+def own_item(session, context: BotContext, *, item_id: int) -> tuple[Item, list[int]]:  # type: ignore[no-untyped-def]
+    """The item (by id, from a button or `item_at`) and those of the user's units it belongs to; refused
+    when it is unknown, archived, or none of the user's units'."""
+    item, links = dialogues.item_with_units(session, item_id=item_id)
     if item is None or item.archived:
-        raise Refusal("item.unknown", end=True, number=number if item is None else item.number)
+        raise Refusal("item.unknown", end=True, number="" if item is None else item.number)
     own = {u.id for u in context.units}
     mine_ = [u for u in [*links["responsible"], *links["lead"]] if u in own]
     if not mine_:
@@ -154,11 +152,13 @@ def snooze_bound(session, context: BotContext, item: Item, today: date) -> date:
 
 
 def snooze(update: Update, context: BotContext, until_of, *, item_id: int | None = None,  # type: ignore[no-untyped-def]
-           number: int | None = None) -> tuple[Item, date]:
-    """Snooze the user's item until `until_of(today)`, within its bound: one transaction."""
+           reference: Reference | None = None) -> tuple[Item, date]:
+    """Snooze the user's item (by id, or as typed) until `until_of(today)`, within its bound: one transaction."""
     now, lang = context.services.clock.now(), lang_of(update, context)
     with work(context) as session:
-        item, unit_ids = own_item(session, context, item_id=item_id, number=number)
+        if item_id is None:
+            item_id = item_at(session, update, context, reference or Reference(0), end=True).id
+        item, unit_ids = own_item(session, context, item_id=item_id)
         until, bound = until_of(now.date()), snooze_bound(session, context, item, now.date())
         if until <= now.date():
             raise Refusal("snooze.past")
@@ -173,15 +173,15 @@ async def snooze_command(update: Update, context: BotContext) -> None:
     """/snooze <n> <when>: leave an item out of the unit's reminders until then (at most its deadline or
     next report due day)."""
     parts = args_text(update).split(maxsplit=1)
-    number = parse_number(parts[0]) if parts else None
-    if number is None or len(parts) < 2:
+    reference = parse_reference(parts[0]) if parts else None
+    if reference is None or len(parts) < 2:
         await say(update, context, "usage", usage=t(lang_of(update, context), "snooze.usage"))
         return
     until = parse_deadline(parts[1], context.services.clock.now())
     if until is None:
         await say(update, context, "snooze.bad_when", text=esc(parts[1]))
         return
-    item, until = snooze(update, context, lambda _today: until, number=number)
+    item, until = snooze(update, context, lambda _today: until, reference=reference)
     await say(update, context, "snooze.done", number=item.number, until=format_date(until, lang_of(update, context)))
 
 
@@ -265,18 +265,19 @@ async def report_command(update: Update, context: BotContext) -> int:
         await refuse_busy(update, context, busy)
         return ConversationHandler.END
     arg = args_text(update)
-    number = parse_number(arg) if arg else None
-    if arg and number is None:
+    reference = parse_reference(arg) if arg else None
+    if arg and reference is None:
         await say(update, context, "item.number_usage", example="/report 12")
         return ConversationHandler.END
     await start_draft(update, context)
-    if number is not None:
-        with work(context) as session:
-            item = queries.item_by_number(session, number=number)
-        if item is None:
+    if reference is not None:
+        try:
+            with work(context) as session:
+                item_id = item_at(session, update, context, reference, end=True).id
+        except Refusal:
             context.user_data.pop(DRAFT, None)
-            raise Refusal("item.unknown", end=True, number=number)
-        return await begin_item(update, context, item.id)
+            raise
+        return await begin_item(update, context, item_id)
     return await ask_choose(update, context)
 
 

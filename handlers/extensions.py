@@ -50,10 +50,11 @@ from handlers.common import (
     in_private,
     is_admin,
     is_contact,
+    item_at,
     item_pressed,
     lang_of,
     new_draft,
-    parse_number,
+    parse_reference,
     refuse_busy,
     say,
     short_date,
@@ -83,17 +84,15 @@ def cancel_button(lang: str, token: str) -> InlineKeyboardMarkup:
 
 async def extend_command(update: Update, context: BotContext) -> int:
     """/extend n: ask to move item n's deadline; bare /extend lists the unit's items to choose from."""
-    number = parse_number(args_text(update)) if args_text(update) else None
-    if args_text(update) and number is None:
+    reference = parse_reference(args_text(update)) if args_text(update) else None
+    if args_text(update) and reference is None:
         await say(update, context, "item.number_usage", example="/extend 12")
         return ConversationHandler.END
-    if number is None:
+    if reference is None:
         return await choose_item(update, context)
     with work(context) as session:
-        item = queries.item_by_number(session, number=number)
-    if item is None:
-        raise Refusal("item.unknown", number=number)
-    return await begin(update, context, item.id)
+        item_id = item_at(session, update, context, reference).id
+    return await begin(update, context, item_id)
 
 
 async def extend_button(update: Update, context: BotContext) -> int:

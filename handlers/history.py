@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,9 +21,10 @@ from handlers.common import (
     is_admin,
     is_contact,
     is_supervisor,
+    item_at,
     lang_of,
     parse_day,
-    parse_number,
+    parse_reference,
     say,
 )
 from handlers.pages import Listing
@@ -37,7 +37,6 @@ HISTORY_LINES = 30  # more reports than this, or more than one message: pages, a
 
 # ---------------------------------------------------------------- reports by range
 
-_ITEM = re.compile(r"^[#＃]?\d{1,9}$")
 
 
 def parse_range(words: list[str], now: datetime) -> tuple[date, date] | None:
@@ -85,10 +84,9 @@ async def history(update: Update, context: BotContext) -> None:
     privileged = is_admin(update, context) or is_supervisor(update, context)
     with work(context) as session:
         item = unit = None
-        if _ITEM.match(target):
-            item = queries.item_by_number(session, number=parse_number(target) or 0)
-            if item is None:
-                raise Refusal("item.unknown", number=parse_number(target))
+        reference = parse_reference(target)  # 12, #12, 民生12 (a unit of that name comes first)
+        if reference is not None and (reference.code is None or queries.find_unit(session, name=target) is None):
+            item = item_at(session, update, context, reference)
             allowed = privileged or queries.item_belongs_to(session, item_id=item.id, unit_ids=own)
         else:
             unit = queries.find_unit(session, name=target)

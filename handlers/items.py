@@ -24,7 +24,7 @@ from bot.dates import format_date, parse_deadline, past_note
 from bot.keyboards import choice_buttons, confirm_buttons
 from bot.tables import split_units
 from bot.texts import esc, join, t
-from db import names, queries
+from db import lists, names, queries
 from db.models import Item, ReportCycle
 from handlers.common import (
     answer,
@@ -35,9 +35,10 @@ from handlers.common import (
     draft_of,
     guard,
     is_admin,
+    item_at,
     lang_of,
     new_draft,
-    parse_number,
+    parse_reference,
     say,
     tell_dropped,
     times_out,
@@ -183,10 +184,11 @@ async def preview(update: Update, context: BotContext) -> int:
     lang = lang_of(update, context)
     draft = _add(context)
     with work(context) as session:
-        number = queries.next_item_number(session)
+        into = lists.current_list(session, chat_id=update.effective_chat.id) or lists.main_list(session)
+        number = lists.next_item_number(session, list_id=into.id or 0) if into else 1
         unit_names = {u.id: u.name for u in queries.units_by_id(
             session, ids=[*draft["lead"], *draft["responsible"]]).values()}
-    draft["number"] = number
+    draft["number"], draft["list_id"] = number, into.id if into else None
     deadline = date.fromisoformat(draft["deadline"])
     text = t(lang, "add.preview", number=number, title=esc(draft["title"]),
              deadline=format_date(deadline, lang) + past_note(deadline, lang, context.services.clock.now().date()),
@@ -209,7 +211,7 @@ async def add_confirmed(update: Update, context: BotContext) -> int:
             session, title=draft["title"], deadline=deadline, deadline_text=draft["deadline_text"],
             lead_unit_ids=draft["lead"], responsible_unit_ids=draft["responsible"],
             start_date=date(now.year, 1, 1), domain=draft.get("domain"), now=now,
-            report_cycle=context.services.settings.report_cycle,
+            report_cycle=context.services.settings.report_cycle, list_id=draft.get("list_id"),
         )
     lang = lang_of(update, context)
     await done_with_button(update, t(lang, "add.saved", number=item.number, title=esc(item.title),
@@ -273,16 +275,15 @@ async def edit(update: Update, context: BotContext) -> None:
     """Preview a change to one field of an item; it is saved on confirm."""
     lang = lang_of(update, context)
     parts = args_text(update).split(maxsplit=2)
-    number = parse_number(parts[0]) if parts else None
-    if len(parts) < 3 or number is None:
+    reference = parse_reference(parts[0]) if parts else None
+    if len(parts) < 3 or reference is None:
         raise Refusal("usage", usage=t(lang, "edit.usage"))
     field, value = field_of(parts[1]), parts[2].strip()
     if field is None:
         raise Refusal("edit.bad_field", field=esc(parts[1]))
     with work(context) as session:
-        item = queries.item_by_number(session, number=number)
-        if item is None:
-            raise Refusal("item.unknown", number=number)
+        item = item_at(session, update, context, reference)
+        number = item.number
         old, new, payload = edit_values(session, context, lang, item, field, value)
     token = remember(context, {"action": "edit", "item_id": item.id, "field": field, "shown": new, **payload})
     await say(update, context, "edit.preview", yes_no(lang, ItemConfirm, token), number=number,
@@ -341,13 +342,12 @@ async def edit_confirmed(update: Update, context: BotContext) -> None:
 async def archive(update: Update, context: BotContext, *, archived: bool = True) -> None:
     """Ask to archive an item (restoring one needs no confirmation)."""
     lang = lang_of(update, context)
-    number = parse_number(args_text(update))
-    if number is None:
+    reference = parse_reference(args_text(update))
+    if reference is None:
         raise Refusal("usage", usage=t(lang, "archive.usage"))
     with work(context) as session:
-        item = queries.item_by_number(session, number=number)
-        if item is None:
-            raise Refusal("item.unknown", number=number)
+        item = item_at(session, update, context, reference)
+        number = item.number
         if item.archived == archived:
             raise Refusal("archive.already" if archived else "unarchive.not_archived", number=number)
         if not archived:

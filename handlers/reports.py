@@ -57,9 +57,10 @@ from handlers.common import (
     in_private,
     is_contact,
     is_overseer,
+    item_at,
     lang_of,
     new_draft,
-    parse_number,
+    parse_reference,
     refuse_busy,
     say,
     tell_dropped,
@@ -88,18 +89,15 @@ def when_text(lang: str, moment: datetime, context: BotContext) -> str:
 async def send_back_command(update: Update, context: BotContext) -> int:
     """/sendback n [reason]: return the latest report on item n."""
     parts = args_text(update).split(maxsplit=1)
-    number = parse_number(parts[0]) if parts else None
-    if number is None:
+    reference = parse_reference(parts[0]) if parts else None
+    if reference is None:
         await say(update, context, "usage", usage=t(lang_of(update, context), "sb.usage"))
         return ConversationHandler.END
     with work(context) as session:
-        item = queries.item_by_number(session, number=number)
-        latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id) if item else None
-    if item is None:
-        await say(update, context, "item.unknown", number=number)
-        return ConversationHandler.END
+        item = item_at(session, update, context, reference, end=True)
+        latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
     if latest is None or latest.unit_id is None:
-        await say(update, context, "sb.nothing", number=number)
+        await say(update, context, "sb.nothing", number=item.number)
         return ConversationHandler.END
     return await begin_send_back(update, context, latest.id, reason=parts[1].strip() if len(parts) > 1 else None)
 
@@ -207,22 +205,18 @@ def _revise(context: BotContext) -> dict[str, Any]:
 
 async def revise_command(update: Update, context: BotContext) -> int:
     """/revise n: correct the unit's latest report on item n."""
-    number = parse_number(args_text(update))
-    if number is None:
+    reference = parse_reference(args_text(update))
+    if reference is None:
         await say(update, context, "usage", usage=t(lang_of(update, context), "rv.usage"))
         return ConversationHandler.END
     with work(context) as session:
-        item = queries.item_by_number(session, number=number)
-        latest = supervision.latest_unit_report(session, item_id=item.id, unit_ids=[u.id for u in context.units]) \
-            if item else None
-    if item is None:
-        await say(update, context, "item.unknown", number=number)
-        return ConversationHandler.END
+        item = item_at(session, update, context, reference, end=True)
+        latest = supervision.latest_unit_report(session, item_id=item.id, unit_ids=[u.id for u in context.units])
     if latest is None:
         linked = False
         with work(context) as session:
             linked = queries.item_belongs_to(session, item_id=item.id, unit_ids=[u.id for u in context.units])
-        await say(update, context, "rv.nothing" if linked else "rv.not_yours", number=number)
+        await say(update, context, "rv.nothing" if linked else "rv.not_yours", number=item.number)
         return ConversationHandler.END
     return await begin_revise(update, context, latest.id)
 

@@ -28,8 +28,9 @@ from handlers.common import (
     is_admin,
     is_contact,
     is_supervisor,
+    item_at,
     lang_of,
-    parse_number,
+    parse_reference,
     say,
 )
 from handlers.pages import Listing
@@ -200,15 +201,13 @@ slow, overdue, missing, items = (listing_command(k) for k in ("slow", "overdue",
 async def item_card(update: Update, context: BotContext) -> None:
     """An item's card with its full report history; contacts see only their unit's items."""
     lang = lang_of(update, context)
-    number = parse_number(args_text(update))
-    if number is None:
+    reference = parse_reference(args_text(update))
+    if reference is None:
         await say(update, context, "item.number_usage", example="/item 12")
         return
     today = context.services.clock.now().date()
     with work(context) as session:
-        item = queries.item_by_number(session, number=number)
-        if item is None:
-            raise Refusal("item.unknown", number=number)
+        item = item_at(session, update, context, reference)
         facts = queries.item_facts(session, today=today, item_ids=[item.id])
         reports = queries.reports_of_item(session, item_id=item.id)
         names = {u.id: u.name for u in queries.all_units(session)}
@@ -226,7 +225,7 @@ async def item_card(update: Update, context: BotContext) -> None:
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
     if not privileged and not own & set(links[Role.LEAD] + links[Role.RESPONSIBLE]):
-        await say(update, context, "refuse.not_your_item", number=number)
+        await say(update, context, "refuse.not_your_item", number=item.number)
         return
     text = card_text(lang, item, links, facts, names, today, context)
     text += supervision_text(lang, item, warnings.get(item.id), kept, extensions, today)

@@ -177,9 +177,15 @@ OFFICE_TITLE = "1-7月普陀区“办好民生实事关键小事一百件”进�
 
 
 def keep_office_heading(db: Database, title: str = OFFICE_TITLE, headers: object = OFFICE_HEADERS) -> None:
+    """The title and headers as the importer keeps them for the main list (bare keys: before lists)."""
+    from db import lists
+    from db.export_queries import layout_key
+
     with db.session() as session:
-        queries.set_setting(session, key="table.title", value=title)
-        queries.set_setting(session, key="table.headers", value=json.dumps(headers, ensure_ascii=False))
+        main = lists.main_list(session)
+        key = (lambda k: layout_key(k, main.id or 0)) if main is not None else (lambda k: k)  # noqa: E731
+        queries.set_setting(session, key=key("table.title"), value=title)
+        queries.set_setting(session, key=key("table.headers"), value=json.dumps(headers, ensure_ascii=False))
         session.commit()
 
 

@@ -32,7 +32,7 @@ from bot.export import (
     write_progress_table,
 )
 from bot.tables import ParsedTable, read_table
-from db import queries
+from db import lists, queries
 from db.engine import Database
 from db.imports import apply_import
 from db.models import ProgressReport, Status
@@ -207,7 +207,8 @@ def test_the_office_title_and_columns_are_kept(database: Database) -> None:
     assert [c.value for c in ws[2]][-3:] == ["1—7月份完成情况", "存在问题", "形象\n进度"]
     assert ws["J104"].value == "资金未到位"
     english = openpyxl.load_workbook(io.BytesIO(export(database, lang="en"))).active
-    assert english["A1"].value == "Progress on the key tasks of 2021, January–July"  # the office's words are Chinese
+    # The office's words are Chinese: in English, the list's kind and year.
+    assert english["A1"].value == "Progress on the livelihood projects of 2021, January–July"
     assert english["E2"].value.startswith("Of which") and english.max_column == 11
 
 
@@ -386,3 +387,18 @@ def test_a_july_table_imported_in_august_is_julys(database: Database) -> None:
     assert {r.period for r in reports} == {"2021-07"} and len(reports) == 100
     assert all(r.created_at.astimezone(SHANGHAI).date() == date(2021, 8, 2) for r in reports)
     assert not sheet(export(database, "2021-06", date(2021, 8, 2)))["I4"].value  # June's table is still empty
+
+
+def test_the_title_comes_from_the_list_and_the_period(database: Database) -> None:
+    with database.session() as session:
+        livelihood = lists.create_list(session, name="2021年普陀区民生实事", year=2021, code="民生", kind="民生实事",
+                                       now=NOW)
+        unit = queries.add_unit(session, name="区住建局")
+        queries.add_item(session, title="建设口袋公园", deadline=date(2022, 6, 30), deadline_text="2022.6",
+                         lead_unit_ids=[unit.id], responsible_unit_ids=[], start_date=date(2021, 1, 1), now=NOW,
+                         list_id=livelihood.id)
+        session.commit()
+    # The list's year, not the deadline's nor today's.
+    assert sheet(export(database, "2021-07", date(2026, 12, 7)))["A1"].value == "2021年1—7月份普陀区民生实事进展情况表"
+    english = sheet(export(database, "2026-12", date(2026, 12, 7), lang="en"))["A1"].value
+    assert english == "Progress on the livelihood projects of 2021, January–December"

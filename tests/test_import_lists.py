@@ -5,7 +5,7 @@ passes from one task to another; the preview shows each change old → new and e
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -13,10 +13,11 @@ from sqlmodel import select
 
 from bot.preview import changes_workbook, import_done, import_preview
 from bot.tables import read_table
-from db import queries, supervision
+from db import lists, queries, supervision
 from db.engine import Database
-from db.imports import apply_import, plan_import, same_task
+from db.imports import apply_import, plan_import, same_task, title_list
 from db.models import Item, ProgressReport
+from db.table_types import ListTarget
 from tests.conftest import SHANGHAI
 from tests.factories import HISTORY_TITLE, OFFICE_157, XLSX, item_with_history, make_csv
 
@@ -63,10 +64,28 @@ def test_same_task(old: str, new: str, same: bool) -> None:
     assert same_task(old, new) is same and same_task(new, old) is same
 
 
+def list_of(db: Database, item_id: int) -> ListTarget:
+    with db.session() as session:
+        task_list = lists.get_list(session, list_id=session.get(Item, item_id).list_id)
+        return ListTarget(task_list.id, task_list.name, task_list.year, task_list.kind, task_list.code)
+
+
+@pytest.mark.parametrize(("title", "name", "year", "kind"), [
+    ("2021年普陀区民生实事项目进展情况表", "2021年民生实事", 2021, "民生实事"),
+    ("2022年区政府重点工作半年度推进情况表", "2022年重点工作", 2022, "重点工作"),
+    ("1-7月普陀区“办好民生实事关键小事一百件”进展情况表", "2020年民生实事", 2020, "民生实事"),  # the period's year
+    ("2023 年重点项目推进表", "2023年重点项目", 2023, "重点项目"),
+    (None, "2020年重点工作", 2020, "重点工作"),
+])
+def test_the_list_a_title_names(title: str | None, name: str, year: int, kind: str) -> None:
+    assert title_list(title, date(2020, 7, 31), date(2021, 8, 2)) == ListTarget(None, name, year, kind)
+
+
 def test_the_offices_table_never_takes_over_a_task_with_history(database: Database) -> None:
     item_id = item_with_history(database, JULY)
     table = office()
     assert (table.period_end.isoformat(), len(table.items)) == ("2022-06-30", 157)
+    table.target = list_of(database, item_id)  # picked by the admin: the list holding #1
     with database.session() as session:
         plan = plan_import(session, table=table)
     assert [(d.number, d.existing, d.new_number) for d in plan.different] == [(1, HISTORY_TITLE, 158)]
@@ -92,22 +111,63 @@ def test_the_offices_table_never_takes_over_a_task_with_history(database: Databa
         half_year = session.exec(select(ProgressReport).where(ProgressReport.item_id == moved.id)).one()
         assert (half_year.period, half_year.text) == ("2022-06", table.items[0].progress_text)
 
-    again = imported(database, office(), OFFICE_DAY)  # the same table again finds its own items
+    again = office()  # the same table again finds its own items
+    again.target = table.target
+    again = imported(database, again, OFFICE_DAY)
     assert (again.created, again.updated, again.reports, again.separate) == (0, 0, 0, 0)
 
 
-def test_putuo_then_the_other_office_keeps_every_report_on_its_task(database: Database) -> None:
+def test_putuo_then_the_other_office_go_into_two_lists(database: Database) -> None:
     first = putuo()
-    imported(database, first, AUGUST)
+    with database.session() as session:
+        assert plan_import(session, table=first).target == ListTarget(None, "2021年民生实事", 2021, "民生实事")
+    assert (imported(database, first, AUGUST).list_name, first.period_end) == ("2021年民生实事", date(2021, 7, 31))
     second = office()
-    imported(database, second, OFFICE_DAY)
+    with database.session() as session:
+        plan = plan_import(session, table=second)
+    assert plan.target == ListTarget(None, "2022年重点工作", 2022, "重点工作") and len(plan.new) == 157
+    assert [t.name for t in plan.lists] == ["2021年民生实事"] and not plan.different
+    zh = import_preview("zh", OFFICE_157.name, second, plan)
+    assert "导入到新清单「2022年重点工作」（2022年度）" in zh
+    result = imported(database, second, OFFICE_DAY)
+    assert (result.list_name, result.list_code, result.created) == ("2022年重点工作", "重点", 157)
     by_title = reports_by_title(database)
     for row in [*first.items, *second.items]:
         if row.status:
             assert by_title[row.title] == [row.progress_text or ""], row.title
     with database.session() as session:
+        both = {t.code: t for t in lists.lists(session)}
+        assert {code: (t.name, t.year) for code, t in both.items()} == {
+            "民生": ("2021年民生实事", 2021), "重点": ("2022年重点工作", 2022)}
+        for code, table in (("民生", first), ("重点", second)):
+            one = queries.item_by_number(session, number=1, list_id=both[code].id)
+            assert one.title == table.items[0].title
         assert len(session.exec(select(Item)).all()) == 257
-        assert queries.item_by_number(session, number=1).title == first.items[0].title
+
+    again = putuo()  # Putuo's table again: its own list proposed, nothing to write
+    with database.session() as session:
+        plan = plan_import(session, table=again)
+    assert plan.target.code == "民生" and not plan.writes and not plan.different
+
+
+def test_an_item_added_by_hand_and_the_table_in_a_new_list(database: Database) -> None:
+    item_id = item_with_history(database, OFFICE_DAY)  # 2022年重点工作, #1, with its history
+    table = office()
+    with database.session() as session:
+        proposed = plan_import(session, table=table)
+    assert proposed.target == list_of(database, item_id) and [d.number for d in proposed.different] == [1]
+    table.target = ListTarget(None, "2022年区政府重点工作", 2022, "重点工作")  # the admin: a new list
+    imported(database, table, OFFICE_DAY)
+    with database.session() as session:
+        item = session.get(Item, item_id)
+        assert (item.number, item.title) == (1, HISTORY_TITLE)
+        assert len(session.exec(select(ProgressReport).where(ProgressReport.item_id == item_id)).all()) == 2
+        new = lists.list_by_code(session, code="重点2")
+        assert (new.name, new.year) == ("2022年区政府重点工作", 2022)
+        first = queries.item_by_number(session, number=1, list_id=new.id)
+        assert first.title == table.items[0].title
+        assert [r.text for r in session.exec(select(ProgressReport).where(ProgressReport.item_id == first.id))] == [
+            table.items[0].progress_text]
 
 
 def test_small_edits_update_and_the_preview_lists_them_old_to_new(database: Database) -> None:

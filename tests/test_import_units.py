@@ -12,13 +12,14 @@ from sqlmodel import select
 from bot.preview import UnitPair, import_preview, near_duplicate, near_duplicate_units, unit_pairs
 from bot.simulator import SimMessage
 from bot.tables import read_table
-from db import queries
+from db import lists, queries
 from db.engine import Database
-from db.imports import HEADERS_KEY, TITLE_KEY, apply_import, plan_import
+from db.export_queries import HEADERS_KEY, TITLE_KEY, layout_key
+from db.imports import apply_import, plan_import
 from db.models import ProgressReport
 from handlers.import_units import MergeUnits, merge_names
 from tests.conftest import FIXTURES, SHANGHAI, World
-from tests.factories import make_csv
+from tests.factories import OFFICE_TITLE, make_csv
 
 AUGUST_2 = datetime(2021, 8, 2, 10, 0, tzinfo=SHANGHAI)
 ROWS = [
@@ -126,8 +127,9 @@ def test_a_july_table_imported_in_august_files_its_progress_under_july(database:
     with database.session() as session:
         periods = {r.period for r in session.exec(select(ProgressReport)).all()}
         assert periods == {"2021-07"}
-        assert queries.get_setting(session, key=TITLE_KEY) == "1-7月普陀区“办好民生实事关键小事一百件”进展情况表"
-        headers = json.loads(queries.get_setting(session, key=HEADERS_KEY) or "{}")
+        own = lists.list_by_code(session, code=result.list_code).id  # kept for its list
+        assert queries.get_setting(session, key=layout_key(TITLE_KEY, own)) == OFFICE_TITLE
+        headers = json.loads(queries.get_setting(session, key=layout_key(HEADERS_KEY, own)) or "{}")
     assert headers["fiscal_investment"] == "其中：区财政安排(万元)" and headers["title"] == "年度目标任务"
 
 

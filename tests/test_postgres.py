@@ -14,6 +14,7 @@ from alembic import command
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
+from db import lists
 from db.engine import Database, make_engine, normalize_url
 from db.migrate import alembic_config, current_revision, head_revision, upgrade
 from db.models import CalendarOverride, Item, Outbox, Person, ProgressReport, SentMessage, Unit
@@ -44,9 +45,10 @@ def test_values_read_back_the_same_on_both_backends(database: Database) -> None:
         unit = Unit(name="区教育局", aliases=["教育局", "区教体局"])
         session.add(unit)
         session.flush()
-        item = Item(number=1, title="改善办学条件", start_date=date(2021, 1, 1), deadline=date(2021, 12, 31),
+        task_list = lists.create_list(session, name="2021年重点工作", year=2021, code="重点", now=moment)
+        item = Item(list_id=task_list.id, number=1, title="改善办学条件", start_date=date(2021, 1, 1), deadline=date(2021, 12, 31),
                     binding=False, archived=False, target_value=98.5)
-        archived = Item(number=2, title="旧事项", start_date=date(2021, 1, 1), archived=True, binding=True)
+        archived = Item(list_id=task_list.id, number=2, title="旧事项", start_date=date(2021, 1, 1), archived=True, binding=True)
         session.add_all([item, archived])
         session.flush()
         session.add(ProgressReport(item_id=item.id, unit_id=unit.id, reporter_id=big_user, period="2021-07",

@@ -33,7 +33,8 @@ from bot.webapp import pages
 from bot.webapp.auth import HEADER, ActionTokens, InitDataError, WebAppUser, verify_init_data
 from bot.webapp.pages import h, link
 from bot.webapp.table import Query, Table, TableCache, page_of, select_rows
-from db import queries, supervision
+from db import lists, queries, supervision
+from db.lists import Reference
 from db.models import Role
 from jobs.actions import Actor, decide_extension_request, send_back_report
 from jobs.digest import assess, warning_detail
@@ -160,10 +161,11 @@ async def items(request: web.Request, who: Viewer) -> web.StreamResponse:
                     + pages.items_page(who.lang, table, query, shown, len(rows), pages_count, unit_ids))
 
 
-def card_data(services: Services, number: int) -> dict | None:
+def card_data(services: Services, reference: Reference) -> dict | None:
+    """The card of the item `n=12` (the only active list's) or `n=民生12` means; None when there is none."""
     today = services.clock.now().date()
     with services.db.session() as session:
-        item = queries.item_by_number(session, number=number)
+        item = lists.find_item(session, reference=reference, chat_id=None).item
         if item is None:
             return None
         facts = queries.item_facts(session, today=today, item_ids=[item.id])
@@ -184,11 +186,11 @@ def card_data(services: Services, number: int) -> dict | None:
 
 
 async def item_card(request: web.Request, who: Viewer) -> web.StreamResponse:
-    number = request.query.get("n", "")
-    if not number.isdigit() or len(number) > 9:
+    reference = lists.parse_reference(request.query.get("n", "")[:40])
+    if reference is None:
         raise Refused(404, "wa.no_such_item")
     services = _services(request)
-    data = await asyncio.to_thread(card_data, services, int(number))
+    data = await asyncio.to_thread(card_data, services, reference)
     if data is None:
         raise Refused(404, "wa.no_such_item")
     links = data["links"]
