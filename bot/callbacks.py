@@ -487,3 +487,18 @@ class MergeDifferent(Step):
     @property
     def yes(self) -> bool:
         return self.merge == "y"
+
+
+@dataclass(frozen=True)
+class ImportInto(Step):
+    """Under an import preview: put the table into list `list_id` (0: the new list its title names)."""
+
+    prefix = "il"
+    list_id: int = number(0)
+
+
+@dataclass(frozen=True)
+class ImportListName(Step):
+    """Under an import preview: type the new list's name and year."""
+
+    prefix = "in"

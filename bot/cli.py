@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from time import monotonic
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from sqlalchemy.engine import make_url
 
@@ -230,7 +230,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from bot.tables import TableError, read_table
     from bot.texts import t
     from db.engine import Database
-    from db.imports import apply_import, plan_import
+    from db.imports import ListGone, apply_import, plan_import
 
     settings = load()
     lang = settings.language
@@ -249,6 +249,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     open_database(settings.database_url)
     db = Database(settings.database_url)
     with db.session() as session:
+        table.target = _import_target(session, args, lang)
         plan = plan_import(session, table=table)
     print(plain(import_preview(lang, path.name, table, plan)))
     if not plan.writes and not plan.new_units:
@@ -256,10 +257,32 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.yes and confirm("[y/N] ") not in {"y", "yes", "是", "确认"}:
         print(plain(t(lang, "cancelled")))
         return 1
-    with ProgressBar("writing items", len(table.items)) as bar, db.session() as session:
-        result = apply_import(session, table=table, now=now, on_item=bar.update, report_cycle=settings.report_cycle)
+    try:
+        with ProgressBar("writing items", len(table.items)) as bar, db.session() as session:
+            result = apply_import(session, table=table, now=now, on_item=bar.update,
+                                  report_cycle=settings.report_cycle)
+    except ListGone:
+        raise OperationError(plain(t(lang, "import.list_gone"))) from None
     print(plain(import_done(lang, result)))
     return 0
+
+
+def _import_target(session: Any, args: argparse.Namespace, lang: str) -> Any:
+    """The list `--list CODE` or `--new-list NAME --year Y` names; None: the one the table's title proposes."""
+    from bot.ops import OperationError
+    from bot.texts import t
+    from db.imports import existing_list, new_list
+
+    if args.list is not None:
+        found = existing_list(session, code=args.list)
+        if found is None:
+            raise OperationError(plain(t(lang, "import.cli_no_list", code=args.list)))
+        return found
+    if args.new_list is not None:
+        if args.year is None:
+            raise OperationError(plain(t(lang, "import.cli_year")))
+        return new_list(args.new_list, args.year)
+    return None
 
 
 def confirm(prompt: str) -> str:
@@ -367,6 +390,11 @@ def parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import the office's task table (.xlsx, .xls, .ods, .docx or .csv), after a preview")
     imp.add_argument("file")
     imp.add_argument("-y", "--yes", action="store_true", help="import without asking (needed without a terminal)")
+    into = imp.add_mutually_exclusive_group()
+    into.add_argument("--list", metavar="CODE", help="into this existing list (its code, e.g. 民生, or its name)")
+    into.add_argument("--new-list", metavar="NAME", help="into a new list of this name (with --year)")
+    imp.add_argument("--year", type=int, choices=range(2000, 2100), metavar="YEAR",
+                     help="the new list's year (考核年度)")
     imp.set_defaults(func=cmd_import)
     exp = sub.add_parser("export", help="write the progress table (进展情况表) of a month as .xlsx")
     exp.add_argument("--period", help="the month: 2021-07, 7月 (default: this month)")

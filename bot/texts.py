@@ -737,6 +737,8 @@ ZH: dict[str, str] = {
     "import.bad_list_name": "未能识别。请写出清单名称和四位年份，例如：<code>2022年重点工作 2022</code>。",
     "import.list_chosen": "已选择：{name}",
     "import.list_gone": "所选清单已关闭或已不存在，未导入任何内容。请重新发送 /import。",
+    "import.cli_no_list": "没有代号或名称为“{code}”的进行中清单；--list 后写清单代号（如 民生）",
+    "import.cli_year": "--new-list 需要同时写 --year 年度，例如 --new-list 2022年重点工作 --year 2022",
 }
 
 EN: dict[str, str] = {
@@ -1460,6 +1462,8 @@ EN: dict[str, str] = {
     "import.bad_list_name": "Not understood. Write the list's name and a four-digit year, e.g. <code>2022年重点工作 2022</code>.",
     "import.list_chosen": "Chosen: {name}",
     "import.list_gone": "The list chosen has been closed or no longer exists; nothing was imported. Send /import again.",
+    "import.cli_no_list": "no active list has the code or name “{code}”; give --list a list's code (e.g. 民生)",
+    "import.cli_year": "--new-list needs --year too, e.g. --new-list 2022年重点工作 --year 2022",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

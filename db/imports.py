@@ -71,6 +71,7 @@ class ImportPlan:
     target: ListTarget = field(default_factory=ListTarget)  # the list it goes into
     proposed: ListTarget = field(default_factory=ListTarget)  # the one its title proposes
     lists: list[ListTarget] = field(default_factory=list)  # the active lists it could go into instead
+    fresh: ListTarget = field(default_factory=ListTarget)  # the new list its title names
 
     @property
     def writes(self) -> int:
@@ -252,6 +253,34 @@ def proposed_target(session: Session, table: ParsedTable, today: date) -> ListTa
     return guess if main is None else _of(main)
 
 
+def new_list(name: str, year: int) -> ListTarget:
+    """A new list the admin named: its kind is the one its name names (重点工作 when none)."""
+    name = name.strip()
+    return ListTarget(None, name, year, next((k for k in _KIND_WORDS if k in name), _DEFAULT_KIND))
+
+
+_TYPED_YEAR = re.compile(r"(?:^|\s)((?:19|20)[0-9]{2})\s*年?度?\s*$")
+
+
+def typed_list(text: str) -> ListTarget | None:
+    """A new list as typed in one message: "2022年重点工作 2022", or the name alone when it has its year
+    ("2022年区政府重点工作"); None when no year can be read or the name is empty."""
+    text = " ".join(text.split())
+    typed = _TYPED_YEAR.search(text)
+    name = text[: typed.start()].strip() if typed else text
+    year_match = typed or _TITLE_YEAR.search(name)
+    if not name or year_match is None or len(name) > 60:
+        return None
+    return new_list(name, int(year_match[1]))
+
+
+def existing_list(session: Session, *, code: str | None = None, list_id: int | None = None) -> ListTarget | None:
+    """An active list to import into, by its code (or full name) or id; None when there is no such list."""
+    found = lists.list_by_code(session, code=code) if code is not None else (
+        lists.get_list(session, list_id=list_id) if list_id is not None else None)
+    return _of(found) if found is not None and found.state == ListState.ACTIVE.value else None
+
+
 class ListGone(Exception):
     """The list picked in the preview has been closed or removed since: nothing was written."""
 
@@ -277,6 +306,7 @@ def plan_import(session: Session, *, table: ParsedTable, today: date | None = No
     plan.target = table.target or proposed_target(session, table, day)
     plan.lists = [_of(t) for t in lists.lists(session, active_only=True)]
     plan.proposed = proposed_target(session, table, day) if table.target is not None else plan.target
+    plan.fresh = title_list(table.title, table.period_end, day)
     units = queries.all_units(session)
     plan.existing_units = [u.name for u in units]
     existing_units = {u.name for u in units} | {a for u in units for a in u.aliases}

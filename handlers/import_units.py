@@ -13,7 +13,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import MergeDifferent, MergeUnits
+from bot.callbacks import ImportInto, ImportListName, MergeDifferent, MergeUnits
 from bot.context import BotContext
 from bot.keyboards import confirm_buttons
 from bot.preview import UnitPair, import_preview, unit_name, unit_pairs
@@ -23,18 +23,34 @@ from db.imports import ImportPlan, plan_import
 from handlers.common import answer, draft_of, guard, is_admin, lang_of
 from handlers.uow import Refusal, answering, work
 
+LISTS_AT_MOST = 6  # existing lists offered as buttons
 DRAFT_KEY = "import"  # handlers.importing's IMPORT: the /import dialogue's draft, {"token", "table"}
+
+
+def list_buttons(lang: str, token: str, plan: ImportPlan) -> list[list[InlineKeyboardButton]]:
+    """A button per other active list, one back to the new list the title names, and one to name it."""
+    rows = [[InlineKeyboardButton(t(lang, "import.list_button", name=other.name),
+                                  callback_data=ImportInto(token, other.list_id or 0).encode())]
+            for other in plan.lists[:LISTS_AT_MOST] if other.list_id != plan.target.list_id]
+    if plan.target.list_id is not None:
+        rows.append([InlineKeyboardButton(t(lang, "import.new_list_button", name=plan.fresh.name),
+                                          callback_data=ImportInto(token, 0).encode())])
+    rows.append([InlineKeyboardButton(t(lang, "import.rename_button"),
+                                      callback_data=ImportListName(token).encode())])
+    return rows
 
 
 def preview_markup(lang: str, token: str, table: ParsedTable, plan: ImportPlan) -> InlineKeyboardMarkup:
     """The preview's buttons: ✔/✖, the choice for rows that are other tasks than the item with their
-    number, then a row of "merge" buttons per near-duplicate pair."""
+    number, the lists it could go into instead (handlers.import_lists), then a row of "merge" buttons per
+    near-duplicate pair."""
     rows = [list(row) for row in confirm_buttons(lang, token).inline_keyboard]
     if plan.different or table.merge_different:
         merged = table.merge_different
         label = t(lang, "import.split_different_button" if merged else "import.merge_different_button",
                   count=len(plan.different))
         rows.append([InlineKeyboardButton(label, callback_data=MergeDifferent(token, "n" if merged else "y").encode())])
+    rows += list_buttons(lang, token, plan)
     for index, pair in enumerate(unit_pairs(table, plan)):
         buttons = []
         for way, (merged, kept) in enumerate(pair.choices(plan.unit_uses)):

@@ -22,8 +22,8 @@ from bot.context import BotContext, Services
 from bot.preview import changes_workbook, import_done, import_preview
 from bot.tables import MAX_BYTES, ParsedTable, TableError, read_table
 from bot.texts import t
-from db.imports import ImportPlan, apply_import, plan_import
-from handlers import import_units
+from db.imports import ImportPlan, ListGone, apply_import, plan_import
+from handlers import import_lists, import_units
 from handlers.common import (
     answer,
     cancels,
@@ -36,9 +36,11 @@ from handlers.common import (
     say,
     times_out,
 )
+from handlers.import_lists import CONFIRM as IMPORT_CONFIRM
+from handlers.import_lists import LIST_NAME
 from handlers.uow import Refusal
 
-IMPORT_WAIT, IMPORT_CONFIRM = range(20, 22)
+IMPORT_WAIT = 20
 IMPORT = "import"
 CHANGES_FILE = "import-changes.xlsx"
 
@@ -84,6 +86,7 @@ async def import_file(update: Update, context: BotContext) -> int:
     if not writes:
         await answer(update, context, text)
         return ConversationHandler.END
+    table.target = plan.target  # fixed here, so each later preview and the write agree on the list
     draft, _ = new_draft(context, IMPORT, table=table)
     if changes is not None:
         await context.bot.send_document(update.effective_chat.id, changes, filename=CHANGES_FILE,
@@ -104,7 +107,11 @@ async def import_confirmed(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     lang = lang_of(update, context)
     await done_with_button(update)
-    result = await asyncio.to_thread(write_table, context.services, draft["table"], context.services.clock.now())
+    try:
+        result = await asyncio.to_thread(write_table, context.services, draft["table"], context.services.clock.now())
+    except ListGone:
+        await say(update, context, "import.list_gone")
+        return ConversationHandler.END
     await answer(update, context, import_done(lang, result))  # type: ignore[arg-type]
     return ConversationHandler.END
 
@@ -128,7 +135,9 @@ def import_conversation(timeout_seconds: float) -> ConversationHandler:
             IMPORT_WAIT: [MessageHandler(new & filters.Document.ALL, import_file),
                           MessageHandler(new & ~filters.COMMAND, import_not_document)],
             IMPORT_CONFIRM: [CallbackQueryHandler(import_confirmed, pattern=Confirm.matches),
-                             *import_units.handlers()],
+                             *import_units.handlers(), *import_lists.handlers()],
+            LIST_NAME: [MessageHandler(new & filters.TEXT & ~filters.COMMAND, import_lists.list_named),
+                        *import_lists.handlers()],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, import_timed_out)],
         },
         fallbacks=[CommandHandler("cancel", import_cancel)],

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlmodel import select
 
+from bot.callbacks import ImportInto
+from bot.cli import main
 from bot.preview import changes_workbook, import_done, import_preview
 from bot.tables import read_table
 from db import lists, queries, supervision
@@ -18,8 +21,8 @@ from db.engine import Database
 from db.imports import apply_import, plan_import, same_task, title_list
 from db.models import Item, ProgressReport
 from db.table_types import ListTarget
-from tests.conftest import SHANGHAI
-from tests.factories import HISTORY_TITLE, OFFICE_157, XLSX, item_with_history, make_csv
+from tests.conftest import SHANGHAI, World
+from tests.factories import HISTORY_TITLE, OFFICE_157, XLSX, import_office_table, item_with_history, make_csv
 
 JULY = datetime(2021, 7, 10, 9, 0, tzinfo=SHANGHAI)
 AUGUST = datetime(2021, 8, 2, 10, 0, tzinfo=SHANGHAI)
@@ -230,3 +233,64 @@ def test_a_quarterly_item_gets_its_quarter(database: Database) -> None:
         apply_import(session, table=table, now=AUGUST, report_cycle="quarterly")
         session.commit()
         assert session.exec(select(ProgressReport)).one().period == "2021-Q3"
+
+
+# --------------------------------------------------------------------------- the preview's list buttons, over HTTP
+
+
+async def test_the_preview_picks_the_list_and_the_import_keeps_both_tables(world: World) -> None:
+    first = import_office_table(world.db)  # Putuo's 100, in 2021年民生实事
+    admin = world.admin
+    admin.send_document(OFFICE_157.name, OFFICE_157.read_bytes(), caption="/import")
+    preview = await admin.expect("导入预览", timeout=15)
+    assert "导入到新清单「2022年重点工作」（2022年度）" in preview.text and "不是同一任务" not in preview.text
+    token = world.app.user_data[admin.id]["import"]["token"]
+
+    admin.press(preview, "📋 导入到 2021年民生实事")  # into Putuo's list: 100 rows are other tasks
+    into_putuo = await admin.expect("导入到现有清单「2021年民生实事」")
+    assert "⚠️ 100 行与现有同号事项不是同一任务" in into_putuo.text and "→ 新编号 #158" in into_putuo.text
+    assert any(b["text"] == "⇄ 按同一任务合并（100 项）" for b in into_putuo.inline_buttons())
+    admin.press_data(into_putuo, ImportInto(token, 999).encode())  # no such list: nothing changes
+    await admin.expect_none()
+    assert "已关闭或已不存在" in world.sim.calls_of("answerCallbackQuery")[-1].params["text"]
+
+    admin.press(into_putuo, "✏️ 新清单名称/年度")
+    await admin.expect("请用一条消息写出新清单的名称和年度")
+    admin.send("区政府重点工作")  # no year
+    await admin.expect("未能识别")
+    admin.send("2022年区政府重点工作 2022")
+    await admin.expect("已选择：2022年区政府重点工作")
+    named = await admin.expect("导入到新清单「2022年区政府重点工作」（2022年度）")
+    admin.press(named, "✅ 确认")
+    done = await admin.expect("导入完成", timeout=20)
+    assert "新增 157 项" in done.text and "清单：2022年区政府重点工作（代号 重点）" in done.text
+
+    admin.press_data(into_putuo, ImportInto(token, 0).encode())  # after the import: too late
+    await admin.expect_none()
+    assert "失效" in world.sim.calls_of("answerCallbackQuery")[-1].params["text"]
+    by_title = reports_by_title(world.db)
+    for row in [*first.items, *office().items]:
+        if row.status:
+            assert by_title[row.title] == [row.progress_text or ""], row.title
+    with world.db.session() as session:
+        assert sorted((t.code, t.name) for t in lists.lists(session)) == [
+            ("民生", "2021年民生实事"), ("重点", "2022年区政府重点工作")]
+
+
+def test_cli_import_into_a_list_or_a_new_one(db_url: str, database: Database, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import_office_table(database)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["import", str(OFFICE_157), "--yes", "--list", "没有"]) == 2
+    assert "没有代号或名称为“没有”的进行中清单" in capsys.readouterr().err
+    assert main(["import", str(OFFICE_157), "--yes", "--new-list", "2022年区政府重点工作"]) == 2
+    assert "--new-list 需要同时写 --year" in capsys.readouterr().err
+    assert main(["import", str(OFFICE_157), "--yes", "--new-list", "2022年区政府重点工作", "--year", "2022"]) == 0
+    out = capsys.readouterr().out
+    assert "导入到新清单「2022年区政府重点工作」（2022年度）" in out and "清单：2022年区政府重点工作（代号 重点）" in out
+    assert main(["import", str(XLSX), "--yes", "--list", "民生"]) == 0  # Putuo's again, into its own: nothing to do
+    assert "导入到现有清单「2021年民生实事」（2021年度，代号 民生）" in capsys.readouterr().out
+    with database.session() as session:
+        assert [len(session.exec(select(Item).where(Item.list_id == t.id)).all()) for t in lists.lists(session)] == [
+            157, 100]
