@@ -9,12 +9,14 @@ list, that one), or `民生12` / `民生#12` / `民生 12` naming another list b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from db.facts import item_label
 from db.models import ChatList, Item, ItemUnit, ListState, TaskList
 
 KINDS = {"民生实事": "民生", "重点工作": "重点"}  # kinds an office names, and their usual codes
@@ -31,7 +33,7 @@ class Reference:
     code: str | None = None
 
     def __str__(self) -> str:  # as the user wrote it, for "no item #…" messages
-        return f"{self.code}{self.number}" if self.code else str(self.number)
+        return item_label(self.code, self.number) if self.code else str(self.number)
 
 
 def parse_reference(text: str) -> Reference | None:
@@ -125,6 +127,14 @@ def codes(session: Session) -> dict[int, str]:
             if list_id is not None}
 
 
+def labels(session: Session, *, items: Iterable[Item]) -> dict[int, str]:
+    """Item id → "民生12" while several lists are active (then messages name the list); else empty."""
+    if not several_active(session):
+        return {}
+    every = codes(session)
+    return {item.id: item_label(every.get(item.list_id, ""), item.number) for item in items if item.id is not None}
+
+
 def several_active(session: Session) -> bool:
     """Whether messages must name the list of each item (more than one list is active)."""
     return len(session.exec(select(TaskList.id).where(TaskList.state == ListState.ACTIVE.value).limit(2)).all()) > 1
@@ -177,7 +187,7 @@ def find_item(session: Session, *, reference: Reference, chat_id: int | None) ->
         .where(Item.number == reference.number, TaskList.state == ListState.ACTIVE.value).order_by(col(TaskList.id))
     ).all()
     if len(rows) > 1:
-        return Lookup(problem="ambiguous", choices=tuple(f"{t.code}{reference.number}" for _i, t in rows))
+        return Lookup(problem="ambiguous", choices=tuple(item_label(t.code, reference.number) for _i, t in rows))
     return Lookup(rows[0][0], rows[0][1]) if rows else Lookup()
 
 

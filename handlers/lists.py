@@ -18,7 +18,7 @@ from bot.context import BotContext
 from bot.keyboards import choice_buttons
 from bot.texts import esc, join, t
 from db import lists, queries
-from db.facts import Status
+from db.facts import Status, item_label
 from db.models import Item, ListState, TaskList
 from handlers.common import (
     answer,
@@ -261,7 +261,7 @@ async def carry_confirmed(update: Update, context: BotContext) -> None:
         target = lists.open_next_year_list(session, source=source, now=context.services.clock.now())
         pairs = lists.carry_items(session, item_ids=draft["picked"], target=target, now=context.services.clock.now())
     lines = [t(lang, "carry.done", count=len(pairs), target=esc(target.name), code=esc(target.code))]
-    lines += [t(lang, "carry.line", old=f"{source.code}{old.number}", new=f"{target.code}{new.number}",
+    lines += [t(lang, "carry.line", old=item_label(source.code, old.number), new=item_label(target.code, new.number),
                 title=esc(new.title)) for old, new in pairs]
     await done_with_button(update, "\n".join(lines))
 
@@ -277,12 +277,12 @@ def card_lines(session, lang: str, item: Item) -> list[str]:  # type: ignore[no-
         earlier = session.get(Item, item.carried_from_id)
         source = lists.get_list(session, list_id=earlier.list_id) if earlier else None
         if earlier is not None and source is not None:
-            lines.append(t(lang, "carry.from", year=source.year, ref=f"{source.code}{earlier.number}"))
+            lines.append(t(lang, "carry.from", year=source.year, ref=item_label(source.code, earlier.number)))
     if lists.closed_list_of(session, item=item) is not None:
         lines.append(t(lang, "list.closed_mark"))
     later = lists.carried_into(session, item_ids=[item.id or 0]).get(item.id or 0)
     if later is not None and (target := lists.get_list(session, list_id=later.list_id)) is not None:
-        lines.append(t(lang, "carry.to", name=esc(target.name), ref=f"{target.code}{later.number}"))
+        lines.append(t(lang, "carry.to", name=esc(target.name), ref=item_label(target.code, later.number)))
     return lines
 
 
