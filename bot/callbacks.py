@@ -473,6 +473,49 @@ class MergeUnits(Step):
     checksum: int = number(0, 2**32 - 1)
 
 
+# ---- lists: task lists (清单), closing a list, carrying tasks over (handlers/lists.py)
+
+
+@dataclass(frozen=True)
+class PickList(Step):
+    """/list's button: work in list `list_id` in this chat (the list is checked to exist)."""
+
+    prefix = "lsp"
+    list_id: int = number()
+
+
+@dataclass(frozen=True)
+class CloseList(Step):
+    """✔ / ✖ under the question whether to close the list the token's draft names."""
+
+    prefix = "lsc"
+    answer: str = choice("y", "n")
+
+    @property
+    def yes(self) -> bool:
+        return self.answer == "y"
+
+
+@dataclass(frozen=True)
+class CarryPick(Step):
+    """/carry's toggle: pick or unpick the item (one of those the draft offered) to carry over."""
+
+    prefix = "lsk"
+    item_id: int = number()
+
+
+@dataclass(frozen=True)
+class CarryConfirm(Step):
+    """✔ carry the picked items over / ✖ cancel."""
+
+    prefix = "lsy"
+    answer: str = choice("y", "n")
+
+    @property
+    def yes(self) -> bool:
+        return self.answer == "y"
+
+
 # ---- listimport: import into lists (handlers/import_units.py)
 
 

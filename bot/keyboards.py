@@ -20,8 +20,8 @@ def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[Inlin
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
 
-def report_buttons(lang: str, items: Sequence[tuple[int, int]], width: int = 3) -> InlineKeyboardMarkup | None:
-    """A "report #n" button per (item id, number), carrying the item's id."""
+def report_buttons(lang: str, items: Sequence[tuple[int, int | str]], width: int = 3) -> InlineKeyboardMarkup | None:
+    """A "report #n" button per (item id, number or 民生12), carrying the item's id."""
     if not items:
         return None
     buttons = [InlineKeyboardButton(t(lang, "remind.button", number=number), callback_data=Report(item_id).encode())
@@ -29,7 +29,7 @@ def report_buttons(lang: str, items: Sequence[tuple[int, int]], width: int = 3) 
     return InlineKeyboardMarkup(rows(buttons, width))
 
 
-def reminder_buttons(lang: str, items: Sequence[tuple[int, int]],
+def reminder_buttons(lang: str, items: Sequence[tuple[int, int | str]],
                      ack_id: int | None = None) -> InlineKeyboardMarkup | None:
     """A reminder's buttons: report on each (item id, number), acknowledge (收到) when the row is known,
     and snooze."""

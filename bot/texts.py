@@ -707,6 +707,54 @@ ZH: dict[str, str] = {
     # ---- lists: task lists (清单) and years
     "list.unknown_code": "没有代号为“{code}”的清单。现有清单代号：{codes}",
     "list.ambiguous": "有多个清单都有第 {number} 项：{choices}。请写明清单代号，例如 {example}，或用 /list 选定当前清单。",
+    "list.title": "<b>任务清单</b>（{count} 个）",
+    "list.line": "{mark} {name}（{year}年度，{kind}，代号 <code>{code}</code>，{state}，{count} 项）",
+    "list.kind_other": "其他",
+    "list.state.active": "进行中",
+    "list.state.closed": "已关闭",
+    "list.current": "本聊天当前清单：<b>{name}</b>。",
+    "list.no_current": "本聊天尚未选定清单：有多个清单时，请点下方按钮选定。",
+    "list.hint": "点按钮切换当前清单；写「代号+序号」可指其他清单的事项，例如 /item 民生12。",
+    "list.none": "还没有任何清单。新增事项或导入任务表时会自动建立。",
+    "list.picked": "本聊天当前清单已切换为 <b>{name}</b>（代号 {code}）：#序号 即指该清单的事项。",
+    "list.new_usage": "/list new 名称 [年度] [代号]，例如 /list new 2022年民生实事 民生22",
+    "list.year_needed": "清单“{name}”的名称里没有年度，请写明考核年度，例如 /list new {name} 2022",
+    "list.bad_code": "代号“{code}”不可用：代号不能以数字开头，不含空格或 #，最多 10 个字。",
+    "list.taken": "代号“{code}”或名称“{name}”已被其他清单使用，请换一个。",
+    "list.created": "已新建清单 <b>{name}</b>（{year}年度，代号 {code}）。用 /list 切换到该清单，或在 /add 前先选定它。",
+    "list.close_usage": "/list close 代号，例如 /list close 重点",
+    "list.already_closed": "清单“{name}”已经关闭。",
+    "list.close_confirm": (
+        "确认关闭清单 <b>{name}</b>（{count} 项）？\n关闭后该清单事项不再提醒、不再接受报送、修改和延期申请；"
+        "全部记录保留，仍可在 /list 和报送记录中查看。未完成事项可用 /carry 结转到下一年度。"
+    ),
+    "list.closed_done": "清单 <b>{name}</b> 已关闭。未完成事项可用 /carry {code} 结转到下一年度清单。",
+    "list.closed": "清单“{name}”已关闭，事项 #{number} 只能查看，不能再报送、修改或申请延期。",
+    "list.section": "<b>{name}</b>",
+    "list.notice_part": "{total}项{kind}中，{ahead}项已完成全年目标，{on_track}项正常推进，{slow}项进度偏慢",
+    "carry.usage": "/carry 代号 — 把该清单未完成的事项结转到下一年度清单，例如 /carry 重点",
+    "carry.preview": (
+        "从 <b>{source}</b> 结转到 <b>{target}</b>：未完成事项 {count} 项，已选 {picked} 项。\n"
+        "点事项勾选或取消，再点 ✅ 确认；旧事项及其记录保持不变。"
+    ),
+    "carry.more": "另有 {count} 项未列出，确认后可再次发送 /carry 继续结转。",
+    "carry.nothing": "清单“{name}”没有需要结转的未完成事项。",
+    "carry.none_picked": "尚未勾选任何事项。",
+    "carry.done": "已结转 {count} 项到 <b>{target}</b>（代号 {code}）：",
+    "carry.line": "{old} → {new} {title}",
+    "carry.from": "（{year}年结转）上一年度事项：/item {ref}",
+    "carry.to": "已结转至 {name}：/item {ref}",
+    "list.closed_mark": "（所属清单已关闭：只读）",
+    "help.lists": (
+        "/list — 任务清单（重点工作、民生实事……），点按钮切换本聊天的当前清单\n"
+        "写「代号+序号」指其他清单的事项，例如 /report 民生12、/item 民生#3"
+    ),
+    "help.lists_admin": (
+        "/list new 名称 [年度] [代号] — 新建清单（如 /list new 2022年民生实事 民生22）\n"
+        "/list close 代号 — 年度结束时关闭清单（不再提醒，只读，记录保留）\n"
+        "/carry 代号 — 把未完成事项结转到下一年度清单"
+    ),
+    "cmd.list": "任务清单", "cmd.carry": "结转到下一年度",
     # ---- listimport: import into lists, changes and different tasks in the preview
     "import.period_today": "导入当月",
     "import.changes": "将修改 {items} 项的 {count} 处：",
@@ -1432,6 +1480,55 @@ EN: dict[str, str] = {
     # ---- lists: task lists (清单) and years
     "list.unknown_code": "No list has the code “{code}”. The lists' codes: {codes}",
     "list.ambiguous": "Several lists have an item {number}: {choices}. Name the list, e.g. {example}, or pick the list you work in with /list.",
+    "list.title": "<b>Task lists</b> ({count})",
+    "list.line": "{mark} {name} ({year}, {kind}, code <code>{code}</code>, {state}, {count:# item|# items})",
+    "list.kind_other": "other",
+    "list.state.active": "active",
+    "list.state.closed": "closed",
+    "list.current": "This chat works in <b>{name}</b>.",
+    "list.no_current": "This chat has not picked a list yet: with several lists, pick one below.",
+    "list.hint": "Tap a button to switch lists; a code before the number names another list's item, e.g. /item 民生12.",
+    "list.none": "There are no lists yet. Adding an item or importing a table makes the first one.",
+    "list.picked": "This chat now works in <b>{name}</b> (code {code}): #number means that list's item.",
+    "list.new_usage": "/list new name [year] [code], e.g. /list new 2022年民生实事 民生22",
+    "list.year_needed": "The name “{name}” has no year in it; give the assessment year, e.g. /list new {name} 2022",
+    "list.bad_code": "The code “{code}” cannot be used: it may not start with a digit, holds no space or #, and is at most 10 characters.",
+    "list.taken": "Another list already has the code “{code}” or the name “{name}”; choose another.",
+    "list.created": "New list <b>{name}</b> ({year}, code {code}). Switch to it with /list, or pick it before /add.",
+    "list.close_usage": "/list close code, e.g. /list close 重点",
+    "list.already_closed": "The list “{name}” is already closed.",
+    "list.close_confirm": (
+        "Close the list <b>{name}</b> ({count:# item|# items})?\nIts items then get no reminders and take no reports, "
+        "edits or extension requests; the whole record is kept and stays visible in /list and the history. "
+        "Unfinished items can be carried into next year's list with /carry."
+    ),
+    "list.closed_done": "The list <b>{name}</b> is closed. Carry its unfinished items into next year's list with /carry {code}.",
+    "list.closed": "The list “{name}” is closed: item #{number} can be read but takes no more reports, edits or extension requests.",
+    "list.section": "<b>{name}</b>",
+    "list.notice_part": "of the {total} {kind} items, {ahead} have met the year's target, {on_track} are on track and {slow} are behind",
+    "carry.usage": "/carry code — carry the list's unfinished items into next year's list, e.g. /carry 重点",
+    "carry.preview": (
+        "From <b>{source}</b> into <b>{target}</b>: {count:# unfinished item|# unfinished items}, {picked} picked.\n"
+        "Tap an item to pick or unpick it, then ✅ to confirm; the old items and their record stay as they are."
+    ),
+    "carry.more": "{count:# more item is|# more items are} not listed; send /carry again afterwards to carry them too.",
+    "carry.nothing": "The list “{name}” has no unfinished items to carry over.",
+    "carry.none_picked": "No item is picked.",
+    "carry.done": "{count:# item|# items} carried into <b>{target}</b> (code {code}):",
+    "carry.line": "{old} → {new} {title}",
+    "carry.from": "(carried over from {year}) The earlier item: /item {ref}",
+    "carry.to": "Carried into {name}: /item {ref}",
+    "list.closed_mark": "(its list is closed: read-only)",
+    "help.lists": (
+        "/list — the task lists (key tasks, livelihood projects …); tap one to make it this chat's list\n"
+        "A code before the number names another list's item, e.g. /report 民生12, /item 民生#3"
+    ),
+    "help.lists_admin": (
+        "/list new name [year] [code] — a new list (e.g. /list new 2022年民生实事 民生22)\n"
+        "/list close code — close a list at the year's end (no reminders, read-only, record kept)\n"
+        "/carry code — carry unfinished items into next year's list"
+    ),
+    "cmd.list": "Task lists", "cmd.carry": "Carry over to next year",
     # ---- listimport: import into lists, changes and different tasks in the preview
     "import.period_today": "the month of the import",
     "import.changes": "{count:# change|# changes} to {items:# item|# items}:",

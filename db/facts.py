@@ -52,12 +52,24 @@ class ItemFacts:
     created: date = date.min  # reports due before the item existed are never missed
     reported: frozenset[tuple[int, str]] = field(default_factory=frozenset)  # (unit, period) of recent reports
     snoozed_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    list_id: int = 0  # its task list (清单)
+    list_code: str = ""  # the list's code, only while several lists are active (then messages name it)
+
+    @property
+    def ref(self) -> str:
+        """The item as messages name it and users type it: "12", or "民生12" while several lists are active."""
+        return item_label(self.list_code, self.number) if self.list_code else str(self.number)
 
     @property
     def reporting_unit_ids(self) -> tuple[int, ...]:
         """Who receives the item's reminders: its responsible units; an item with none is reported by
         its lead units."""
         return self.responsible_unit_ids or self.lead_unit_ids
+
+
+def item_label(code: str, number: int) -> str:
+    """An item of a list as typed: 民生12, or 民生22#3 when the code ends in a digit (民生223 would not read)."""
+    return f"{code}#{number}" if code[-1:].isdigit() else f"{code}{number}"
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,15 @@ list, that one), or `民生12` / `民生#12` / `民生 12` naming another list b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from db.models import ChatList, Item, ListState, TaskList
+from db.facts import item_label
+from db.models import ChatList, Item, ItemUnit, ListState, TaskList
 
 KINDS = {"民生实事": "民生", "重点工作": "重点"}  # kinds an office names, and their usual codes
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -31,7 +33,7 @@ class Reference:
     code: str | None = None
 
     def __str__(self) -> str:  # as the user wrote it, for "no item #…" messages
-        return f"{self.code}{self.number}" if self.code else str(self.number)
+        return item_label(self.code, self.number) if self.code else str(self.number)
 
 
 def parse_reference(text: str) -> Reference | None:
@@ -113,6 +115,26 @@ def free_code(session: Session, code: str) -> str:
     return candidate
 
 
+def active_codes(session: Session) -> dict[int, str]:
+    """The active lists' codes by id."""
+    rows = session.exec(select(TaskList.id, TaskList.code).where(TaskList.state == ListState.ACTIVE.value)).all()
+    return {list_id: code for list_id, code in rows if list_id is not None}
+
+
+def codes(session: Session) -> dict[int, str]:
+    """Every list's code by id (closed ones too)."""
+    return {list_id: code for list_id, code in session.exec(select(TaskList.id, TaskList.code)).all()
+            if list_id is not None}
+
+
+def labels(session: Session, *, items: Iterable[Item]) -> dict[int, str]:
+    """Item id → "民生12" while several lists are active (then messages name the list); else empty."""
+    if not several_active(session):
+        return {}
+    every = codes(session)
+    return {item.id: item_label(every.get(item.list_id, ""), item.number) for item in items if item.id is not None}
+
+
 def several_active(session: Session) -> bool:
     """Whether messages must name the list of each item (more than one list is active)."""
     return len(session.exec(select(TaskList.id).where(TaskList.state == ListState.ACTIVE.value).limit(2)).all()) > 1
@@ -165,5 +187,91 @@ def find_item(session: Session, *, reference: Reference, chat_id: int | None) ->
         .where(Item.number == reference.number, TaskList.state == ListState.ACTIVE.value).order_by(col(TaskList.id))
     ).all()
     if len(rows) > 1:
-        return Lookup(problem="ambiguous", choices=tuple(f"{t.code}{reference.number}" for _i, t in rows))
+        return Lookup(problem="ambiguous", choices=tuple(item_label(t.code, reference.number) for _i, t in rows))
     return Lookup(rows[0][0], rows[0][1]) if rows else Lookup()
+
+
+# ---------------------------------------------------------------- a year's end: closing, carrying over
+
+
+def item_counts(session: Session) -> dict[int, int]:
+    """Items (not archived) per list."""
+    rows = session.exec(select(Item.list_id, func.count()).where(col(Item.archived).is_(False))
+                        .group_by(col(Item.list_id))).all()
+    return {list_id: count for list_id, count in rows}
+
+
+def closed_list_of(session: Session, *, item: Item) -> TaskList | None:
+    """The item's list when it is closed (read-only), else None."""
+    task_list = session.get(TaskList, item.list_id)
+    return task_list if task_list is not None and task_list.state == ListState.CLOSED.value else None
+
+
+def close_list(session: Session, *, list_id: int, now: datetime) -> TaskList | None:
+    """Close an active list: its items get no reminders and take no reports; everything is kept.
+    None when it is gone or already closed (a second confirm changes nothing)."""
+    task_list = session.get(TaskList, list_id)
+    if task_list is None or task_list.state != ListState.ACTIVE.value:
+        return None
+    task_list.state, task_list.closed_at = ListState.CLOSED.value, now
+    return task_list
+
+
+def next_year_list(session: Session, *, source: TaskList) -> TaskList | None:
+    """The list an unfinished task of `source` is carried into: the same kind's list of the next year."""
+    return session.exec(select(TaskList).where(TaskList.year == source.year + 1, TaskList.kind == source.kind,
+                                               TaskList.id != source.id).order_by(col(TaskList.id))).first()
+
+
+def next_year_name(source: TaskList) -> str:
+    """ "2022年民生实事" after "2021年民生实事" (the name with its year moved on, else prefixed)."""
+    year, after = str(source.year), str(source.year + 1)
+    return source.name.replace(year, after, 1) if year in source.name else f"{after}年{source.name}"
+
+
+def open_next_year_list(session: Session, *, source: TaskList, now: datetime) -> TaskList:
+    """The next year's list of the same kind, made when missing (its code: the source's, with the year's
+    last two digits: 民生 → 民生22)."""
+    found = next_year_list(session, source=source)
+    if found is not None:
+        return found
+    base = source.code.rstrip("0123456789") or source.code
+    return create_list(session, name=next_year_name(source), year=source.year + 1, kind=source.kind,
+                       code=free_code(session, f"{base}{(source.year + 1) % 100:02d}"), now=now)
+
+
+def carried_into(session: Session, *, item_ids: list[int]) -> dict[int, Item]:
+    """Old item id → the item it was carried into (结转), for the items given."""
+    rows = session.exec(select(Item).where(col(Item.carried_from_id).in_(item_ids)).order_by(col(Item.id))).all()
+    return {item.carried_from_id: item for item in rows if item.carried_from_id is not None}
+
+
+def carry_items(session: Session, *, item_ids: list[int], target: TaskList, now: datetime) -> list[tuple[Item, Item]]:
+    """Copy the items into `target` with the next free numbers there, each linked to the item it came
+    from; the old item and its history stay as they are. An item already carried into `target` is not
+    copied again (a second confirm adds nothing). Returns (old, new) pairs in the old numbers' order."""
+    already = {old: new for old, new in carried_into(session, item_ids=item_ids).items() if new.list_id == target.id}
+    olds = session.exec(select(Item).where(col(Item.id).in_(item_ids)).order_by(col(Item.number))).all()
+    links = session.exec(select(ItemUnit).where(col(ItemUnit.item_id).in_(item_ids))).all()
+    number = next_item_number(session, list_id=target.id or 0)
+    pairs = []
+    for old in olds:
+        if old.id in already:
+            pairs.append((old, already[old.id]))
+            continue
+        deadline = old.deadline if old.deadline and old.deadline.year > old.start_date.year else None
+        new = Item(list_id=target.id or 0, number=number, carried_from_id=old.id, title=old.title, domain=old.domain,
+                   deadline=deadline or date(target.year, 12, 31),
+                   deadline_text=old.deadline_text if deadline else f"{target.year}年底",
+                   start_date=date(target.year, 1, 1), investment=old.investment,
+                   fiscal_investment=old.fiscal_investment, report_cycle=old.report_cycle,
+                   indicator_unit=old.indicator_unit, baseline_value=old.baseline_value,
+                   target_value=old.target_value, binding=old.binding, created_at=now, updated_at=now)
+        session.add(new)
+        session.flush()
+        session.add_all([ItemUnit(item_id=new.id or 0, unit_id=link.unit_id, role=link.role, position=link.position)
+                         for link in links if link.item_id == old.id])
+        pairs.append((old, new))
+        number += 1
+    session.flush()
+    return pairs

@@ -364,9 +364,15 @@ def units_by_role(session: Session, *,
 
 
 def list_items(
-    session: Session, *, unit_id: int | None = None, domain: str | None = None, include_archived: bool = False
+    session: Session, *, unit_id: int | None = None, domain: str | None = None, include_archived: bool = False,
+    list_id: int | None = None,
 ) -> list[Item]:
+    """The items of the active lists (or of list `list_id`), by list and number."""
     query = select(Item)
+    if list_id is not None:
+        query = query.where(Item.list_id == list_id)
+    else:
+        query = query.where(col(Item.list_id).in_(list(lists.active_codes(session))))
     if not include_archived:
         query = query.where(col(Item.archived).is_(False))
     if domain is not None:
@@ -375,7 +381,7 @@ def list_items(
         query = query.where(
             col(Item.id).in_(select(ItemUnit.item_id).where(ItemUnit.unit_id == unit_id))
         )
-    return list(session.exec(query.order_by(Item.number)).all())
+    return list(session.exec(query.order_by(Item.list_id, Item.number)).all())
 
 
 def unit_item_counts(session: Session) -> dict[int, int]:
@@ -508,17 +514,25 @@ def active_snoozes(session: Session, *, today: date) -> set[tuple[int, int]]:
 
 @collector_paused()
 def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None = None,
-               before: datetime | None = None, with_reports: bool = True) -> list[ItemFacts]:
+               before: datetime | None = None, with_reports: bool = True,
+               list_id: int | None = None) -> list[ItemFacts]:
     """Items with their units, latest report and recent reports, as the rules see them: five queries of
     plain columns (no ORM objects: with 10,000 items, building those costs more than the queries).
     With `before`, as they stood then: items created and reports counting before it. Without
     `with_reports`, who reported lately is left out (`reported`, `reported_unit_ids` and
-    `snoozed_unit_ids` empty; two queries fewer): enough for the statuses, which the latest report decides."""
+    `snoozed_unit_ids` empty; two queries fewer): enough for the statuses, which the latest report decides.
+    Without `item_ids`, the items of the active lists (or of list `list_id`): a closed list is at rest."""
     ids = None if item_ids is None else list(set(item_ids))
+    codes = lists.active_codes(session)  # named in messages only while several lists are active
     query = select(Item.id, Item.number, Item.title, Item.domain, Item.start_date, Item.deadline,
-                   Item.report_cycle, Item.created_at).where(col(Item.archived).is_(False)).order_by(Item.number)
+                   Item.report_cycle, Item.created_at, Item.list_id).where(
+        col(Item.archived).is_(False)).order_by(Item.list_id, Item.number)
     if ids is not None:
         query = query.where(col(Item.id).in_(ids))
+    elif list_id is not None:
+        query = query.where(Item.list_id == list_id)
+    else:
+        query = query.where(col(Item.list_id).in_(list(codes)))
     if before is not None:
         query = query.where(col(Item.created_at) < before)
     units = units_by_role(session, item_ids=ids)
@@ -532,7 +546,9 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
     nothing: frozenset = frozenset()
     periods = {cycle: period_key(cycle, today) for cycle in ("monthly", "quarterly", "weekly", "none")}
     facts = []
-    for item_id, number, title, domain, start, deadline, cycle, created_at in items:
+    several = len(codes) > 1
+    all_codes = lists.codes(session) if several else {}
+    for item_id, number, title, domain, start, deadline, cycle, created_at, list_of in items:
         status, percent, source = latest.get(item_id, no_mark)
         seen = reported.get(item_id, nothing)
         period = periods.get(cycle) or period_key(cycle, today)
@@ -543,6 +559,7 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
             declared=status, percent=percent, official=source == "import", created=created_at.date(), reported=seen,
             reported_unit_ids=frozenset([u for u, p in seen if p == period]) if seen else nothing,
             snoozed_unit_ids=frozenset(snoozed[item_id]) if item_id in snoozed else nothing,
+            list_id=list_of, list_code=all_codes.get(list_of, "") if several else "",
         ))
     return facts
 

@@ -243,6 +243,13 @@ def item_at(session: Session, update: Update, context: BotContext, reference: Re
     return found.item
 
 
+def refuse_closed(session: Session, item: Item, *, end: bool = False) -> None:
+    """Refuse a write (report, edit, extension, send-back) on an item of a closed list: it is read-only."""
+    closed = lists.closed_list_of(session, item=item)
+    if closed is not None:
+        raise Refusal("list.closed", end=end, name=esc(closed.name), number=item.number)
+
+
 def parse_number(text: str) -> int | None:
     match = _NUMBER.match(text)
     if not match:
@@ -422,6 +429,8 @@ async def help_command(update: Update, context: BotContext) -> None:
         sections.append(t(lang, "help.supervisor"))
     if is_admin(update, context):
         sections.append(t(lang, "help.admin"))
+    if len(sections) > 1:
+        sections.append(t(lang, "help.lists") + ("\n" + t(lang, "help.lists_admin") if is_admin(update, context) else ""))
     sections.append(t(lang, "help.common"))
     await answer(update, context, "\n\n".join(sections))
 

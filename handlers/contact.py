@@ -65,6 +65,7 @@ from handlers.common import (
     new_draft,
     parse_reference,
     refuse_busy,
+    refuse_closed,
     say,
     tell_dropped,
     times_out,
@@ -138,6 +139,7 @@ def own_item(session, context: BotContext, *, item_id: int) -> tuple[Item, list[
     item, links = dialogues.item_with_units(session, item_id=item_id)
     if item is None or item.archived:
         raise Refusal("item.unknown", end=True, number="" if item is None else item.number)
+    refuse_closed(session, item, end=True)
     own = {u.id for u in context.units}
     mine_ = [u for u in [*links["responsible"], *links["lead"]] if u in own]
     if not mine_:

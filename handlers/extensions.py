@@ -56,6 +56,7 @@ from handlers.common import (
     new_draft,
     parse_reference,
     refuse_busy,
+    refuse_closed,
     say,
     short_date,
     tell_dropped,
@@ -124,6 +125,8 @@ async def begin(update: Update, context: BotContext, item_id: int) -> int:
         item = dialogues.item(session, item_id=item_id)
         links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id) if item else None
         pending = supervision.pending_extension(session, item_id=item.id) if item else None
+        if item is not None:
+            refuse_closed(session, item, end=True)
     if item is None or item.archived:
         raise Refusal("item.unknown", number=item.number if item else "?")
     number = item.number

@@ -25,7 +25,7 @@ from bot.keyboards import choice_buttons, confirm_buttons
 from bot.tables import split_units
 from bot.texts import esc, join, t
 from db import lists, names, queries
-from db.models import Item, ReportCycle
+from db.models import Item, ListState, ReportCycle
 from handlers.common import (
     answer,
     args_text,
@@ -39,6 +39,7 @@ from handlers.common import (
     lang_of,
     new_draft,
     parse_reference,
+    refuse_closed,
     say,
     tell_dropped,
     times_out,
@@ -184,7 +185,9 @@ async def preview(update: Update, context: BotContext) -> int:
     lang = lang_of(update, context)
     draft = _add(context)
     with work(context) as session:
-        into = lists.current_list(session, chat_id=update.effective_chat.id) or lists.main_list(session)
+        into = lists.current_list(session, chat_id=update.effective_chat.id)
+        if into is None or into.state != ListState.ACTIVE.value:  # a closed list takes no new items
+            into = lists.main_list(session)
         number = lists.next_item_number(session, list_id=into.id or 0) if into else 1
         unit_names = {u.id: u.name for u in queries.units_by_id(
             session, ids=[*draft["lead"], *draft["responsible"]]).values()}
@@ -283,6 +286,7 @@ async def edit(update: Update, context: BotContext) -> None:
         raise Refusal("edit.bad_field", field=esc(parts[1]))
     with work(context) as session:
         item = item_at(session, update, context, reference)
+        refuse_closed(session, item)
         number = item.number
         old, new, payload = edit_values(session, context, lang, item, field, value)
     token = remember(context, {"action": "edit", "item_id": item.id, "field": field, "shown": new, **payload})
@@ -347,6 +351,7 @@ async def archive(update: Update, context: BotContext, *, archived: bool = True)
         raise Refusal("usage", usage=t(lang, "archive.usage"))
     with work(context) as session:
         item = item_at(session, update, context, reference)
+        refuse_closed(session, item)
         number = item.number
         if item.archived == archived:
             raise Refusal("archive.already" if archived else "unarchive.not_archived", number=number)

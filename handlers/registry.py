@@ -20,6 +20,7 @@ from handlers import (
     history,
     importing,
     items,
+    lists,
     operations,
     ranking,
     receipts,
@@ -29,13 +30,14 @@ from handlers import (
 )
 from handlers.uow import answer_refusals
 
-CONTACT_MENU = ("report", "mine", "item", "revise", "extend", "away", "history", "snooze", "help", "lang", "cancel")
+CONTACT_MENU = ("report", "mine", "item", "revise", "extend", "away", "history", "snooze", "list", "help", "lang",
+                "cancel")
 SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "sendback", "ranking", "history", "chart",
-                   "export", "help", "lang")
+                   "export", "list", "help", "lang")
 log = logging.getLogger(__name__)
 ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "contacts",
               "remind", "digest", "status", "slow", "overdue", "missing", "chart", "export", "setgroup", "schedule",
-              "outbox", "holiday", "sendback", "unread", "ranking", "history", "away",
+              "outbox", "holiday", "sendback", "unread", "ranking", "history", "away", "list", "carry",
               "help", "lang", "cancel")
 
 
@@ -78,6 +80,7 @@ def register_handlers(app: Application, services: Services) -> None:
         *ranking.handlers(),
         *history.handlers(),
         *away.handlers(),
+        *lists.handlers(),
         CommandHandler("help", common.help_command, filters=filters.UpdateType.MESSAGE),
         CommandHandler("lang", common.lang_command, filters=filters.UpdateType.MESSAGE),
         CommandHandler("cancel", common.cancel_idle, filters=filters.UpdateType.MESSAGE),

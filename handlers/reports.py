@@ -62,6 +62,7 @@ from handlers.common import (
     new_draft,
     parse_reference,
     refuse_busy,
+    refuse_closed,
     say,
     tell_dropped,
     times_out,
@@ -95,6 +96,7 @@ async def send_back_command(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     with work(context) as session:
         item = item_at(session, update, context, reference, end=True)
+        refuse_closed(session, item, end=True)
         latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
     if latest is None or latest.unit_id is None:
         await say(update, context, "sb.nothing", number=item.number)
@@ -211,6 +213,7 @@ async def revise_command(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     with work(context) as session:
         item = item_at(session, update, context, reference, end=True)
+        refuse_closed(session, item, end=True)
         latest = supervision.latest_unit_report(session, item_id=item.id, unit_ids=[u.id for u in context.units])
     if latest is None:
         linked = False

@@ -11,14 +11,16 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
+from bot.callbacks import Extend, Report
 from bot.context import BotContext, Services
 from bot.dates import format_date
-from bot.keyboards import EXTEND, REPORT, REVISE, SEND_BACK, choice_buttons
+from bot.keyboards import REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
 from bot.webapp import with_dashboard
-from db import queries, supervision
+from db import lists, queries, supervision
 from db.models import ReportCycle, Role, Status
 from db.supervision import Extended
+from handlers import lists as task_lists
 from handlers import pages
 from handlers.common import (
     answer,
@@ -71,26 +73,43 @@ def comma(lang: str) -> str:
     return "，" if lang == "zh" else ", "
 
 
-def snapshot(services: Services) -> tuple[list[ItemFacts], list[Assessed], dict[int, str]]:
-    """The items as the rules see them today, assessed, and the unit names (its own session: a worker thread's)."""
+def snapshot(services: Services, list_id: int | None = None) -> tuple[list[ItemFacts], list[Assessed], dict[int, str]]:
+    """The items (of the active lists, or of list `list_id`) as the rules see them today, assessed, and the unit
+    names (its own session: a worker thread's)."""
     today = services.clock.now().date()
     with services.db.session() as session:
-        facts = queries.item_facts(session, today=today)
+        facts = queries.item_facts(session, today=today, list_id=list_id)
         names = {u.id: u.name for u in queries.all_units(session)}
     return facts, assess(facts, today, services.settings.slow_margin), names
 
 
-def status_text(services: Services, lang: str) -> str:
-    _, assessed, _ = snapshot(services)
+def status_text(services: Services, lang: str, list_id: int | None = None) -> str:
+    _, assessed, _ = snapshot(services, list_id)
     today = services.clock.now().date()
-    return "\n".join([t(lang, "status.title", date=format_date(today, lang)), totals_line(lang, assessed),
-                      *domain_lines(lang, assessed)])
+    lines = [t(lang, "status.title", date=format_date(today, lang))]
+    with services.db.session() as session:
+        shown = [x for x in lists.lists(session, active_only=list_id is None) if list_id in (None, x.id)]
+    for task_list in shown if len(shown) > 1 or list_id is not None else [None]:
+        part = [a for a in assessed if task_list is None or a.facts.list_id == task_list.id]
+        if task_list is not None:
+            lines.append(t(lang, "list.section", name=esc(task_list.name)))
+        lines += [totals_line(lang, part), *domain_lines(lang, part)]
+    return "\n".join(lines)
+
+
+def list_arg(update: Update, context: BotContext) -> int | None:
+    """The list a command's argument names by code or name (None: all active lists); refused when unknown."""
+    code = args_text(update)
+    if not code:
+        return None
+    with work(context) as session:
+        return task_lists.known_list(session, lang_of(update, context), code).id
 
 
 async def status(update: Update, context: BotContext) -> None:
-    """Totals by status and a line per domain."""
+    """Totals by status and a line per domain (per list while several are active; `/status 民生`: that list's)."""
     lang = lang_of(update, context)
-    text = await asyncio.to_thread(status_text, context.services, lang)
+    text = await asyncio.to_thread(status_text, context.services, lang, list_arg(update, context))
     await answer(update, context, text, with_dashboard(None, context.services, update.effective_chat, lang))
 
 
@@ -112,9 +131,9 @@ def flagged_listing(kind: str, flagged: Callable[[Assessed], bool]) -> Callable[
                                                                                    Listing]:
     """The slow (or overdue) items by number, with their units."""
 
-    def build(services: Services, lang: str, _args: dict[str, Any]) -> Listing:
-        _, assessed, names = snapshot(services)
-        chosen = sorted((a for a in assessed if flagged(a)), key=lambda a: a.facts.number)
+    def build(services: Services, lang: str, args: dict[str, Any]) -> Listing:
+        _, assessed, names = snapshot(services, args.get("list"))
+        chosen = sorted((a for a in assessed if flagged(a)), key=lambda a: (a.facts.list_id, a.facts.number))
         if not chosen:
             raise Refusal(f"{kind}.none")
         return Listing(t(lang, f"{kind}.title", count=len(chosen)),
@@ -128,9 +147,9 @@ slow_listing = flagged_listing("slow", lambda a: a.status == Status.SLOW)
 overdue_listing = flagged_listing("overdue", lambda a: a.overdue_days > 0)
 
 
-def missing_listing(services: Services, lang: str, _args: dict[str, Any]) -> Listing:
+def missing_listing(services: Services, lang: str, args: dict[str, Any]) -> Listing:
     """Units that have not reported this period, with the items they owe."""
-    facts, _, names = snapshot(services)
+    facts, _, names = snapshot(services, args.get("list"))
     with services.db.session() as session:
         unbound = queries.units_without_contacts(session, unit_ids=names)
     lines = missing_lines(lang, facts, names, unbound)
@@ -188,7 +207,7 @@ pages.register("missing", pages.Kind(missing_listing))
 
 def listing_command(kind: str) -> Callable[[Update, BotContext], Awaitable[None]]:
     async def command(update: Update, context: BotContext) -> None:
-        args = {"filter": args_text(update)} if kind == "items" else {}
+        args = {"filter": args_text(update)} if kind == "items" else {"list": list_arg(update, context)}
         await pages.send_listing(update, context, kind, args)
 
     command.__doc__ = f"/{kind}: the list, one message with pages."
@@ -221,6 +240,7 @@ async def item_card(update: Update, context: BotContext) -> None:
         versions = supervision.report_versions(session, report_ids=[r.id for r in reports])
         latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
         people |= queries.people_names(session, telegram_ids=[r.returned_by for r in reports if r.returned_by])
+        carried = task_lists.card_lines(session, lang, item)
     is_contact(update, context)  # the user's units, also when an admin or supervisor is a contact too
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
@@ -229,6 +249,7 @@ async def item_card(update: Update, context: BotContext) -> None:
         return
     text = card_text(lang, item, links, facts, names, today, context)
     text += supervision_text(lang, item, warnings.get(item.id), kept, extensions, today)
+    text += "".join("\n" + line for line in carried)
     for snooze in snoozes:
         text += t(lang, "item.snoozed", units=esc(names.get(snooze.unit_id, "?")),
                   until=format_date(snooze.until, lang))
@@ -236,8 +257,8 @@ async def item_card(update: Update, context: BotContext) -> None:
     buttons = []
     unit_ids = set(links[Role.LEAD] + links[Role.RESPONSIBLE])
     if own & unit_ids and not item.archived:
-        buttons += [(t(lang, "remind.button", number=item.number), f"{REPORT}:{item.number}"),
-                    (t(lang, "ext.button"), f"{EXTEND}:{item.number}")]
+        buttons += [(t(lang, "remind.button", number=item.number), Report(item.id).encode()),
+                    (t(lang, "ext.button"), Extend(item.id).encode())]
         mine = next((r for r in reversed(reports) if r.unit_id in own), None)
         window = timedelta(hours=context.services.settings.report_edit_hours)
         if mine is not None and mine.returned_at is None and context.services.clock.now() - mine.created_at <= window:
@@ -245,7 +266,8 @@ async def item_card(update: Update, context: BotContext) -> None:
     if privileged and latest is not None and latest.unit_id is not None and not item.archived:
         buttons.append((t(lang, "sb.button"), f"{SEND_BACK}:{latest.id}"))
     await answer(update, context, text, with_dashboard(choice_buttons(buttons) if buttons else None, context.services,
-                                                       update.effective_chat, lang, "item", n=item.number))
+                                                       update.effective_chat, lang, "item",
+                                                       n=facts[0].ref if facts else item.number))
 
 
 def supervision_text(lang: str, item, warning: Warning | None, kept: dict[str, str],  # type: ignore[no-untyped-def]
@@ -283,7 +305,7 @@ def card_text(lang: str, item, links: dict[str, list[int]], facts: list[ItemFact
     status_ = entry.status.value if entry else Status.AVERAGE.value
     percent = f"{comma(lang)}{entry.facts.percent}%" if entry and entry.facts.percent is not None else ""
     investment = t(lang, "item.investment", investment=f"{item.investment:g}") if item.investment else ""
-    return t(lang, "item.card", number=item.number, title=esc(item.title),
+    return t(lang, "item.card", number=facts[0].ref if facts else item.number, title=esc(item.title),
              domain=esc(item.domain or t(lang, "none")), deadline=deadline,
              lead=esc(join(lang, [names.get(i, "?") for i in links[Role.LEAD]])),
              responsible=esc(join(lang, [names.get(i, "?") for i in links[Role.RESPONSIBLE]])),

@@ -28,12 +28,12 @@ from jobs.rules import (
 from jobs.warnings import DOTS, Warning, colour_counts, red_first
 
 
-def missing_by_unit(items: Sequence[ItemFacts]) -> dict[int, list[int]]:
-    """Unit id → numbers of the items it has not reported on this period."""
-    missing: dict[int, list[int]] = defaultdict(list)
-    for item in sorted(items, key=lambda i: i.number):
+def missing_by_unit(items: Sequence[ItemFacts]) -> dict[int, list[str]]:
+    """Unit id → the items it has not reported on this period, as messages name them (12, 民生12)."""
+    missing: dict[int, list[str]] = defaultdict(list)
+    for item in sorted(items, key=lambda i: (i.list_id, i.number)):
         for unit_id in missing_unit_ids(item):
-            missing[unit_id].append(item.number)
+            missing[unit_id].append(item.ref)
     return dict(sorted(missing.items()))
 
 
@@ -74,7 +74,7 @@ def slow_line(lang: str, index: int, entry: Assessed, names: Mapping[int, str]) 
         detail = t(lang, "digest.detail_progress", percent=item.percent, time_progress=round(entry.progress * 100))
     else:
         detail = ""
-    return t(lang, "digest.slow_item", index=index, number=item.number, title=esc(item.title),
+    return t(lang, "digest.slow_item", index=index, number=item.ref, title=esc(item.title),
              lead=join(lang, unit_names(item.lead_unit_ids, names)),
              responsible=join(lang, unit_names(item.responsible_unit_ids, names)), detail=detail)
 
@@ -118,7 +118,7 @@ def warning_lines(lang: str, items: Sequence[ItemFacts], warnings: Mapping[int, 
     for index, warning in enumerate(shown, start=1):
         item = by_id[warning.item_id]
         detail = warning_detail(lang, warning)
-        lines.append(t(lang, "digest.warning_item", index=index, dot=warning.dot, number=item.number,
+        lines.append(t(lang, "digest.warning_item", index=index, dot=warning.dot, number=item.ref,
                        title=esc(item.title), lead=join(lang, unit_names(item.lead_unit_ids, names)),
                        responsible=join(lang, unit_names(item.responsible_unit_ids, names)),
                        detail=f"{t(lang, 'digest.comma')}{detail}" if detail else ""))
@@ -145,7 +145,7 @@ def extension_note(lang: str, extended: Extended) -> str:
 
 
 def extension_lines(lang: str, items: Sequence[ItemFacts], extended: Mapping[int, Extended]) -> list[str]:
-    return [t(lang, "digest.extension_item", number=i.number, title=esc(i.title), note=extension_note(lang, extended[i.id]))
+    return [t(lang, "digest.extension_item", number=i.ref, title=esc(i.title), note=extension_note(lang, extended[i.id]))
             for i in sorted(items, key=lambda i: i.number) if i.id in extended]
 
 
@@ -170,14 +170,17 @@ def build_digest(
     unreachable: Sequence[str] = (),
     unbound: Collection[int] = (),
     supervision: Supervision | None = None,
+    title: str | None = None,
+    whole: bool = True,
 ) -> str:
     """The digest as one HTML text (split it with `split_message` before sending); `unbound`: the units
-    no contact is bound to."""
+    no contact is bound to. `title` replaces the digest's own; without `whole`, one list's section of a
+    notice over several (`lists_notice`): no receipts, ranking, unreachable contacts or legend."""
     assessed = assess(items, today, margin)
     slow = slow_lines(lang, assessed, names)
     missing = missing_lines(lang, items, names, unbound)
     lines = [
-        t(lang, "digest.title", date=format_date(today, lang)),
+        title or t(lang, "digest.title", date=format_date(today, lang)),
         "",
         t(lang, "digest.part1"),
         totals_line(lang, assessed),
@@ -197,22 +200,65 @@ def build_digest(
         lines += ["", t(lang, "digest.part5"),
                   *(warning_lines(lang, items, supervision.warnings, names) or [t(lang, "digest.part5_none")]),
                   "", t(lang, "digest.part6"),
-                  *(extension_lines(lang, items, supervision.extended) or [t(lang, "digest.part6_none")]),
-                  "", t(lang, "digest.part7", days=supervision.ack_days),
+                  *(extension_lines(lang, items, supervision.extended) or [t(lang, "digest.part6_none")])]
+    if whole:
+        lines += digest_end(lang, names, unreachable, supervision)
+    return "\n".join(lines)
+
+
+def digest_end(lang: str, names: Mapping[int, str], unreachable: Sequence[str],
+               supervision: Supervision | None) -> list[str]:
+    """What the digest says once, whatever the lists: receipts, the ranking, unreachable contacts, the legend."""
+    lines = []
+    if supervision is not None:
+        lines += ["", t(lang, "digest.part7", days=supervision.ack_days),
                   *(ack_lines(lang, supervision.acks, names) or [t(lang, "digest.part7_none")])]
         if supervision.ranking:
             lines += ["", t(lang, "digest.part8"), *supervision.ranking]
     if unreachable:
         lines += ["", t(lang, "digest.unreachable", units=join(lang, [esc(u) for u in unreachable]))]
-    lines += ["", t(lang, "digest.legend")]
-    return "\n".join(lines)
+    return [*lines, "", t(lang, "digest.legend")]
+
+
+@dataclass(frozen=True)
+class ListPart:
+    """One active list's share of a notice over several: its name and kind, and its items."""
+
+    name: str
+    kind: str
+    items: Sequence[ItemFacts]
+
+
+def notice_totals(lang: str, parts: Sequence[ListPart], today: date, margin: int) -> str:
+    """ "126项重点工作中，28项已完成全年目标，90项正常推进，8项进度偏慢；12项民生实事中，……。" """
+    phrases = []
+    for part in parts:
+        counts = count_by_status(a.status for a in assess(part.items, today, margin))
+        phrases.append(t(lang, "list.notice_part", total=len(part.items), kind=esc(part.kind or part.name),
+                         ahead=counts[Status.AHEAD], on_track=counts[Status.GOOD] + counts[Status.AVERAGE],
+                         slow=counts[Status.SLOW]))
+    text = ("；" if lang == "zh" else "; ").join(phrases) + ("。" if lang == "zh" else ".")
+    return text[0].upper() + text[1:] if lang != "zh" else text
+
+
+def lists_notice(lang: str, parts: Sequence[ListPart], names: Mapping[int, str], today: date, *, margin: int,
+                 unreachable: Sequence[str] = (), unbound: Collection[int] = (),
+                 supervision: Supervision | None = None) -> str:
+    """The notice over several active lists, in one post: the totals of each in one sentence, then each
+    list's own section (totals, domains, slow and overdue tasks, unreported units, colours, extensions)."""
+    lines = [t(lang, "digest.title", date=format_date(today, lang)), "", notice_totals(lang, parts, today, margin)]
+    for part in parts:
+        lines += ["", build_digest(lang, part.items, names, today, margin=margin, unbound=unbound,
+                                   supervision=supervision, title=t(lang, "list.section", name=esc(part.name)),
+                                   whole=False)]
+    return "\n".join([*lines, *digest_end(lang, names, unreachable, supervision)])
 
 
 def item_line(lang: str, entry: Assessed, warning: Warning | None = None) -> str:
     """One line of an item list: number, colour, mark, title, deadline."""
     item = entry.facts
     mark = MARKS[entry.status.value] if warning is None else f"{warning.dot} {MARKS[entry.status.value]}"
-    line = t(lang, "item.line", number=item.number, mark=mark, title=esc(item.title))
+    line = t(lang, "item.line", number=item.ref, mark=mark, title=esc(item.title))
     if item.deadline:
         line += t(lang, "item.line_deadline", deadline=format_date(item.deadline, lang))
     return line

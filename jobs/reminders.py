@@ -18,6 +18,11 @@ class ReminderLine:
     reason: str  # "deadline-N" or "report"
     period: str
     deadline: date | None
+    label: str = ""  # "民生12" while several lists are active (numbers repeat across lists)
+
+    @property
+    def ref(self) -> str:
+        return self.label or str(self.number)
 
 
 def period_label(lang: str, period: str) -> str:
@@ -45,12 +50,12 @@ def shorten(text: str, limit: int = 60) -> str:
 
 def reminder_text(lang: str, unit_name: str, lines: Sequence[ReminderLine], today: date) -> str:
     """The reminder for one unit: each item once, with every reason it is due for."""
-    by_number: dict[int, list[ReminderLine]] = {}
-    for line in sorted(lines, key=lambda x: x.number):
-        by_number.setdefault(line.number, []).append(line)
-    body = [t(lang, "remind.title", unit=esc(unit_name)), t(lang, "remind.intro", count=len(by_number))]
-    for index, (number, reasons) in enumerate(by_number.items(), start=1):
-        body.append(f"{index}. #{number} {esc(shorten(reasons[0].title))}")
+    by_item: dict[int, list[ReminderLine]] = {}
+    for line in sorted(lines, key=lambda x: (x.number, x.ref)):
+        by_item.setdefault(line.item_id, []).append(line)
+    body = [t(lang, "remind.title", unit=esc(unit_name)), t(lang, "remind.intro", count=len(by_item))]
+    for index, reasons in enumerate(by_item.values(), start=1):
+        body.append(f"{index}. #{reasons[0].ref} {esc(shorten(reasons[0].title))}")
         for why in reasons:
             period = why.period.split("@")[0]
             if why.reason.startswith("report-missed"):

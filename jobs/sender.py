@@ -25,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.context import BotContext, Services
 from bot.keyboards import markup_of, reminder_buttons
 from bot.texts import esc, join, split_message, t
-from db import outbox, queries
+from db import lists, outbox, queries
 from db.models import Outbox
 from jobs.pacing import Pacer
 from jobs.reminders import ReminderLine, reminder_text
@@ -365,6 +365,7 @@ def render_rows(services: Services, rows: Sequence[Outbox]) -> list[Rendered]:
         units = queries.units_by_id(session, ids=[row.unit_id for row in reminder_rows])
         absent = queries.people_names(session, telegram_ids=[
             p for row in reminder_rows for p in row.payload.get("stand_in_for", [])])
+        labels = lists.labels(session, items=items.values())
     due_by_id = {r.id: r for r in due}
     today = services.clock.now().date()
     rendered = []
@@ -374,7 +375,7 @@ def render_rows(services: Services, rows: Sequence[Outbox]) -> list[Rendered]:
             continue
         reminders = [due_by_id[i] for i in row.payload["reminder_ids"] if i in due_by_id]
         lines = [ReminderLine(r.item_id, items[r.item_id].number, items[r.item_id].title, r.reason, r.period,
-                              items[r.item_id].deadline) for r in reminders]
+                              items[r.item_id].deadline, label=labels.get(r.item_id, "")) for r in reminders]
         unit = units.get(row.unit_id)
         if not lines or unit is None:
             rendered.append(([], None))
@@ -396,5 +397,5 @@ def reminder_message(lang: str, unit: str, lines: list[ReminderLine], today: dat
         notes.append(t(lang, "remind.stand_in", names=esc(join(lang, absent))))
     if notes:
         text = "\n".join(notes) + "\n" + text
-    return split_message(text), reminder_buttons(lang, sorted({(line.item_id, line.number) for line in lines},
-                                                              key=lambda i: i[1]), ack_id=ack_id)
+    ordered = sorted({(line.number, line.ref, line.item_id) for line in lines})
+    return split_message(text), reminder_buttons(lang, [(item_id, ref) for _n, ref, item_id in ordered], ack_id=ack_id)

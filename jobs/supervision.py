@@ -13,10 +13,10 @@ from sqlmodel import Session
 
 from bot.context import Services
 from bot.texts import esc, t
-from db import outbox, queries, supervision
+from db import lists, outbox, queries, supervision
 from db.facts import ItemFacts, month_end, period_key, shift_period
 from db.models import MonthlyColour
-from jobs.digest import Supervision, build_digest
+from jobs.digest import ListPart, Supervision, build_digest, lists_notice
 from jobs.policy import Policy
 from jobs.ranking import ReportDay, UnitScore, month_due_days, rank_units
 from jobs.rules import Assessed, assess
@@ -164,5 +164,10 @@ def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int]
         unreachable = queries.unreachable_contacts(session)
         unbound = queries.units_without_contacts(session, unit_ids=names)
         extra = digest_supervision(services, session, facts, now.date(), ranking=ranking)
+        active = lists.lists(session, active_only=True)
+    if len(active) > 1:
+        parts = [ListPart(x.name, x.kind, [f for f in facts if f.list_id == x.id]) for x in active]
+        return lists_notice(lang, parts, names, now.date(), margin=services.settings.slow_margin,
+                            unreachable=unreachable, unbound=unbound, supervision=extra)
     return build_digest(lang, facts, names, now.date(), margin=services.settings.slow_margin,
                         unreachable=unreachable, unbound=unbound, supervision=extra)
