@@ -350,9 +350,15 @@ def history_text(lang: str, reports, names: dict[int, str], people: dict[int, st
 
 
 async def export(update: Update, context: BotContext) -> None:
-    """Send the progress table (进展情况表) of a month as .xlsx: /export [2021-07 | 7月]."""
+    """Send the progress table (进展情况表) of a month as .xlsx: /export [民生] [2021-07 | 7月], of the list
+    named, else the chat's current list (else the main one)."""
     lang = lang_of(update, context)
-    wanted = args_text(update)
+    words = args_text(update).split()
+    with work(context) as session:
+        named = lists.list_by_code(session, code=words[0]) if words else None
+        chosen = named or lists.current_list(session, chat_id=update.effective_chat.id)
+        list_id = chosen.id if chosen is not None else None
+    wanted = " ".join(words[1:] if named is not None else words)
     services = context.services
     today = services.clock.now().date()
     # matplotlib and openpyxl load on first use: most processes never draw or export (~50 MB).
@@ -365,14 +371,14 @@ async def export(update: Update, context: BotContext) -> None:
     def read() -> list:
         with services.db.session() as session:  # a worker thread's own
             return progress_rows(session, today=today, period=period, lang=lang,
-                                 margin=services.settings.slow_margin, tz=services.settings.tz)
+                                 margin=services.settings.slow_margin, tz=services.settings.tz, list_id=list_id)
 
     rows = await asyncio.to_thread(read)
     if not rows:
         await say(update, context, "export.empty")
         return
     data = await asyncio.to_thread(write_progress_table, rows, lang=lang, period=period)
-    caption = t(lang, "export.caption", title=esc(table_title(lang, period)), count=len(rows))
+    caption = t(lang, "export.caption", title=esc(table_title(lang, period, rows)), count=len(rows))
     await context.bot.send_document(update.effective_chat.id, data, caption=caption,
                                     filename=t(lang, "export.filename", period=period))
 

@@ -314,12 +314,21 @@ async def test_export_command_sends_the_table(world: World) -> None:
     import_office_table(world.db)
     world.supervisor.send("/export 7月")
     message = await world.supervisor.expect("进展情况表-2021-07.xlsx", timeout=15)
-    assert "2021年1—7月份重点工作进展情况表，共 100 项" in message.caption
+    assert "1-7月普陀区“办好民生实事关键小事一百件”进展情况表，共 100 项" in message.caption  # the file's title
     back = read_table(world.sim.file_bytes(message.document["file_id"]), "t.xlsx", now=NOW)
     assert len(back.items) == 100
 
     world.admin.send("/export")  # this month
     assert (await world.admin.expect("进展情况表-2021-07.xlsx", timeout=15)).document
+    with world.db.session() as session:  # a second list: /export names it, or exports the chat's current one
+        other = lists.create_list(session, name="2021年重点工作", year=2021, code="重点", kind="重点工作", now=NOW)
+        queries.add_item(session, title="建设口袋公园", deadline=None, deadline_text=None, lead_unit_ids=[],
+                         responsible_unit_ids=[], start_date=date(2021, 1, 1), now=NOW, list_id=other.id)
+        session.commit()
+    world.supervisor.send("/export 重点 7月")
+    assert "2021年1—7月份重点工作进展情况表，共 1 项" in (await world.supervisor.expect(".xlsx", timeout=15)).caption
+    world.supervisor.send("/export 民生")
+    assert "共 100 项" in (await world.supervisor.expect(".xlsx", timeout=15)).caption
     world.admin.send("/export 十三月")
     assert "无法识别期间「十三月」" in (await world.admin.expect()).text
     stranger = world.user(4001, "路人")
