@@ -268,7 +268,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import_target(session: Any, args: argparse.Namespace, lang: str) -> Any:
-    """The list `--list CODE` or `--new-list NAME --year Y` names; None: the one the table's title proposes."""
+    """The list `--list CODE` or `--new-list NAME --year Y` names; None: the one the table's title proposes
+    (for an export: the main list)."""
     from bot.ops import OperationError
     from bot.texts import t
     from db.imports import existing_list, new_list
@@ -317,8 +318,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     open_database(settings.database_url)
     db = Database(settings.database_url)
     with ProgressBar("reading items"), db.session() as session:
+        target = _import_target(session, argparse.Namespace(list=args.list, new_list=None), lang)
         rows = progress_rows(session, today=today, period=period, lang=lang, margin=settings.slow_margin,
-                             tz=settings.tz)
+                             tz=settings.tz, list_id=target.list_id if target is not None else None)
     with ProgressBar("writing rows", len(rows)) as bar:
         data = write_progress_table(rows, lang=lang, period=period, on_row=bar.update)
     try:
@@ -399,6 +401,7 @@ def parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write the progress table (进展情况表) of a month as .xlsx")
     exp.add_argument("--period", help="the month: 2021-07, 7月 (default: this month)")
     exp.add_argument("-o", "--output", help="where to write it (default: 进展情况表-YYYY-MM.xlsx here)")
+    exp.add_argument("--list", metavar="CODE", help="the list (its code, e.g. 民生, or its name; default: the main one)")
     exp.set_defaults(func=cmd_export)
     parse = sub.add_parser("parse-date", help="show how a deadline text is understood")
     parse.add_argument("text", nargs="+")

@@ -294,3 +294,7 @@ def test_cli_import_into_a_list_or_a_new_one(db_url: str, database: Database, tm
     with database.session() as session:
         assert [len(session.exec(select(Item).where(Item.list_id == t.id)).all()) for t in lists.lists(session)] == [
             157, 100]
+    assert main(["export", "--period", "2022-06", "--list", "重点", "-o", str(tmp_path / "k.xlsx")]) == 0
+    back = read_table((tmp_path / "k.xlsx").read_bytes(), "k.xlsx", now=OFFICE_DAY)
+    assert back.title == "2022年区政府重点工作半年度推进情况表" and len(back.items) == 157
+    assert back.items[0].progress_text == office().items[0].progress_text  # the half-year report
