@@ -20,7 +20,7 @@ from bot.tables import ParsedTable
 from bot.texts import esc, t
 from db.imports import existing_list, plan_import, typed_list
 from handlers.common import answer, draft_of, guard, is_admin, lang_of, say
-from handlers.import_units import DRAFT_KEY, preview_markup, show_again
+from handlers.import_units import DRAFT_KEY, preview_markup, send_changes, show_again
 from handlers.uow import Refusal, answering, work
 
 CONFIRM, LIST_NAME = 21, 22  # the /import dialogue's states: the preview's buttons; the new list's name typed
@@ -79,6 +79,7 @@ async def list_named(update: Update, context: BotContext) -> int:
     await answer(update, context, t(lang, "import.list_chosen", name=esc(target.name)))
     await answer(update, context, import_preview(lang, table.file_name or "", table, plan),
                  preview_markup(lang, draft["token"], table, plan))
+    await send_changes(update, context, lang, plan)
     return CONFIRM
 
 

@@ -10,13 +10,15 @@ cancelled changes nothing.
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import ImportInto, ImportListName, MergeDifferent, MergeUnits
 from bot.context import BotContext
 from bot.keyboards import confirm_buttons
-from bot.preview import UnitPair, import_preview, unit_name, unit_pairs
+from bot.preview import UnitPair, changes_workbook, import_preview, unit_name, unit_pairs
 from bot.tables import ParsedTable
 from bot.texts import split_message, t
 from db.imports import ImportPlan, plan_import
@@ -123,6 +125,18 @@ async def show_again(update: Update, context: BotContext, token: str, table: Par
     else:  # too long for one message: the old part loses its buttons, the new preview comes below
         await query.edit_message_reply_markup(reply_markup=None)
         await answer(update, context, text, markup)
+    await send_changes(update, context, lang, plan)
+
+
+CHANGES_FILE = "import-changes.xlsx"
+
+
+async def send_changes(update: Update, context: BotContext, lang: str, plan: ImportPlan) -> None:
+    """Every change and different task as an .xlsx, when the preview lists only the first."""
+    data = await asyncio.to_thread(changes_workbook, lang, plan)
+    if data is not None:
+        await context.bot.send_document(update.effective_chat.id, data, filename=CHANGES_FILE,
+                                        caption=t(lang, "import.changes_caption"))
 
 
 def handlers() -> list[BaseHandler]:

@@ -19,9 +19,8 @@ from telegram.ext import (
 
 from bot.callbacks import Confirm
 from bot.context import BotContext, Services
-from bot.preview import changes_workbook, import_done, import_preview
+from bot.preview import import_done, import_preview
 from bot.tables import MAX_BYTES, ParsedTable, TableError, read_table
-from bot.texts import t
 from db.imports import ImportPlan, ListGone, apply_import, plan_import
 from handlers import import_lists, import_units
 from handlers.common import (
@@ -42,18 +41,15 @@ from handlers.uow import Refusal
 
 IMPORT_WAIT = 20
 IMPORT = "import"
-CHANGES_FILE = "import-changes.xlsx"
 
 
 def read_and_plan(services: Services, data: bytes, name: str, lang: str,
-                  now: datetime) -> tuple[ParsedTable, ImportPlan, bool, str, bytes | None]:
-    """In a worker thread: the table, its plan, whether the import would write anything, its preview and,
-    when the preview cannot list every change, an .xlsx of them all."""
+                  now: datetime) -> tuple[ParsedTable, ImportPlan, bool, str]:
+    """In a worker thread: the table, its plan, whether the import would write anything, and its preview."""
     table = read_table(data, name, now=now)
     with services.db.session() as session:
         plan = plan_import(session, table=table)
-    return (table, plan, bool(plan.writes or plan.new_units), import_preview(lang, name, table, plan),
-            changes_workbook(lang, plan))
+    return table, plan, bool(plan.writes or plan.new_units), import_preview(lang, name, table, plan)
 
 
 def write_table(services: Services, table: ParsedTable, now: datetime) -> object:
@@ -79,7 +75,7 @@ async def import_file(update: Update, context: BotContext) -> int:
     name = document.file_name or "table"
     lang = lang_of(update, context)
     try:
-        table, plan, writes, text, changes = await asyncio.to_thread(
+        table, plan, writes, text = await asyncio.to_thread(
             read_and_plan, context.services, data, name, lang, context.services.clock.now())
     except TableError as error:
         raise Refusal(f"import.error.{error.code}", end=True) from error
@@ -88,10 +84,8 @@ async def import_file(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     table.target = plan.target  # fixed here, so each later preview and the write agree on the list
     draft, _ = new_draft(context, IMPORT, table=table)
-    if changes is not None:
-        await context.bot.send_document(update.effective_chat.id, changes, filename=CHANGES_FILE,
-                                        caption=t(lang, "import.changes_caption"))
     await answer(update, context, text, import_units.preview_markup(lang, draft["token"], table, plan))
+    await import_units.send_changes(update, context, lang, plan)
     return IMPORT_CONFIRM
 
 

@@ -249,7 +249,16 @@ async def test_the_preview_picks_the_list_and_the_import_keeps_both_tables(world
     admin.press(preview, "📋 导入到 2021年民生实事")  # into Putuo's list: 100 rows are other tasks
     into_putuo = await admin.expect("导入到现有清单「2021年民生实事」")
     assert "⚠️ 100 行与现有同号事项不是同一任务" in into_putuo.text and "→ 新编号 #158" in into_putuo.text
-    assert any(b["text"] == "⇄ 按同一任务合并（100 项）" for b in into_putuo.inline_buttons())
+    changes = await admin.expect("全部修改与不同任务")  # the 92 not listed, in the .xlsx
+    book = openpyxl.load_workbook(io.BytesIO(world.sim.file_bytes(changes.document["file_id"])))
+    assert book["不同任务"].max_row == 101
+    admin.press(into_putuo, "⇄ 按同一任务合并（100 项）")
+    merged = await admin.expect("已选择：标题不同的同号事项按同一任务更新")
+    assert "将修改 100 项" in merged.text and "不是同一任务" not in merged.text
+    await admin.expect("全部修改与不同任务")
+    admin.press(merged, "↩ 改回：不同任务另编号导入")
+    into_putuo = await admin.expect("⚠️ 100 行与现有同号事项不是同一任务")
+    await admin.expect("全部修改与不同任务")
     admin.press_data(into_putuo, ImportInto(token, 999).encode())  # no such list: nothing changes
     await admin.expect_none()
     assert "已关闭或已不存在" in world.sim.calls_of("answerCallbackQuery")[-1].params["text"]
