@@ -18,8 +18,8 @@ from bot.preview import changes_workbook, import_done, import_preview
 from bot.tables import read_table
 from db import lists, queries, supervision
 from db.engine import Database
-from db.imports import apply_import, plan_import, same_task, title_list
-from db.models import Item, ProgressReport
+from db.imports import ListGone, apply_import, existing_list, plan_import, same_task, title_list
+from db.models import Item, ListState, ProgressReport
 from db.table_types import ListTarget
 from tests.conftest import SHANGHAI, World
 from tests.factories import HISTORY_TITLE, OFFICE_157, XLSX, import_office_table, item_with_history, make_csv
@@ -307,3 +307,18 @@ def test_cli_import_into_a_list_or_a_new_one(db_url: str, database: Database, tm
     back = read_table((tmp_path / "k.xlsx").read_bytes(), "k.xlsx", now=OFFICE_DAY)
     assert back.title == "2022年区政府重点工作半年度推进情况表" and len(back.items) == 157
     assert back.items[0].progress_text == office().items[0].progress_text  # the half-year report
+
+
+def test_a_list_closed_after_the_preview_takes_nothing(database: Database) -> None:
+    imported(database, putuo(), AUGUST)
+    table = putuo()
+    with database.session() as session:
+        table.target = plan_import(session, table=table).target
+        task_list = lists.get_list(session, list_id=table.target.list_id)
+        task_list.state = ListState.CLOSED.value
+        session.commit()
+    with database.session() as session, pytest.raises(ListGone):
+        apply_import(session, table=table, now=AUGUST)
+    with database.session() as session:
+        assert len(session.exec(select(ProgressReport)).all()) == 100 and len(lists.lists(session)) == 1
+        assert existing_list(session, code="民生") is None  # nor can it be picked again
