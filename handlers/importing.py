@@ -130,8 +130,10 @@ def import_conversation(timeout_seconds: float) -> ConversationHandler:
                           MessageHandler(new & ~filters.COMMAND, import_not_document)],
             IMPORT_CONFIRM: [CallbackQueryHandler(import_confirmed, pattern=Confirm.matches),
                              *import_units.handlers(), *import_lists.handlers()],
+            # The preview's buttons still work while the new list's name is awaited.
             LIST_NAME: [MessageHandler(new & filters.TEXT & ~filters.COMMAND, import_lists.list_named),
-                        *import_lists.handlers()],
+                        CallbackQueryHandler(import_confirmed, pattern=Confirm.matches),
+                        *import_units.handlers(), *import_lists.handlers()],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, import_timed_out)],
         },
         fallbacks=[CommandHandler("cancel", import_cancel)],
