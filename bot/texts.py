@@ -71,7 +71,7 @@ ZH: dict[str, str] = {
         "/item 序号 — 事项详情及报送记录\n"
         "/edit 序号 字段 新值 — 修改事项（字段：标题、时限、牵头、责任、领域、周期）\n"
         "/archive 序号 — 归档事项；/unarchive 序号 — 恢复\n"
-        "/import — 导入任务表（.xlsx/.xls/.ods/.docx/.csv，作为文件发送，说明写 /import）；预览写明导入哪个清单（按表题的年度和类别，可改名、改年度或选现有清单）、逐项修改和与同号事项不同的任务\n"
+        "/import — 导入任务表（.xlsx/.xls/.ods/.docx/.csv，作为文件发送，说明写 /import）；预览写明导入哪个清单（按表题的年度和类别，可改名、改年度或选现有清单；也可写 /import 民生 或 /import 2022年重点工作 2022）、逐项修改和与同号事项不同的任务\n"
         "/remind [单位] — 立即发送待办提醒\n"
         "/digest — 立即发布通报\n"
         "/setgroup — 在督查组群内发送，设为通报群\n"
@@ -787,6 +787,7 @@ ZH: dict[str, str] = {
     "import.list_gone": "所选清单已关闭或已不存在，未导入任何内容。请重新发送 /import。",
     "import.cli_no_list": "没有代号或名称为“{code}”的进行中清单；--list 后写清单代号（如 民生）",
     "import.cli_year": "--new-list 需要同时写 --year 年度，例如 --new-list 2022年重点工作 --year 2022",
+    "import.bad_into": "没有进行中的清单叫“{text}”，也读不出新清单的名称和年度。请写现有清单的代号（如 /import 民生），或新清单的名称和年度（如 /import 2022年重点工作 2022）。",
 }
 
 EN: dict[str, str] = {
@@ -846,7 +847,7 @@ EN: dict[str, str] = {
         "/item n — an item's card and report history\n"
         "/edit n field value — change an item (title, deadline, lead, responsible, domain, cycle)\n"
         "/archive n — archive an item; /unarchive n — restore it\n"
-        "/import — import the task table (.xlsx, .xls, .ods, .docx or .csv sent as a file, caption /import); the preview names the list it goes into (from the title's year and kind; rename it, change the year or pick an existing list), each change and each row that is another task than the item with its number\n"
+        "/import — import the task table (.xlsx, .xls, .ods, .docx or .csv sent as a file, caption /import); the preview names the list it goes into (from the title's year and kind; rename it, change the year or pick an existing list; or /import 民生, /import 2022年重点工作 2022), each change and each row that is another task than the item with its number\n"
         "/remind [unit] — send due reminders now\n"
         "/digest — post the digest now\n"
         "/setgroup — send inside a group to make it the digest group\n"
@@ -1561,6 +1562,7 @@ EN: dict[str, str] = {
     "import.list_gone": "The list chosen has been closed or no longer exists; nothing was imported. Send /import again.",
     "import.cli_no_list": "no active list has the code or name “{code}”; give --list a list's code (e.g. 民生)",
     "import.cli_year": "--new-list needs --year too, e.g. --new-list 2022年重点工作 --year 2022",
+    "import.bad_into": "No active list is called “{text}”, nor can a new list's name and year be read from it. Give an existing list's code (e.g. /import 民生) or a new list's name and year (e.g. /import 2022年重点工作 2022).",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

@@ -21,7 +21,8 @@ from bot.callbacks import Confirm
 from bot.context import BotContext, Services
 from bot.preview import import_done, import_preview
 from bot.tables import MAX_BYTES, ParsedTable, TableError, read_table
-from db.imports import ImportPlan, ListGone, apply_import, plan_import
+from bot.texts import esc
+from db.imports import ImportPlan, ListGone, apply_import, existing_list, plan_import, typed_list
 from handlers import import_lists, import_units
 from handlers.common import (
     answer,
@@ -41,13 +42,19 @@ from handlers.uow import Refusal
 
 IMPORT_WAIT = 20
 IMPORT = "import"
+INTO_KEY = "import_into"  # /import's option, kept until the file comes
 
 
 def read_and_plan(services: Services, data: bytes, name: str, lang: str,
-                  now: datetime) -> tuple[ParsedTable, ImportPlan, bool, str]:
-    """In a worker thread: the table, its plan, whether the import would write anything, and its preview."""
+                  now: datetime, into: str = "") -> tuple[ParsedTable, ImportPlan, bool, str]:
+    """In a worker thread: the table, its plan, whether the import would write anything, and its preview.
+    `into` is /import's option: an existing list's code or name, or a new list's name and year."""
     table = read_table(data, name, now=now)
     with services.db.session() as session:
+        if into:
+            table.target = existing_list(session, code=into) or typed_list(into)
+            if table.target is None:
+                raise Refusal("import.bad_into", end=True, text=esc(into))
         plan = plan_import(session, table=table)
     return table, plan, bool(plan.writes or plan.new_units), import_preview(lang, name, table, plan)
 
@@ -59,7 +66,10 @@ def write_table(services: Services, table: ParsedTable, now: datetime) -> object
 
 
 async def import_entry(update: Update, context: BotContext) -> int:
-    """/import with a document attached reads it; a bare /import waits for the file."""
+    """/import with a document attached reads it; a bare /import waits for the file. Either may name the
+    list: `/import 民生` (an existing list's code or name), `/import 2022年重点工作 2022` (a new list)."""
+    words = (update.effective_message.caption or update.effective_message.text or "").split(maxsplit=1)
+    context.user_data[INTO_KEY] = words[1].strip() if len(words) > 1 else ""
     if update.effective_message.document is not None:
         return await import_file(update, context)
     await say(update, context, "import.ask_file")
@@ -76,7 +86,8 @@ async def import_file(update: Update, context: BotContext) -> int:
     lang = lang_of(update, context)
     try:
         table, plan, writes, text = await asyncio.to_thread(
-            read_and_plan, context.services, data, name, lang, context.services.clock.now())
+            read_and_plan, context.services, data, name, lang, context.services.clock.now(),
+            context.user_data.pop(INTO_KEY, ""))
     except TableError as error:
         raise Refusal(f"import.error.{error.code}", end=True) from error
     if not writes:

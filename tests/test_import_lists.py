@@ -322,3 +322,17 @@ def test_a_list_closed_after_the_preview_takes_nothing(database: Database) -> No
     with database.session() as session:
         assert len(session.exec(select(ProgressReport)).all()) == 100 and len(lists.lists(session)) == 1
         assert existing_list(session, code="民生") is None  # nor can it be picked again
+
+
+async def test_the_import_command_names_the_list(world: World) -> None:
+    import_office_table(world.db)
+    admin = world.admin
+    admin.send_document(OFFICE_157.name, OFFICE_157.read_bytes(), caption="/import 民生")
+    assert "导入到现有清单「2021年民生实事」" in (await admin.expect("导入预览", timeout=15)).text
+    await admin.expect("全部修改与不同任务")
+    admin.send("/import 2022年区府重点工作 2022")  # the option first, the file after
+    await admin.expect("请发送任务表文件")
+    admin.send_document(OFFICE_157.name, OFFICE_157.read_bytes())
+    assert "导入到新清单「2022年区府重点工作」（2022年度）" in (await admin.expect("导入预览", timeout=15)).text
+    admin.send_document(OFFICE_157.name, OFFICE_157.read_bytes(), caption="/import 区府工作")
+    assert "没有进行中的清单叫“区府工作”" in (await admin.expect(timeout=15)).text
