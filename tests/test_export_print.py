@@ -87,7 +87,7 @@ def test_the_printed_table_reads_well(database: Database, soffice: str, tmp_path
         starts = [FIRST_ROW] + [b.id + 1 for b in ws.row_breaks.brk]
         with pdfplumber.open(pdfs[lang]) as document:
             check_pages(document.pages, ws, starts, footer, lang)
-            title = OFFICE_TITLE if lang == "zh" else "Progress on the key tasks of 2021, January–July"
+            title = OFFICE_TITLE if lang == "zh" else "Progress on the livelihood projects of 2021, January–July"
             assert title in document.pages[0].extract_text()
 
 
