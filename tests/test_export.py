@@ -34,8 +34,9 @@ from bot.export import (
 from bot.tables import ParsedTable, read_table
 from db import lists, queries
 from db.engine import Database
+from db.export_queries import office_table
 from db.imports import apply_import
-from db.models import ProgressReport, Status
+from db.models import Item, ProgressReport, Status
 from tests.conftest import SHANGHAI, World
 from tests.factories import OFFICE_TITLE, export, import_office_table, keep_office_heading
 from tests.factories import XLSX as XLSX_FIXTURE
@@ -411,3 +412,16 @@ def test_the_title_comes_from_the_list_and_the_period(database: Database) -> Non
     assert sheet(export(database, "2021-07", date(2026, 12, 7)))["A1"].value == "2021年1—7月份普陀区民生实事进展情况表"
     english = sheet(export(database, "2026-12", date(2026, 12, 7), lang="en"))["A1"].value
     assert english == "Progress on the livelihood projects of 2021, January–December"
+
+
+def test_a_title_kept_before_lists_belongs_to_the_first_list(database: Database) -> None:
+    first = add_item(database, 1)  # the first list, as the migration made it
+    with database.session() as session:
+        queries.set_setting(session, key="table.title", value="2021年普陀区民生实事进展情况表")  # a bare key: before lists
+        other = lists.create_list(session, name="2022年重点工作", year=2022, code="重点22", kind="重点工作", now=NOW)
+        first_list = session.get(Item, first).list_id
+        session.commit()
+    with database.session() as session:
+        assert office_table(session, list_id=first_list).title == "2021年普陀区民生实事进展情况表"
+        assert office_table(session, list_id=other.id, first=False).title is None
+        assert progress_rows(session, today=TODAY, period="2021-07", lang="zh", list_id=other.id).heading.title is None
