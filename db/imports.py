@@ -135,7 +135,8 @@ def _matches(session: Session, table: ParsedTable, list_id: int | None) -> tuple
     different: list[Different] = []
     for row in table.items:
         holder = by_number.get(row.number) if row.number is not None else None
-        if holder is not None and (table.merge_different or same_task(holder.title, row.title)):
+        if holder is not None and holder.id not in used and (
+                table.merge_different or same_task(holder.title, row.title)):
             item: Item | None = holder
         else:
             item = by_title.get(_bare(row.title))

@@ -336,3 +336,14 @@ async def test_the_import_command_names_the_list(world: World) -> None:
     assert "导入到新清单「2022年区府重点工作」（2022年度）" in (await admin.expect("导入预览", timeout=15)).text
     admin.send_document(OFFICE_157.name, OFFICE_157.read_bytes(), caption="/import 区府工作")
     assert "没有进行中的清单叫“区府工作”" in (await admin.expect(timeout=15)).text
+
+
+def test_renumbered_rows_keep_their_tasks_history(database: Database) -> None:
+    rows = [["序号", "任务", "牵头单位", "工作进展", "形象进度"], ["1", "建设口袋公园5个", "区住建局", "已开工", "★"],
+            ["2", "完成老旧小区改造12个", "区住建局", "完成8个", "★"]]
+    imported(database, read_table(make_csv(rows), "a.csv", now=AUGUST), AUGUST)
+    rows[1][0], rows[2][0] = "2", "1"  # the office numbered them the other way round
+    rows[1][3], rows[2][3] = "已完工", "完成12个"
+    result = imported(database, read_table(make_csv(rows), "b.csv", now=AUGUST), AUGUST)
+    assert (result.created, result.separate, result.reports) == (0, 0, 2)
+    assert reports_by_title(database) == {"建设口袋公园5个": ["已开工", "已完工"], "完成老旧小区改造12个": ["完成8个", "完成12个"]}
