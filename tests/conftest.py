@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -135,6 +136,20 @@ class World:
 
     def user(self, user_id: int, name: str) -> SimUser:
         return self.sim.user(user_id, name)
+
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until the bot has handled every update sent so far, so that all it answers is in the
+        chats: the simulator has each update confirmed (the bot asks for the next ones only after
+        putting these in its update queue) and the application's update queue is joined (it marks
+        each update done after its handlers ran). No fixed sleep: a test asserting that something did
+        not happen can ask right away."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.sim.pending_updates:
+            if loop.time() > deadline:
+                raise AssertionError(f"the bot did not fetch its updates within {timeout:g}s")
+            await asyncio.sleep(0.005)
+        await asyncio.wait_for(self.app.update_queue.join(), max(deadline - loop.time(), 0.1))
 
     async def run_job(self, name: str) -> None:
         """Run a scheduled job now, through the job queue's own callback."""
