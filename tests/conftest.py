@@ -33,6 +33,17 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 BACKENDS = ("sqlite", "postgresql")
 
+# Tests that spend most of their time waiting on other processes or the clock (a bot process killed and
+# restarted, a round paced at 30 messages a second, LibreOffice, Chromium): run first, so that with
+# `-n auto` they overlap the rest of the suite on the other workers instead of trailing at its end.
+LONG_FIRST = ("test_kill.py", "test_replicas.py", "test_kill_dialogues.py", "test_export_print.py",
+              "test_startup.py", "test_webapp_browser.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FIRST)))  # stable: the rest keep their order
+
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[pg.Server]:
