@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -31,6 +32,17 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 BACKENDS = ("sqlite", "postgresql")
+
+# Tests that spend most of their time waiting on other processes or the clock (a bot process killed and
+# restarted, a round paced at 30 messages a second, LibreOffice, Chromium): run first, so that with
+# `-n auto` they overlap the rest of the suite on the other workers instead of trailing at its end.
+LONG_FIRST = ("test_kill.py", "test_replicas.py", "test_kill_dialogues.py", "test_export_print.py",
+              "test_startup.py", "test_webapp_browser.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FIRST)))  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +147,20 @@ class World:
 
     def user(self, user_id: int, name: str) -> SimUser:
         return self.sim.user(user_id, name)
+
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until the bot has handled every update sent so far, so that all it answers is in the
+        chats: the simulator has each update confirmed (the bot asks for the next ones only after
+        putting these in its update queue) and the application's update queue is joined (it marks
+        each update done after its handlers ran). No fixed sleep: a test asserting that something did
+        not happen can ask right away."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.sim.pending_updates:
+            if loop.time() > deadline:
+                raise AssertionError(f"the bot did not fetch its updates within {timeout:g}s")
+            await asyncio.sleep(0.005)
+        await asyncio.wait_for(self.app.update_queue.join(), max(deadline - loop.time(), 0.1))
 
     async def run_job(self, name: str) -> None:
         """Run a scheduled job now, through the job queue's own callback."""
