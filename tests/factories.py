@@ -89,15 +89,17 @@ async def bound_contact(world, unit: str = "区住建局", items: int = 2):  # t
     return contact
 
 
-async def report(contact, text: str, start=None) -> None:  # type: ignore[no-untyped-def]
-    """Report on #1 through the dialogue (from a button when given, else /report 1)."""
+async def report(contact, text: str, start=None, *,  # type: ignore[no-untyped-def]
+                 item: str = "1", status: str = "★ 推进良好") -> None:
+    """Report on `item` (a number or 民生12) through the dialogue (from a button when given, else
+    /report item), with `status`."""
     if start is None:
-        contact.send("/report 1")
+        contact.send(f"/report {item}")
     else:
-        contact.press(start, "上报 #1")
+        contact.press(start, f"上报 #{item}")
     await contact.expect("请用一条消息")
     contact.send(text)
-    contact.press(await contact.expect("推进状态"), "★ 推进良好")
+    contact.press(await contact.expect("推进状态"), status)
     contact.press(await contact.expect("存在问题"), "无")
     contact.press(await contact.expect("佐证材料"), "📤 提交")
     await contact.expect("已保存报送记录")

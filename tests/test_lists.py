@@ -9,6 +9,7 @@ from db import lists, queries
 from db.engine import Database
 from db.lists import Reference, parse_reference
 from tests.conftest import World
+from tests.factories import report
 from tests.office import office, snapshot
 
 NOW = datetime(2021, 7, 20, 1, tzinfo=UTC)
@@ -59,16 +60,6 @@ def test_a_number_means_the_chats_list_and_a_code_names_another(database: Databa
 HOUSING = 2001
 
 
-async def report_slow(contact, reference: str) -> None:  # type: ignore[no-untyped-def]
-    contact.send(f"/report {reference}")
-    await contact.expect("请用一条消息")
-    contact.send("进度滞后，完成10%")
-    contact.press(await contact.expect("推进状态"), "▲ 较为缓慢")
-    contact.press(await contact.expect("存在问题"), "无")
-    contact.press(await contact.expect("佐证材料"), "📤 提交")
-    await contact.expect("已保存报送记录")
-
-
 async def test_two_lists_a_year_end_and_a_task_carried_into_next_years_list(world: World) -> None:
     office(world.db, world.clock.now(), units={"区住建局": [(HOUSING, "李四", False)]},
            items=[("完成老旧小区改造12个", "区住建局", date(2021, 12, 31)),
@@ -93,8 +84,8 @@ async def test_two_lists_a_year_end_and_a_task_carried_into_next_years_list(worl
     assert "重点1、民生1" in (await contact.expect("有多个清单都有第 1 项")).text
     contact.send("/report 民声1")
     assert "重点、民生" in (await contact.expect("没有代号为“民声”的清单")).text
-    await report_slow(contact, "民生1")
-    await report_slow(contact, "重点#1")
+    await report(contact, "进度滞后，完成10%", item="民生1", status="▲ 较为缓慢")
+    await report(contact, "进度滞后，完成10%", item="重点#1", status="▲ 较为缓慢")
     with world.db.session() as session:
         reported = {(r.item_id, r.status) for i in (1, 3) for r in queries.reports_of_item(session, item_id=i)}
     assert reported == {(1, "slow"), (3, "slow")}  # 重点1 is item 1, 民生1 item 3
