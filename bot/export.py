@@ -74,6 +74,7 @@ class ExportRow:
     problems: str
     status: Status
     fiscal_investment: float | None = None
+    item_id: int | None = None  # numbers repeat across lists: a row is picked out by its item's id
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ def _row(item: ExportItem, data: ExportData, status: Status, lang: str) -> Expor
         fiscal_investment=item.fiscal_investment, deadline=item.deadline,
         lead=[names.get(i, "?") for i in data.links.get((item.id, "lead"), ())],
         responsible=[names.get(i, "?") for i in data.links.get((item.id, "responsible"), ())],
-        progress=progress, problems=(report.problems or "") if report else "", status=status,
+        progress=progress, problems=(report.problems or "") if report else "", status=status, item_id=item.id,
     )
 
 

@@ -119,17 +119,20 @@ def item_table(services: Services, lang: str, listing: Listing) -> tuple[str, by
 
     today = services.clock.now().date()
     period = f"{today.year}-{today.month:02d}"
+    wanted = set(listing.table)  # (list id, item id): the listed items may come from several lists
+    rows = []
     with services.db.session() as session:
-        rows = progress_rows(session, today=today, period=period, lang=lang, margin=services.settings.slow_margin,
-                             tz=services.settings.tz)
-    wanted = set(listing.table)
-    data = write_progress_table([r for r in rows if r.number in wanted], lang=lang, period=period)
+        for list_id in sorted({list_id for list_id, _ in wanted}):
+            rows += [r for r in progress_rows(session, today=today, period=period, lang=lang, list_id=list_id,
+                                              margin=services.settings.slow_margin, tz=services.settings.tz)
+                     if (list_id, r.item_id) in wanted]
+    data = write_progress_table(rows, lang=lang, period=period)
     return t(lang, "export.filename", period=period), data
 
 
 def flagged_listing(kind: str, flagged: Callable[[Assessed], bool]) -> Callable[[Services, str, dict[str, Any]],
                                                                                    Listing]:
-    """The slow (or overdue) items by number, with their units."""
+    """The slow (or overdue) items by list and number, with their units."""
 
     def build(services: Services, lang: str, args: dict[str, Any]) -> Listing:
         _, assessed, names = snapshot(services, args.get("list"))
@@ -138,7 +141,7 @@ def flagged_listing(kind: str, flagged: Callable[[Assessed], bool]) -> Callable[
             raise Refusal(f"{kind}.none")
         return Listing(t(lang, f"{kind}.title", count=len(chosen)),
                        [slow_line(lang, i, a, names) for i, a in enumerate(chosen, 1)],
-                       table=[a.facts.number for a in chosen])
+                       table=[(a.facts.list_id, a.facts.id) for a in chosen])
 
     return build
 
@@ -176,7 +179,7 @@ def items_listing(services: Services, lang: str, args: dict[str, Any]) -> Listin
         warnings = warnings_on(services, session, [a.facts for a in assessed], today)
     return Listing(t(lang, "items.title", filter=label, count=len(assessed)),
                    [item_line(lang, a, warnings.get(a.facts.id)) for a in assessed],
-                   table=[a.facts.number for a in assessed])
+                   table=[(a.facts.list_id, a.facts.id) for a in assessed])
 
 
 def filter_items(services: Services, session: Session, wanted: str, facts: list[ItemFacts],

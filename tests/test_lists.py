@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
+
+from openpyxl import load_workbook
 
 from bot.callbacks import CarryPick
 from db import lists, queries
@@ -97,6 +100,12 @@ async def test_two_lists_a_year_end_and_a_task_carried_into_next_years_list(worl
     assert "#民生1 新建幼儿园3所" in notice
     admin.send("/status 民生")
     assert "共 2 项" in (await admin.expect("2021年民生实事")).text
+    admin.send("/slow")  # its .xlsx holds the slow task of each list, not the other list's item of that number
+    admin.press(await admin.expect("较为缓慢事项"), "📥 下载 .xlsx")
+    sheet = load_workbook(io.BytesIO(world.sim.file_bytes((await admin.expect(".xlsx")).document["file_id"]))).active
+    cells = {str(c) for row in sheet.iter_rows(values_only=True) for c in row if c}
+    assert {"完成老旧小区改造12个", "新建幼儿园3所"} <= cells
+    assert not {"新开工建设保障性住房", "新建社区公园2座"} & cells
 
     # The year's end: 民生 is closed; its items take no report and get no reminder.
     admin.send("/list close 民生")
