@@ -3,6 +3,8 @@ and the two actions through the chat's own functions."""
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from datetime import date
 
@@ -12,7 +14,7 @@ from sqlmodel import select
 
 from bot.webapp import local_address
 from bot.webapp.auth import HEADER, InitDataError, sign_init_data, verify_init_data
-from db import queries, supervision
+from db import lists, queries, supervision
 from db.models import Outbox
 from tests.conftest import ADMIN_ID, SUPERVISOR_ID, World
 from tests.office import office, snapshot
@@ -263,3 +265,18 @@ async def test_a_one_time_download_link_for_telegrams_own_download(world: World)
             assert r.status == 403
     status, text = await get(world, "api/link?for=export&period=2021-07", headers(world, HOUSING))
     assert status == 403 and "api/download" not in text  # the export is for overseers only
+
+
+async def test_with_two_lists_the_table_links_each_row_to_its_own_lists_item(world: World) -> None:
+    made = setup(world)
+    with world.db.session() as session:
+        livelihood = lists.create_list(session, name="2021年民生实事", year=2021, code="民生", now=world.clock.now())
+        queries.add_item(session, title="新建幼儿园3所", deadline=date(2021, 12, 31), deadline_text="2021.12",
+                         lead_unit_ids=[made.units["区住建局"]], responsible_unit_ids=[made.units["区住建局"]],
+                         start_date=date(2021, 1, 1), list_id=livelihood.id, now=world.clock.now())
+    sup = headers(world, SUPERVISOR_ID)
+    status, text = await get(world, "api/items?q=幼儿园", sup)
+    link = re.search(r'href="\?([^"]*)">新建幼儿园3所', text)
+    assert status == 200 and link is not None and "%E6%B0%91%E7%94%9F1" in link.group(1)  # n=民生1, not n=1
+    status, card = await get(world, "api/item?" + html.unescape(link.group(1)).replace("v=item&", ""), sup)
+    assert status == 200 and "新建幼儿园3所" in card and "公厕" not in card

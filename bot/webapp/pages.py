@@ -171,8 +171,8 @@ def _item_row(lang: str, table: Table, row: Row) -> str:
         flags += f'<span class="flag over">{h(t(lang, "wa.overdue_days", days=row.overdue_days))}</span>'
     if row.unreported:
         flags += f'<span class="flag miss">{h(t(lang, "wa.unreported"))}</span>'
-    return (f'<tr class="r-{row.colour}"><td class="num">{row.number}</td>'
-            f'<td><a href="{h(link("item", n=row.number))}">{h(row.title)}</a>'
+    return (f'<tr class="r-{row.colour}"><td class="num">{h(row.ref or str(row.number))}</td>'
+            f'<td><a href="{h(link("item", n=row.ref or row.number))}">{h(row.title)}</a>'
             f'<div class="sub">{h(units_text(lang, row.lead_unit_ids, table.names))}'
             f'<span class="narrow-only"> · {h(deadline)}</span> {flags}</div></td>'
             f'<td class="wide-only">{h(deadline)}</td><td>{mark(lang, row.status)}</td>'

@@ -40,6 +40,7 @@ class Row:
     progress: int | None  # time progress, percent
     overdue_days: int
     unreported: bool
+    ref: str = ""  # the item as typed: "12", or "民生12" while several lists are active (numbers repeat)
 
     @property
     def unit_ids(self) -> tuple[int, ...]:
@@ -118,7 +119,7 @@ def build_table(services: Services, today: date) -> Table:
             lead_unit_ids=item.lead_unit_ids, responsible_unit_ids=item.responsible_unit_ids,
             status=entry.status.value, colour=(warning.colour if warning else Colour.GREEN).value,
             percent=item.percent, progress=None if entry.progress is None else round(entry.progress * 100),
-            overdue_days=entry.overdue_days, unreported=bool(missing_unit_ids(item))))
+            overdue_days=entry.overdue_days, unreported=bool(missing_unit_ids(item)), ref=item.ref))
     return Table(today, tuple(rows), names, tuple(domains), tuple(years))
 
 
