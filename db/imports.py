@@ -26,7 +26,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from db import lists, queries
+from db import lists, names, queries
 from db.export_queries import HEADERS_KEY, TITLE_KEY, layout_key
 from db.facts import period_key
 from db.models import Item, ListState, ProgressReport, TaskList, Unit
@@ -266,13 +266,15 @@ _TYPED_YEAR = re.compile(r"(?:^|\s)((?:19|20)[0-9]{2})\s*年?度?\s*$")
 def typed_list(text: str) -> ListTarget | None:
     """A new list as typed in one message: "2022年重点工作 2022", or the name alone when it has its year
     ("2022年区政府重点工作"); None when no year can be read or the name is empty."""
-    text = " ".join(text.split())
+    text = names.one_line(text)
     typed = _TYPED_YEAR.search(text)
     name = text[: typed.start()].strip() if typed else text
     year_match = typed or _TITLE_YEAR.search(name)
-    if not name or year_match is None or len(name) > 60:
+    try:
+        name = names.list_name(name)
+    except names.BadText:
         return None
-    return new_list(name, int(year_match[1]))
+    return new_list(name, int(year_match[1])) if year_match is not None else None
 
 
 def existing_list(session: Session, *, code: str | None = None, list_id: int | None = None) -> ListTarget | None:

@@ -18,9 +18,10 @@ ALIAS = "alias"
 TITLE = "title"
 DOMAIN = "domain"
 REPORT = "report"
+LIST = "list"  # a task list's name (清单)
 
 # The one place for the bounds (characters, after normalising).
-LIMITS: dict[str, int] = {UNIT: 100, ALIAS: 100, TITLE: 500, DOMAIN: 100, REPORT: 3000}
+LIMITS: dict[str, int] = {UNIT: 100, ALIAS: 100, TITLE: 500, DOMAIN: 100, REPORT: 3000, LIST: 60}
 
 # Zero-width characters, the bidirectional marks, embeddings, overrides and isolates, the word joiner,
 # the byte-order mark and the soft hyphen: invisible, and never part of a name.
@@ -104,6 +105,11 @@ def alias(text: str) -> str:
 def title(text: str) -> str:
     """An item's title on one line, normalised and checked; raises BadText."""
     return _bounded(TITLE, one_line(text))
+
+
+def list_name(text: str) -> str:
+    """A task list's name on one line, normalised and checked; raises BadText."""
+    return _bounded(LIST, one_line(text))
 
 
 def domain(text: str) -> str | None:

@@ -17,7 +17,7 @@ from bot.callbacks import CarryConfirm, CarryPick, CloseList, PickList
 from bot.context import BotContext
 from bot.keyboards import choice_buttons
 from bot.texts import esc, join, t
-from db import lists, queries
+from db import lists, names, queries
 from db.facts import Status, item_label
 from db.models import Item, ListState, TaskList
 from handlers.common import (
@@ -34,6 +34,7 @@ from handlers.common import (
     new_draft,
     say,
 )
+from handlers.units import refusal_of
 from handlers.uow import Refusal, work
 
 PICK, CLOSE, CARRY = "list_pick", "list_close", "list_carry"  # user_data keys of the drafts
@@ -53,7 +54,7 @@ def list_line(lang: str, task_list: TaskList, count: int, current: bool) -> str:
 
 async def list_command(update: Update, context: BotContext) -> None:
     """/list: the lists with a button each to work in one; /list new … and /list close … for admins."""
-    words = args_text(update).split()
+    words = names.one_line(args_text(update)).split()  # a code or name with a zero-width space is another one
     if words and words[0].lower() in ("new", "新建"):
         return await new_list(update, context, words[1:])
     if words and words[0].lower() in ("close", "关闭"):
@@ -114,6 +115,10 @@ async def new_list(update: Update, context: BotContext, words: list[str]) -> Non
     if not words:
         raise Refusal("usage", usage=t(lang_of(update, context), "list.new_usage"))
     name, year, code = new_list_values(words)
+    try:
+        name = names.list_name(name)
+    except names.BadText as error:
+        raise refusal_of(error) from None
     if year is None:
         raise Refusal("list.year_needed", name=esc(name))
     kind = next((k for k in lists.KINDS if k in name), "")

@@ -18,7 +18,7 @@ from bot.preview import changes_workbook, import_done, import_preview
 from bot.tables import read_table
 from db import lists, queries, supervision
 from db.engine import Database
-from db.imports import ListGone, apply_import, existing_list, plan_import, same_task, title_list
+from db.imports import ListGone, apply_import, existing_list, plan_import, same_task, title_list, typed_list
 from db.models import Item, ListState, ProgressReport
 from db.table_types import ListTarget
 from tests.conftest import SHANGHAI, World
@@ -347,3 +347,9 @@ def test_renumbered_rows_keep_their_tasks_history(database: Database) -> None:
     result = imported(database, read_table(make_csv(rows), "b.csv", now=AUGUST), AUGUST)
     assert (result.created, result.separate, result.reports) == (0, 0, 2)
     assert reports_by_title(database) == {"建设口袋公园5个": ["已开工", "已完工"], "完成老旧小区改造12个": ["完成8个", "完成12个"]}
+
+
+def test_a_typed_list_name_is_normalised_and_bounded_as_every_name() -> None:
+    typed = typed_list("2022年重点\u200b工作  2022")
+    assert typed is not None and (typed.name, typed.year) == ("2022年重点工作", 2022)
+    assert typed_list("2022年" + "长" * 56) is None and typed_list("重点工作") is None  # 61 characters; no year

@@ -68,8 +68,12 @@ async def test_two_lists_a_year_end_and_a_task_carried_into_next_years_list(worl
            items=[("完成老旧小区改造12个", "区住建局", date(2021, 12, 31)),
                   ("新开工建设保障性住房", "区住建局", date(2021, 12, 31))])
     contact, admin = world.user(HOUSING, "李四"), world.admin
-    admin.send("/list new 2021年民生实事 民生")
-    await admin.expect("已新建清单 2021年民生实事")
+    before = snapshot(world)
+    admin.send("/list new 2022年" + "长" * 60 + " 2022")  # names are bounded and normalised at the edge
+    await admin.expect("内容过长（最多 60 字）")
+    assert snapshot(world) == before
+    admin.send("/list new 2021年民生\u200b实事 民生\u200b")
+    await admin.expect("已新建清单 2021年民生实事（")
     admin.send("/list")
     listing = await admin.expect("任务清单")
     assert "2021年重点工作（2021年度，重点工作，代号 重点，进行中，2 项）" in listing.text
