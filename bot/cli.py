@@ -272,6 +272,7 @@ def _import_target(session: Any, args: argparse.Namespace, lang: str) -> Any:
     (for an export: the main list)."""
     from bot.ops import OperationError
     from bot.texts import t
+    from db import names
     from db.imports import existing_list, new_list
 
     if args.list is not None:
@@ -282,7 +283,11 @@ def _import_target(session: Any, args: argparse.Namespace, lang: str) -> Any:
     if args.new_list is not None:
         if args.year is None:
             raise OperationError(plain(t(lang, "import.cli_year")))
-        return new_list(args.new_list, args.year)
+        try:
+            return new_list(args.new_list, args.year)
+        except names.BadText as error:
+            raise OperationError(plain(t(lang, "add.too_long", max=error.limit) if error.reason == "too_long"
+                                       else t(lang, "names.empty"))) from None
     return None
 
 

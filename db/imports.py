@@ -255,8 +255,9 @@ def proposed_target(session: Session, table: ParsedTable, today: date) -> ListTa
 
 
 def new_list(name: str, year: int) -> ListTarget:
-    """A new list the admin named: its kind is the one its name names (重点工作 when none)."""
-    name = name.strip()
+    """A new list the admin named: its kind is the one its name names (重点工作 when none). The name is
+    normalised and bounded (raises names.BadText)."""
+    name = names.list_name(name)
     return ListTarget(None, name, year, next((k for k in _KIND_WORDS if k in name), _DEFAULT_KIND))
 
 
@@ -270,11 +271,12 @@ def typed_list(text: str) -> ListTarget | None:
     typed = _TYPED_YEAR.search(text)
     name = text[: typed.start()].strip() if typed else text
     year_match = typed or _TITLE_YEAR.search(name)
+    if year_match is None:
+        return None
     try:
-        name = names.list_name(name)
+        return new_list(name, int(year_match[1]))
     except names.BadText:
         return None
-    return new_list(name, int(year_match[1])) if year_match is not None else None
 
 
 def existing_list(session: Session, *, code: str | None = None, list_id: int | None = None) -> ListTarget | None:

@@ -295,6 +295,8 @@ def test_cli_import_into_a_list_or_a_new_one(db_url: str, database: Database, tm
     assert "没有代号或名称为“没有”的进行中清单" in capsys.readouterr().err
     assert main(["import", str(OFFICE_157), "--yes", "--new-list", "2022年区政府重点工作"]) == 2
     assert "--new-list 需要同时写 --year" in capsys.readouterr().err
+    assert main(["import", str(OFFICE_157), "--yes", "--new-list", "2022年" + "长" * 60, "--year", "2022"]) == 2
+    assert "内容过长（最多 60 字）" in capsys.readouterr().err  # bounded here as in the chat
     assert main(["import", str(OFFICE_157), "--yes", "--new-list", "2022年区政府重点工作", "--year", "2022"]) == 0
     out = capsys.readouterr().out
     assert "导入到新清单「2022年区政府重点工作」（2022年度）" in out and "清单：2022年区政府重点工作（代号 重点）" in out
