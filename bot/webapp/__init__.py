@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.context import Services
+from bot.keyboards import dashboard_link
 from bot.texts import t
 from bot.webapp.auth import sign_init_data
 from bot.webapp.server import TABLES, build_webapp, prefix_of
@@ -47,13 +48,27 @@ def webapp_button(services: Services, lang: str, view: str = "home", **params: o
 
 def with_dashboard(markup: InlineKeyboardMarkup | None, services: Services, chat: Chat | None, lang: str,
                    view: str = "home", **params: object) -> InlineKeyboardMarkup | None:
-    """`markup` with a last row opening the dashboard at `view`, in a private chat when WEBAPP_URL is set
-    (Telegram accepts web_app buttons in private chats only); otherwise `markup` as it was."""
+    """`markup` with a last row opening the dashboard at `view` when WEBAPP_URL is set: a web_app button in
+    a private chat, the Mini App's direct link elsewhere (Telegram accepts web_app buttons in private chats
+    only); otherwise `markup` as it was."""
     info = webapp_button(services, lang, view, **params)
-    if info is None or chat is None or chat.type != ChatType.PRIVATE:
+    if info is None or chat is None:
         return markup
+    if chat.type == ChatType.PRIVATE:
+        button = InlineKeyboardButton(t(lang, "wa.open_button"), web_app=info)
+    else:
+        link = dashboard_link(services.settings, services.bot_username, start_param(view, **params))
+        if link is None:
+            return markup
+        button = InlineKeyboardButton(t(lang, "wa.open_button"), url=link)
     rows = [list(row) for row in markup.inline_keyboard] if markup else []
-    return InlineKeyboardMarkup([*rows, [InlineKeyboardButton(t(lang, "wa.open_button"), web_app=info)]])
+    return InlineKeyboardMarkup([*rows, [button]])
+
+
+def start_param(view: str, **params: object) -> str:
+    """The `startapp` of a direct link opening `view` (A-Z a-z 0-9 _ - only): "item-12", "unit-3", "items"."""
+    number = params.get("n", params.get("id"))
+    return f"{view}-{number}" if isinstance(number, int) else view
 
 
 def served_by_webhook(app: Application) -> None:
