@@ -704,6 +704,9 @@ ZH: dict[str, str] = {
     "wa.chart_alt": "各领域事项按推进状态分布图",
     "wa.stale": "数据刚有变动，正在更新，稍后自动刷新。",
     "wa.period": "月份", "wa.download": "下载 .xlsx", "wa.export_hint": "进展情况表为当年 1 月至所选月份的累计情况。",
+    # ---- dash: the dashboard in the demo
+    "demo.dashboard": "看板（督查室 陈主任的签名测试身份，一小时内有效），用浏览器打开：\n{url}",
+    "demo.dashboard_wait": "看板在演示期间可用；按回车键结束演示。",
 }
 
 EN: dict[str, str] = {
@@ -1394,6 +1397,9 @@ EN: dict[str, str] = {
     "wa.chart_alt": "Items per domain, stacked by status",
     "wa.stale": "The record has just changed; this list is being brought up to date and will refresh by itself.",
     "wa.period": "Month", "wa.download": "Download .xlsx", "wa.export_hint": "The progress table covers January to the month chosen.",
+    # ---- dash: the dashboard in the demo
+    "demo.dashboard": "The dashboard, signed in as the supervisor 陈主任 (a test identity, good for an hour); open it in a browser:\n{url}",
+    "demo.dashboard_wait": "The dashboard stays up while the demo runs; press Enter to end it.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

@@ -129,14 +129,15 @@ def demo_url(base: str, *, token: str, user_id: int, first_name: str = "演示�
     return f"{base}?v={quote(view)}#tgWebAppData={quote(init_data, safe='')}&tgWebAppVersion=8.0"
 
 
-async def serve_demo(app: Application, *, user_id: int, first_name: str = "演示用户",
-                     view: str = "home") -> tuple[web.AppRunner, str]:
+async def serve_demo(app: Application, *, user_id: int, first_name: str = "演示用户", view: str = "home",
+                     language_code: str = "zh-hans") -> tuple[web.AppRunner, str]:
     """The dashboard of `app` on a free local port, and the address that opens it as `user_id` (signed with
     the bot's token, as Telegram would): what `progress-bot demo` prints. Stop it with `runner.cleanup()`."""
     runner = await serve(app)
     host, port = runner.addresses[0][:2]
     base = f"http://{host}:{port}{prefix_of(app.bot_data['services'])}"
-    return runner, demo_url(base, token=app.bot.token, user_id=user_id, first_name=first_name, view=view)
+    return runner, demo_url(base, token=app.bot.token, user_id=user_id, first_name=first_name, view=view,
+                            language_code=language_code)
 
 
 __all__ = ["build_webapp", "demo_url", "local_address", "serve", "serve_demo", "served_by_webhook", "share_server",
