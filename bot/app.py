@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from time import monotonic
 
 from telegram import LinkPreviewOptions
@@ -19,7 +19,7 @@ from bot.persistence import DatabasePersistence
 from bot.ratelimit import SharedRateLimiter
 from bot.settings import Settings, Webhook
 from bot.transport import bot_requests
-from bot.webapp import start_webapp, stop_webapp
+from bot.webapp import served_by_webhook, start_webapp, stop_webapp
 from db.engine import Database
 from handlers.registry import register_handlers, set_command_menus
 from jobs.pacing import Pacer
@@ -115,25 +115,30 @@ async def _post_shutdown(app: Application) -> None:
 async def running(app: Application, *, poll_interval: float = 0.0, timeout: int = 10,
                   webhook: Webhook | None = None) -> AsyncIterator[Application]:
     """Run the bot inside an existing event loop, in the order `run_polling` / `run_webhook` use
-    (initialize, post_init, polling or the webhook server, start), and stop it cleanly; for tests
-    and the demo."""
+    (initialize, post_init, polling or the webhook server, start), and stop it cleanly; for `run`,
+    tests and the demo. In webhook mode one aiohttp server takes the updates and serves the dashboard
+    (bot.webhook)."""
+    from bot.webhook import serving
+
+    if webhook is not None:
+        served_by_webhook(app)
     await app.initialize()
     try:
         if app.post_init:
             await app.post_init(app)
-        if webhook is None:
-            await app.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
-                                            allowed_updates=ALLOWED_UPDATES)
-        else:
-            await app.updater.start_webhook(listen=webhook.listen, port=webhook.port, url_path=webhook.path,
-                                            webhook_url=webhook.url, secret_token=webhook.secret,
-                                            allowed_updates=ALLOWED_UPDATES)
-        await app.start()
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
+        async with AsyncExitStack() as server:
+            if webhook is None:
+                await app.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
+                                                allowed_updates=ALLOWED_UPDATES)
+                server.push_async_callback(app.updater.stop)
+            else:
+                await server.enter_async_context(serving(app, webhook, ALLOWED_UPDATES))
+            await app.start()
+            try:
+                yield app
+            finally:
+                await server.aclose()  # no more updates come in; those queued are handled by stop()
+                await app.stop()
     finally:
         await app.shutdown()
         if app.post_shutdown:

@@ -77,13 +77,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         if hook is None:
             app.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
         else:
-            # PTB's own server (tornado): it calls setWebhook, refuses requests without the secret (403)
-            # and deletes nothing on stop, so Telegram keeps updates queued until the bot is back.
+            # One aiohttp server (bot.webhook) for the updates and the dashboard: it calls setWebhook,
+            # refuses requests without the secret (403) and deletes nothing on stop, so Telegram keeps
+            # updates queued until the bot is back.
+            from bot.webhook import run_until_stopped
+
             try:
-                app.run_webhook(listen=hook.listen, port=hook.port, url_path=hook.path, webhook_url=hook.url,
-                                secret_token=hook.secret, allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)
-            except OSError as exc:  # the server's bind
-                raise OperationError(f"cannot listen on {hook.listen}:{hook.port} for the webhook: {exc.strerror}; "
+                asyncio.run(run_until_stopped(app, hook))
+            except OSError as exc:  # the server's bind (asyncio's message names the address again: the errno's)
+                reason = os.strerror(exc.errno) if exc.errno else exc.strerror
+                raise OperationError(f"cannot listen on {hook.listen}:{hook.port} for the webhook: {reason}; "
                                      "set WEBHOOK_LISTEN and WEBHOOK_PORT to a free local address, e.g. "
                                      "127.0.0.1:8443") from None
     return 0

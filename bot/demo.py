@@ -7,12 +7,15 @@ report, the clock jumps to a reminder time and a digest time, and every chat is 
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import bot.webapp
 from bot.app import build_application, running
 from bot.clock import FakeClock
 from bot.settings import Settings
@@ -172,8 +175,29 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         admin.send("/item 3")
         await admin.expect()
         show.scene("demo.scene.end")
+        await show_dashboard(app, lang)
     print(t(lang, "demo.outro"))
 
 
 async def job(app, name: str) -> None:  # type: ignore[no-untyped-def]
     await app.job_queue.get_jobs_by_name(name)[0].run(app)
+
+
+async def show_dashboard(app, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Print the dashboard's local address, signed as the supervisor; with a person at the terminal, keep
+    it (and the bot behind it) up until they press Enter."""
+    runner, address = await bot.webapp.serve_demo(app, user_id=SUPERVISOR, first_name="陈主任",
+                                                  language_code="en" if lang == "en" else "zh-hans")
+    try:
+        print(t(lang, "demo.dashboard", url=address))
+        if sys.stdin is not None and sys.stdin.isatty():
+            print(t(lang, "demo.dashboard_wait"), flush=True)
+            pressed = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            loop.add_reader(sys.stdin.fileno(), pressed.set)
+            try:
+                await pressed.wait()
+            finally:
+                loop.remove_reader(sys.stdin.fileno())
+    finally:
+        await runner.cleanup()

@@ -8,6 +8,7 @@ from functools import lru_cache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Ack, Confirm, Report, SnoozeMenu
+from bot.settings import Settings
 from bot.texts import t
 
 # The button data of every kind lives in bot/callbacks.py (typed, parsed, checked on the server).
@@ -52,9 +53,23 @@ def without_button(markup: InlineKeyboardMarkup | None, prefix: str) -> InlineKe
 
 
 def markup_of(rows: Sequence[Sequence[Sequence[str]]]) -> InlineKeyboardMarkup | None:
-    """A keyboard from rows of (label, callback data), as kept in an outbox row's payload."""
-    buttons = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows if row]
+    """A keyboard from rows of (label, callback data) or (label, URL, "url"), as kept in an outbox row's
+    payload (db.outbox.checked_button)."""
+    buttons = [[InlineKeyboardButton(button[0], url=button[1]) if button[2:] == ["url"]
+                else InlineKeyboardButton(button[0], callback_data=button[1]) for button in map(list, row)]
+               for row in rows if row]
     return InlineKeyboardMarkup(buttons) if buttons else None
+
+
+def dashboard_link(settings: Settings, bot_username: str, start: str = "home") -> str | None:
+    """The dashboard's direct link, for chats where Telegram refuses web_app buttons (groups): the Mini App
+    named WEBAPP_SHORT_NAME (t.me/<bot>/<name>?startapp=…), or else the bot's main Mini App
+    (t.me/<bot>?startapp=…); None without WEBAPP_URL or before the bot knows its username. `start` opens a
+    view: "home", "items", "item-12" (item number 12), "unit-3" (unit id 3)."""
+    if not settings.webapp_url or not bot_username:
+        return None
+    app = f"/{settings.webapp_short_name}" if settings.webapp_short_name else ""
+    return f"https://t.me/{bot_username}{app}?startapp={start}"
 
 
 def confirm_buttons(lang: str, token: str) -> InlineKeyboardMarkup:

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     webapp_listen: str = "127.0.0.1"
     webapp_port: int = Field(default=8444, ge=0, le=65535)
     webapp_auth_max_age: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # Groups refuse web_app buttons: the digest there links to the Mini App registered with @BotFather's
+    # /newapp under this short name (t.me/<bot>/<name>), or, when empty, to the bot's main Mini App.
+    webapp_short_name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{3,30}$")
 
     @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", "report_reminder_days",
                      "missed_followup_workdays", mode="before")
@@ -238,7 +241,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name.upper()} is a SOCKS proxy: pip install 'httpx[socks]' for httpx to use it")
         return self
 
-    @field_validator("webhook_url", "webhook_secret", mode="before")
+    @field_validator("webhook_url", "webhook_secret", "webapp_short_name", mode="before")
     @classmethod
     def _empty_webhook(cls, value: Any) -> Any:
         return None if value == "" else value

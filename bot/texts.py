@@ -788,6 +788,9 @@ ZH: dict[str, str] = {
     "import.cli_no_list": "没有代号或名称为“{code}”的进行中清单；--list 后写清单代号（如 民生）",
     "import.cli_year": "--new-list 需要同时写 --year 年度，例如 --new-list 2022年重点工作 --year 2022",
     "import.bad_into": "没有进行中的清单叫“{text}”，也读不出新清单的名称和年度。请写现有清单的代号（如 /import 民生），或新清单的名称和年度（如 /import 2022年重点工作 2022）。",
+    # ---- dash: the dashboard in the demo
+    "demo.dashboard": "看板（督查室 陈主任的签名测试身份，一小时内有效），用浏览器打开：\n{url}",
+    "demo.dashboard_wait": "看板在演示期间可用；按回车键结束演示。",
 }
 
 EN: dict[str, str] = {
@@ -1563,6 +1566,9 @@ EN: dict[str, str] = {
     "import.cli_no_list": "no active list has the code or name “{code}”; give --list a list's code (e.g. 民生)",
     "import.cli_year": "--new-list needs --year too, e.g. --new-list 2022年重点工作 --year 2022",
     "import.bad_into": "No active list is called “{text}”, nor can a new list's name and year be read from it. Give an existing list's code (e.g. /import 民生) or a new list's name and year (e.g. /import 2022年重点工作 2022).",
+    # ---- dash: the dashboard in the demo
+    "demo.dashboard": "The dashboard, signed in as the supervisor 陈主任 (a test identity, good for an hour); open it in a browser:\n{url}",
+    "demo.dashboard_wait": "The dashboard stays up while the demo runs; press Enter to end it.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

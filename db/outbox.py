@@ -40,7 +40,24 @@ def _insert(session: Session, row: Outbox) -> bool:
     return row.id is not None
 
 
-Buttons = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback data)
+# Rows of buttons: (label, callback data), or (label, https URL, "url") for a link (the digest's dashboard link).
+Button = tuple[str, str] | tuple[str, str, str]
+Buttons = Sequence[Sequence[Button]]
+URL = "url"
+
+
+def checked_button(button: Sequence[str]) -> list[str]:
+    """A button as kept in a payload, or ValueError: a short label, and 1-64 bytes of callback data (as
+    Telegram allows) or an https link of at most 512 characters."""
+    label, value, *kind = button
+    if not 0 < len(label) <= 64:
+        raise ValueError(f"a button's label has 1-64 characters: {label!r}")
+    if kind == [URL]:
+        if not (value.startswith("https://") and len(value) <= 512 and value.isprintable() and " " not in value):
+            raise ValueError(f"a link button takes an https URL of at most 512 characters: {value!r}")
+    elif kind or not 0 < len(value.encode()) <= 64:
+        raise ValueError(f"a button carries 1-64 bytes of callback data, or is (label, URL, 'url'): {button!r}")
+    return [label, value, *kind]
 
 
 def enqueue_text(session: Session, *, key: str, kind: str, chat_id: int, parts: Sequence[str], now: datetime,
@@ -51,7 +68,7 @@ def enqueue_text(session: Session, *, key: str, kind: str, chat_id: int, parts: 
     if chart:
         payload["chart"] = True
     if buttons:
-        payload["buttons"] = [[list(button) for button in row] for row in buttons]
+        payload["buttons"] = [[checked_button(button) for button in row] for row in buttons]
     row = Outbox(dedupe_key=key, kind=kind, chat_id=chat_id, payload=payload, created_at=now, not_before=not_before)
     return int(_insert(session, row))
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from telegram import Bot
 
 from bot.context import BotContext, Services
+from bot.keyboards import dashboard_link
 from bot.texts import esc, join, split_message, t
 from db import outbox, queries
 from db.facts import ReportCycle, period_key
@@ -119,9 +120,12 @@ async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str
     text = await asyncio.to_thread(digest_text, services, services.settings.language, ranking_month=ranking_month)
     parts = split_message(text)
     key = f"digest:{chat_id}:{period or now.isoformat()}"
+    # A link, not a web_app button: the digest goes to a group, where Telegram refuses those.
+    link = dashboard_link(services.settings, services.bot_username)
+    buttons = [[(t(services.settings.language, "wa.open_button"), link, outbox.URL)]] if link else []
     with services.db.session() as session:
         outbox.enqueue_text(session, key=key, kind="digest", chat_id=chat_id, parts=parts, now=now,
-                            not_before=send_time(services, now), chart=True)
+                            not_before=send_time(services, now), chart=True, buttons=buttons)
     await drain_outbox(bot, services)
     return len(parts)
 

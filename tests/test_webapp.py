@@ -210,7 +210,34 @@ async def test_the_menu_button_and_the_chats_buttons_open_the_dashboard(world: W
     await world.group.expect("通报群")
     world.supervisor.send("/status", chat=world.group)
     in_group = await world.group.expect("推进")
-    assert not any("web_app" in b for b in in_group.inline_buttons())  # Telegram allows them in private chats only
+    # Telegram allows web_app buttons in private chats only: a group gets the main Mini App's direct link.
+    assert not any("web_app" in b for b in in_group.inline_buttons())
+    assert [b.get("url") for b in in_group.inline_buttons()] == ["https://t.me/progress_test_bot?startapp=home"]
+    world.admin.send("/digest")
+    assert (await world.group.expect()).photo
+    digest = await world.group.expect("进展情况通报")
+    while not digest.inline_buttons():  # the button is under the last part
+        digest = await world.group.expect()
+    assert digest.inline_buttons() == [{"text": "📋 在看板中查看", "url": "https://t.me/progress_test_bot?startapp=home"}]
+
+
+def test_a_link_button_is_kept_checked_and_small() -> None:
+    from bot.keyboards import dashboard_link, markup_of
+    from bot.settings import Settings
+    from db.outbox import URL, checked_button
+
+    base = {"_env_file": None, "bot_token": "123456:ABCDEFGHIJKLMN"}
+    assert dashboard_link(Settings(**base), "progress_bot") is None  # no WEBAPP_URL: no button
+    named = Settings(**base, webapp_url=WEBAPP_URL, webapp_short_name="board")
+    assert dashboard_link(named, "progress_bot", "item-12") == "https://t.me/progress_bot/board?startapp=item-12"
+    assert dashboard_link(named, "") is None  # before the bot knows its name
+    kept = [checked_button(("看板", "https://t.me/progress_bot?startapp=home", URL)), checked_button(("收到", "ack:7"))]
+    (link, ack), = markup_of([kept]).inline_keyboard
+    assert (link.url, link.callback_data, ack.url, ack.callback_data) == (kept[0][1], None, None, "ack:7")
+    for wrong in (("看板", "http://t.me/x", URL), ("看板", "https://t.me/" + "x" * 600, URL), ("", "ack:7"),
+                  ("看板", "javascript:alert(1)", URL), ("收到", "x" * 65), ("看板", "https://t.me/x", "web")):
+        with pytest.raises(ValueError):
+            checked_button(wrong)
 
 
 async def test_the_demo_address_opens_the_dashboard_with_a_signed_identity(world: World) -> None:

@@ -1,4 +1,5 @@
-"""Webhook mode: the simulator posts updates to PTB's webhook server, which wants the secret on every request."""
+"""Webhook mode: the simulator posts updates to the bot's one aiohttp server (bot.webhook), which wants the
+secret on every request and serves the dashboard on the same port."""
 
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ from bot.cli import main
 from bot.clock import FakeClock
 from bot.settings import Settings, SettingsError, Webhook, load_settings
 from bot.simulator import BotApiSimulator
+from bot.webapp import local_address
+from bot.webapp.auth import HEADER, sign_init_data
 from db import queries
 from db.engine import Database
 from tests.conftest import ADMIN_ID, make_settings
 
 SECRET = "k7_Qz-0123456789abcdefXYZ"
+WEBAPP_URL = "https://bot.example.test/webapp/"
 
 
 def free_port() -> int:
@@ -34,7 +38,7 @@ async def hooked(sim: BotApiSimulator, db_url: str, database: Database,
                  clock: FakeClock) -> AsyncIterator[tuple[Application, Webhook]]:
     port = free_port()
     settings = make_settings(sim, db_url, webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
-                             webhook_port=port, webhook_secret=SECRET)
+                             webhook_port=port, webhook_secret=SECRET, webapp_url=WEBAPP_URL)
     hook = settings.require_webhook()
     app = build_application(settings, db=database, clock=clock, rate_limit=False)
     async with running(app, webhook=hook):
@@ -66,6 +70,48 @@ async def test_updates_arrive_by_webhook_and_the_bot_answers(
     await admin.expect("已新增单位")
     assert unit_names(database) == ["区教育局"]
     assert sim.calls_of("getUpdates") == []
+
+
+async def test_the_dashboard_is_served_on_the_webhooks_port(
+        hooked: tuple[Application, Webhook], sim: BotApiSimulator, database: Database) -> None:
+    app, hook = hooked
+    assert local_address(app) == f"http://127.0.0.1:{hook.port}/webapp/"  # no server on WEBAPP_PORT
+    assert sim.menu_buttons[None]["web_app"]["url"] == WEBAPP_URL
+    admin = sim.user(ADMIN_ID, "王科长")
+    admin.send("/unit_add 区教育局")  # an update through the webhook path ...
+    await admin.expect("已新增单位")
+    signed = {HEADER: sign_init_data(token=sim.token, user_id=ADMIN_ID, first_name="王科长")}
+    async with aiohttp.ClientSession() as http:  # ... and the dashboard's pages, on the same port
+        async with http.get(local_address(app)) as shell:
+            assert shell.status == 200 and "app.js" in await shell.text()
+        async with http.get(local_address(app) + "api/units", headers=signed) as units:
+            assert units.status == 200
+        async with http.get(local_address(app) + "api/items", headers={HEADER: "hash=forged"}) as forged:
+            assert forged.status == 401
+        # The webhook's path takes no GET, and the dashboard's paths take no update.
+        async with http.get(hook.url) as wrong:
+            assert wrong.status == 405
+        async with http.post(local_address(app) + "api/items", json=forged_update("/unit_add 伪造单位"),
+                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as wrong:
+            assert wrong.status == 405
+        async with http.post(hook.url, data=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as bad:
+            assert bad.status == 400
+    assert unit_names(database) == ["区教育局"]
+
+
+async def test_without_webapp_url_the_webhook_server_serves_updates_only(
+        sim: BotApiSimulator, db_url: str, database: Database, clock: FakeClock) -> None:
+    port = free_port()
+    settings = make_settings(sim, db_url, webhook_url=f"http://127.0.0.1:{port}/hook", webhook_port=port,
+                             webhook_secret=SECRET)
+    app = build_application(settings, db=database, clock=clock, rate_limit=False)
+    async with running(app, webhook=settings.require_webhook()):
+        assert local_address(app) is None and None not in sim.menu_buttons
+        admin = sim.user(ADMIN_ID, "王科长")
+        admin.send("/unit_add 区教育局")
+        await admin.expect("已新增单位")
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/api/items") as page:
+            assert page.status == 404
 
 
 async def test_requests_without_the_secret_are_refused_and_change_nothing(

@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.context import Services
+from bot.keyboards import dashboard_link
 from bot.texts import t
 from bot.webapp.auth import sign_init_data
 from bot.webapp.server import TABLES, build_webapp, prefix_of
@@ -24,6 +25,7 @@ from bot.webapp.server import TABLES, build_webapp, prefix_of
 log = logging.getLogger(__name__)
 
 _RUNNERS: dict[int, web.AppRunner] = {}  # one server per running Application
+_IN_WEBHOOK: set[int] = set()  # Applications whose webhook server serves the dashboard (bot.webhook)
 
 
 async def serve(app: Application, *, host: str = "127.0.0.1", port: int = 0) -> web.AppRunner:
@@ -46,24 +48,54 @@ def webapp_button(services: Services, lang: str, view: str = "home", **params: o
 
 def with_dashboard(markup: InlineKeyboardMarkup | None, services: Services, chat: Chat | None, lang: str,
                    view: str = "home", **params: object) -> InlineKeyboardMarkup | None:
-    """`markup` with a last row opening the dashboard at `view`, in a private chat when WEBAPP_URL is set
-    (Telegram accepts web_app buttons in private chats only); otherwise `markup` as it was."""
+    """`markup` with a last row opening the dashboard at `view` when WEBAPP_URL is set: a web_app button in
+    a private chat, the Mini App's direct link elsewhere (Telegram accepts web_app buttons in private chats
+    only); otherwise `markup` as it was."""
     info = webapp_button(services, lang, view, **params)
-    if info is None or chat is None or chat.type != ChatType.PRIVATE:
+    if info is None or chat is None:
         return markup
+    if chat.type == ChatType.PRIVATE:
+        button = InlineKeyboardButton(t(lang, "wa.open_button"), web_app=info)
+    else:
+        link = dashboard_link(services.settings, services.bot_username, start_param(view, **params))
+        if link is None:
+            return markup
+        button = InlineKeyboardButton(t(lang, "wa.open_button"), url=link)
     rows = [list(row) for row in markup.inline_keyboard] if markup else []
-    return InlineKeyboardMarkup([*rows, [InlineKeyboardButton(t(lang, "wa.open_button"), web_app=info)]])
+    return InlineKeyboardMarkup([*rows, [button]])
+
+
+def start_param(view: str, **params: object) -> str:
+    """The `startapp` of a direct link opening `view` (A-Z a-z 0-9 _ - only): "item-12", "unit-3", "items"."""
+    number = params.get("n", params.get("id"))
+    return f"{view}-{number}" if isinstance(number, int) else view
+
+
+def served_by_webhook(app: Application) -> None:
+    """In webhook mode the webhook's server serves the dashboard too: `start_webapp` starts no server of its
+    own then, and `share_server` hands it the webhook's (called before `post_init`)."""
+    _IN_WEBHOOK.add(id(app))
+
+
+def share_server(app: Application, runner: web.AppRunner) -> None:
+    """The webhook's server, which serves the dashboard when WEBAPP_URL is set (bot.webhook)."""
+    _RUNNERS[id(app)] = runner
+    if TABLES in runner.app:
+        runner.app[TABLES].warm()
+        log.info("dashboard on the webhook's server, %s:%s", *runner.addresses[0][:2])
 
 
 async def start_webapp(app: Application) -> None:
-    """Serve the dashboard beside the bot and set the menu button to it, when WEBAPP_URL is set."""
+    """Serve the dashboard beside the bot (in polling mode; the webhook's server serves it in webhook
+    mode) and set the menu button to it, when WEBAPP_URL is set."""
     services: Services = app.bot_data["services"]
     settings = services.settings
     if not settings.webapp_url:
         return
-    runner = await serve(app, host=settings.webapp_listen, port=settings.webapp_port)
-    _RUNNERS[id(app)] = runner
-    log.info("dashboard on %s:%s", *runner.addresses[0][:2])
+    if id(app) not in _IN_WEBHOOK:
+        runner = await serve(app, host=settings.webapp_listen, port=settings.webapp_port)
+        _RUNNERS[id(app)] = runner
+        log.info("dashboard on %s:%s", *runner.addresses[0][:2])
     try:
         await app.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
             text=t(settings.language, "wa.menu_button"), web_app=WebAppInfo(url=settings.webapp_url)))
@@ -73,14 +105,16 @@ async def start_webapp(app: Application) -> None:
 
 async def stop_webapp(app: Application) -> None:
     runner = _RUNNERS.pop(id(app), None)
-    if runner is not None:
+    if id(app) in _IN_WEBHOOK:
+        _IN_WEBHOOK.discard(id(app))  # bot.webhook stops its own server
+    elif runner is not None:
         await runner.cleanup()
 
 
 def local_address(app: Application) -> str | None:
-    """http://host:port/prefix/ of the dashboard `start_webapp` runs for `app`."""
+    """http://host:port/prefix/ of the dashboard `start_webapp` (or the webhook's server) runs for `app`."""
     runner = _RUNNERS.get(id(app))
-    if runner is None:
+    if runner is None or TABLES not in runner.app:
         return None
     host, port = runner.addresses[0][:2]
     return f"http://{host}:{port}{prefix_of(app.bot_data['services'])}"
@@ -95,14 +129,16 @@ def demo_url(base: str, *, token: str, user_id: int, first_name: str = "演示�
     return f"{base}?v={quote(view)}#tgWebAppData={quote(init_data, safe='')}&tgWebAppVersion=8.0"
 
 
-async def serve_demo(app: Application, *, user_id: int, first_name: str = "演示用户",
-                     view: str = "home") -> tuple[web.AppRunner, str]:
+async def serve_demo(app: Application, *, user_id: int, first_name: str = "演示用户", view: str = "home",
+                     language_code: str = "zh-hans") -> tuple[web.AppRunner, str]:
     """The dashboard of `app` on a free local port, and the address that opens it as `user_id` (signed with
     the bot's token, as Telegram would): what `progress-bot demo` prints. Stop it with `runner.cleanup()`."""
     runner = await serve(app)
     host, port = runner.addresses[0][:2]
     base = f"http://{host}:{port}{prefix_of(app.bot_data['services'])}"
-    return runner, demo_url(base, token=app.bot.token, user_id=user_id, first_name=first_name, view=view)
+    return runner, demo_url(base, token=app.bot.token, user_id=user_id, first_name=first_name, view=view,
+                            language_code=language_code)
 
 
-__all__ = ["demo_url", "local_address", "serve", "serve_demo", "start_webapp", "stop_webapp", "webapp_button", "with_dashboard"]
+__all__ = ["build_webapp", "demo_url", "local_address", "serve", "serve_demo", "served_by_webhook", "share_server",
+           "start_webapp", "stop_webapp", "webapp_button", "with_dashboard"]

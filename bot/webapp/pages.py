@@ -156,7 +156,7 @@ def items_page(lang: str, table: Table, query: Query, rows: Sequence[Row], total
             + _header(lang, query, "number", "wa.col_number", "num")
             + _header(lang, query, "title", "wa.col_title")
             + _header(lang, query, "deadline", "wa.col_deadline", "wide-only")
-            + _header(lang, query, "status", "wa.col_status")
+            + _header(lang, query, "status", "wa.col_status", "wide-only")
             + _header(lang, query, "percent", "wa.col_percent", "num")
             + _header(lang, query, "colour", "wa.col_colour")
             + f'</tr></thead><tbody>{body}</tbody></table><nav class="pager">{"".join(nav)}</nav>')
@@ -174,8 +174,9 @@ def _item_row(lang: str, table: Table, row: Row) -> str:
     return (f'<tr class="r-{row.colour}"><td class="num">{h(row.ref or str(row.number))}</td>'
             f'<td><a href="{h(link("item", n=row.ref or row.number))}">{h(row.title)}</a>'
             f'<div class="sub">{h(units_text(lang, row.lead_unit_ids, table.names))}'
-            f'<span class="narrow-only"> · {h(deadline)}</span> {flags}</div></td>'
-            f'<td class="wide-only">{h(deadline)}</td><td>{mark(lang, row.status)}</td>'
+            f'<span class="narrow-only"> · {h(deadline)}</span> {flags}'
+            f'<span class="narrow-only status">{mark(lang, row.status)}</span></div></td>'
+            f'<td class="wide-only">{h(deadline)}</td><td class="wide-only">{mark(lang, row.status)}</td>'
             f'<td class="num">{h(percent)}{progress}</td>'
             f'<td>{dot(row.colour)}<span class="sr">{h(t(lang, f"colour.{row.colour}"))}</span></td></tr>')
 

@@ -106,6 +106,18 @@
     }
   });
 
+  // A direct link (t.me/<bot>/<app>?startapp=item-12, from a group) opens the app at its start view.
+  function startView() {
+    const start = new URLSearchParams(location.search).get("tgWebAppStartParam")
+      || (tg && tg.initDataUnsafe && tg.initDataUnsafe.start_param) || "";
+    const m = /^(home|items|item|unit|units|chart|export)(?:-(\d{1,9}))?$/.exec(start);
+    if (!m || new URLSearchParams(location.search).get("v")) return;
+    const params = new URLSearchParams({ v: m[1] });
+    if (m[2]) params.set(m[1] === "unit" ? "id" : "n", m[2]);
+    history.replaceState(null, "", "?" + params.toString() + location.hash);
+  }
+  startView();
+
   window.addEventListener("popstate", () => show(location.search.slice(1), false));
   window.addEventListener("load", () => {
     const app = window.Telegram && window.Telegram.WebApp;
