@@ -46,6 +46,7 @@ from sqlmodel import Session
 
 from bot.texts import MARKS, section_index, t
 from db.export_queries import ExportData, ExportItem, OfficeTable, export_data
+from db.facts import counted_mark
 from db.gcpause import collector_paused
 from db.models import Status
 from jobs.rules import ItemFacts, effective_status, indicator_percent, month_end, period_key
@@ -228,8 +229,10 @@ def _facts(item: ExportItem, data: ExportData) -> ItemFacts:
         id=item.id, number=item.number, title=item.title, domain=item.domain, start=item.start_date,
         deadline=item.deadline, cycle=item.report_cycle, lead_unit_ids=data.links.get((item.id, "lead"), ()),
         responsible_unit_ids=data.links.get((item.id, "responsible"), ()),
-        declared=report.status if report else None, percent=report.percent if report else None,
-        official=report is not None and report.source == "import",
+        declared=counted_mark(report.status if report else None, report.source if report else None,
+                              item.closing_state),
+        percent=report.percent if report else None, official=report is not None and report.source == "import",
+        closing=item.closing_state,
     )
 
 

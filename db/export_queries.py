@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db import queries
+from db.facts import Closing
 from db.models import BotSetting, Item, ProgressReport
 
 TITLE_KEY = "table.title"  # the office's table title, as the importer read it
@@ -36,6 +37,7 @@ class ExportItem(NamedTuple):
     indicator_unit: str | None
     baseline_value: float | None
     target_value: float | None
+    closing_state: str = ""  # db.facts.Closing
 
 
 class LatestReport(NamedTuple):
@@ -71,7 +73,8 @@ def active_items(session: Session) -> list[ExportItem]:
     """The items not archived, by number; one query."""
     query = select(Item.id, Item.number, Item.title, Item.domain, Item.start_date, Item.deadline, Item.report_cycle,
                    Item.investment, Item.fiscal_investment, Item.indicator_unit, Item.baseline_value, Item.target_value,
-                   ).where(col(Item.archived).is_(False)).order_by(Item.number)
+                   Item.closing_state).where(col(Item.archived).is_(False), Item.closing_state != Closing.CANCELLED
+                                             ).order_by(Item.number)
     return [ExportItem(*row) for row in queries.plain_rows(session, query)]
 
 

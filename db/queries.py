@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from db import names
 from db.engine import insert_ignore_many
-from db.facts import Due, ItemFacts, period_key, recent_period_keys
+from db.facts import Closing, Due, ItemFacts, counted_mark, period_key, recent_period_keys
 from db.gcpause import collector_paused
 from db.models import (
     BotSetting,
@@ -518,7 +518,8 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
     `snoozed_unit_ids` empty; two queries fewer): enough for the statuses, which the latest report decides."""
     ids = None if item_ids is None else list(set(item_ids))
     query = select(Item.id, Item.number, Item.title, Item.domain, Item.start_date, Item.deadline,
-                   Item.report_cycle, Item.created_at).where(col(Item.archived).is_(False)).order_by(Item.number)
+                   Item.report_cycle, Item.created_at, Item.closing_state).where(
+        col(Item.archived).is_(False), Item.closing_state != Closing.CANCELLED).order_by(Item.number)
     if ids is not None:
         query = query.where(col(Item.id).in_(ids))
     if before is not None:
@@ -534,8 +535,9 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
     nothing: frozenset = frozenset()
     periods = {cycle: period_key(cycle, today) for cycle in ("monthly", "quarterly", "weekly", "none")}
     facts = []
-    for item_id, number, title, domain, start, deadline, cycle, created_at in items:
+    for item_id, number, title, domain, start, deadline, cycle, created_at, closing in items:
         status, percent, source = latest.get(item_id, no_mark)
+        status = counted_mark(status, source, closing)
         seen = reported.get(item_id, nothing)
         period = periods.get(cycle) or period_key(cycle, today)
         facts.append(ItemFacts(
@@ -544,7 +546,7 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
             responsible_unit_ids=units.get((item_id, "responsible"), ()),
             declared=status, percent=percent, official=source == "import", created=created_at.date(), reported=seen,
             reported_unit_ids=frozenset([u for u, p in seen if p == period]) if seen else nothing,
-            snoozed_unit_ids=frozenset(snoozed[item_id]) if item_id in snoozed else nothing,
+            snoozed_unit_ids=frozenset(snoozed[item_id]) if item_id in snoozed else nothing, closing=closing,
         ))
     return facts
 

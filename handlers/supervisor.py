@@ -20,6 +20,7 @@ from db import queries, supervision
 from db.models import ReportCycle, Role, Status
 from db.supervision import Extended
 from handlers import pages
+from handlers.closing import closing_card
 from handlers.common import (
     answer,
     args_text,
@@ -27,6 +28,7 @@ from handlers.common import (
     guard,
     is_admin,
     is_contact,
+    is_overseer,
     is_supervisor,
     lang_of,
     parse_number,
@@ -37,6 +39,7 @@ from handlers.uow import Refusal, work
 from jobs.digest import (
     Assessed,
     assess,
+    closing_lines,
     domain_lines,
     extension_note,
     item_line,
@@ -83,7 +86,7 @@ def status_text(services: Services, lang: str) -> str:
     _, assessed, _ = snapshot(services)
     today = services.clock.now().date()
     return "\n".join([t(lang, "status.title", date=format_date(today, lang)), totals_line(lang, assessed),
-                      *domain_lines(lang, assessed)])
+                      *closing_lines(lang, [a.facts for a in assessed], ()), *domain_lines(lang, assessed)])
 
 
 async def status(update: Update, context: BotContext) -> None:
@@ -222,6 +225,7 @@ async def item_card(update: Update, context: BotContext) -> None:
         versions = supervision.report_versions(session, report_ids=[r.id for r in reports])
         latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
         people |= queries.people_names(session, telegram_ids=[r.returned_by for r in reports if r.returned_by])
+        ending = closing_card(session, lang, item, context)  # handlers/closing.py: 办结 and adjustments
     is_contact(update, context)  # the user's units, also when an admin or supervisor is a contact too
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
@@ -230,6 +234,7 @@ async def item_card(update: Update, context: BotContext) -> None:
         return
     text = card_text(lang, item, links, facts, names, today, context)
     text += supervision_text(lang, item, warnings.get(item.id), kept, extensions, today)
+    text += "".join("\n" + line for line in ending.lines)
     for snooze in snoozes:
         text += t(lang, "item.snoozed", units=esc(names.get(snooze.unit_id, "?")),
                   until=format_date(snooze.until, lang))
@@ -245,6 +250,8 @@ async def item_card(update: Update, context: BotContext) -> None:
             buttons.append((t(lang, "rv.button"), f"{REVISE}:{mine.id}"))
     if privileged and latest is not None and latest.unit_id is not None and not item.archived:
         buttons.append((t(lang, "sb.button"), f"{SEND_BACK}:{latest.id}"))
+    buttons += ending.buttons(lang, own=bool(own & unit_ids) and not item.archived,
+                              overseer=is_overseer(update, context))
     await answer(update, context, text, with_dashboard(choice_buttons(buttons) if buttons else None, context.services,
                                                        update.effective_chat, lang, "item", n=item.number))
 
