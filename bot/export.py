@@ -220,19 +220,19 @@ def heading_from_data(data: ExportData) -> Heading:
 
 def rows_from_data(data: ExportData, *, as_of: date, margin: int, lang: str) -> list[ExportRow]:
     """Export rows from what the queries read; marks from the digest's rules on `as_of`."""
-    return [_row(item, data, effective_status(_facts(item, data), as_of, margin), lang) for item in data.items]
+    return [_row(item, data, effective_status(_facts(item, data, as_of), as_of, margin), lang) for item in data.items]
 
 
-def _facts(item: ExportItem, data: ExportData) -> ItemFacts:
+def _facts(item: ExportItem, data: ExportData, as_of: date) -> ItemFacts:
     report = data.latest.get(item.id)
+    closing = "" if item.closed_on is not None and item.closed_on > as_of else item.closing_state
     return ItemFacts(
         id=item.id, number=item.number, title=item.title, domain=item.domain, start=item.start_date,
         deadline=item.deadline, cycle=item.report_cycle, lead_unit_ids=data.links.get((item.id, "lead"), ()),
         responsible_unit_ids=data.links.get((item.id, "responsible"), ()),
-        declared=counted_mark(report.status if report else None, report.source if report else None,
-                              item.closing_state),
+        declared=counted_mark(report.status if report else None, report.source if report else None, closing),
         percent=report.percent if report else None, official=report is not None and report.source == "import",
-        closing=item.closing_state,
+        closing=closing,
     )
 
 

@@ -781,6 +781,7 @@ ZH: dict[str, str] = {
     "refuse.closing": "审核办结仅限管理员和督查人员。",
     "dialogue.close_decide": "退回办结申请", "dialogue.adjust": "申请调整",
     "cmd.adjust": "申请调整或取消", "cmd.close": "直接办结",
+    "wa.closing": "办结与调整", "wa.closing_reason": "退回理由（退回时必填，将转告单位）",
 }
 
 EN: dict[str, str] = {
@@ -1548,6 +1549,7 @@ EN: dict[str, str] = {
     "refuse.closing": "Only admins and supervisors review a closing.",
     "dialogue.close_decide": "sending back a closing", "dialogue.adjust": "a change request",
     "cmd.adjust": "Ask for a change or cancellation", "cmd.close": "Close an item",
+    "wa.closing": "Closing and changes", "wa.closing_reason": "Reason (needed to send it back; the unit will be told)",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

@@ -38,6 +38,7 @@ class ExportItem(NamedTuple):
     baseline_value: float | None
     target_value: float | None
     closing_state: str = ""  # db.facts.Closing
+    closed_on: date | None = None
 
 
 class LatestReport(NamedTuple):
@@ -73,7 +74,7 @@ def active_items(session: Session) -> list[ExportItem]:
     """The items not archived, by number; one query."""
     query = select(Item.id, Item.number, Item.title, Item.domain, Item.start_date, Item.deadline, Item.report_cycle,
                    Item.investment, Item.fiscal_investment, Item.indicator_unit, Item.baseline_value, Item.target_value,
-                   Item.closing_state).where(col(Item.archived).is_(False), Item.closing_state != Closing.CANCELLED
+                   Item.closing_state, Item.closed_on).where(col(Item.archived).is_(False), Item.closing_state != Closing.CANCELLED
                                              ).order_by(Item.number)
     return [ExportItem(*row) for row in queries.plain_rows(session, query)]
 

@@ -518,7 +518,7 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
     `snoozed_unit_ids` empty; two queries fewer): enough for the statuses, which the latest report decides."""
     ids = None if item_ids is None else list(set(item_ids))
     query = select(Item.id, Item.number, Item.title, Item.domain, Item.start_date, Item.deadline,
-                   Item.report_cycle, Item.created_at, Item.closing_state).where(
+                   Item.report_cycle, Item.created_at, Item.closing_state, Item.closed_on).where(
         col(Item.archived).is_(False), Item.closing_state != Closing.CANCELLED).order_by(Item.number)
     if ids is not None:
         query = query.where(col(Item.id).in_(ids))
@@ -535,8 +535,10 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
     nothing: frozenset = frozenset()
     periods = {cycle: period_key(cycle, today) for cycle in ("monthly", "quarterly", "weekly", "none")}
     facts = []
-    for item_id, number, title, domain, start, deadline, cycle, created_at, closing in items:
+    for item_id, number, title, domain, start, deadline, cycle, created_at, closing, closed_on in items:
         status, percent, source = latest.get(item_id, no_mark)
+        if before is not None and closed_on is not None and closed_on >= before.date():
+            closing = Closing.OPEN  # closed (办结) after the moment looked at
         status = counted_mark(status, source, closing)
         seen = reported.get(item_id, nothing)
         period = periods.get(cycle) or period_key(cycle, today)

@@ -14,7 +14,6 @@ stores its draft's token: confirmed twice (a restored dialogue), it is sent once
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -40,12 +39,11 @@ from bot.callbacks import (
     DecideClosing,
 )
 from bot.context import BotContext
-from bot.dates import format_date
 from bot.keyboards import choice_buttons, confirm_buttons
 from bot.texts import esc, t
 from db import closing, dialogues, names, queries
 from db.facts import Closing
-from db.models import Adjustment, Item, Role
+from db.models import Adjustment, Role
 from handlers.common import (
     args_text,
     busy_with,
@@ -77,7 +75,6 @@ from jobs.actions import (
     close_item,
     decide_adjustment_request,
     decide_closing_request,
-    when_text,
 )
 from jobs.sender import send_queued
 
@@ -466,53 +463,6 @@ async def decide_adjustment_button(update: Update, context: BotContext) -> None:
     key = "adj.decided_approved" if outcome.status == "approved" else "adj.decided_refused"
     await done_with_button(update, t(lang, key, number=outcome.number))
     await send_queued(context)
-
-
-# ---------------------------------------------------------------- the item card's lines
-
-
-@dataclass(frozen=True)
-class CardEnding:
-    """What the item card shows of its closing and adjustments, and the buttons they bring."""
-
-    item_id: int
-    lines: list[str]
-    pending_review: int | None
-    open: bool  # neither closed nor cancelled
-
-    def buttons(self, lang: str, *, own: bool, overseer: bool) -> list[tuple[str, str]]:
-        """🔧 for the unit's contact; 确认办结 / 退回 for an overseer while a 办结 awaits review."""
-        buttons = [(t(lang, "adj.button"), Adjust(self.item_id).encode())] if own and self.open else []
-        if overseer and self.pending_review is not None:
-            buttons += [(t(lang, "close.confirm"), DecideClosing(self.pending_review, "c").encode()),
-                        (t(lang, "close.refuse"), DecideClosing(self.pending_review, "r").encode())]
-        return buttons
-
-
-def closing_card(session: Any, lang: str, item: Item, context: BotContext) -> CardEnding:
-    """The card's lines on the item's closing (requests, send-backs, 办结, cancellation) and adjustments."""
-    tz = context.services.settings.tz
-    lines = [t(lang, "close.card_cancelled", day=format_date(item.updated_at.astimezone(tz).date(), lang))
-             ] if item.closing_state == Closing.CANCELLED else []
-    reviews = closing.reviews_of_item(session, item_id=item.id)
-    deciders = queries.people_names(session, telegram_ids=[r.decided_by for r in reviews if r.decided_by])
-    for review in reviews:
-        if review.status == "requested":
-            lines.append(t(lang, "close.card_requested", day=when_text(context.services, lang, review.created_at)))
-        elif review.status == "refused" and review.decided_at:
-            lines.append(t(lang, "close.card_refused", day=when_text(context.services, lang, review.decided_at),
-                           reason=esc(review.reason or "")))
-        elif review.status == "closed" and item.closed_on:
-            note = t(lang, "close.note", note=esc(review.reason)) if review.reason else ""
-            lines.append(t(lang, "close.card_closed", day=format_date(item.closed_on, lang),
-                           person=esc(deciders.get(review.decided_by or 0, "")), note=note))
-    unit_names = queries.unit_names(session)
-    for request in closing.adjustments_of_item(session, item_id=item.id):
-        lines.append(t(lang, "adj.card_line", when=format_date(request.created_at.astimezone(tz).date(), lang),
-                       change=adjustment_text(lang, request, unit_names), status=t(lang, f"adj.status.{request.status}"),
-                       reason=esc(request.reason)))
-    pending = next((r.id for r in reviews if r.status == "requested"), None)
-    return CardEnding(item.id, lines, pending, item.closing_state in (Closing.OPEN, Closing.REQUESTED))
 
 
 def handlers(timeout_seconds: float) -> list:

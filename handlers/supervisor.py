@@ -20,7 +20,6 @@ from db import queries, supervision
 from db.models import ReportCycle, Role, Status
 from db.supervision import Extended
 from handlers import pages
-from handlers.closing import closing_card
 from handlers.common import (
     answer,
     args_text,
@@ -36,6 +35,7 @@ from handlers.common import (
 )
 from handlers.pages import Listing
 from handlers.uow import Refusal, work
+from jobs.actions import closing_card
 from jobs.digest import (
     Assessed,
     assess,
@@ -225,7 +225,7 @@ async def item_card(update: Update, context: BotContext) -> None:
         versions = supervision.report_versions(session, report_ids=[r.id for r in reports])
         latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
         people |= queries.people_names(session, telegram_ids=[r.returned_by for r in reports if r.returned_by])
-        ending = closing_card(session, lang, item, context)  # handlers/closing.py: 办结 and adjustments
+        ending = closing_card(session, lang, item, context.services)  # 办结 and adjustments (jobs.actions)
     is_contact(update, context)  # the user's units, also when an admin or supervisor is a contact too
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)

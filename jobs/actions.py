@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.callbacks import DecideAdjustment, DecideClosing, Report
+from bot.callbacks import Adjust, DecideAdjustment, DecideClosing, Report
 from bot.context import Services
 from bot.dates import format_date
 from bot.texts import esc, t
@@ -293,3 +293,50 @@ def decide_adjustment_request(services: Services, *, adjustment_id: int, approve
                      title=esc(item.title), change=adjustment_text(lang, request, names), comment=note)],
             now=now, not_before=send_time(services, now))
         return Outcome(None, number=item.number, status=request.status)
+
+
+# The item card's lines (the chat's and the dashboard's).
+
+
+@dataclass(frozen=True)
+class CardEnding:
+    """What the item card shows of its closing and adjustments, and the buttons they bring."""
+
+    item_id: int
+    lines: list[str]
+    pending_review: int | None
+    open: bool  # neither closed nor cancelled
+
+    def buttons(self, lang: str, *, own: bool, overseer: bool) -> list[tuple[str, str]]:
+        """🔧 for the unit's contact; 确认办结 / 退回 for an overseer while a 办结 awaits review."""
+        buttons = [(t(lang, "adj.button"), Adjust(self.item_id).encode())] if own and self.open else []
+        if overseer and self.pending_review is not None:
+            buttons += [(t(lang, "close.confirm"), DecideClosing(self.pending_review, "c").encode()),
+                        (t(lang, "close.refuse"), DecideClosing(self.pending_review, "r").encode())]
+        return buttons
+
+
+def closing_card(session: Session, lang: str, item: Item, services: Services) -> CardEnding:
+    """The card's lines on the item's closing (requests, send-backs, 办结, cancellation) and adjustments."""
+    tz = services.settings.tz
+    lines = [t(lang, "close.card_cancelled", day=format_date(item.updated_at.astimezone(tz).date(), lang))
+             ] if item.closing_state == Closing.CANCELLED else []
+    reviews = closing.reviews_of_item(session, item_id=item.id)
+    deciders = queries.people_names(session, telegram_ids=[r.decided_by for r in reviews if r.decided_by])
+    for review in reviews:
+        if review.status == "requested":
+            lines.append(t(lang, "close.card_requested", day=when_text(services, lang, review.created_at)))
+        elif review.status == "refused" and review.decided_at:
+            lines.append(t(lang, "close.card_refused", day=when_text(services, lang, review.decided_at),
+                           reason=esc(review.reason or "")))
+        elif review.status == "closed" and item.closed_on:
+            note = t(lang, "close.note", note=esc(review.reason)) if review.reason else ""
+            lines.append(t(lang, "close.card_closed", day=format_date(item.closed_on, lang),
+                           person=esc(deciders.get(review.decided_by or 0, "")), note=note))
+    unit_names = queries.unit_names(session)
+    for request in closing.adjustments_of_item(session, item_id=item.id):
+        lines.append(t(lang, "adj.card_line", when=format_date(request.created_at.astimezone(tz).date(), lang),
+                       change=adjustment_text(lang, request, unit_names), status=t(lang, f"adj.status.{request.status}"),
+                       reason=esc(request.reason)))
+    pending = next((r.id for r in reviews if r.status == "requested"), None)
+    return CardEnding(item.id, lines, pending, item.closing_state in (Closing.OPEN, Closing.REQUESTED))

@@ -198,3 +198,14 @@ def start_bot_process(sim: Any, url: str, log: Path, **settings: str) -> subproc
     }
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=log.parent, env=env,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def confirm_done(session: Any, report: Any, when: datetime, by: int = 1002) -> None:
+    """A 已完成 report written straight to the record, confirmed (办结) the day it came, as an office would."""
+    from db import closing
+    from db.models import Item
+
+    request = closing.request_closing(session, item=session.get(Item, report.item_id), report=report, now=when)
+    if request is not None:
+        closing.decide_closing(session, request=request, confirm=True, by=by, reason=None, now=when,
+                               today=when.astimezone(ZoneInfo("Asia/Shanghai")).date())

@@ -194,8 +194,8 @@ async def records(world: World, housing: SimUser) -> dict[str, int]:
     with world.db.session() as session:
         item = queries.item_by_number(session, number=1)
         unit_id = queries.units_of_user(session, telegram_id=housing.id)[0].id
-        report = queries.add_report(session, item_id=item.id, unit_id=unit_id, reporter_id=housing.id,
-                                    period="2021-07", now=now, text="进展", percent=40, status="good", problems=None)
+        queries.add_report(session, item_id=item.id, unit_id=unit_id, reporter_id=housing.id,
+                       period="2021-07", now=now, text="进展", percent=40, status="good", problems=None)
         request = supervision.request_extension(session, item=item, unit_id=unit_id, by=housing.id,
                                                 deadline=date(2022, 3, 31), text="明年3月", reason="原因", now=now)
         row = outbox.enqueue_text(session, key="reminder:test", kind="reminder", chat_id=housing.id,
