@@ -545,3 +545,65 @@ class ImportListName(Step):
     """Under an import preview: type the new list's name and year."""
 
     prefix = "in"
+
+
+# ---- review: 办结 on review, adjustments and cancellations (handlers/closing.py)
+
+ADJUST_KINDS = ("title", "target", "units", "cancel")
+
+
+@dataclass(frozen=True)
+class DecideClosing(Callback):
+    """确认办结 (c) / 退回 (r) under a 办结 request; the admins and supervisors review."""
+
+    prefix = "cld"
+    audience = OVERSEER
+    review_id: int = number()
+    verdict: str = choice("c", "r")
+
+
+@dataclass(frozen=True)
+class ClosingCancel(Step):
+    """✖ under the question asking why a 办结 is sent back."""
+
+    prefix = "clx"
+
+
+@dataclass(frozen=True)
+class Adjust(Callback):
+    """The card's or a reminder's 🔧 申请调整: starts the adjustment dialogue for this item."""
+
+    prefix = "adj"
+    audience = CONTACT
+    item_id: int = number()
+
+
+@dataclass(frozen=True)
+class AdjustKind(Step):
+    """What to change: the title, the target, the responsible units, or cancel the item."""
+
+    prefix = "ajk"
+    kind: str = choice(*ADJUST_KINDS)
+
+
+@dataclass(frozen=True)
+class AdjustCancel(Step):
+    prefix = "ajx"
+
+
+@dataclass(frozen=True)
+class DecideAdjustment(Callback):
+    """An admin's Approve / Refuse under an adjustment request."""
+
+    prefix = "ajd"
+    audience = ADMIN
+    adjustment_id: int = number()
+    verdict: str = choice("a", "r")
+
+
+@dataclass(frozen=True)
+class CloseConfirm(Step):
+    """✔ / ✖ under the preview of an admin's /close n 备注; the token names that preview."""
+
+    prefix = "clc"
+    answer: str = choice("y", "n")

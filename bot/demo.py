@@ -155,6 +155,10 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         transport.press(await transport.expect(probe(lang, "report.ask_problems")), t(lang, "report.no_problems"))
         transport.press(await transport.expect(probe(lang, "report.ask_evidence")), t(lang, "report.submit"))
         await transport.expect(probe(lang, "report.saved"))
+        # 已完成 asks for 办结: it counts as done once the supervisor confirms it.
+        supervisor.press(await supervisor.expect(probe(lang, "close.request")), t(lang, "close.confirm"))
+        await supervisor.expect(probe(lang, "close.confirmed"))
+        await transport.expect(t(lang, "close.status.closed"))
 
         city.press(city_reminder, t(lang, "remind.button", number=3))
         await city.expect(probe(lang, "report.ask_text"))

@@ -46,6 +46,7 @@ from sqlmodel import Session
 
 from bot.texts import MARKS, section_index, t
 from db.export_queries import ExportData, ExportItem, OfficeTable, export_data
+from db.facts import counted_mark
 from db.gcpause import collector_paused
 from db.models import Status
 from jobs.rules import ItemFacts, effective_status, indicator_percent, month_end, period_key
@@ -238,17 +239,19 @@ _YEAR_PREFIX = re.compile(r"^\s*(?:19|20)[0-9]{2}\s*年度?")
 
 def rows_from_data(data: ExportData, *, as_of: date, margin: int, lang: str) -> list[ExportRow]:
     """Export rows from what the queries read; marks from the digest's rules on `as_of`."""
-    return [_row(item, data, effective_status(_facts(item, data), as_of, margin), lang) for item in data.items]
+    return [_row(item, data, effective_status(_facts(item, data, as_of), as_of, margin), lang) for item in data.items]
 
 
-def _facts(item: ExportItem, data: ExportData) -> ItemFacts:
+def _facts(item: ExportItem, data: ExportData, as_of: date) -> ItemFacts:
     report = data.latest.get(item.id)
+    closing = "" if item.closed_on is not None and item.closed_on > as_of else item.closing_state
     return ItemFacts(
         id=item.id, number=item.number, title=item.title, domain=item.domain, start=item.start_date,
         deadline=item.deadline, cycle=item.report_cycle, lead_unit_ids=data.links.get((item.id, "lead"), ()),
         responsible_unit_ids=data.links.get((item.id, "responsible"), ()),
-        declared=report.status if report else None, percent=report.percent if report else None,
-        official=report is not None and report.source == "import",
+        declared=counted_mark(report.status if report else None, report.source if report else None, closing),
+        percent=report.percent if report else None, official=report is not None and report.source == "import",
+        closing=closing,
     )
 
 

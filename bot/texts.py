@@ -47,6 +47,7 @@ ZH: dict[str, str] = {
         "/item 序号 — 事项详情及报送记录\n"
         "/revise 序号 — 在限定时间内（默认报送后 24 小时）更正本单位最新报送\n"
         "/extend 序号 — 申请延期（新时限和理由，管理员审批）\n"
+        "/adjust 序号 — 申请调整标题、目标值、责任单位或取消事项（管理员审批）\n"
         "/away 开始 结束 — 请假，指定同事代收提醒（如 /away 下周）\n"
         "/history 单位或序号 [开始 结束] — 本单位报送记录\n"
         "/snooze 序号 时间 — 暂缓某项提醒（如 下周一）\n"
@@ -58,6 +59,7 @@ ZH: dict[str, str] = {
         "/chart — 分领域进展图\n/export [清单代号] [月份] — 导出一个清单的进展情况表（.xlsx）\n"
         "/items 红色|黄色 — 按三色预警筛选\n"
         "/sendback 序号 [理由] — 退回最新一次报送，要求重报（仅限管理员和督查人员；也可在事项详情点按钮）\n"
+        "报送「已完成」即申请办结：管理员和督查人员点「确认办结」或「退回」（须说明理由），确认后才计为已完成\n"
         "/ranking [月份|本月] — 各单位月度排名\n"
         "/history 单位或序号 [开始 结束] — 某期间的全部报送（较长时附 .xlsx）"
     ),
@@ -81,7 +83,8 @@ ZH: dict[str, str] = {
         "/invite 单位 备用 — 邀请备用联络员（提醒无人签收时转给他）\n"
         "/unread — 未签收最近一次提醒的单位\n"
         "/away 单位 时间 — 为联络员登记请假和代班人\n"
-        "延期申请会发给您审批：点「同意延期」或「不同意」，可附意见。"
+        "/close 序号 备注 — 直接办结事项（确认后生效）\n"
+        "延期申请会发给您审批：点「同意延期」或「不同意」，可附意见；调整和取消申请同样由您批准或不批准。"
     ),
     "help.common": "/lang zh|en — 切换语言\n/cancel — 取消当前操作\n/help — 本帮助",
     "lang.set": "已切换为中文。",
@@ -791,6 +794,81 @@ ZH: dict[str, str] = {
     # ---- dash: the dashboard in the demo
     "demo.dashboard": "看板（督查室 陈主任的签名测试身份，一小时内有效），用浏览器打开：\n{url}",
     "demo.dashboard_wait": "看板在演示期间可用；按回车键结束演示。",
+    # ---- review: 办结 on review, adjustments and cancellations (handlers/closing.py)
+    "close.request": (
+        "【申请办结】<b>#{number} {title}</b>\n{unit} {person} 报送已完成：{text}\n"
+        "请确认办结，或退回并说明理由。确认前不计为已完成，提醒暂停。"
+    ),
+    "close.confirm": "✅ 确认办结",
+    "close.refuse": "↩️ 退回",
+    "close.asked": "📝 已提交 #{number} 办结申请，待督查人员审核；审核前提醒暂停，不计为已完成。",
+    "close.confirmed": "✅ 已确认 #{number} 办结（{day}），已通知单位。",
+    "close.confirmed_notice": "✅ <b>#{number} {title}</b> 已确认办结（{day}，{person}）。",
+    "close.ask_reason": "退回 #{number} 的办结申请：请用一条消息说明理由（将转告单位），或点「取消」。",
+    "close.refused": "已退回 #{number} 的办结申请，提醒恢复，已通知单位。",
+    "close.refused_notice": (
+        "【办结退回】<b>#{number} {title}</b> 的办结申请被退回（{person}）。\n理由：{reason}\n"
+        "请继续推进并按期报送，完成后可再次报送「已完成」。"
+    ),
+    "close.empty_reason": "退回须说明理由。",
+    "close.empty_note": "直接办结须写明备注，如：/close 12 经现场核查已完工",
+    "close.already": "该办结申请已处理（{outcome}）。",
+    "close.status.closed": "已确认办结",
+    "close.status.refused": "已退回",
+    "close.status.withdrawn": "报送已退回或更正，申请失效",
+    "close.status.requested": "待审核",
+    "close.decide_cancelled": "已取消，办结申请仍待审核。",
+    "close.usage": "用法：/close 序号 备注，如 /close 12 经现场核查已完工",
+    "close.preview": "请确认直接办结：\n<b>#{number} {title}</b>\n备注：{note}",
+    "close.done_direct": "✅ 已办结 #{number}（{day}）。",
+    "close.already_closed": "事项 #{number} 已办结或已取消，无需再次办结。",
+    "close.card_requested": "📝 申请办结，待审核（{day} 提交）",
+    "close.card_closed": "✅ 已办结（{day}，{person}）{note}",
+    "close.card_refused": "↩️ 办结申请于 {day} 被退回：{reason}",
+    "close.card_cancelled": "🚫 已取消（经批准，{day}）",
+    "close.note": "：{note}",
+    "digest.closing_pending": "申请办结 {count} 项，待审核：{numbers}。",
+    "digest.cancelled": "已取消 {count} 项：{items}。",
+    "digest.cancelled_item": "#{number} {title}（经批准取消）",
+    "adj.button": "🔧 申请调整",
+    "adj.choose": "申请调整哪一项？",
+    "adj.ask_kind": "申请调整 <b>#{number} {title}</b>：要调整什么？",
+    "adj.kind.title": "标题",
+    "adj.kind.target": "目标值",
+    "adj.kind.units": "责任单位",
+    "adj.kind.cancel": "取消事项",
+    "adj.ask_title": "现标题：{current}\n请用一条消息写出新的标题。",
+    "adj.ask_target": "现目标值：{current}\n请写出新的目标值（数字）。",
+    "adj.ask_units": "现责任单位：{current}\n请写出新的责任单位（多个用、分隔）。",
+    "adj.not_indicator": "事项 #{number} 没有数值目标，请申请调整标题。",
+    "adj.bad_target": "无法识别目标值「{text}」，请写一个数字，如 95 或 12.5。",
+    "adj.same": "与现在相同，无需调整。请重新输入。",
+    "adj.ask_reason": "请用一条消息说明申请理由。",
+    "adj.preview": "请确认调整申请：\n<b>#{number} {title}</b>\n{change}\n理由：{reason}",
+    "adj.change": "调整{kind}：{before} → {after}",
+    "adj.cancel_change": "申请取消该事项",
+    "adj.submitted": "✅ 已提交 #{number} 的调整申请，等待管理员审批，结果会通知您。",
+    "adj.admin_request": (
+        "【调整申请】<b>#{number} {title}</b>\n{unit} {person} 申请：{change}\n理由：{reason}"
+    ),
+    "adj.approved_notice": "✅ 您对 <b>#{number} {title}</b> 的调整申请已批准：{change}。{comment}",
+    "adj.refused_notice": "您对 <b>#{number} {title}</b> 的调整申请未获批准（{change}）。{comment}",
+    "adj.decided_approved": "已批准 #{number} 的调整申请，已通知申请人。",
+    "adj.decided_refused": "已不批准 #{number} 的调整申请，已通知申请人。",
+    "adj.already": "该调整申请已处理（{outcome}）。",
+    "adj.status.approved": "已批准",
+    "adj.status.refused": "未批准",
+    "adj.status.pending": "待审批",
+    "adj.item_cancelled": "事项 #{number} 已取消，不能再调整。",
+    "adj.pending": "事项 #{number} 已有一份调整申请待审批，审批前不能再次申请。",
+    "adj.not_your_item": "事项 #{number} 不属于您所在的单位，不能为其申请调整。",
+    "adj.already_saved": "这份调整申请已经提交过，没有重复提交。",
+    "adj.card_line": "🔧 {when} {change}（{status}）理由：{reason}",
+    "refuse.contact_adjust": "您还没有绑定单位，无法申请调整或取消。请向管理员索取邀请链接。",
+    "refuse.closing": "审核办结仅限管理员和督查人员。",
+    "dialogue.close_decide": "退回办结申请", "dialogue.adjust": "申请调整",
+    "cmd.adjust": "申请调整或取消", "cmd.close": "直接办结",
+    "wa.closing": "办结与调整", "wa.closing_reason": "退回理由（退回时必填，将转告单位）",
 }
 
 EN: dict[str, str] = {
@@ -826,6 +904,7 @@ EN: dict[str, str] = {
         "/item n — an item's card and report history\n"
         "/revise n — correct your unit's latest report within the allowed time (24 hours by default)\n"
         "/extend n — ask for an extension (new deadline and reason; an admin decides)\n"
+        "/adjust n — ask to change an item's title, target or responsible units, or to cancel it (an admin decides)\n"
         "/away from to — leave: a colleague gets the reminders meanwhile (e.g. /away next week)\n"
         "/history unit|n [from to] — your unit's reports\n"
         "/snooze n when — snooze an item's reminders (e.g. next Monday)\n"
@@ -837,6 +916,7 @@ EN: dict[str, str] = {
         "/chart — progress by domain as a picture\n/export [list code] [month] — a list's progress table as .xlsx\n"
         "/items red|yellow — items by warning colour\n"
         "/sendback n [reason] — return the latest report for rework (admins and supervisors only; or tap the card's button)\n"
+        "A report marked done asks for closing: admins and supervisors tap Confirm closing or Send back (with a reason); only then does it count as done\n"
         "/ranking [month|this month] — the monthly ranking of units\n"
         "/history unit|n [from to] — every report of a period (.xlsx too when long)"
     ),
@@ -860,7 +940,8 @@ EN: dict[str, str] = {
         "/invite unit backup — invite a backup contact (gets reminders nobody acknowledged)\n"
         "/unread — units that have not acknowledged their latest reminder\n"
         "/away unit when — register a contact's leave and stand-in\n"
-        "Extension requests come to you: tap Approve or Refuse, with a comment if you like."
+        "/close n note — close an item directly (after a confirmation)\n"
+        "Extension requests come to you: tap Approve or Refuse, with a comment if you like; so do requests to change or cancel an item."
     ),
     "help.common": "/lang zh|en — language\n/cancel — cancel what you are doing\n/help — this help",
     "lang.set": "Language set to English.",
@@ -1569,6 +1650,81 @@ EN: dict[str, str] = {
     # ---- dash: the dashboard in the demo
     "demo.dashboard": "The dashboard, signed in as the supervisor 陈主任 (a test identity, good for an hour); open it in a browser:\n{url}",
     "demo.dashboard_wait": "The dashboard stays up while the demo runs; press Enter to end it.",
+    # ---- review: 办结 on review, adjustments and cancellations (handlers/closing.py)
+    "close.request": (
+        "<b>Closing requested</b>: <b>#{number} {title}</b>\n{person} of {unit} reports it done: {text}\n"
+        "Confirm it, or send it back with a reason. Until confirmed it does not count as done and its reminders pause."
+    ),
+    "close.confirm": "✅ Confirm closing",
+    "close.refuse": "↩️ Send back",
+    "close.asked": "📝 Closing of #{number} requested; the supervisors will review it. Until then its reminders pause and it does not count as done.",
+    "close.confirmed": "✅ #{number} closed ({day}); the unit has been told.",
+    "close.confirmed_notice": "✅ <b>#{number} {title}</b> is confirmed closed ({day}, {person}).",
+    "close.ask_reason": "Sending back the closing of #{number}: in one message, why? (The unit will be told.) Or tap Cancel.",
+    "close.refused": "The closing of #{number} was sent back; its reminders resume and the unit has been told.",
+    "close.refused_notice": (
+        "<b>Closing sent back</b>: <b>#{number} {title}</b> was not confirmed closed ({person}).\nReason: {reason}\n"
+        "Please carry on and report as usual; once it is finished, report it done again."
+    ),
+    "close.empty_reason": "Sending it back needs a reason.",
+    "close.empty_note": "Closing an item directly needs a note, for example /close 12 checked on site, finished",
+    "close.already": "This closing request has been dealt with already ({outcome}).",
+    "close.status.closed": "confirmed closed",
+    "close.status.refused": "sent back",
+    "close.status.withdrawn": "its report was returned or corrected, so it lapsed",
+    "close.status.requested": "awaiting review",
+    "close.decide_cancelled": "Cancelled; the closing request still awaits review.",
+    "close.usage": "Usage: /close n note, for example /close 12 checked on site, finished",
+    "close.preview": "Please confirm closing this item directly:\n<b>#{number} {title}</b>\nNote: {note}",
+    "close.done_direct": "✅ #{number} closed ({day}).",
+    "close.already_closed": "Item #{number} is closed or cancelled already.",
+    "close.card_requested": "📝 Closing requested, awaiting review (since {day})",
+    "close.card_closed": "✅ Closed ({day}, {person}){note}",
+    "close.card_refused": "↩️ Closing sent back on {day}: {reason}",
+    "close.card_cancelled": "🚫 Cancelled (approved, {day})",
+    "close.note": ": {note}",
+    "digest.closing_pending": "Closing requested for {count:# item|# items}, awaiting review: {numbers}.",
+    "digest.cancelled": "Cancelled: {count:# item|# items}: {items}.",
+    "digest.cancelled_item": "#{number} {title} (cancellation approved)",
+    "adj.button": "🔧 Ask for a change",
+    "adj.choose": "Which item do you want changed?",
+    "adj.ask_kind": "A change to <b>#{number} {title}</b>: what should change?",
+    "adj.kind.title": "title",
+    "adj.kind.target": "target",
+    "adj.kind.units": "responsible units",
+    "adj.kind.cancel": "cancel the item",
+    "adj.ask_title": "Current title: {current}\nIn one message, write the new title.",
+    "adj.ask_target": "Current target: {current}\nWrite the new target (a number).",
+    "adj.ask_units": "Current responsible units: {current}\nWrite the new responsible units (separate several with commas).",
+    "adj.not_indicator": "Item #{number} has no numeric target; ask for a change of its title instead.",
+    "adj.bad_target": "Cannot read the target “{text}”; write a number such as 95 or 12.5.",
+    "adj.same": "That is what it is already; nothing to change. Please type another.",
+    "adj.ask_reason": "In one message, why is the change needed?",
+    "adj.preview": "Please confirm the request:\n<b>#{number} {title}</b>\n{change}\nReason: {reason}",
+    "adj.change": "change the {kind}: {before} → {after}",
+    "adj.cancel_change": "cancel the item",
+    "adj.submitted": "✅ Your request for #{number} was sent to the admins; you will be told the decision.",
+    "adj.admin_request": (
+        "<b>Change requested</b>: <b>#{number} {title}</b>\n{person} of {unit} asks to {change}\nReason: {reason}"
+    ),
+    "adj.approved_notice": "✅ Your request for <b>#{number} {title}</b> was approved: {change}.{comment}",
+    "adj.refused_notice": "Your request for <b>#{number} {title}</b> was refused ({change}).{comment}",
+    "adj.decided_approved": "The change to #{number} was approved; the requester has been told.",
+    "adj.decided_refused": "The change to #{number} was refused; the requester has been told.",
+    "adj.already": "This request has been decided already ({outcome}).",
+    "adj.status.approved": "approved",
+    "adj.status.refused": "refused",
+    "adj.status.pending": "awaiting a decision",
+    "adj.item_cancelled": "Item #{number} is cancelled and can no longer be changed.",
+    "adj.pending": "Item #{number} already has a change request waiting for a decision; you cannot ask again before it is decided.",
+    "adj.not_your_item": "Item #{number} does not belong to your unit; you cannot ask for a change to it.",
+    "adj.already_saved": "This request was sent already; it was not sent twice.",
+    "adj.card_line": "🔧 {when} {change} ({status}) Reason: {reason}",
+    "refuse.contact_adjust": "You are not bound to a unit yet, so you cannot ask for a change. Ask an admin for an invite link.",
+    "refuse.closing": "Only admins and supervisors review a closing.",
+    "dialogue.close_decide": "sending back a closing", "dialogue.adjust": "a change request",
+    "cmd.adjust": "Ask for a change or cancellation", "cmd.close": "Close an item",
+    "wa.closing": "Closing and changes", "wa.closing_reason": "Reason (needed to send it back; the unit will be told)",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

@@ -6,7 +6,16 @@ from __future__ import annotations
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from db.models import Absence, ExtensionRequest, Item, ItemUnit, ProgressReport, ReportVersion
+from db.models import (
+    Absence,
+    Adjustment,
+    ClosingReview,
+    ExtensionRequest,
+    Item,
+    ItemUnit,
+    ProgressReport,
+    ReportVersion,
+)
 
 _ITEM_WITH_UNITS = (
     select(Item, ItemUnit.role, ItemUnit.unit_id).outerjoin(ItemUnit, col(ItemUnit.item_id) == col(Item.id))
@@ -32,7 +41,7 @@ def absence(session: Session, *, absence_id: int) -> Absence | None:
     return session.get(Absence, absence_id)
 
 
-Drafted = ProgressReport | ExtensionRequest | ReportVersion
+Drafted = ProgressReport | ExtensionRequest | ReportVersion | ClosingReview | Adjustment
 
 
 def of_draft(session: Session, model: type[Drafted], *, draft_id: str) -> Drafted | None:

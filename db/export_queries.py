@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from db import lists, queries
+from db.facts import Closing
 from db.models import BotSetting, Item, ListState, ProgressReport
 
 TITLE_KEY = "table.title"  # the office's table title, as the importer read it
@@ -42,6 +43,8 @@ class ExportItem(NamedTuple):
     indicator_unit: str | None
     baseline_value: float | None
     target_value: float | None
+    closing_state: str = ""  # db.facts.Closing
+    closed_on: date | None = None
 
 
 class LatestReport(NamedTuple):
@@ -87,7 +90,8 @@ def active_items(session: Session, *, list_id: int | None = None) -> list[Export
     """The items not archived (of the list, when given), by number; one query."""
     query = select(Item.id, Item.number, Item.title, Item.domain, Item.start_date, Item.deadline, Item.report_cycle,
                    Item.investment, Item.fiscal_investment, Item.indicator_unit, Item.baseline_value, Item.target_value,
-                   ).where(col(Item.archived).is_(False)).order_by(Item.number)
+                   Item.closing_state, Item.closed_on).where(
+        col(Item.archived).is_(False), Item.closing_state != Closing.CANCELLED).order_by(Item.number)
     if list_id is not None:
         query = query.where(Item.list_id == list_id)
     return [ExportItem(*row) for row in queries.plain_rows(session, query)]

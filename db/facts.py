@@ -30,6 +30,26 @@ class ReportCycle(StrEnum):
     NONE = "none"
 
 
+class Closing(StrEnum):
+    """Where an item stands on closing (办结): a unit's 已完成 asks for it, a supervisor or admin confirms it."""
+
+    OPEN = ""
+    REQUESTED = "requested"  # 申请办结: reported done, awaiting review (its reminders stop)
+    CLOSED = "closed"  # 办结: confirmed; only now does the item count as done
+    CANCELLED = "cancelled"  # 取消: an approved cancellation; out of every total
+
+
+def counted_mark(status: str | None, source: str | None, closing: str) -> str | None:
+    """The mark an item's latest report counts as: a unit's 已完成 (□) counts as done only once the item is
+    closed (办结), until then (and after a refusal) as ★ 推进良好; a closed item is done whatever its
+    report. The office's own table (an import) is its assessment already, and counts as it says."""
+    if closing == Closing.CLOSED:
+        return Status.AHEAD
+    if status == Status.AHEAD and source != "import":
+        return Status.GOOD
+    return status
+
+
 @dataclass(frozen=True)
 class ItemFacts:
     """What the rules need to know of an item and its latest report."""
@@ -52,6 +72,7 @@ class ItemFacts:
     created: date = date.min  # reports due before the item existed are never missed
     reported: frozenset[tuple[int, str]] = field(default_factory=frozenset)  # (unit, period) of recent reports
     snoozed_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    closing: str = ""  # Closing: "" open, requested (申请办结, awaiting review), closed (办结)
     list_id: int = 0  # its task list (清单)
     list_code: str = ""  # the list's code, only while several lists are active (then messages name it)
 

@@ -125,6 +125,12 @@ class Item(SQLModel, table=True):
     archived: bool = Field(default=False, index=True)
     created_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)
+    # ---- review: 办结 on review and cancellation (db.closing). "" open, requested (a unit reported 已完成,
+    # awaiting review), closed (办结, confirmed), cancelled (an approved 取消: out of every total).
+    closing_state: str = Field(default="", index=True, sa_column_kwargs={"server_default": ""})
+    closed_on: date | None = None
+    closed_by: int | None = Field(default=None, sa_type=BigInteger)
+    closing_note: str | None = None
 
 
 class ItemUnit(SQLModel, table=True):
@@ -328,3 +334,43 @@ class BotState(SQLModel, table=True):
     key: str = Field(primary_key=True)
     value: Any = Field(default=None, sa_type=JSON)
     updated_at: datetime = _when(default_factory=utcnow)
+
+
+# ---- review: 办结 on review, adjustments and cancellations (db.closing)
+
+
+class ClosingReview(SQLModel, table=True):
+    """One request to close an item (申请办结: a unit's 已完成 report, or an admin closing it directly) and its
+    decision: the item's history of requests, refusals and confirmations."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    report_id: int | None = Field(default=None, foreign_key="progressreport.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    requested_by: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = _when(default_factory=utcnow)
+    status: str = Field(default="requested", index=True)  # requested → closed | refused
+    decided_at: datetime | None = _when(default=None)
+    decided_by: int | None = Field(default=None, sa_type=BigInteger)
+    reason: str | None = None  # why it was sent back, or the admin's note on a direct close
+    draft_id: str | None = Field(default=None, unique=True, index=True)  # the decision's dialogue
+
+
+class Adjustment(SQLModel, table=True):
+    """A unit's request to change an item's title, target or units, or to cancel it (调整 / 取消), with the
+    item as it was and as asked, and the admins' decision."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    requested_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _when(default_factory=utcnow)
+    kind: str  # title, target, units, cancel
+    before: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    after: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    reason: str
+    status: str = Field(default="pending", index=True)  # pending → approved | refused
+    decided_at: datetime | None = _when(default=None)
+    decided_by: int | None = Field(default=None, sa_type=BigInteger)
+    comment: str | None = None
+    draft_id: str | None = Field(default=None, unique=True, index=True)  # the request's dialogue

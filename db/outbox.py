@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from db import queries, supervision
 from db.engine import insert_ignore, insert_ignore_many
+from db.facts import Closing, counted_mark
 from db.models import Contact, Lease, Outbox, ProgressReport, Reminder, Status
 
 ACTIVE = ("pending", "claimed")
@@ -285,15 +286,18 @@ def still_due(session: Session, *, reminder_ids: Iterable[int]) -> list[Reminder
     items = queries.items_by_id(session, ids=[r.item_id for r in reminders])
     keep = []
     for reminder in reminders:
+        item = items.get(reminder.item_id)
+        if item is None or item.archived or item.closing_state in (Closing.REQUESTED, Closing.CANCELLED):
+            continue
         report = latest.get(reminder.item_id)
-        if report is not None and report.status == Status.AHEAD:
+        if counted_mark(report.status if report else None, report.source if report else None,
+                        item.closing_state) == Status.AHEAD:
             continue
         if reminder.reason.startswith("report") or reminder.reason == "manual":
             period = reminder.period.split("@")[0]
             if (reminder.item_id, reminder.unit_id, period) in reported:
                 continue
-        if reminder.item_id in items and not items[reminder.item_id].archived:
-            keep.append(reminder)
+        keep.append(reminder)
     return keep
 
 

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from db import lists, names
 from db.engine import insert_ignore_many
-from db.facts import Due, ItemFacts, period_key, recent_period_keys
+from db.facts import Closing, Due, ItemFacts, counted_mark, period_key, recent_period_keys
 from db.gcpause import collector_paused
 from db.models import (
     BotSetting,
@@ -525,8 +525,8 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
     ids = None if item_ids is None else list(set(item_ids))
     codes = lists.active_codes(session)  # named in messages only while several lists are active
     query = select(Item.id, Item.number, Item.title, Item.domain, Item.start_date, Item.deadline,
-                   Item.report_cycle, Item.created_at, Item.list_id).where(
-        col(Item.archived).is_(False)).order_by(Item.list_id, Item.number)
+                   Item.report_cycle, Item.created_at, Item.list_id, Item.closing_state, Item.closed_on).where(
+        col(Item.archived).is_(False), Item.closing_state != Closing.CANCELLED).order_by(Item.list_id, Item.number)
     if ids is not None:
         query = query.where(col(Item.id).in_(ids))
     elif list_id is not None:
@@ -548,8 +548,11 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
     facts = []
     several = len(codes) > 1
     all_codes = lists.codes(session) if several else {}
-    for item_id, number, title, domain, start, deadline, cycle, created_at, list_of in items:
+    for item_id, number, title, domain, start, deadline, cycle, created_at, list_of, closing, closed_on in items:
         status, percent, source = latest.get(item_id, no_mark)
+        if before is not None and closed_on is not None and closed_on >= before.date():
+            closing = Closing.OPEN  # closed (办结) after the moment looked at
+        status = counted_mark(status, source, closing)
         seen = reported.get(item_id, nothing)
         period = periods.get(cycle) or period_key(cycle, today)
         facts.append(ItemFacts(
@@ -558,7 +561,7 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
             responsible_unit_ids=units.get((item_id, "responsible"), ()),
             declared=status, percent=percent, official=source == "import", created=created_at.date(), reported=seen,
             reported_unit_ids=frozenset([u for u, p in seen if p == period]) if seen else nothing,
-            snoozed_unit_ids=frozenset(snoozed[item_id]) if item_id in snoozed else nothing,
+            snoozed_unit_ids=frozenset(snoozed[item_id]) if item_id in snoozed else nothing, closing=closing,
             list_id=list_of, list_code=all_codes.get(list_of, "") if several else "",
         ))
     return facts

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from db import closing
 from db.models import (
     Absence,
     Contact,
@@ -59,6 +60,7 @@ def return_report(session: Session, *, report_id: int, by: int, reason: str, now
         raise LookupError(f"report {report_id} is gone")
     row.returned_at, row.returned_by, row.return_reason = now, by, reason
     session.add(row)
+    closing.withdraw(session, report_id=row.id, now=now)  # a returned 已完成 asks for nothing any more
     return row
 
 

@@ -72,10 +72,12 @@ from handlers.common import (
 )
 from handlers.receipts import ack_from_buttons
 from handlers.uow import Refusal, work
+from jobs.actions import closing_follows
 from jobs.digest import assess, item_line
 from jobs.policy import next_due
 from jobs.reminders import period_label
 from jobs.rules import indicator_percent, period_key
+from jobs.sender import send_queued
 from jobs.supervision import calendar, policy_of, warnings_on
 
 CHOOSE, TEXT, PERCENT, STATUS, PROBLEMS, EVIDENCE, VALUE = range(7)
@@ -517,14 +519,20 @@ async def submit(update: Update, context: BotContext) -> int:
         )
         dialogues.mark_draft(session, report, draft_id=token)
         unit_name = draft.get("unit_name") or next(u.name for u in units if u.id == draft["unit_id"])
+        closing_asked = closing_follows(context.services, session, item_id=draft["item_id"], report=report,
+                                        unit=unit_name, person=update.effective_user.full_name, now=now)
     context.user_data.pop(DRAFT, None)  # after the commit: a database away keeps the draft for the next try
     lang = lang_of(update, context)
     record = report_record(lang, report, draft["number"], draft["title"], unit_name, context)
+    if closing_asked is not None:
+        record += "\n" + t(lang, "close.asked", number=draft["number"])
     hours = context.services.settings.report_edit_hours
     markup = choice_buttons([(t(lang, "rv.button"), Revise(report.id).encode())]) if hours > 0 else None
     if hours > 0:
         record += "\n" + t(lang, "rv.hint", hours=f"{hours:g}", number=draft["number"])
     await tell_text(update, context, t(lang, "report.saved", id=report.id) + "\n" + record, markup, draft=draft)
+    if closing_asked is not None:
+        await send_queued(context)
     return ConversationHandler.END
 
 

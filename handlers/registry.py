@@ -14,6 +14,7 @@ from bot.context import BotContext, Services
 from bot.texts import LANGUAGES, t
 from handlers import (
     away,
+    closing,
     common,
     contact,
     extensions,
@@ -30,14 +31,14 @@ from handlers import (
 )
 from handlers.uow import answer_refusals
 
-CONTACT_MENU = ("report", "mine", "item", "revise", "extend", "away", "history", "snooze", "list", "help", "lang",
-                "cancel")
+CONTACT_MENU = ("report", "mine", "item", "revise", "extend", "adjust", "away", "history", "snooze", "list", "help",
+                "lang", "cancel")
 SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "sendback", "ranking", "history", "chart",
                    "export", "list", "help", "lang")
 log = logging.getLogger(__name__)
 ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "contacts",
               "remind", "digest", "status", "slow", "overdue", "missing", "chart", "export", "setgroup", "schedule",
-              "outbox", "holiday", "sendback", "unread", "ranking", "history", "away", "list", "carry",
+              "outbox", "holiday", "sendback", "unread", "ranking", "history", "away", "list", "carry", "close",
               "help", "lang", "cancel")
 
 
@@ -66,7 +67,7 @@ def register_handlers(app: Application, services: Services) -> None:
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         contact_handlers = contact.handlers(timeout)
         admin_handlers = [*items.handlers(timeout), *importing.handlers(timeout), *units.handlers(), *operations.handlers()]
-        dialogues = [*extensions.handlers(timeout), *reports.handlers(timeout)]
+        dialogues = [*extensions.handlers(timeout), *reports.handlers(timeout), *closing.handlers(timeout)]
     # Every callback answers its refusals and a database that is away (handlers/uow.py).
     app.add_handlers(answer_refusals([
         # The dialogues that start from a command or a button come before the report dialogue, whose

@@ -68,7 +68,7 @@ from handlers.common import (
     times_out,
 )
 from handlers.uow import Refusal, work
-from jobs.actions import report_again_chats, send_back_refusal
+from jobs.actions import closing_follows, report_again_chats, send_back_refusal
 from jobs.rules import indicator_percent
 from jobs.sender import send_queued, send_time
 
@@ -395,8 +395,13 @@ async def revise_confirmed(update: Update, context: BotContext) -> int:
                                            by=update.effective_user.id, now=now)
         replaced = dialogues.replaced_version(session, report_id=report.id, version=report.version - 1)
         dialogues.mark_draft(session, replaced, draft_id=draft["token"])
+        units = queries.units_by_id(session, ids=[report.unit_id]) if report.unit_id else {}
+        closing_follows(services, session, item_id=report.item_id, report=report,
+                        unit=units[report.unit_id].name if units else "", person=update.effective_user.full_name,
+                        now=now)
     await done_with_button(update, t(lang, "rv.saved", number=draft["number"], version=report.version) + "\n"
                            + current_text(lang, report))
+    await send_queued(context)
     return ConversationHandler.END
 
 

@@ -29,6 +29,7 @@ from handlers.common import (
     guard,
     is_admin,
     is_contact,
+    is_overseer,
     is_supervisor,
     item_at,
     lang_of,
@@ -37,9 +38,11 @@ from handlers.common import (
 )
 from handlers.pages import Listing
 from handlers.uow import Refusal, work
+from jobs.actions import closing_card
 from jobs.digest import (
     Assessed,
     assess,
+    closing_lines,
     domain_lines,
     extension_note,
     item_line,
@@ -93,7 +96,7 @@ def status_text(services: Services, lang: str, list_id: int | None = None) -> st
         part = [a for a in assessed if task_list is None or a.facts.list_id == task_list.id]
         if task_list is not None:
             lines.append(t(lang, "list.section", name=esc(task_list.name)))
-        lines += [totals_line(lang, part), *domain_lines(lang, part)]
+        lines += [totals_line(lang, part), *closing_lines(lang, [a.facts for a in part], ()), *domain_lines(lang, part)]
     return "\n".join(lines)
 
 
@@ -244,6 +247,7 @@ async def item_card(update: Update, context: BotContext) -> None:
         latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
         people |= queries.people_names(session, telegram_ids=[r.returned_by for r in reports if r.returned_by])
         carried = task_lists.card_lines(session, lang, item)
+        ending = closing_card(session, lang, item, context.services)  # 办结 and adjustments (jobs.actions)
     is_contact(update, context)  # the user's units, also when an admin or supervisor is a contact too
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
@@ -252,7 +256,7 @@ async def item_card(update: Update, context: BotContext) -> None:
         return
     text = card_text(lang, item, links, facts, names, today, context)
     text += supervision_text(lang, item, warnings.get(item.id), kept, extensions, today)
-    text += "".join("\n" + line for line in carried)
+    text += "".join("\n" + line for line in [*carried, *ending.lines])
     for snooze in snoozes:
         text += t(lang, "item.snoozed", units=esc(names.get(snooze.unit_id, "?")),
                   until=format_date(snooze.until, lang))
@@ -268,6 +272,8 @@ async def item_card(update: Update, context: BotContext) -> None:
             buttons.append((t(lang, "rv.button"), f"{REVISE}:{mine.id}"))
     if privileged and latest is not None and latest.unit_id is not None and not item.archived:
         buttons.append((t(lang, "sb.button"), f"{SEND_BACK}:{latest.id}"))
+    buttons += ending.buttons(lang, own=bool(own & unit_ids) and not item.archived,
+                              overseer=is_overseer(update, context))
     await answer(update, context, text, with_dashboard(choice_buttons(buttons) if buttons else None, context.services,
                                                        update.effective_chat, lang, "item",
                                                        n=facts[0].ref if facts else item.number))

@@ -13,7 +13,8 @@ from datetime import date
 
 from bot.dates import format_date
 from bot.texts import MARKS, esc, join, section_index, t
-from db.facts import ItemFacts, Status
+from db.closing import Cancelled
+from db.facts import Closing, ItemFacts, Status
 from db.outbox import AckCount
 from db.supervision import Extended
 from jobs.rules import (
@@ -102,6 +103,7 @@ class Supervision:
     acks: Sequence[AckCount] = ()
     ack_days: int = 7
     ranking: Sequence[str] = ()  # the ranking's lines, on the first working day of a month
+    cancelled: Sequence[Cancelled] = ()  # items cancelled on an approved request (out of the totals)
 
 
 MAX_WARNING_LINES = 60  # beyond this the digest counts the rest and points to /items 红色 / 黄色
@@ -160,6 +162,17 @@ def ack_lines(lang: str, acks: Sequence[AckCount], names: Mapping[int, str]) -> 
     return [t(lang, "digest.ack_total", units=len(acks), rounds=rounds, acked=acked), units]
 
 
+def closing_lines(lang: str, items: Sequence[ItemFacts], cancelled: Sequence[Cancelled]) -> list[str]:
+    """ "申请办结 2 项，待审核：#3、#7。" and "已取消 1 项：#12 …（经批准取消）。" (none when there are none)."""
+    sep = t(lang, "list_sep")
+    pending = [f"#{i.number}" for i in sorted(items, key=lambda i: i.number) if i.closing == Closing.REQUESTED]
+    lines = [t(lang, "digest.closing_pending", count=len(pending), numbers=sep.join(pending))] if pending else []
+    if cancelled:
+        lines.append(t(lang, "digest.cancelled", count=len(cancelled), items=sep.join(
+            t(lang, "digest.cancelled_item", number=c.number, title=esc(c.title)) for c in cancelled)))
+    return lines
+
+
 def build_digest(
     lang: str,
     items: Sequence[ItemFacts],
@@ -184,6 +197,7 @@ def build_digest(
         "",
         t(lang, "digest.part1"),
         totals_line(lang, assessed),
+        *closing_lines(lang, items, supervision.cancelled if supervision else ()),
         "",
         t(lang, "digest.part2"),
         *domain_lines(lang, assessed),

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from db.facts import Due, ItemFacts, ReportCycle, month_end, period_key, shift_period
-from jobs.rules import is_done
+from jobs.rules import reminders_stop
 from jobs.workdays import WorkCalendar
 
 
@@ -133,7 +133,7 @@ def plan_reminders(items: Iterable[ItemFacts], today: date, policy: Policy, cal:
     """Everything due today; an item reported done leaves every rhythm."""
     plan = Plan()
     for item in items:
-        if is_done(item.declared):
+        if reminders_stop(item):
             continue
         plan.due += deadline_due(item, today, policy, cal)
         if item.cycle == ReportCycle.NONE:
@@ -150,7 +150,7 @@ def plan_reminders(items: Iterable[ItemFacts], today: date, policy: Policy, cal:
 def manual_chase(items: Iterable[ItemFacts], today: date) -> list[Due]:
     """An admin's /remind: every unit that has not reported this period, once a day."""
     return [Due(f.id, u, "manual", f"{period_key(f.cycle, today)}@{today.isoformat()}")
-            for f in items if not is_done(f.declared) and f.cycle != ReportCycle.NONE
+            for f in items if not reminders_stop(f) and f.cycle != ReportCycle.NONE
             for u in f.reporting_unit_ids
             if (u, period_key(f.cycle, today)) not in f.reported and u not in f.snoozed_unit_ids]
 

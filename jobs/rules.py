@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from db.facts import Due, ItemFacts, ReportCycle, Status, month_end, period_key
+from db.facts import Closing, Due, ItemFacts, ReportCycle, Status, month_end, period_key
 
 STATUS_ORDER = (Status.AHEAD, Status.GOOD, Status.AVERAGE, Status.SLOW)
 
@@ -29,6 +29,11 @@ def time_progress(start: date, deadline: date | None, today: date) -> float | No
 
 def is_done(declared: str | None) -> bool:
     return declared == Status.AHEAD
+
+
+def reminders_stop(item: ItemFacts) -> bool:
+    """No reminder, chase or missed report once an item is done, or while its 办结 awaits review."""
+    return is_done(item.declared) or item.closing == Closing.REQUESTED
 
 
 def is_overdue(deadline: date | None, today: date, declared: str | None) -> bool:
@@ -107,7 +112,7 @@ def warning_colour(
 
 def missing_unit_ids(item: ItemFacts) -> list[int]:
     """Units that owe a report for this period (未报送); none once the item is done."""
-    if is_done(item.declared) or item.cycle == ReportCycle.NONE:
+    if reminders_stop(item) or item.cycle == ReportCycle.NONE:
         return []
     return [u for u in item.reporting_unit_ids if u not in item.reported_unit_ids]
 
@@ -142,7 +147,7 @@ def due_reminders(
     """Everything due today: deadlines within the lead days, and reports due on the report day."""
     due: list[Due] = []
     for item in items:
-        if is_done(item.declared):
+        if reminders_stop(item):
             continue
         if item.deadline is not None:
             bucket = deadline_bucket(item.deadline, today, lead_days)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot.context import Services
 from bot.texts import esc, t
-from db import lists, outbox, queries, supervision
+from db import closing, lists, outbox, queries, supervision
 from db.facts import ItemFacts, month_end, period_key, shift_period
 from db.models import MonthlyColour
 from jobs.digest import ListPart, Supervision, build_digest, lists_notice
@@ -120,6 +120,7 @@ def digest_supervision(services: Services, session: Session, facts: Sequence[Ite
         warnings=warnings_on(services, session, facts, today),
         extended=supervision.extended_items(session, item_ids=[f.id for f in facts]),
         acks=outbox.ack_counts(session, since=since), ack_days=ACK_DAYS, ranking=ranking,
+        cancelled=closing.cancelled_items(session),
     )
 
 

@@ -16,8 +16,8 @@ from jobs.rules import (
     COLOUR_ORDER,
     Colour,
     WarningThresholds,
-    is_done,
     is_overdue,
+    reminders_stop,
     time_progress,
     warning_colour,
 )
@@ -60,7 +60,7 @@ def recent_due_days(cycle: str, today: date, policy: Policy, cal: WorkCalendar, 
 def missed_reports(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar, limit: int) -> int:
     """Reports missed in a row up to the last due day, by the unit that missed most (at most `limit`):
     `jobs.policy.missed_streak` over due days worked out once per cycle."""
-    if item.cycle == ReportCycle.NONE or is_done(item.declared):
+    if item.cycle == ReportCycle.NONE or reminders_stop(item):
         return 0
     due_days = recent_due_days(item.cycle, today, policy, cal, max(1, limit))
     return max((_missed_in_a_row(item, unit, due_days) for unit in item.reporting_unit_ids), default=0)

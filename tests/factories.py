@@ -234,3 +234,12 @@ def item_with_history(db: Database, now: datetime, *, number: int = 1, title: st
         supervision.decide_extension(session, request=request, approve=True, by=9001, comment=None, now=now)
         session.commit()
         return item.id
+def confirm_done(session: Any, report: Any, when: datetime, by: int = 1002) -> None:
+    """A 已完成 report written straight to the record, confirmed (办结) the day it came, as an office would."""
+    from db import closing
+    from db.models import Item
+
+    request = closing.request_closing(session, item=session.get(Item, report.item_id), report=report, now=when)
+    if request is not None:
+        closing.decide_closing(session, request=request, confirm=True, by=by, reason=None, now=when,
+                               today=when.astimezone(ZoneInfo("Asia/Shanghai")).date())

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from bot import callbacks
 from bot.simulator import SimChat, SimUser
-from db import outbox, queries, supervision
+from db import closing, outbox, queries, supervision
 from db.models import Contact
 from tests.conftest import World
 
@@ -172,13 +172,15 @@ MAY_PRESS: dict[str, set[str]] = {
     "szd": {"contact"}, "rv": {"contact"}, "ack": {"contact"}, "sz": {"contact", "other_contact"},
     "sb": {"admin", "supervisor"}, "exd": {"admin"}, "awx": {"admin", "contact"},
     "ctr": {"admin"}, "ivr": {"admin"},
+    "cld": {"admin", "supervisor"}, "adj": {"contact"}, "ajd": {"admin"},  # review: 办结, adjustments
 }
 
 
 def kind_data(kind: type[callbacks.Callback], ids: dict[str, int]) -> str:
     """The kind's data for the office's own records (a well-formed example for the rest)."""
     by_field = {"item_id": ids["item"], "number": 1, "report_id": ids["report"], "request_id": ids["request"],
-                "row_id": ids["row"], "absence_id": ids["absence"], "days": 1}
+                "row_id": ids["row"], "absence_id": ids["absence"], "days": 1, "review_id": ids["review"],
+                "adjustment_id": ids["adjustment"]}
     example = kind.example()
     values = {f.name: by_field.get(f.name, getattr(example, f.name)) for f in fields(kind)}
     return kind(**values).encode()
@@ -190,8 +192,8 @@ async def records(world: World, housing: SimUser) -> dict[str, int]:
     with world.db.session() as session:
         item = queries.item_by_number(session, number=1)
         unit_id = queries.units_of_user(session, telegram_id=housing.id)[0].id
-        report = queries.add_report(session, item_id=item.id, unit_id=unit_id, reporter_id=housing.id,
-                                    period="2021-07", now=now, text="进展", percent=40, status="good", problems=None)
+        queries.add_report(session, item_id=item.id, unit_id=unit_id, reporter_id=housing.id,
+                       period="2021-07", now=now, text="进展", percent=40, status="good", problems=None)
         request = supervision.request_extension(session, item=item, unit_id=unit_id, by=housing.id,
                                                 deadline=date(2022, 3, 31), text="明年3月", reason="原因", now=now)
         row = outbox.enqueue_text(session, key="reminder:test", kind="reminder", chat_id=housing.id,
@@ -201,7 +203,13 @@ async def records(world: World, housing: SimUser) -> dict[str, int]:
         contacts = {c.telegram_id: c for c in supervision.unit_contacts(session, unit_id=unit_id)}
         absence, _ = supervision.add_absence(session, contact=contacts[housing.id], stand_in=contacts[3003],
                                              starts=now.date(), ends=now.date(), by=housing.id, now=now)
-        return {"item": item.id, "report": report.id, "request": request.id, "row": row, "absence": absence.id}
+        done = queries.add_report(session, item_id=item.id, unit_id=unit_id, reporter_id=housing.id,
+                                  period="2021-07", now=now, text="已完工", percent=100, status="ahead", problems=None)
+        review = closing.request_closing(session, item=item, report=done, now=now)
+        adjustment = closing.request_adjustment(session, item=item, unit_id=unit_id, by=housing.id, kind="title",
+                                                after={"title": "新标题"}, reason="原因", now=now, draft_id="0" * 16)
+        return {"item": item.id, "report": done.id, "request": request.id, "row": row, "absence": absence.id,
+                "review": review.id, "adjustment": adjustment.id}
 
 
 async def press_answer(world: World, user: SimUser, chat: SimChat, data: str) -> str:

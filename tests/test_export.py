@@ -38,7 +38,7 @@ from db.export_queries import office_table
 from db.imports import apply_import
 from db.models import Item, ProgressReport, Status
 from tests.conftest import SHANGHAI, World
-from tests.factories import OFFICE_TITLE, export, import_office_table, keep_office_heading
+from tests.factories import OFFICE_TITLE, confirm_done, export, import_office_table, keep_office_heading
 from tests.factories import XLSX as XLSX_FIXTURE
 
 NOW = datetime(2021, 7, 20, 9, 0, tzinfo=SHANGHAI)
@@ -59,8 +59,10 @@ def add_item(db: Database, number: int, *, domain: str = "住房安居领域") -
 def add_report(db: Database, item_id: int, text: str, *, when: datetime = NOW, problems: str | None = None,
                status: str = "good") -> None:
     with db.session() as session:
-        queries.add_report(session, item_id=item_id, unit_id=None, reporter_id=None, period="2021-07", now=when,
-                           text=text, percent=None, status=status, problems=problems)
+        report = queries.add_report(session, item_id=item_id, unit_id=None, reporter_id=None, period="2021-07",
+                                    now=when, text=text, percent=None, status=status, problems=problems)
+        if status == "ahead":
+            confirm_done(session, report, when)
 
 
 def same_items(a: ParsedTable, b: ParsedTable) -> None:

@@ -113,7 +113,8 @@ def test_items_go_into_one_list_keeping_everything_hung_on_them(empty_url: str) 
     assert [(x["id"], x["name"], x["kind"], x["year"], x["code"], x["state"]) for x in lists] == [
         (1, "2021年民生实事", "民生实事", 2021, "民生", "active")]
     assert [(x["list_id"], x["carried_from_id"]) for x in after["item"]] == [(1, None)] * 3
-    after["item"] = [{k: v for k, v in x.items() if k not in ("list_id", "carried_from_id")} for x in after["item"]]
+    kept = {table: set(old.tables[table].columns.keys()) for table in OLD_ROWS}  # later migrations add columns
+    after = {table: [{k: v for k, v in x.items() if k in kept[table]} for x in rows] for table, rows in after.items()}
     assert after == before
     with Session(engine) as session:  # the new tables take new rows (PostgreSQL's id sequence moved on)
         created = lists_db.create_list(session, name="2022年重点工作", year=2022, code="重点", now=when.replace(tzinfo=UTC))

@@ -307,3 +307,48 @@ async def test_with_two_lists_the_table_links_each_row_to_its_own_lists_item(wor
     assert status == 200 and link is not None and "%E6%B0%91%E7%94%9F1" in link.group(1)  # n=民生1, not n=1
     status, card = await get(world, "api/item?" + html.unescape(link.group(1)).replace("v=item&", ""), sup)
     assert status == 200 and "新建幼儿园3所" in card and "公厕" not in card
+# ---- review: 办结 on review from the dashboard, through the chat's own function
+
+
+async def test_an_overseer_confirms_or_sends_back_a_closing_from_the_card(world: World) -> None:
+    from db import closing
+
+    made = setup(world)
+    now = world.clock.now()
+    with world.db.session() as session:
+        for number, unit, person in ((1, "区住建局", HOUSING), (2, "区交通运输局", TRANSPORT)):
+            done = queries.add_report(session, item_id=made.items[number], unit_id=made.units[unit], reporter_id=person,
+                                      period="2021-07", now=now, text="已全部完工", percent=100, status="ahead",
+                                      problems=None)
+            closing.request_closing(session, item=session.get(queries.Item, made.items[number]), report=done, now=now)
+    status, card = await get(world, "api/item?n=1", headers(world, HOUSING))
+    assert "申请办结，待审核" in card and 'data-action="closing"' not in card  # the unit sees, overseers decide
+    _, card = await get(world, "api/item?n=1", headers(world, SUPERVISOR_ID))
+    review_id, token = token_in(card, "review")
+    before = snapshot(world)
+    form = {"review": review_id, "token": token, "verdict": "confirm"}
+    assert (await post(world, "api/closing", HOUSING, form))[0] == 403  # a contact may not
+    assert (await post(world, "api/closing", SUPERVISOR_ID, form | {"verdict": "later"}))[0] == 400
+    assert snapshot(world) == before
+    _, card = await get(world, "api/item?n=1", headers(world, SUPERVISOR_ID))  # that press used its token up
+    review_id, token = token_in(card, "review")
+    form = {"review": review_id, "token": token, "verdict": "confirm"}
+    status, text = await post(world, "api/closing", SUPERVISOR_ID, form)
+    assert status == 200 and "已确认 #1 办结" in text
+    await world.user(HOUSING, "李四").expect("已确认办结")
+    assert (await post(world, "api/closing", SUPERVISOR_ID, form))[0] == 409  # replayed
+
+    _, card = await get(world, "api/item?n=2", headers(world, ADMIN_ID))
+    review_id, token = token_in(card, "review")
+    form = {"review": review_id, "token": token, "verdict": "refuse", "reason": ""}
+    status, text = await post(world, "api/closing", ADMIN_ID, form)
+    assert status == 409 and "须说明理由" in text  # no reason: nothing changes
+    _, card = await get(world, "api/item?n=2", headers(world, ADMIN_ID))
+    review_id, token = token_in(card, "review")
+    status, text = await post(world, "api/closing", ADMIN_ID, {"review": review_id, "token": token,
+                                                               "verdict": "refuse", "reason": "站点未验收"})
+    assert status == 200 and "已退回 #2 的办结申请" in text
+    assert "站点未验收" in (await world.user(TRANSPORT, "王五").expect("【办结退回】")).text
+    with world.db.session() as session:
+        states = {n: session.get(queries.Item, made.items[n]).closing_state for n in (1, 2)}
+    assert states == {1: "closed", 2: ""}

@@ -18,6 +18,7 @@ from jobs.rules import ItemFacts, month_end, period_key, time_progress
 from jobs.schedule import DIGEST_JOB
 from jobs.supervision import month_ranking
 from tests.conftest import FIXTURES, SHANGHAI, World
+from tests.factories import confirm_done
 
 IMPORTED = datetime(2021, 1, 5, 9, 0, tzinfo=SHANGHAI)
 FIRST_WORKDAYS = [date(2021, 2, 1), date(2021, 3, 1), date(2021, 4, 1), date(2021, 5, 6), date(2021, 6, 1),
@@ -66,9 +67,11 @@ def write_reports(world: World, facts: list[ItemFacts], months: range, script: S
                         continue
                     percent, status, day = planned
                     when = datetime.combine(date(2021, month, day), time(10, 0), SHANGHAI)
-                    queries.add_report(session, item_id=item.id, unit_id=unit, reporter_id=None,
-                                       period=period_key("monthly", when.date()), now=when, text=f"{month}月进展",
-                                       percent=percent, status=status, problems=None)
+                    report = queries.add_report(session, item_id=item.id, unit_id=unit, reporter_id=None,
+                                                period=period_key("monthly", when.date()), now=when,
+                                                text=f"{month}月进展", percent=percent, status=status, problems=None)
+                    if status == Status.AHEAD:
+                        confirm_done(session, report, when)
                     written += 1
     return written
 

@@ -260,3 +260,19 @@ def plain_table(lang: str, columns: Sequence[tuple[str, bool]], rows: str) -> st
 
 def section(title: str, body: str) -> str:
     return f'<section class="card"><h2>{h(title)}</h2>{body}</section>'
+
+
+# ---- review: 办结 on review and adjustments on the item card
+
+
+def closing_html(lang: str, lines: Sequence[str], review_id: int | None, token: str | None) -> str:
+    """The card's lines on closing and adjustments (as the chat's card says them), and, for an overseer while a
+    办结 awaits review, its form: confirm, or send back with a reason."""
+    body = "".join(f"<p>{line}</p>" for line in lines)  # the lines are the chat's HTML, escaped already
+    if token is not None and review_id is not None:
+        body += (f'<form class="action" data-action="closing" method="post">'
+                 f'<input type="hidden" name="review" value="{review_id}"><input type="hidden" name="token" value="{h(token)}">'
+                 f'<label><span>{h(t(lang, "wa.closing_reason"))}</span><input name="reason" maxlength="1000"></label>'
+                 f'<div class="buttons"><button type="submit" name="verdict" value="confirm">{h(t(lang, "close.confirm"))}</button>'
+                 f'<button type="submit" name="verdict" value="refuse" class="danger">{h(t(lang, "close.refuse"))}</button></div></form>')
+    return f'<article class="closing">{body}</article>'

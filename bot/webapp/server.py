@@ -40,7 +40,13 @@ from bot.webapp.table import Query, Table, TableCache, page_of, select_rows
 from db import lists, queries, supervision
 from db.lists import Reference
 from db.models import Item, Role
-from jobs.actions import Actor, decide_extension_request, send_back_report
+from jobs.actions import (
+    Actor,
+    closing_card,
+    decide_closing_request,
+    decide_extension_request,
+    send_back_report,
+)
 from jobs.digest import assess, warning_detail
 from jobs.ranking import UnitScore
 from jobs.sender import send_queued
@@ -206,7 +212,7 @@ def card_section(order: int) -> Callable[[Section], Section]:
     return register
 
 
-def card_data(services: Services, reference: Reference) -> dict | None:
+def card_data(services: Services, reference: Reference, lang: str) -> dict | None:
     """The card of the item `n=12` (the only active list's) or `n=民生12` means; None when there is none."""
     today = services.clock.now().date()
     with services.db.session() as session:
@@ -227,7 +233,8 @@ def card_data(services: Services, reference: Reference) -> dict | None:
             extensions=extensions, versions=supervision.report_versions(session, report_ids=[r.id for r in reports]),
             latest=queries.latest_reports(session, item_ids=[item.id]).get(item.id),
             names={u.id: u.name for u in queries.all_units(session)},
-            people=queries.people_names(session, telegram_ids=[i for i in ids if i]), today=today)
+            people=queries.people_names(session, telegram_ids=[i for i in ids if i]), today=today,
+            ending=closing_card(session, lang, item, services))
         for loader in _CARD_LOADERS:
             data.update(loader(session, item, today))
         return data
@@ -238,7 +245,7 @@ async def item_card(request: web.Request, who: Viewer) -> web.StreamResponse:
     if reference is None:
         raise Refused(404, "wa.no_such_item")
     services = _services(request)
-    data = await asyncio.to_thread(card_data, services, reference)
+    data = await asyncio.to_thread(card_data, services, reference, who.lang)
     if data is None:
         raise Refused(404, "wa.no_such_item")
     links = data["links"]
@@ -289,6 +296,17 @@ def card_months(card: Card) -> str:
     current = (month_of(data["today"]), warning.colour.value) if warning is not None else None
     return pages.section(t(lang, "wa.months", year=data["year"]),
                          pages.month_cells(lang, data["kept"], data["year"], current))
+
+
+@card_section(15)
+def card_closing(card: Card) -> str:
+    """办结 and adjustments: the chat card's lines, and for an overseer the decision on a pending 办结."""
+    who, lang, ending = card.who, card.lang, card.data["ending"]
+    if not ending.lines:
+        return ""
+    token = (card.token("closing", ending.pending_review)
+             if who.overseer and ending.pending_review is not None else None)
+    return pages.section(t(lang, "wa.closing"), pages.closing_html(lang, ending.lines, ending.pending_review, token))
 
 
 @card_section(20)
@@ -560,7 +578,7 @@ async def action(request: web.Request, who: Viewer) -> web.StreamResponse:
     kind = request.match_info["action"]
     services = _services(request)
     tokens = request.app[TOKENS]
-    field = "report" if kind == "sendback" else "request"
+    field = {"sendback": "report", "closing": "review"}.get(kind, "request")
     target = str(form.get(field, ""))
     if not target.isdigit() or len(target) > 12:
         raise Refused(400, "confirm.expired")
@@ -568,6 +586,8 @@ async def action(request: web.Request, who: Viewer) -> web.StreamResponse:
         raise Refused(403, "refuse.send_back")
     if kind == "decide" and not who.admin:
         raise Refused(403, "refuse.admin")
+    if kind == "closing" and not who.overseer:
+        raise Refused(403, "refuse.closing")
     if not tokens.spend(str(form.get("token", "")), user_id=who.user.id, action=kind, target=int(target),
                         now=time.time()):
         raise Refused(409, "wa.stale_action")
@@ -577,6 +597,15 @@ async def action(request: web.Request, who: Viewer) -> web.StreamResponse:
         outcome = await asyncio.to_thread(send_back_report, services, report_id=int(target), by=actor,
                                           reason=str(form.get("reason", "")), now=now)
         done = ("sb.done", dict(number=outcome.number, unit=outcome.unit))
+    elif kind == "closing":
+        verdict = str(form.get("verdict", ""))
+        if verdict not in ("confirm", "refuse"):
+            raise Refused(400, "confirm.expired")
+        outcome = await asyncio.to_thread(decide_closing_request, services, review_id=int(target),
+                                          confirm=verdict == "confirm", by=actor, reason=str(form.get("reason", "")),
+                                          now=now, lang=who.lang)
+        done = ("close.confirmed" if outcome.status == "closed" else "close.refused",
+                dict(number=outcome.number, day=outcome.day))
     else:
         verdict = str(form.get("verdict", ""))
         if verdict not in ("approve", "refuse"):
@@ -587,7 +616,8 @@ async def action(request: web.Request, who: Viewer) -> web.StreamResponse:
         done = ("ext.decided_approved" if outcome.status == "approved" else "ext.decided_refused",
                 dict(number=outcome.number, deadline=outcome.deadline))
     if outcome.refusal is not None:
-        values = {"number": outcome.number, "outcome": t(who.lang, f"ext.status.{outcome.status}") if outcome.status else "",
+        prefix = "close" if kind == "closing" else "ext"
+        values = {"number": outcome.number, "outcome": t(who.lang, f"{prefix}.status.{outcome.status}") if outcome.status else "",
                   "person": t(who.lang, "ext.an_admin")}
         return fragment(pages.message(who.lang, outcome.refusal, "bad", **values), 409)
     request.app[TABLES].warm()
@@ -655,6 +685,6 @@ def build_webapp(ptb: Application) -> web.Application:
     routes += [web.get(f"{prefix}api/{name}", api(view, overseers_only=True)) for name, view in overseers.items()]
     routes += [web.get(f"{prefix}api/{name}", api(view)) for name, view in everyone.items()]
     routes.append(web.get(prefix + "api/download", download))
-    routes.append(web.post(prefix + "api/{action:sendback|decide}", api(action)))
+    routes.append(web.post(prefix + "api/{action:sendback|decide|closing}", api(action)))
     app.add_routes(routes)
     return app
