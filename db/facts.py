@@ -31,6 +31,16 @@ class ReportCycle(StrEnum):
 
 
 @dataclass(frozen=True)
+class MilestoneFacts:
+    """A milestone (节点) as the rules see it: its deadline, its own unit if any, the day it was done."""
+
+    id: int
+    deadline: date | None
+    unit_id: int | None = None
+    done: date | None = None
+
+
+@dataclass(frozen=True)
 class ItemFacts:
     """What the rules need to know of an item and its latest report."""
 
@@ -52,6 +62,7 @@ class ItemFacts:
     created: date = date.min  # reports due before the item existed are never missed
     reported: frozenset[tuple[int, str]] = field(default_factory=frozenset)  # (unit, period) of recent reports
     snoozed_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    milestones: tuple[MilestoneFacts, ...] = ()  # by deadline
 
     @property
     def reporting_unit_ids(self) -> tuple[int, ...]:
