@@ -81,6 +81,17 @@ class Due:
     period: str  # the deadline (ISO) or the report period key
 
 
+def milestone_period(deadline: date, milestone_id: int) -> str:
+    """The period of a reminder before a milestone: its deadline and its id ("2021-06-30@m12")."""
+    return f"{deadline.isoformat()}@m{milestone_id}"
+
+
+def milestone_of_period(period: str) -> int | None:
+    """The milestone a reminder's period names ("2021-06-30@m12" → 12), else None."""
+    tail = period.partition("@m")[2]
+    return int(tail) if tail.isdigit() else None
+
+
 def month_end(year: int, month: int) -> date:
     """The last day of a month."""
     return date(year, month, calendar.monthrange(year, month)[1])
