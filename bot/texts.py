@@ -706,6 +706,7 @@ ZH: dict[str, str] = {
     "wa.stale": "数据刚有变动，正在更新，稍后自动刷新。",
     "wa.period": "月份", "wa.download": "下载 .xlsx", "wa.export_hint": "进展情况表为当年 1 月至所选月份的累计情况。",
     # ---- milestones: 节点 (/node, import, reminders, colours, the card, reports)
+    "cmd.node": "事项节点（查看、新增、完成）",
     "node.usage": (
         "/node 序号 — 查看节点\n/node 序号 [单位：]时间 内容 — 新增节点，如 /node 3 6月底前完成设计、"
         "/node 3 区建管委：9月底前开工\n/node 序号 完成 节点号 — 标记完成；/node 序号 删除 节点号 — 删除"
@@ -723,7 +724,7 @@ ZH: dict[str, str] = {
     "node.saved": "已为 #{number} 新增节点 {position}：{milestone}（截止 {deadline}）。",
     "node.ticked": "已将 #{number} 的节点 {position} 标记为完成。",
     "node.removed": "已删除 #{number} 的节点 {position}。",
-    "node.mark_done": "✓ {date} 完成",
+    "node.mark_done": "✓ {date}完成",
     "node.mark_due": "待完成（{deadline}）",
     "node.mark_overdue": "已逾期（{deadline}）",
     "node.line": "{position}. {title} — {mark}{unit}",
@@ -1431,6 +1432,7 @@ EN: dict[str, str] = {
     "wa.stale": "The record has just changed; this list is being brought up to date and will refresh by itself.",
     "wa.period": "Month", "wa.download": "Download .xlsx", "wa.export_hint": "The progress table covers January to the month chosen.",
     # ---- milestones: 节点 (/node, import, reminders, colours, the card, reports)
+    "cmd.node": "An item's milestones (list, add, tick)",
     "node.usage": (
         "/node n — list the milestones\n/node n [unit: ]when what — add one, e.g. /node 3 6月底前完成设计 or "
         "/node 3 区建管委: 9月底前开工\n/node n done k — mark milestone k done; /node n remove k — remove it"

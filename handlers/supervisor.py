@@ -16,7 +16,7 @@ from bot.dates import format_date
 from bot.keyboards import EXTEND, REPORT, REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
 from bot.webapp import with_dashboard
-from db import queries, supervision
+from db import milestones, queries, supervision
 from db.models import ReportCycle, Role, Status
 from db.supervision import Extended
 from handlers import pages
@@ -32,6 +32,7 @@ from handlers.common import (
     parse_number,
     say,
 )
+from handlers.milestones import card_lines
 from handlers.pages import Listing
 from handlers.uow import Refusal, work
 from jobs.digest import (
@@ -222,13 +223,14 @@ async def item_card(update: Update, context: BotContext) -> None:
         versions = supervision.report_versions(session, report_ids=[r.id for r in reports])
         latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
         people |= queries.people_names(session, telegram_ids=[r.returned_by for r in reports if r.returned_by])
+        nodes = milestones.milestones_of(session, item_id=item.id)
     is_contact(update, context)  # the user's units, also when an admin or supervisor is a contact too
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
     if not privileged and not own & set(links[Role.LEAD] + links[Role.RESPONSIBLE]):
         await say(update, context, "refuse.not_your_item", number=number)
         return
-    text = card_text(lang, item, links, facts, names, today, context)
+    text = card_text(lang, item, links, facts, names, today, context) + card_lines(lang, nodes, names, today)
     text += supervision_text(lang, item, warnings.get(item.id), kept, extensions, today)
     for snooze in snoozes:
         text += t(lang, "item.snoozed", units=esc(names.get(snooze.unit_id, "?")),
