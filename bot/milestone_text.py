@@ -93,3 +93,23 @@ def read_cell(cell: str, now: datetime, calendar: WorkCalendar | None = None) ->
     then), a cell without any deadline at all is no plan of milestones and gives none."""
     read = [read_line(line, now, calendar) for line in split_lines(cell)]
     return read if any(m.deadline for m in read) else []
+
+
+Row = tuple[str, date | None, str | None]  # a table row's milestone: title, deadline, deadline as written
+
+
+def row_milestones(own: str | None, deadline_text: str | None, now: datetime,
+                   calendar: WorkCalendar | None = None) -> list[Row]:
+    """A table row's milestones: those of its milestones column (节点安排, 进度安排 …), else the numbered lines
+    an office wrote in its deadline column (时间节点: "1. 6月底前完成设计；2. 12月底前完工"), when there are
+    two or more of them."""
+    read = read_cell(own, now, calendar) if own else []
+    if not read and deadline_text and len(split_lines(deadline_text)) >= 2:
+        read = read_cell(deadline_text, now, calendar)
+    return [(m.title, m.deadline, m.deadline_text) for m in read]
+
+
+def last_deadline(milestones: list[Row]) -> tuple[date, str | None] | None:
+    """The latest dated milestone's deadline (and its words): the item's own when its cell held milestones."""
+    dated = [(d, text) for _, d, text in milestones if d is not None]
+    return max(dated, key=lambda m: m[0]) if dated else None

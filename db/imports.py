@@ -21,7 +21,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from db import queries
+from db import milestones, queries
 from db.models import Item, ProgressReport, Unit
 from db.table_types import ParsedTable, TableItem, month_period
 
@@ -173,6 +173,8 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
             queries.set_item_units(session, item_id=item.id, lead_unit_ids=lead, responsible_unit_ids=responsible)
         item.investment, item.fiscal_investment = row.investment, row.fiscal_investment
         _set_indicator(item, row)
+        if row.milestones:
+            milestones.replace_milestones(session, item_id=item.id, milestones=row.milestones, now=now)
         if row.status and not _already_imported(latest.get(item.id), row):
             queries.add_report(
                 session, item_id=item.id, unit_id=None, reporter_id=None, period=period, now=now,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.milestone_text import MilestoneText, read_cell, read_line, split_lines
+from bot.milestone_text import MilestoneText, last_deadline, read_cell, read_line, row_milestones, split_lines
 
 NOW = datetime(2021, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 PLAN = [("完成设计", "6月底前", date(2021, 6, 30)), ("开工", "9月底前", date(2021, 9, 30)),
@@ -43,3 +43,12 @@ def test_a_decimal_is_no_number_of_a_line_and_a_line_without_a_date_is_kept() ->
 @pytest.mark.parametrize("cell", ["", "   ", "按计划推进", "持续推进，确保完成"])
 def test_a_cell_without_any_deadline_is_no_plan(cell: str) -> None:
     assert read_cell(cell, NOW) == []
+
+
+def test_a_rows_milestones_from_its_own_column_or_numbered_lines_in_its_deadline() -> None:
+    assert row_milestones("1. 6月底前完成设计；2. 9月底前开工", "2021年12月底", NOW) == [
+        ("完成设计", date(2021, 6, 30), "6月底前"), ("开工", date(2021, 9, 30), "9月底前")]
+    in_deadline = row_milestones(None, "①6月底前完成设计②年底前完工", NOW)
+    assert in_deadline == [("完成设计", date(2021, 6, 30), "6月底前"), ("完工", date(2021, 12, 31), "年底前")]
+    assert last_deadline(in_deadline) == (date(2021, 12, 31), "年底前")
+    assert row_milestones(None, "2021年10月底", NOW) == []  # one date is the item's deadline, no milestone

@@ -12,7 +12,7 @@ from db import milestones
 from db.models import Milestone
 from jobs.schedule import REMINDER_JOB
 from tests.conftest import SHANGHAI, World
-from tests.factories import report
+from tests.factories import make_csv, report
 from tests.office import office, snapshot
 
 LI, ZHANG = 2001, 2002
@@ -121,3 +121,20 @@ async def test_a_reminder_before_a_milestone_and_a_missed_one_turns_the_item_yel
     assert "1. 完成设计 — 已逾期（2021年7月30日 周五）" in card.text
     assert "2. 开工建设 — 待完成（2021年9月30日 周四）" in card.text
     assert "三色预警：🟡 黄色（完成 60%，时序进度 59%；1 个节点逾期）" in card.text
+
+
+async def test_an_import_reads_the_milestones_of_a_cell_and_shows_them_in_the_preview(world: World) -> None:
+    admin = world.admin
+    rows = [["序号", "工作任务", "牵头单位", "完成时限", "节点安排"],
+            ["1", "建设口袋公园", "区住建局", "2021年12月底", "1. 6月底前完成设计；2. 9月底前开工；3. 12月底前完工"],
+            ["2", "新建幼儿园", "区教育局", "2021.12", ""]]
+    admin.send_document("任务.csv", make_csv(rows), caption="/import")
+    preview = await admin.expect("导入预览", timeout=15)
+    assert "其中 1 项含节点 3 个" in preview.text
+    assert nodes(world) == []  # nothing written before the confirmation
+    admin.press(preview, "✅ 确认")
+    await admin.expect("导入完成", timeout=15)
+    assert nodes(world) == [("完成设计", date(2021, 6, 30), None, False), ("开工", date(2021, 9, 30), None, False),
+                            ("完工", date(2021, 12, 31), None, False)]
+    admin.send("/item 1")
+    assert "节点（0/3 已完成）：\n1. 完成设计 — 已逾期" in (await admin.expect("#1 建设口袋公园")).text
