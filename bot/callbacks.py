@@ -607,3 +607,34 @@ class CloseConfirm(Step):
 
     prefix = "clc"
     answer: str = choice("y", "n")
+
+
+# ---- milestones: 节点 (handlers/milestones.py)
+
+
+@dataclass(frozen=True)
+class NodeConfirm(Step):
+    """✔ / ✖ under the preview of a /node addition, tick or removal; the token names that preview."""
+
+    prefix = "nc"
+    answer: str = choice("y", "n")
+
+    @property
+    def yes(self) -> bool:
+        return self.answer == "y"
+
+
+@dataclass(frozen=True)
+class ReportMilestone(Step):
+    """The report dialogue's milestone step: tick (or untick) this milestone of the draft's item."""
+
+    prefix = "rmt"
+    milestone_id: int = number()
+
+
+@dataclass(frozen=True)
+class ReportMilestonesDone(Step):
+    """The report dialogue's milestone step: go on with the milestones ticked so far (none: skip)."""
+
+    prefix = "rmd"
+    answer: str = choice("done", "skip")

@@ -236,6 +236,10 @@ def import_preview(lang: str, filename: str, table: ParsedTable, plan: ImportPla
                        binding=sum(1 for i in indicators if i.binding is True),
                        expected=sum(1 for i in indicators if i.binding is False),
                        examples=_some_indicators(lang, indicators)))
+    with_milestones = [i for i in table.items if i.milestones]
+    if with_milestones:
+        lines.append(t(lang, "node.import_line", items=len(with_milestones),
+                       count=sum(len(i.milestones) for i in with_milestones)))
     lines.append(t(lang, "import.confirm" if plan.writes else "import.nothing"))
     return "\n".join(lines)
 

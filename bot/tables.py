@@ -62,6 +62,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.dates import parse_deadline
+from bot.milestone_text import last_deadline, row_milestones
 from bot.table_files import MAX_BYTES, TableError, read_grids
 from bot.table_files import Grid as _Grid
 from db.table_types import STATUSES, ParsedTable, TableItem
@@ -154,6 +155,7 @@ _FIELD_RULES: tuple[_Rule, ...] = (
           r"|^(responsible|supporting|cooperating|partner|other)(unit|department|dept|agenc|bod|organi)"),
     _rule("progress_text", r"完成情况|进展|推进情况|进度情况|(?:目前|当前|最新|实际)进度|执行情况|落实情况|工作成效|实施情况|^progress(report|made|todate)?$"
           r"|^(workdone|achievements?|completion(todate)?|update)$"),
+    _rule("milestones", r"节点安排|节点计划|进度安排|计划节点|进度计划|阶段目标|里程碑|^milestones?$"),
     _rule("deadline", r"时限|时间|期限|截止|日期|节点|^(deadline|duedate|due|timelimit|completiondate)$"),
     _rule("problems", r"问题|困难|^(problems?|issues?|difficult)"),
     _rule("status", r"形象进度|进度|评价|状态|等级|亮灯|^(status|rating|progressstatus|progressrating|mark)$",
@@ -864,9 +866,20 @@ def _new_draft(ctx: _Context, r: int, domain: str | None, section: _Section | No
         rows=[ctx.grid.row_no[r]],
     )
     _add_indicator(ctx, r, item)
+    _add_milestones(ctx, r, item)
     draft = _Draft(item, section=serial)
     _add_status(ctx, draft, r)
     return draft
+
+
+def _add_milestones(ctx: _Context, r: int, item: TableItem) -> None:
+    """节点 (bot.milestone_text); numbered lines in the deadline's cell give the item the last one's deadline."""
+    item.milestones = row_milestones(_cell_text(ctx, r, "milestones"), item.deadline_text, ctx.now)
+    last = last_deadline(item.milestones) if item.deadline is None else None
+    if last is not None and item.deadline_text:
+        if (ctx.grid.row_no[r], item.deadline_text) in ctx.bad_deadlines:
+            ctx.bad_deadlines.remove((ctx.grid.row_no[r], item.deadline_text))
+        item.deadline, item.deadline_text = last
 
 
 _UNIT_TAIL = re.compile(r"[（(]\s*([^（）()\s]{1,8}?)\s*[)）]\s*$")

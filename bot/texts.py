@@ -73,6 +73,7 @@ ZH: dict[str, str] = {
         "/item 序号 — 事项详情及报送记录\n"
         "/edit 序号 字段 新值 — 修改事项（字段：标题、时限、牵头、责任、领域、周期）\n"
         "/archive 序号 — 归档事项；/unarchive 序号 — 恢复\n"
+        "/node 序号 [单位：]时间 内容 — 新增节点（如 /node 3 6月底前完成设计）；/node 序号 查看、完成、删除\n"
         "/import — 导入任务表（.xlsx/.xls/.ods/.docx/.csv，作为文件发送，说明写 /import）；预览写明导入哪个清单（按表题的年度和类别，可改名、改年度或选现有清单；也可写 /import 民生 或 /import 2022年重点工作 2022）、逐项修改和与同号事项不同的任务\n"
         "/remind [单位] — 立即发送待办提醒\n"
         "/digest — 立即发布通报\n"
@@ -869,6 +870,41 @@ ZH: dict[str, str] = {
     "dialogue.close_decide": "退回办结申请", "dialogue.adjust": "申请调整",
     "cmd.adjust": "申请调整或取消", "cmd.close": "直接办结",
     "wa.closing": "办结与调整", "wa.closing_reason": "退回理由（退回时必填，将转告单位）",
+    # ---- milestones: 节点 (/node, import, reminders, colours, the card, reports)
+    "cmd.node": "事项节点（查看、新增、完成）",
+    "node.usage": (
+        "/node 序号 — 查看节点\n/node 序号 [单位：]时间 内容 — 新增节点，如 /node 3 6月底前完成设计、"
+        "/node 3 区建管委：9月底前开工\n/node 序号 完成 节点号 — 标记完成；/node 序号 删除 节点号 — 删除"
+    ),
+    "node.none": "#{number} 尚无节点。新增：/node {number} 6月底前完成设计",
+    "node.list_title": "<b>#{number} {title}</b> 的节点（{done}/{count} 已完成）：",
+    "node.bad_deadline": "无法从「{text}」中识别节点时间。请以时间开头，如「6月底前完成设计」「2021年9月30日前开工」。",
+    "node.no_title": "请写明节点内容，如「6月底前完成设计」。",
+    "node.unknown": "#{number} 没有第 {position} 个节点。发送 /node {number} 查看。",
+    "node.preview": "请确认为 #{number} {title} 新增节点：\n{position}. {milestone}\n截止 {deadline}{unit}",
+    "node.preview_unit": "\n责任单位：{unit}",
+    "node.preview_done": "请确认将 #{number} 的节点标记为完成：\n{position}. {milestone}",
+    "node.preview_remove": "请确认删除 #{number} 的节点：\n{position}. {milestone}",
+    "node.already_done": "该节点已于 {date} 完成。",
+    "node.saved": "已为 #{number} 新增节点 {position}：{milestone}（截止 {deadline}）。",
+    "node.ticked": "已将 #{number} 的节点 {position} 标记为完成。",
+    "node.removed": "已删除 #{number} 的节点 {position}。",
+    "node.mark_done": "✓ {date}完成",
+    "node.mark_due": "待完成（{deadline}）",
+    "node.mark_overdue": "已逾期（{deadline}）",
+    "node.line": "{position}. {title} — {mark}{unit}",
+    "node.card_title": "节点（{done}/{count} 已完成）：",
+    "node.export": "节点：{done}/{count} 已完成",
+    "node.import_line": "其中 {items} 项含节点 {count} 个，导入后按节点提醒。",
+    "warning.milestones": "{count} 个节点逾期",
+    "reason.milestone": "#{number} 节点截止前{days}天",
+    "remind.milestone": "节点「{title}」截止 {deadline}{left}",
+    "report.ask_milestones": "本次完成了哪些节点？点选后按「确定」；没有请点「跳过」。",
+    "report.milestones_done": "确定",
+    "report.milestones_skip": "跳过",
+    "report.milestones_ticked": "完成节点：{titles}",
+    "node.stale": "该节点已不属于此次报送的事项，未作更改。",
+    "wa.milestones_card": "节点（{done}/{count} 已完成）",
 }
 
 EN: dict[str, str] = {
@@ -930,6 +966,7 @@ EN: dict[str, str] = {
         "/item n — an item's card and report history\n"
         "/edit n field value — change an item (title, deadline, lead, responsible, domain, cycle)\n"
         "/archive n — archive an item; /unarchive n — restore it\n"
+        "/node n [unit: ]when what — add a milestone (e.g. /node 3 6月底前完成设计); /node n to list, tick or remove\n"
         "/import — import the task table (.xlsx, .xls, .ods, .docx or .csv sent as a file, caption /import); the preview names the list it goes into (from the title's year and kind; rename it, change the year or pick an existing list; or /import 民生, /import 2022年重点工作 2022), each change and each row that is another task than the item with its number\n"
         "/remind [unit] — send due reminders now\n"
         "/digest — post the digest now\n"
@@ -1725,6 +1762,41 @@ EN: dict[str, str] = {
     "dialogue.close_decide": "sending back a closing", "dialogue.adjust": "a change request",
     "cmd.adjust": "Ask for a change or cancellation", "cmd.close": "Close an item",
     "wa.closing": "Closing and changes", "wa.closing_reason": "Reason (needed to send it back; the unit will be told)",
+    # ---- milestones: 节点 (/node, import, reminders, colours, the card, reports)
+    "cmd.node": "An item's milestones (list, add, tick)",
+    "node.usage": (
+        "/node n — list the milestones\n/node n [unit: ]when what — add one, e.g. /node 3 6月底前完成设计 or "
+        "/node 3 区建管委: 9月底前开工\n/node n done k — mark milestone k done; /node n remove k — remove it"
+    ),
+    "node.none": "#{number} has no milestones yet. Add one: /node {number} 6月底前完成设计",
+    "node.list_title": "Milestones of <b>#{number} {title}</b> ({done} of {count} done):",
+    "node.bad_deadline": "Cannot find when the milestone is due in “{text}”. Start with the date, e.g. “6月底前完成设计” or “by 30 September: start works”.",
+    "node.no_title": "Please say what the milestone is, e.g. “6月底前完成设计”.",
+    "node.unknown": "#{number} has no milestone {position}. Send /node {number} to see them.",
+    "node.preview": "Add this milestone to #{number} {title}?\n{position}. {milestone}\ndue {deadline}{unit}",
+    "node.preview_unit": "\nResponsible unit: {unit}",
+    "node.preview_done": "Mark this milestone of #{number} done?\n{position}. {milestone}",
+    "node.preview_remove": "Remove this milestone of #{number}?\n{position}. {milestone}",
+    "node.already_done": "That milestone was done on {date}.",
+    "node.saved": "Milestone {position} added to #{number}: {milestone} (due {deadline}).",
+    "node.ticked": "Milestone {position} of #{number} marked done.",
+    "node.removed": "Milestone {position} of #{number} removed.",
+    "node.mark_done": "✓ done {date}",
+    "node.mark_due": "due {deadline}",
+    "node.mark_overdue": "overdue (was due {deadline})",
+    "node.line": "{position}. {title} — {mark}{unit}",
+    "node.card_title": "Milestones ({done} of {count} done):",
+    "node.export": "Milestones: {done} of {count} done",
+    "node.import_line": "Milestones: {count} across {items:# item|# items}; reminders will go out before each one.",
+    "warning.milestones": "{count:# milestone|# milestones} missed",
+    "reason.milestone": "#{number} milestone due in {days:# day|# days}",
+    "remind.milestone": "milestone “{title}” due {deadline}{left}",
+    "report.ask_milestones": "Which milestones does this report complete? Tap them, then “Done”; if none, tap “Skip”.",
+    "report.milestones_done": "Done",
+    "report.milestones_skip": "Skip",
+    "report.milestones_ticked": "Milestones completed: {titles}",
+    "node.stale": "That milestone does not belong to the item of this report; nothing was changed.",
+    "wa.milestones_card": "Milestones ({done} of {count} done)",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

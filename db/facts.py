@@ -51,6 +51,16 @@ def counted_mark(status: str | None, source: str | None, closing: str) -> str | 
 
 
 @dataclass(frozen=True)
+class MilestoneFacts:
+    """A milestone (节点) as the rules see it: its deadline, its own unit if any, the day it was done."""
+
+    id: int
+    deadline: date | None
+    unit_id: int | None = None
+    done: date | None = None
+
+
+@dataclass(frozen=True)
 class ItemFacts:
     """What the rules need to know of an item and its latest report."""
 
@@ -80,6 +90,7 @@ class ItemFacts:
     def ref(self) -> str:
         """The item as messages name it and users type it: "12", or "民生12" while several lists are active."""
         return item_label(self.list_code, self.number) if self.list_code else str(self.number)
+    milestones: tuple[MilestoneFacts, ...] = ()  # by deadline
 
     @property
     def reporting_unit_ids(self) -> tuple[int, ...]:
@@ -101,6 +112,17 @@ class Due:
     unit_id: int
     reason: str  # "deadline-7", "deadline-3", "deadline-1", "report", "manual"
     period: str  # the deadline (ISO) or the report period key
+
+
+def milestone_period(deadline: date, milestone_id: int) -> str:
+    """The period of a reminder before a milestone: its deadline and its id ("2021-06-30@m12")."""
+    return f"{deadline.isoformat()}@m{milestone_id}"
+
+
+def milestone_of_period(period: str) -> int | None:
+    """The milestone a reminder's period names ("2021-06-30@m12" → 12), else None."""
+    tail = period.partition("@m")[2]
+    return int(tail) if tail.isdigit() else None
 
 
 def month_end(year: int, month: int) -> date:

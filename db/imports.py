@@ -26,7 +26,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from db import lists, names, queries
+from db import lists, milestones, names, queries
 from db.export_queries import HEADERS_KEY, TITLE_KEY, layout_key
 from db.facts import period_key
 from db.models import Item, ListState, ProgressReport, TaskList, Unit
@@ -409,6 +409,8 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
             queries.set_item_units(session, item_id=item.id, lead_unit_ids=lead, responsible_unit_ids=responsible)
         item.investment, item.fiscal_investment = row.investment, row.fiscal_investment
         _set_indicator(item, row)
+        if row.milestones:
+            milestones.replace_milestones(session, item_id=item.id, milestones=row.milestones, now=now)
         if row.status and not _already_imported(latest.get(item.id), row):
             queries.add_report(
                 session, item_id=item.id, unit_id=None, reporter_id=None, now=now,

@@ -374,3 +374,19 @@ class Adjustment(SQLModel, table=True):
     decided_by: int | None = Field(default=None, sa_type=BigInteger)
     comment: str | None = None
     draft_id: str | None = Field(default=None, unique=True, index=True)  # the request's dialogue
+
+
+class Milestone(SQLModel, table=True):
+    """A milestone (节点) of an item: a step with its own deadline and, when it differs, its own unit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    position: int = 0
+    title: str
+    deadline: date | None = None
+    deadline_text: str | None = None
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")  # else the item's responsible units
+    done_at: datetime | None = _when(default=None)
+    done_report_id: int | None = Field(default=None, foreign_key="progressreport.id")
+    created_at: datetime = _when(default_factory=utcnow)
+    draft_id: str | None = Field(default=None, unique=True, index=True)  # the /node confirmation it came from

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from db import queries, supervision
+from db import milestones, queries, supervision
 from db.engine import insert_ignore, insert_ignore_many
 from db.facts import Closing, counted_mark
 from db.models import Contact, Lease, Outbox, ProgressReport, Reminder, Status
@@ -284,6 +284,7 @@ def still_due(session: Session, *, reminder_ids: Iterable[int]) -> list[Reminder
         .where(col(ProgressReport.item_id).in_([r.item_id for r in reminders]), queries.counting())
     ).all())
     items = queries.items_by_id(session, ids=[r.item_id for r in reminders])
+    ticked = milestones.done_among(session, periods=[r.period for r in reminders if r.reason.startswith("milestone")])
     keep = []
     for reminder in reminders:
         item = items.get(reminder.item_id)
@@ -291,7 +292,7 @@ def still_due(session: Session, *, reminder_ids: Iterable[int]) -> list[Reminder
             continue
         report = latest.get(reminder.item_id)
         if counted_mark(report.status if report else None, report.source if report else None,
-                        item.closing_state) == Status.AHEAD:
+                        item.closing_state) == Status.AHEAD or reminder.period in ticked:
             continue
         if reminder.reason.startswith("report") or reminder.reason == "manual":
             period = reminder.period.split("@")[0]

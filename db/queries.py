@@ -24,6 +24,7 @@ from db import lists, names
 from db.engine import insert_ignore_many
 from db.facts import Closing, Due, ItemFacts, counted_mark, period_key, recent_period_keys
 from db.gcpause import collector_paused
+from db.milestones import milestone_facts
 from db.models import (
     BotSetting,
     CalendarOverride,
@@ -538,6 +539,7 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
     units = units_by_role(session, item_ids=ids)
     latest = _latest_marks(session, item_ids=ids, before=before)
     reported = _recent_reports(session, today=today, item_ids=ids, before=before) if with_reports else {}
+    marked = milestone_facts(session, item_ids=ids)
     snoozed: dict[int, set[int]] = defaultdict(set)
     for item_id, unit_id in active_snoozes(session, today=today) if with_reports else ():
         snoozed[item_id].add(unit_id)
@@ -563,6 +565,7 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
             reported_unit_ids=frozenset([u for u, p in seen if p == period]) if seen else nothing,
             snoozed_unit_ids=frozenset(snoozed[item_id]) if item_id in snoozed else nothing, closing=closing,
             list_id=list_of, list_code=all_codes.get(list_of, "") if several else "",
+            milestones=marked.get(item_id, ()),
         ))
     return facts
 

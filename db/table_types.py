@@ -31,6 +31,8 @@ class TableItem:
     baseline_value: float | None = None
     target_value: float | None = None
     binding: bool | None = None  # 约束性 True, 预期性 False
+    # Milestones (节点): (title, deadline, deadline as written), from a 节点安排 column or numbered lines in a cell.
+    milestones: list[tuple[str, date | None, str | None]] = field(default_factory=list)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from handlers import (
     importing,
     items,
     lists,
+    milestones,
     operations,
     ranking,
     receipts,
@@ -38,7 +39,7 @@ SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "sen
 log = logging.getLogger(__name__)
 ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "contacts",
               "remind", "digest", "status", "slow", "overdue", "missing", "chart", "export", "setgroup", "schedule",
-              "outbox", "holiday", "sendback", "unread", "ranking", "history", "away", "list", "carry", "close",
+              "outbox", "holiday", "sendback", "unread", "ranking", "history", "away", "list", "carry", "close", "node",
               "help", "lang", "cancel")
 
 
@@ -66,7 +67,8 @@ def register_handlers(app: Application, services: Services) -> None:
         # Our dialogues are per user and chat on purpose: a button of an earlier message may continue them.
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         contact_handlers = contact.handlers(timeout)
-        admin_handlers = [*items.handlers(timeout), *importing.handlers(timeout), *units.handlers(), *operations.handlers()]
+        admin_handlers = [*items.handlers(timeout), *importing.handlers(timeout), *units.handlers(), *operations.handlers(),
+                          *milestones.handlers()]
         dialogues = [*extensions.handlers(timeout), *reports.handlers(timeout), *closing.handlers(timeout)]
     # Every callback answers its refusals and a database that is away (handlers/uow.py).
     app.add_handlers(answer_refusals([

@@ -17,7 +17,7 @@ from bot.dates import format_date
 from bot.keyboards import REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
 from bot.webapp import with_dashboard
-from db import lists, queries, supervision
+from db import lists, milestones, queries, supervision
 from db.models import ReportCycle, Role, Status
 from db.supervision import Extended
 from handlers import lists as task_lists
@@ -36,6 +36,7 @@ from handlers.common import (
     parse_reference,
     say,
 )
+from handlers.milestones import card_lines
 from handlers.pages import Listing
 from handlers.uow import Refusal, work
 from jobs.actions import closing_card
@@ -248,13 +249,14 @@ async def item_card(update: Update, context: BotContext) -> None:
         people |= queries.people_names(session, telegram_ids=[r.returned_by for r in reports if r.returned_by])
         carried = task_lists.card_lines(session, lang, item)
         ending = closing_card(session, lang, item, context.services)  # 办结 and adjustments (jobs.actions)
+        nodes = milestones.milestones_of(session, item_id=item.id)
     is_contact(update, context)  # the user's units, also when an admin or supervisor is a contact too
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
     if not privileged and not own & set(links[Role.LEAD] + links[Role.RESPONSIBLE]):
         await say(update, context, "refuse.not_your_item", number=item.number)
         return
-    text = card_text(lang, item, links, facts, names, today, context)
+    text = card_text(lang, item, links, facts, names, today, context) + card_lines(lang, nodes, names, today)
     text += supervision_text(lang, item, warnings.get(item.id), kept, extensions, today)
     text += "".join("\n" + line for line in [*carried, *ending.lines])
     for snooze in snoozes:

@@ -287,6 +287,8 @@ def warning_detail(lang: str, warning: Warning) -> str:
         parts.append(t(lang, "warning.progress", percent=warning.percent, time_progress=round(warning.progress * 100)))
     if warning.missed:
         parts.append(t(lang, "warning.missed", count=warning.missed))
+    if warning.missed_milestones:
+        parts.append(t(lang, "warning.milestones", count=warning.missed_milestones))
     return t(lang, "warning.sep").join(parts)
 
 

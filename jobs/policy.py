@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from db.facts import Due, ItemFacts, ReportCycle, month_end, period_key, shift_period
+from db.facts import Due, ItemFacts, ReportCycle, milestone_period, month_end, period_key, shift_period
 from jobs.rules import reminders_stop
 from jobs.workdays import WorkCalendar
 
@@ -97,6 +97,24 @@ def deadline_due(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar
     return [Due(item.id, u, f"deadline-{lead}", item.deadline.isoformat()) for u in _units(item, today)]
 
 
+def milestone_due(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar) -> list[Due]:
+    """Before each open milestone as before a deadline (the same lead days), to its own unit when it has
+    one, else to the item's reporting units. The period names the milestone, so each is reminded once."""
+    due: list[Due] = []
+    for milestone in item.milestones:
+        deadline = milestone.deadline
+        if deadline is None or milestone.done is not None or today > deadline:
+            continue
+        lead = smallest_reached(policy.lead_days,
+                                lambda d, due=deadline: _previous_workday(cal, due - timedelta(days=d)), today)
+        if lead is None:
+            continue
+        units = [milestone.unit_id] if milestone.unit_id is not None else _units(item, today)
+        due += [Due(item.id, u, f"milestone-{lead}", milestone_period(deadline, milestone.id))
+                for u in units if u not in item.snoozed_unit_ids]
+    return due
+
+
 def report_due(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar) -> list[Due]:
     """Before the next due day, and follow-ups after a missed one."""
     due: list[Due] = []
@@ -136,6 +154,7 @@ def plan_reminders(items: Iterable[ItemFacts], today: date, policy: Policy, cal:
         if reminders_stop(item):
             continue
         plan.due += deadline_due(item, today, policy, cal)
+        plan.due += milestone_due(item, today, policy, cal)
         if item.cycle == ReportCycle.NONE:
             continue
         plan.due += report_due(item, today, policy, cal)

@@ -18,6 +18,7 @@ class ReminderLine:
     reason: str  # "deadline-N" or "report"
     period: str
     deadline: date | None
+    milestone: str | None = None  # the title of the milestone a "milestone-N" reason is for
     label: str = ""  # "民生12" while several lists are active (numbers repeat across lists)
 
     @property
@@ -62,6 +63,10 @@ def reminder_text(lang: str, unit_name: str, lines: Sequence[ReminderLine], toda
                 body.append("   " + t(lang, "remind.missed", period=period_label(lang, period)))
             elif why.reason.startswith("report") or why.reason == "manual":
                 body.append("   " + t(lang, "remind.report", period=period_label(lang, period)))
+            elif why.reason.startswith("milestone"):
+                due = date.fromisoformat(why.period.split("@")[0])
+                body.append("   " + t(lang, "remind.milestone", title=esc(shorten(why.milestone or "")),
+                                      deadline=format_date(due, lang), left=deadline_left(lang, due, today)))
             elif why.deadline is not None:
                 left = deadline_left(lang, why.deadline, today)
                 body.append("   " + t(lang, "remind.deadline", deadline=format_date(why.deadline, lang), left=left))

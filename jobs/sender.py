@@ -25,7 +25,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.context import BotContext, Services
 from bot.keyboards import markup_of, reminder_buttons
 from bot.texts import esc, join, split_message, t
-from db import lists, outbox, queries
+from db import lists, milestones, outbox, queries
+from db.facts import milestone_of_period
 from db.models import Outbox
 from jobs.pacing import Pacer
 from jobs.reminders import ReminderLine, reminder_text
@@ -362,6 +363,7 @@ def render_rows(services: Services, rows: Sequence[Outbox]) -> list[Rendered]:
         languages = queries.people_languages(session, telegram_ids=[row.chat_id for row in reminder_rows])
         due = outbox.still_due(session, reminder_ids=[i for row in reminder_rows for i in row.payload["reminder_ids"]])
         items = queries.items_by_id(session, ids=[r.item_id for r in due])
+        nodes = milestones.titles(session, ids=[i for r in due if (i := milestone_of_period(r.period)) is not None])
         units = queries.units_by_id(session, ids=[row.unit_id for row in reminder_rows])
         absent = queries.people_names(session, telegram_ids=[
             p for row in reminder_rows for p in row.payload.get("stand_in_for", [])])
@@ -375,7 +377,9 @@ def render_rows(services: Services, rows: Sequence[Outbox]) -> list[Rendered]:
             continue
         reminders = [due_by_id[i] for i in row.payload["reminder_ids"] if i in due_by_id]
         lines = [ReminderLine(r.item_id, items[r.item_id].number, items[r.item_id].title, r.reason, r.period,
-                              items[r.item_id].deadline, label=labels.get(r.item_id, "")) for r in reminders]
+                              items[r.item_id].deadline, label=labels.get(r.item_id, ""),
+                              milestone=nodes.get(milestone_of_period(r.period) or 0, ("", None))[0])
+                 for r in reminders]
         unit = units.get(row.unit_id)
         if not lines or unit is None:
             rendered.append(([], None))

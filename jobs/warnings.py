@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from db.facts import ItemFacts, ReportCycle, period_key, shift_period
+from db.facts import ItemFacts, MilestoneFacts, ReportCycle, period_key, shift_period
 from jobs.policy import Policy, due_day, last_due
 from jobs.rules import (
     COLOUR_ORDER,
@@ -36,6 +36,7 @@ class Warning:
     percent: int | None
     missed: int
     overdue_days: int
+    missed_milestones: int = 0
 
     @property
     def dot(self) -> str:
@@ -75,14 +76,38 @@ def _missed_in_a_row(item: ItemFacts, unit_id: int, due_days: DueDays) -> int:
     return streak
 
 
+def missed_milestones(milestones: Sequence[MilestoneFacts], today: date) -> tuple[int, bool]:
+    """(how many milestones are missed today, whether the last one is among them): a milestone is
+    missed once its deadline has passed and it was not done by then or since (done by today)."""
+    dated = [m for m in milestones if m.deadline is not None]
+    missed = [m for m in dated if m.deadline < today and (m.done is None or m.done > today)]  # type: ignore[operator]
+    last = max(dated, key=lambda m: (m.deadline, m.id), default=None)
+    return len(missed), last is not None and last in missed
+
+
+def milestone_colour(milestones: Sequence[MilestoneFacts], today: date) -> Colour:
+    """The milestones' own colour: yellow for a missed one, red for two, or when the last one is missed."""
+    missed, last = missed_milestones(milestones, today)
+    if missed >= 2 or last:
+        return Colour.RED
+    return Colour.YELLOW if missed else Colour.GREEN
+
+
+def worse(a: Colour, b: Colour) -> Colour:
+    return min(a, b, key=COLOUR_ORDER.index)
+
+
 def warn(item: ItemFacts, today: date, policy: Policy, cal: WorkCalendar, thresholds: WarningThresholds) -> Warning:
     progress = time_progress(item.start, item.deadline, today)
     overdue = is_overdue(item.deadline, today, item.declared)
     missed = missed_reports(item, today, policy, cal, thresholds.red_missed)
     colour = warning_colour(progress=progress, percent=item.percent, declared=item.declared, overdue=overdue,
                             missed=missed, thresholds=thresholds)
+    nodes = 0 if reminders_stop(item) else missed_milestones(item.milestones, today)[0]
+    if nodes:
+        colour = worse(colour, milestone_colour(item.milestones, today))
     days = (today - item.deadline).days if overdue and item.deadline else 0
-    return Warning(item.id, colour, progress, item.percent, missed, days)
+    return Warning(item.id, colour, progress, item.percent, missed, days, nodes)
 
 
 def warnings_for(items: Iterable[ItemFacts], today: date, policy: Policy, cal: WorkCalendar,

@@ -26,6 +26,7 @@ REFUSALS = ("仅限管理员", "仅限督查人员", "还没有绑定单位", "�
 ADMIN_ONLY = ["/unit_add 新单位", "/units", "/invite 区住建局", "/add 新事项 | 2021.12 | 区住建局 | 区住建局",
               "/edit 1 标题 改过的标题", "/archive 1", "/unarchive 1", "/remind", "/digest", "/setgroup",
               "/import", "/holiday 2021-08-02 休", "/schedule", "/outbox"]
+ADMIN_ONLY += ["/node 1 6月底前完成设计"]
 SUPERVISOR = ["/status", "/slow", "/overdue", "/missing", "/items", "/chart", "/export"]
 CONTACT = ["/report 1", "/mine", "/snooze 1 明天"]
 READER = ["/item 1"]

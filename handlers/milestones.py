@@ -1,0 +1,186 @@
+"""Milestones (节点) in the chat: admins' /node (list, add, tick, remove; each change echoed and saved on
+its confirmation), and the milestones' lines of an item card.
+
+    /node 3                          the milestones of #3
+    /node 3 6月底前完成设计            add one; the deadline is read from the front (or the end) of the text
+    /node 3 区建管委：9月底前开工        …with its own responsible unit: a unit's name, then a colon
+    /node 3 完成 2 | /node 3 done 2  tick the second one; 删除 2 | remove 2 removes it
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.callbacks import NodeConfirm
+from bot.context import BotContext
+from bot.dates import format_date, past_note
+from bot.milestone_text import read_line
+from bot.texts import esc, t
+from db import milestones, names, queries
+from db.models import Item, Milestone
+from handlers.common import (
+    answer,
+    args_text,
+    done_with_button,
+    guard,
+    is_admin,
+    item_at,
+    lang_of,
+    parse_reference,
+    refuse_closed,
+    say,
+)
+from handlers.units import confirmed_pending, refusal_of, remember, yes_no
+from handlers.uow import Refusal, work
+
+_TICK = re.compile(r"^(?:完成|已完成|done|tick)\s*#?\s*(\d{1,3})$", re.IGNORECASE)
+_REMOVE = re.compile(r"^(?:删除|删|remove|delete|del)\s*#?\s*(\d{1,3})$", re.IGNORECASE)
+_UNIT_HEAD = re.compile(r"^([^:：]{1,100})[:：]\s*(.+)$", re.DOTALL)
+ACTIONS = ("node_add", "node_done", "node_remove")
+
+
+# ---------------------------------------------------------------- the lines of a card or a list
+
+
+def mark(lang: str, milestone: Milestone, today: date) -> str:
+    """✓ done (its date), 待完成 (its deadline) or 已逾期."""
+    if milestone.done_at is not None:
+        return t(lang, "node.mark_done", date=format_date(milestone.done_at.date(), lang))
+    if milestone.deadline is None:
+        return t(lang, "node.mark_due", deadline=t(lang, "item.deadline_open"))
+    key = "node.mark_overdue" if milestone.deadline < today else "node.mark_due"
+    return t(lang, key, deadline=format_date(milestone.deadline, lang))
+
+
+def milestone_lines(lang: str, nodes: Sequence[Milestone], unit_names: Mapping[int, str], today: date) -> list[str]:
+    return [t(lang, "node.line", position=i, title=esc(m.title), mark=mark(lang, m, today),
+              unit=t(lang, "paren", text=esc(unit_names.get(m.unit_id, "?"))) if m.unit_id else "")
+            for i, m in enumerate(nodes, start=1)]
+
+
+def card_lines(lang: str, nodes: Sequence[Milestone], unit_names: Mapping[int, str], today: date) -> str:
+    """The milestones' part of an item card ("" without milestones)."""
+    if not nodes:
+        return ""
+    done = sum(1 for m in nodes if m.done_at is not None)
+    return "\n" + "\n".join([t(lang, "node.card_title", done=done, count=len(nodes)),
+                             *milestone_lines(lang, nodes, unit_names, today)])
+
+
+# ---------------------------------------------------------------- /node
+
+
+async def node_command(update: Update, context: BotContext) -> None:
+    """List an item's milestones, or preview adding, ticking or removing one."""
+    lang = lang_of(update, context)
+    parts = args_text(update).split(maxsplit=1)
+    reference = parse_reference(parts[0]) if parts else None
+    if reference is None:
+        raise Refusal("usage", usage=t(lang, "node.usage"))
+    rest = parts[1].strip() if len(parts) > 1 else ""
+    today = context.services.clock.now().date()
+    with work(context) as session:
+        item = item_at(session, update, context, reference)
+        number = item.number
+        nodes = milestones.milestones_of(session, item_id=item.id)
+        unit_names = queries.unit_names(session)
+        if rest:
+            refuse_closed(session, item)
+        change = _change(session, context, lang, item, nodes, rest) if rest else None
+    if change is None:
+        if not nodes:
+            await say(update, context, "node.none", number=number)
+            return
+        done = sum(1 for m in nodes if m.done_at is not None)
+        title = t(lang, "node.list_title", number=number, title=esc(item.title), done=done, count=len(nodes))
+        await answer(update, context, "\n".join([title, *milestone_lines(lang, nodes, unit_names, today)]))
+        return
+    key, values, payload = change
+    token = remember(context, payload)
+    await say(update, context, key, yes_no(lang, NodeConfirm, token), **values)
+
+
+def _change(session: Session, context: BotContext, lang: str, item: Item, nodes: list[Milestone],
+            rest: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(preview text key, its values, the payload the confirmation carries out) of a /node change."""
+    picked = _TICK.match(rest) or _REMOVE.match(rest)
+    if picked:
+        position = int(picked[1])
+        if not 1 <= position <= len(nodes):
+            raise Refusal("node.unknown", number=item.number, position=position)
+        node = nodes[position - 1]
+        ticking = picked.re is _TICK
+        if ticking and node.done_at is not None:
+            raise Refusal("node.already_done", date=format_date(node.done_at.date(), lang))
+        values = {"number": item.number, "position": position, "milestone": esc(node.title)}
+        return (("node.preview_done" if ticking else "node.preview_remove"), values,
+                {"action": "node_done" if ticking else "node_remove", "item_id": item.id, "milestone_id": node.id,
+                 "position": position})
+    unit_id, text = None, rest
+    head = _UNIT_HEAD.match(rest)
+    if head:
+        unit = queries.find_unit(session, name=head[1].strip())
+        if unit is not None:
+            unit_id, text = unit.id, head[2].strip()
+    now = context.services.clock.now()
+    read = read_line(text, now)
+    if read.deadline is None:
+        raise Refusal("node.bad_deadline", text=esc(text))
+    if not read.title or read.title == read.deadline_text:
+        raise Refusal("node.no_title")
+    try:
+        title = names.title(read.title)
+    except names.BadText as error:
+        raise refusal_of(error) from error
+    unit = t(lang, "node.preview_unit", unit=esc(queries.unit_names(session)[unit_id])) if unit_id else ""
+    values = {"number": item.number, "title": esc(item.title), "position": len(nodes) + 1, "milestone": esc(title),
+              "deadline": format_date(read.deadline, lang) + past_note(read.deadline, lang, now.date()), "unit": unit}
+    return "node.preview", values, {"action": "node_add", "item_id": item.id, "title": title,
+                                    "deadline": read.deadline.isoformat(), "text": read.deadline_text,
+                                    "unit_id": unit_id, "position": len(nodes) + 1}
+
+
+async def node_confirmed(update: Update, context: BotContext) -> None:
+    """Carry out a confirmed /node change; a press on an older preview, or on a milestone gone since,
+    changes nothing."""
+    pressed = NodeConfirm.of(update)
+    payload = await confirmed_pending(update, context, NodeConfirm, ACTIONS)
+    if payload is None:
+        return
+    lang = lang_of(update, context)
+    now = context.services.clock.now()
+    with work(context) as session:
+        item = queries.items_by_id(session, ids=[payload["item_id"]]).get(payload["item_id"])
+        if item is None:
+            raise Refusal("confirm.expired")
+        if payload["action"] == "node_add":
+            deadline = date.fromisoformat(payload["deadline"])
+            milestones.add_milestones(session, item_id=item.id, milestones=[(payload["title"], deadline, payload["text"])],
+                                      unit_id=payload["unit_id"], now=now, draft_id=pressed.token)
+            text = t(lang, "node.saved", number=item.number, position=payload["position"],
+                     milestone=esc(payload["title"]), deadline=format_date(deadline, lang))
+        else:
+            node = milestones.milestone_by_id(session, milestone_id=payload["milestone_id"])
+            if node is None or node.item_id != item.id:
+                raise Refusal("confirm.expired")
+            if payload["action"] == "node_done":
+                milestones.tick_milestones(session, item_id=item.id, milestone_ids=[node.id or 0], now=now)
+                text = t(lang, "node.ticked", number=item.number, position=payload["position"])
+            else:
+                milestones.remove_milestone(session, milestone_id=node.id or 0)
+                text = t(lang, "node.removed", number=item.number, position=payload["position"])
+    await done_with_button(update, text)
+
+
+def handlers() -> list:
+    """/node and its confirmation, for admins only (others are told so)."""
+    new = filters.UpdateType.MESSAGE & ~filters.FORWARDED
+    return [CommandHandler("node", guard(is_admin, "refuse.admin", node_command), filters=new),
+            CallbackQueryHandler(guard(is_admin, "refuse.admin", node_confirmed), pattern=NodeConfirm.matches)]
