@@ -44,7 +44,9 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
+from bot.instructions import with_notes
 from bot.texts import MARKS, section_index, t
+from db import instructions
 from db.export_queries import ExportData, ExportItem, OfficeTable, export_data
 from db.gcpause import collector_paused
 from db.models import Status
@@ -199,13 +201,15 @@ _FIELD_KEYS = {"lead_units": "lead", "responsible_units": "responsible", "progre
 def progress_rows(
     session: Session, *, today: date, period: str, lang: str, margin: int = 20, tz: tzinfo = OFFICE_TZ,
 ) -> ExportRows:
-    """The items as of the end of `period`, with the heading they are shown under (five queries, whatever
+    """The items as of the end of `period`, with the heading they are shown under (six queries, whatever
     the item count)."""
     year, month = _month_of(period)
     last_day = month_end(year, month)
     cutoff = datetime.combine(last_day + timedelta(days=1), time(0), tz)
     data = export_data(session, before=cutoff)
     rows = rows_from_data(data, as_of=min(today, last_day), margin=margin, lang=lang)
+    # The latest leader's instruction (领导批示) follows the item's progress.
+    rows = with_notes(rows, {i.id: i.number for i in data.items}, instructions.latest_by_item(session, before=cutoff), lang)
     return ExportRows(rows, heading_from_data(data))
 
 

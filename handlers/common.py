@@ -317,6 +317,7 @@ def peek_pending(context: BotContext, token: str) -> dict[str, Any] | None:
 DIALOGUES = {
     "report_draft": "dialogue.report", "add": "dialogue.add", "extend": "dialogue.extend",
     "decide": "dialogue.decide", "send_back": "dialogue.send_back", "revise": "dialogue.revise",
+    "instruct": "dialogue.instruct",
 }
 
 

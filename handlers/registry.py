@@ -19,6 +19,7 @@ from handlers import (
     extensions,
     history,
     importing,
+    instructions,
     items,
     operations,
     ranking,
@@ -35,7 +36,7 @@ SUPERVISOR_MENU = ("status", "slow", "overdue", "missing", "items", "item", "sen
 log = logging.getLogger(__name__)
 ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "contacts",
               "remind", "digest", "status", "slow", "overdue", "missing", "chart", "export", "setgroup", "schedule",
-              "outbox", "holiday", "sendback", "unread", "ranking", "history", "away",
+              "outbox", "holiday", "sendback", "unread", "ranking", "history", "away", "instruct", "instructions",
               "help", "lang", "cancel")
 
 
@@ -64,7 +65,7 @@ def register_handlers(app: Application, services: Services) -> None:
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         contact_handlers = contact.handlers(timeout)
         admin_handlers = [*items.handlers(timeout), *importing.handlers(timeout), *units.handlers(), *operations.handlers()]
-        dialogues = [*extensions.handlers(timeout), *reports.handlers(timeout)]
+        dialogues = [*extensions.handlers(timeout), *instructions.handlers(timeout), *reports.handlers(timeout)]
     # Every callback answers its refusals and a database that is away (handlers/uow.py).
     app.add_handlers(answer_refusals([
         # The dialogues that start from a command or a button come before the report dialogue, whose

@@ -13,10 +13,11 @@ from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext, Services
 from bot.dates import format_date
+from bot.instructions import card_section
 from bot.keyboards import EXTEND, REPORT, REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
 from bot.webapp import with_dashboard
-from db import queries, supervision
+from db import instructions, queries, supervision
 from db.models import ReportCycle, Role, Status
 from db.supervision import Extended
 from handlers import pages
@@ -222,6 +223,7 @@ async def item_card(update: Update, context: BotContext) -> None:
         versions = supervision.report_versions(session, report_ids=[r.id for r in reports])
         latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
         people |= queries.people_names(session, telegram_ids=[r.returned_by for r in reports if r.returned_by])
+        instructed = instructions.of_item(session, item_id=item.id)
     is_contact(update, context)  # the user's units, also when an admin or supervisor is a contact too
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
@@ -233,6 +235,7 @@ async def item_card(update: Update, context: BotContext) -> None:
     for snooze in snoozes:
         text += t(lang, "item.snoozed", units=esc(names.get(snooze.unit_id, "?")),
                   until=format_date(snooze.until, lang))
+    text += card_section(lang, instructed, names, context.services.settings.tz)
     text += "\n\n" + history_text(lang, reports, names, people, context, versions)
     buttons = []
     unit_ids = set(links[Role.LEAD] + links[Role.RESPONSIBLE])

@@ -89,18 +89,19 @@ async def bound_contact(world, unit: str = "区住建局", items: int = 2):  # t
     return contact
 
 
-async def report(contact, text: str, start=None) -> None:  # type: ignore[no-untyped-def]
-    """Report on #1 through the dialogue (from a button when given, else /report 1)."""
+async def report(contact, text: str, start=None):  # type: ignore[no-untyped-def]
+    """Report on #1 through the dialogue (from a button when given, else /report 1); returns its first question."""
     if start is None:
         contact.send("/report 1")
     else:
         contact.press(start, "上报 #1")
-    await contact.expect("请用一条消息")
+    question = await contact.expect("请用一条消息")
     contact.send(text)
     contact.press(await contact.expect("推进状态"), "★ 推进良好")
     contact.press(await contact.expect("存在问题"), "无")
     contact.press(await contact.expect("佐证材料"), "📤 提交")
     await contact.expect("已保存报送记录")
+    return question
 
 
 async def ask_extension(user, message_with_button, deadline: str, reason: str):  # type: ignore[no-untyped-def]

@@ -13,6 +13,8 @@ from db.models import (
     Absence,
     Contact,
     ExtensionRequest,
+    Instruction,
+    InstructionAck,
     Item,
     MonthlyColour,
     Outbox,
@@ -54,7 +56,8 @@ SENDING = {"claimed_at", "claimed_by", "sent_at", "status", "attempts", "last_er
 def snapshot(world: World) -> dict[str, list[str]]:
     """The rows a refused action must leave as they were."""
     tables = {"items": Item, "reports": ProgressReport, "versions": ReportVersion, "extensions": ExtensionRequest,
-              "absences": Absence, "colours": MonthlyColour, "outbox": Outbox, "contacts": Contact}
+              "absences": Absence, "colours": MonthlyColour, "outbox": Outbox, "contacts": Contact,
+              "instructions": Instruction, "instruction_units": InstructionAck}
     with world.db.session() as session:
         return {name: sorted(repr(sorted(row.model_dump(exclude=SENDING).items()))
                              for row in session.exec(select(model)).all()) for name, model in tables.items()}

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from bot import callbacks
 from bot.simulator import SimChat, SimUser
-from db import outbox, queries, supervision
+from db import instructions, outbox, queries, supervision
 from db.models import Contact
 from tests.conftest import World
 
@@ -25,7 +25,7 @@ REFUSALS = ("仅限管理员", "仅限督查人员", "还没有绑定单位", "�
 
 ADMIN_ONLY = ["/unit_add 新单位", "/units", "/invite 区住建局", "/add 新事项 | 2021.12 | 区住建局 | 区住建局",
               "/edit 1 标题 改过的标题", "/archive 1", "/unarchive 1", "/remind", "/digest", "/setgroup",
-              "/import", "/holiday 2021-08-02 休", "/schedule", "/outbox"]
+              "/import", "/holiday 2021-08-02 休", "/schedule", "/outbox", "/instructions", "/instruct 1"]
 SUPERVISOR = ["/status", "/slow", "/overdue", "/missing", "/items", "/chart", "/export"]
 CONTACT = ["/report 1", "/mine", "/snooze 1 明天"]
 READER = ["/item 1"]
@@ -67,7 +67,7 @@ async def answer_to(user: SimUser, text: str, chat: SimChat | None = None) -> st
     first = await target.expect(timeout=10)
     rest = target.drain()
     texts = [first.text or first.caption or "📎", *[(m.text or m.caption or "📎") for m in rest]]
-    if text.startswith("/add") or text.startswith("/edit") or text.startswith("/archive") or text == "/import":
+    if text.startswith(("/add", "/edit", "/archive", "/instruct ")) or text == "/import":
         # leave no dialogue or confirmation open for the next command
         user.send("/cancel", chat=chat)
         await target.expect(timeout=10)
@@ -174,13 +174,14 @@ MAY_PRESS: dict[str, set[str]] = {
     "szd": {"contact"}, "rv": {"contact"}, "ack": {"contact"}, "sz": {"contact", "other_contact"},
     "sb": {"admin", "supervisor"}, "exd": {"admin"}, "awx": {"admin", "contact"},
     "ctr": {"admin"}, "ivr": {"admin"},
+    "ia": {"contact"},  # an instruction's 收到: a contact of a unit it went to
 }
 
 
 def kind_data(kind: type[callbacks.Callback], ids: dict[str, int]) -> str:
     """The kind's data for the office's own records (a well-formed example for the rest)."""
     by_field = {"item_id": ids["item"], "number": 1, "report_id": ids["report"], "request_id": ids["request"],
-                "row_id": ids["row"], "absence_id": ids["absence"], "days": 1}
+                "row_id": ids["row"], "absence_id": ids["absence"], "days": 1, "instruction_id": ids["instruction"]}
     example = kind.example()
     values = {f.name: by_field.get(f.name, getattr(example, f.name)) for f in fields(kind)}
     return kind(**values).encode()
@@ -203,7 +204,11 @@ async def records(world: World, housing: SimUser) -> dict[str, int]:
         contacts = {c.telegram_id: c for c in supervision.unit_contacts(session, unit_id=unit_id)}
         absence, _ = supervision.add_absence(session, contact=contacts[housing.id], stand_in=contacts[3003],
                                              starts=now.date(), ends=now.date(), by=housing.id, now=now)
-        return {"item": item.id, "report": report.id, "request": request.id, "row": row, "absence": absence.id}
+        instruction = instructions.record(session, item_id=item.id, leader="区长", given_on=now.date(), text="批示",
+                                          act_by=None, act_by_text=None, by=1, now=now, units={unit_id: "lead"},
+                                          draft_id="0" * 16)
+        return {"item": item.id, "report": report.id, "request": request.id, "row": row, "absence": absence.id,
+                "instruction": instruction.id or 0}
 
 
 async def press_answer(world: World, user: SimUser, chat: SimChat, data: str) -> str:

@@ -28,12 +28,13 @@ from telegram.ext import Application
 
 from bot.context import BotContext, Services
 from bot.dates import format_date
+from bot.instructions import html_section
 from bot.texts import t
 from bot.webapp import pages
 from bot.webapp.auth import HEADER, ActionTokens, InitDataError, WebAppUser, verify_init_data
 from bot.webapp.pages import h, link
 from bot.webapp.table import Query, Table, TableCache, page_of, select_rows
-from db import queries, supervision
+from db import instructions, queries, supervision
 from db.models import Role
 from jobs.actions import Actor, decide_extension_request, send_back_report
 from jobs.digest import assess, warning_detail
@@ -178,6 +179,7 @@ def card_data(services: Services, number: int) -> dict | None:
             item=item, entry=entry, reports=reports, links=links, warning=warnings.get(item.id), year=year,
             kept=supervision.monthly_colours(session, item_ids=[item.id], year=year).get(item.id, {}),
             extensions=extensions, versions=supervision.report_versions(session, report_ids=[r.id for r in reports]),
+            instructions=instructions.of_item(session, item_id=item.id),
             latest=queries.latest_reports(session, item_ids=[item.id]).get(item.id),
             names={u.id: u.name for u in queries.all_units(session)},
             people=queries.people_names(session, telegram_ids=[i for i in ids if i]), today=today)
@@ -230,6 +232,8 @@ def render_card(request: web.Request, who: Viewer, data: dict) -> str:
         if who.admin and e.status == "pending" and not item.archived else None) for e in data["extensions"])
     if extensions:
         body += pages.section(t(lang, "wa.extensions"), extensions)
+    if data["instructions"]:
+        body += pages.section(t(lang, "wa.instructions"), html_section(lang, data["instructions"], names, tz))
     latest = data["latest"]
     history = []
     for report in reversed(data["reports"]):
