@@ -53,7 +53,7 @@ def unit_state(lang: str, row: InstructionAck, names: Mapping[int, str], tz: Zon
 def entry_lines(lang: str, entry: Instructed, names: Mapping[int, str], tz: ZoneInfo, prefix: str = "") -> list[str]:
     """An instruction and, under it, each unit's acknowledgement and answer."""
     states = [unit_state(lang, row, names, tz) for row in entry.units]
-    return [prefix + quote(lang, entry.instruction), "   " + t(lang, "list_sep").join(states)]
+    return [prefix + quote(lang, entry.instruction), "   " + t(lang, "ins.unit_sep").join(states)]
 
 
 def card_section(lang: str, entries: Sequence[Instructed], names: Mapping[int, str], tz: ZoneInfo) -> str:

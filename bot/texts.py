@@ -757,6 +757,8 @@ ZH: dict[str, str] = {
     "dialogue.instruct": "登记领导批示",
     "cmd.instruct": "登记领导批示", "cmd.instructions": "领导批示签收与答复",
     "wa.instructions": "领导批示",
+    "ins.unit_sep": "；",
+    "demo.scene.instruct": "7月26日 — 区长批示：管理员登记，两个单位即时收到并签收",
 }
 
 EN: dict[str, str] = {
@@ -1500,6 +1502,8 @@ EN: dict[str, str] = {
     "dialogue.instruct": "recording a leader's instruction",
     "cmd.instruct": "Record a leader's instruction", "cmd.instructions": "Leaders' instructions: who has answered",
     "wa.instructions": "Leaders' instructions",
+    "ins.unit_sep": "; ",
+    "demo.scene.instruct": "26 July — the district mayor's instruction: the admin records it, both units get it at once and acknowledge it",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
