@@ -12,14 +12,19 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from bot.app import build_application, running
+from bot.clock import FakeClock
+from bot.simulator import BotApiSimulator
 from bot.webapp import local_address
 from bot.webapp.auth import HEADER, sign_init_data
 from db import instructions, queries
+from db.bot_state import save_states
+from db.engine import Database
 from db.instructions import Open
-from db.models import Contact, Instruction, InstructionAck, Person
+from db.models import BotState, Contact, Instruction, InstructionAck, Outbox, Person
 from jobs.instructions import repeated
 from jobs.workdays import WorkCalendar
-from tests.conftest import ADMIN_ID, SHANGHAI, World
+from tests.conftest import ADMIN_ID, SHANGHAI, World, make_settings
 from tests.factories import export, report
 from tests.office import snapshot
 
@@ -33,8 +38,12 @@ def settings_overrides() -> dict[str, object]:
 
 def setup(world: World):  # type: ignore[no-untyped-def]
     """Item #1 led by 区住建局 with 区教育局 responsible, #2 of 区水利局; a contact for each unit."""
-    now = world.clock.now()
-    with world.db.session() as session:
+    add_office(world.db, world.clock.now())
+    return world.user(HOUSING, "李四"), world.user(SCHOOL, "王五"), world.user(WATER, "赵六")
+
+
+def add_office(db: Database, now: datetime) -> None:
+    with db.session() as session:
         units = {}
         for person, name in ((HOUSING, "区住建局"), (SCHOOL, "区教育局"), (WATER, "区水利局")):
             units[person] = queries.add_unit(session, name=name).id
@@ -46,7 +55,6 @@ def setup(world: World):  # type: ignore[no-untyped-def]
         queries.add_item(session, title="河道整治", deadline=date(2021, 12, 31), deadline_text="2021.12",
                          lead_unit_ids=[units[WATER]], responsible_unit_ids=[units[WATER]],
                          start_date=date(2021, 1, 1), now=now)
-    return world.user(HOUSING, "李四"), world.user(SCHOOL, "王五"), world.user(WATER, "赵六")
 
 
 async def record_instruction(world: World) -> None:
@@ -163,6 +171,35 @@ async def test_one_line_and_the_refusals_change_nothing(world: World) -> None:
     assert snapshot(world) == after
     with world.db.session() as session:
         assert len(session.exec(select(Instruction)).all()) == 1
+
+
+async def test_a_dialogue_restored_from_before_its_end_records_and_sends_once(
+        sim: BotApiSimulator, db_url: str, database: Database, clock: FakeClock) -> None:
+    add_office(database, clock.now())
+    settings = make_settings(sim, db_url)
+    admin, housing = sim.user(ADMIN_ID, "王科长"), sim.user(HOUSING, "李四")
+    first = build_application(settings, db=database, clock=clock, rate_limit=False)
+    async with running(first, timeout=1):
+        admin.send("/instruct 1 区长 张三 | 7月19日 | 要加快进度")
+        preview = await admin.expect("请确认领导批示")
+        await first.update_persistence()  # the last flush before the kill
+        with database.session() as session:
+            before_the_end = {(row.namespace, row.key): row.value for row in session.exec(select(BotState)).all()}
+        yes = preview.button_data("✅ 确认")
+        admin.press(preview, "✅ 确认")
+        await admin.expect("已登记 #1")
+        await housing.expect("【领导批示】")
+    with database.session() as session:  # what a kill right after the commit leaves
+        now = {(row.namespace, row.key) for row in session.exec(select(BotState)).all()}
+        save_states(session, changes={**{key: None for key in now}, **before_the_end})
+    again = build_application(settings, db=database, clock=clock, rate_limit=False)
+    async with running(again, timeout=1):
+        answer = await sim.wait_callback_answer(admin.press_data(preview, yes or ""))
+        assert "已经登记过" in (answer.get("text") or (await admin.expect()).text)
+        await housing.expect_none(within=0.5)
+    with database.session() as session:
+        assert len(session.exec(select(Instruction)).all()) == 1
+        assert len(session.exec(select(Outbox)).all()) == 2  # the two units' contacts, told once
 
 
 def test_a_reminder_repeats_what_its_unit_has_not_answered() -> None:
