@@ -366,7 +366,8 @@ def render_rows(services: Services, rows: Sequence[Outbox]) -> list[Rendered]:
         units = queries.units_by_id(session, ids=[row.unit_id for row in reminder_rows])
         absent = queries.people_names(session, telegram_ids=[
             p for row in reminder_rows for p in row.payload.get("stand_in_for", [])])
-        unanswered = instructions.unanswered(session, unit_ids=[row.unit_id for row in reminder_rows])
+        unanswered = instructions.unanswered(session, unit_ids=[row.unit_id for row in reminder_rows]) \
+            if reminder_rows else []
         cal = WorkCalendar(queries.calendar_overrides(session)) if unanswered else WorkCalendar()
     due_by_id = {r.id: r for r in due}
     today = services.clock.now().date()
