@@ -638,3 +638,34 @@ class ReportMilestonesDone(Step):
 
     prefix = "rmd"
     answer: str = choice("done", "skip")
+
+
+# ---- instructions: leaders' instructions (领导批示; handlers/instructions.py)
+
+
+@dataclass(frozen=True)
+class AckInstruction(Callback):
+    """收到 / 已阅 under an instruction sent to a unit: a contact of a unit it went to acknowledges it."""
+
+    prefix = "ia"
+    audience = CONTACT
+    instruction_id: int = number()
+
+
+@dataclass(frozen=True)
+class InstructToday(Step):
+    """The /instruct dialogue's 今天: the instruction was given today."""
+
+    prefix = "iat"
+
+
+@dataclass(frozen=True)
+class InstructNoDate(Step):
+    """The /instruct dialogue's 无期限: the instruction sets no date to act by."""
+
+    prefix = "ian"
+
+
+@dataclass(frozen=True)
+class InstructCancel(Step):
+    prefix = "iax"

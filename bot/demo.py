@@ -178,6 +178,16 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         await supervisor.expect()
         admin.send("/item 3")
         await admin.expect()
+        show.scene("demo.scene.instruct")
+
+        admin.send("/instruct 3 区长 张三 | 7月26日 | 台风影响工期，请区城投集团会同区交通运输局研究赶工措施 | 8月底前")
+        admin.press(await admin.expect(probe(lang, "ins.preview")), t(lang, "confirm.yes"))
+        await admin.expect(probe(lang, "ins.saved"))
+        for person in (transport, city):
+            await sim.wait_callback_answer(person.press(await person.expect(probe(lang, "ins.notice")),
+                                                        t(lang, "ins.ack_button")))
+        admin.send("/instructions")
+        await admin.expect(probe(lang, "ins.list_title"))
         show.scene("demo.scene.end")
         await show_dashboard(app, lang)
     print(t(lang, "demo.outro"))

@@ -44,7 +44,9 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
+from bot.instructions import with_notes
 from bot.texts import MARKS, section_index, t
+from db import instructions
 from db.export_queries import ExportData, ExportItem, OfficeTable, export_data
 from db.facts import counted_mark
 from db.gcpause import collector_paused
@@ -218,6 +220,8 @@ def progress_rows(
     cutoff = datetime.combine(last_day + timedelta(days=1), time(0), tz)
     data = export_data(session, before=cutoff, through=(year, month), list_id=list_id)
     rows = rows_from_data(data, as_of=min(today, last_day), margin=margin, lang=lang)
+    # The latest leader's instruction (领导批示) follows the item's progress.
+    rows = with_notes(rows, {i.id: i.number for i in data.items}, instructions.latest_by_item(session, before=cutoff), lang)
     return ExportRows(rows, heading_from_data(data))
 
 

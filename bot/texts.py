@@ -51,7 +51,8 @@ ZH: dict[str, str] = {
         "/away 开始 结束 — 请假，指定同事代收提醒（如 /away 下周）\n"
         "/history 单位或序号 [开始 结束] — 本单位报送记录\n"
         "/snooze 序号 时间 — 暂缓某项提醒（如 下周一）\n"
-        "在提醒消息下点「收到」或上报按钮，或直接回复提醒，均视为签收。"
+        "在提醒消息下点「收到」或上报按钮，或直接回复提醒，均视为签收。\n"
+        "收到领导批示时请点「收到」确认；下次上报该事项时会提示答复，报送即为答复。"
     ),
     "help.supervisor": (
         "/status — 总体进展\n/slow — 较为缓慢事项\n/overdue — 逾期未完成事项\n"
@@ -84,6 +85,8 @@ ZH: dict[str, str] = {
         "/invite 单位 备用 — 邀请备用联络员（提醒无人签收时转给他）\n"
         "/unread — 未签收最近一次提醒的单位\n"
         "/away 单位 时间 — 为联络员登记请假和代班人\n"
+        "/instruct 序号 — 登记领导批示（批示领导、日期、内容、承办期限），即时通知牵头和责任单位签收，下次报送须答复\n"
+        "/instructions — 待答复的领导批示及各单位签收、答复情况\n"
         "/close 序号 备注 — 直接办结事项（确认后生效）\n"
         "延期申请会发给您审批：点「同意延期」或「不同意」，可附意见；调整和取消申请同样由您批准或不批准。"
     ),
@@ -905,6 +908,58 @@ ZH: dict[str, str] = {
     "report.milestones_ticked": "完成节点：{titles}",
     "node.stale": "该节点已不属于此次报送的事项，未作更改。",
     "wa.milestones_card": "节点（{done}/{count} 已完成）",
+    # ---- instructions: leaders' instructions (领导批示)
+    "ins.usage": (
+        "/instruct 序号 — 逐步登记领导批示；或一行：/instruct 序号 批示领导 | 批示日期 | 批示内容 | 承办期限"
+        "（日期不填为今天，期限可不填）"
+    ),
+    "ins.no_units": "事项 #{number} 没有牵头或责任单位，批示无从下发。请先用 /edit 设定单位。",
+    "ins.ask_leader": "登记领导批示 <b>#{number} {title}</b>\n请发送批示领导（如：区长 张三）。随时 /cancel 取消。",
+    "ins.ask_date": "批示领导：<b>{leader}</b>\n请发送批示日期（如 7月5日、2021-07-05），或点「今天」。",
+    "ins.today": "今天（{date}）",
+    "ins.empty": "内容不能为空，请重新发送。",
+    "ins.bad_date": "无法识别日期「{text}」。请写成 7月5日、2021-07-05 等形式。",
+    "ins.future_date": "批示日期 {date} 还没到，请输入今天或以前的日期。",
+    "ins.ask_text": "批示日期理解为：<b>{date}</b>\n请用一条消息发送批示内容。",
+    "ins.ask_act_by": "批示如要求在某日前落实，请发送承办期限（如 8月底前、2021.8.31）；没有则点「无期限」。",
+    "ins.no_act_by": "无期限",
+    "ins.bad_act_by": "无法识别期限「{text}」。请写成 8月底前、2021.8.31 等形式，或点「无期限」。",
+    "ins.act_by_early": "期限 {date} 早于批示日期，请重新输入。",
+    "ins.act_by_none": "无",
+    "ins.act_by_value": "{date}（原文“{text}”）",
+    "ins.preview": (
+        "请确认领导批示：\n<b>#{number} {title}</b>\n批示领导：{leader}\n批示日期：{date}\n批示内容：{text}\n"
+        "承办期限：{act_by}\n将通知：{units}"
+    ),
+    "ins.saved": "✅ 已登记 #{number} 的领导批示，已通知 {units}。发送 /instructions 查看签收和答复情况。",
+    "ins.unreached": "⚠️ {units} 暂无可联系的联络员，未能通知，请用 /invite 邀请联络员。",
+    "ins.already_saved": "这条批示已经登记过了，未重复保存。",
+    "ins.notice": (
+        "<b>【领导批示】</b>#{number} {title}\n{leader}（{date}）：{text}{act_by}\n"
+        "请点「收到」确认，并在下次报送中答复落实情况。"
+    ),
+    "ins.notice_act_by": "\n请于 {date} 前落实。",
+    "ins.ack_button": "✅ 收到 / 已阅",
+    "ins.ack.recorded": "已确认收到，谢谢。",
+    "ins.ack.already": "已确认过。",
+    "ins.ack.not_yours": "该批示不属于您所在的单位，无法确认。",
+    "ins.ack.unknown": "该批示已失效。",
+    "ins.quote": "领导批示（{date} {leader}）：{text}{act_by}",
+    "ins.act_by_short": "（{date}前落实）",
+    "ins.answer_it": "请在本次报送中答复。",
+    "ins.ack_it": "尚未确认收到，请在批示通知下点「收到」。",
+    "ins.card_title": "<b>领导批示</b>",
+    "ins.unit.answered": "{unit} 已答复（{date}）",
+    "ins.unit.acked": "{unit} 已阅（{date}），待答复",
+    "ins.unit.waiting": "{unit} 未确认",
+    "ins.list_title": "<b>待答复的领导批示</b>（{count} 条）",
+    "ins.list_none": "目前没有待答复的领导批示。",
+    "ins.remind_title": "<b>领导批示</b>",
+    "dialogue.instruct": "登记领导批示",
+    "cmd.instruct": "登记领导批示", "cmd.instructions": "领导批示签收与答复",
+    "wa.instructions": "领导批示",
+    "ins.unit_sep": "；",
+    "demo.scene.instruct": "7月26日 — 区长批示：管理员登记，两个单位即时收到并签收",
 }
 
 EN: dict[str, str] = {
@@ -944,7 +999,8 @@ EN: dict[str, str] = {
         "/away from to — leave: a colleague gets the reminders meanwhile (e.g. /away next week)\n"
         "/history unit|n [from to] — your unit's reports\n"
         "/snooze n when — snooze an item's reminders (e.g. next Monday)\n"
-        "Tapping “Received” or a report button under a reminder, or replying to it, acknowledges it."
+        "Tapping “Received” or a report button under a reminder, or replying to it, acknowledges it.\n"
+        "Tap “Received” under a leader's instruction; your next report on the item is asked to answer it."
     ),
     "help.supervisor": (
         "/status — overall progress\n/slow — slow items\n/overdue — overdue items\n"
@@ -977,6 +1033,8 @@ EN: dict[str, str] = {
         "/invite unit backup — invite a backup contact (gets reminders nobody acknowledged)\n"
         "/unread — units that have not acknowledged their latest reminder\n"
         "/away unit when — register a contact's leave and stand-in\n"
+        "/instruct number — record a leader's instruction (who, date, text, act-by date); its units are told at once, acknowledge it, and answer it in their next report\n"
+        "/instructions — instructions waiting for an answer, and which units have acknowledged or answered\n"
         "/close n note — close an item directly (after a confirmation)\n"
         "Extension requests come to you: tap Approve or Refuse, with a comment if you like; so do requests to change or cancel an item."
     ),
@@ -1797,6 +1855,58 @@ EN: dict[str, str] = {
     "report.milestones_ticked": "Milestones completed: {titles}",
     "node.stale": "That milestone does not belong to the item of this report; nothing was changed.",
     "wa.milestones_card": "Milestones ({done} of {count} done)",
+    # ---- instructions: leaders' instructions (领导批示)
+    "ins.usage": (
+        "/instruct number — record a leader's instruction step by step; or in one line: /instruct number leader | "
+        "date given | text | act by (no date means today; act by may be left out)"
+    ),
+    "ins.no_units": "Item #{number} has no lead or responsible unit to pass an instruction to. Set its units with /edit first.",
+    "ins.ask_leader": "Leader's instruction on <b>#{number} {title}</b>\nWho gave it (e.g. District Mayor Zhang San)? /cancel at any time.",
+    "ins.ask_date": "Given by: <b>{leader}</b>\nOn what date (e.g. 5 July, 2021-07-05)? Or tap Today.",
+    "ins.today": "Today ({date})",
+    "ins.empty": "This cannot be empty; please send it again.",
+    "ins.bad_date": "Cannot read the date “{text}”. Write it like 5 July or 2021-07-05.",
+    "ins.future_date": "{date} has not come yet; please give today or an earlier day.",
+    "ins.ask_text": "Date understood as: <b>{date}</b>\nIn one message, what did the leader write?",
+    "ins.ask_act_by": "If the units must act by a date, send it (e.g. end of August, 2021.8.31); otherwise tap No date.",
+    "ins.no_act_by": "No date",
+    "ins.bad_act_by": "Cannot read the date “{text}”. Write it like end of August or 2021.8.31, or tap No date.",
+    "ins.act_by_early": "{date} is before the day the instruction was given; please send another.",
+    "ins.act_by_none": "none",
+    "ins.act_by_value": "{date} (written “{text}”)",
+    "ins.preview": (
+        "Please confirm the leader's instruction:\n<b>#{number} {title}</b>\nGiven by: {leader}\nOn: {date}\n"
+        "Instruction: {text}\nAct by: {act_by}\nUnits told: {units}"
+    ),
+    "ins.saved": "✅ The instruction on #{number} is recorded and {units} have been told. Send /instructions to see who has acknowledged and answered.",
+    "ins.unreached": "⚠️ {units} have no contact the bot can reach, so they were not told; invite one with /invite.",
+    "ins.already_saved": "This instruction was recorded already; nothing was saved twice.",
+    "ins.notice": (
+        "<b>[Leader's instruction]</b> #{number} {title}\n{leader} ({date}): {text}{act_by}\n"
+        "Please tap Received, and answer it in your next report."
+    ),
+    "ins.notice_act_by": "\nTo be acted on by {date}.",
+    "ins.ack_button": "✅ Received",
+    "ins.ack.recorded": "Acknowledged, thank you.",
+    "ins.ack.already": "Already acknowledged.",
+    "ins.ack.not_yours": "This instruction was not sent to your unit, so you cannot acknowledge it.",
+    "ins.ack.unknown": "This instruction no longer exists.",
+    "ins.quote": "Leader's instruction ({date}, {leader}): {text}{act_by}",
+    "ins.act_by_short": " (act by {date})",
+    "ins.answer_it": "Please answer it in this report.",
+    "ins.ack_it": "Not acknowledged yet: please tap Received under the instruction.",
+    "ins.card_title": "<b>Leaders' instructions</b>",
+    "ins.unit.answered": "{unit} answered ({date})",
+    "ins.unit.acked": "{unit} read it ({date}), no answer yet",
+    "ins.unit.waiting": "{unit} not acknowledged",
+    "ins.list_title": "<b>Leaders' instructions waiting for an answer</b> ({count})",
+    "ins.list_none": "No leader's instruction is waiting for an answer.",
+    "ins.remind_title": "<b>Leaders' instructions</b>",
+    "dialogue.instruct": "recording a leader's instruction",
+    "cmd.instruct": "Record a leader's instruction", "cmd.instructions": "Leaders' instructions: who has answered",
+    "wa.instructions": "Leaders' instructions",
+    "ins.unit_sep": "; ",
+    "demo.scene.instruct": "26 July — the district mayor's instruction: the admin records it, both units get it at once and acknowledge it",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

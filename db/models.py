@@ -390,3 +390,36 @@ class Milestone(SQLModel, table=True):
     done_report_id: int | None = Field(default=None, foreign_key="progressreport.id")
     created_at: datetime = _when(default_factory=utcnow)
     draft_id: str | None = Field(default=None, unique=True, index=True)  # the /node confirmation it came from
+
+
+# ---- instructions: leaders' instructions (领导批示)
+
+
+class Instruction(SQLModel, table=True):
+    """A leader's instruction on an item (领导批示), as an admin recorded it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    leader: str  # who gave it, as written: "区长 张三"
+    given_on: date
+    text: str
+    act_by: date | None = None  # the day by which the units must act (承办期限), when the leader set one
+    act_by_text: str | None = None  # as the admin wrote it ("8月底前")
+    recorded_by: int = Field(sa_type=BigInteger)
+    recorded_at: datetime = _when(default_factory=utcnow)
+    draft_id: str | None = Field(default=None, unique=True, index=True)  # the /instruct dialogue's
+
+
+class InstructionAck(SQLModel, table=True):
+    """One unit an instruction went to: written when it is recorded, then acknowledged (收到) once by one
+    of the unit's contacts, and answered by the unit's next report on the item."""
+
+    __table_args__ = (UniqueConstraint("instruction_id", "unit_id", name="uq_instructionack_instruction_id_unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    instruction_id: int = Field(foreign_key="instruction.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: str  # the unit's role on the item when the instruction was recorded (lead / responsible)
+    acked_by: int | None = Field(default=None, sa_type=BigInteger)
+    acked_at: datetime | None = _when(default=None)
+    report_id: int | None = Field(default=None, foreign_key="progressreport.id")  # the report that answered it
+    answered_at: datetime | None = _when(default=None)

@@ -348,6 +348,7 @@ DIALOGUES = {
     "report_draft": "dialogue.report", "add": "dialogue.add", "extend": "dialogue.extend",
     "decide": "dialogue.decide", "send_back": "dialogue.send_back", "revise": "dialogue.revise",
     "close_decide": "dialogue.close_decide", "adjust": "dialogue.adjust",  # handlers/closing.py
+    "instruct": "dialogue.instruct",
 }
 
 

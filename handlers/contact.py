@@ -49,6 +49,7 @@ from bot.texts import MARKS, esc, t
 from db import dialogues, outbox, queries
 from db.lists import Reference
 from db.models import Item, ProgressReport, Status
+from handlers import instructions
 from handlers.common import (
     answer,
     answer_press,
@@ -338,6 +339,8 @@ async def begin_item(update: Update, context: BotContext, item_id: int, *, have_
             item, mine_ = own_item(session, context, item_id=item_id)
             outbox.acknowledge_item(session, item_id=item.id, unit_ids=[u.id for u in context.units],
                                     telegram_id=update.effective_user.id, now=context.services.clock.now())
+            instructed, quoted = instructions.open_for_report(session, lang_of(update, context), item_id=item.id,
+                                                              unit_id=mine_[0])
     except Refusal:
         context.user_data.pop(DRAFT, None)
         raise
@@ -346,13 +349,14 @@ async def begin_item(update: Update, context: BotContext, item_id: int, *, have_
     # The unit's name is kept for the record shown at the end.
     draft.update(item_id=item.id, number=item.number, title=item.title, unit_id=mine_[0], unit_name=own[mine_[0]],
                  cycle=item.report_cycle, evidence=[], target=item.target_value, baseline=item.baseline_value,
-                 indicator_unit=item.indicator_unit)
+                 indicator_unit=item.indicator_unit, instructions=instructed)
     if have_text:  # the first question says which item the reply was taken for
-        draft["heading"] = t(lang_of(update, context), "report.from_reply", number=item.number, title=esc(item.title))
+        draft["heading"] = "\n".join(filter(None, [t(lang_of(update, context), "report.from_reply", number=item.number,
+                                                      title=esc(item.title)), quoted]))
         return await after_text(update, context)
     # A plain message even after a button: the reminder or list pressed keeps its buttons.
-    sent = await say(update, context, "report.ask_text", cancel_markup(update, context),
-                     number=item.number, title=esc(item.title))
+    question = t(lang_of(update, context), "report.ask_text", number=item.number, title=esc(item.title))
+    sent = await answer(update, context, "\n\n".join(filter(None, [question, quoted])), cancel_markup(update, context))
     draft[LAST] = sent.message_id if sent else None
     return TEXT
 
@@ -518,6 +522,7 @@ async def submit(update: Update, context: BotContext) -> int:
             current_value=draft.get("current_value"),
         )
         dialogues.mark_draft(session, report, draft_id=token)
+        instructions.answer_with(session, draft, report_id=report.id, now=now)
         unit_name = draft.get("unit_name") or next(u.name for u in units if u.id == draft["unit_id"])
         closing_asked = closing_follows(context.services, session, item_id=draft["item_id"], report=report,
                                         unit=unit_name, person=update.effective_user.full_name, now=now)

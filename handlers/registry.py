@@ -20,6 +20,7 @@ from handlers import (
     extensions,
     history,
     importing,
+    instructions,
     items,
     lists,
     milestones,
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 ADMIN_MENU = ("items", "item", "add", "import", "edit", "archive", "unit_add", "units", "invite", "contacts",
               "remind", "digest", "status", "slow", "overdue", "missing", "chart", "export", "setgroup", "schedule",
               "outbox", "holiday", "sendback", "unread", "ranking", "history", "away", "list", "carry", "close", "node",
+              "instruct", "instructions",
               "help", "lang", "cancel")
 
 
@@ -69,7 +71,8 @@ def register_handlers(app: Application, services: Services) -> None:
         contact_handlers = contact.handlers(timeout)
         admin_handlers = [*items.handlers(timeout), *importing.handlers(timeout), *units.handlers(), *operations.handlers(),
                           *milestones.handlers()]
-        dialogues = [*extensions.handlers(timeout), *reports.handlers(timeout), *closing.handlers(timeout)]
+        dialogues = [*extensions.handlers(timeout), *instructions.handlers(timeout), *reports.handlers(timeout),
+                     *closing.handlers(timeout)]
     # Every callback answers its refusals and a database that is away (handlers/uow.py).
     app.add_handlers(answer_refusals([
         # The dialogues that start from a command or a button come before the report dialogue, whose

@@ -14,10 +14,11 @@ from telegram.ext import CommandHandler, filters
 from bot.callbacks import Extend, Report
 from bot.context import BotContext, Services
 from bot.dates import format_date
+from bot.instructions import card_section
 from bot.keyboards import REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
 from bot.webapp import with_dashboard
-from db import lists, milestones, queries, supervision
+from db import instructions, lists, milestones, queries, supervision
 from db.models import ReportCycle, Role, Status
 from db.supervision import Extended
 from handlers import lists as task_lists
@@ -250,6 +251,7 @@ async def item_card(update: Update, context: BotContext) -> None:
         carried = task_lists.card_lines(session, lang, item)
         ending = closing_card(session, lang, item, context.services)  # 办结 and adjustments (jobs.actions)
         nodes = milestones.milestones_of(session, item_id=item.id)
+        instructed = instructions.of_item(session, item_id=item.id)
     is_contact(update, context)  # the user's units, also when an admin or supervisor is a contact too
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
@@ -262,6 +264,7 @@ async def item_card(update: Update, context: BotContext) -> None:
     for snooze in snoozes:
         text += t(lang, "item.snoozed", units=esc(names.get(snooze.unit_id, "?")),
                   until=format_date(snooze.until, lang))
+    text += card_section(lang, instructed, names, context.services.settings.tz)
     text += "\n\n" + history_text(lang, reports, names, people, context, versions)
     buttons = []
     unit_ids = set(links[Role.LEAD] + links[Role.RESPONSIBLE])

@@ -49,8 +49,10 @@ def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def reminder_text(lang: str, unit_name: str, lines: Sequence[ReminderLine], today: date) -> str:
-    """The reminder for one unit: each item once, with every reason it is due for."""
+def reminder_text(lang: str, unit_name: str, lines: Sequence[ReminderLine], today: date,
+                  instructed: Sequence[str] = ()) -> str:
+    """The reminder for one unit: each item once, with every reason it is due for; then the leaders'
+    instructions it repeats (`instructed`, lines of jobs.instructions)."""
     by_item: dict[int, list[ReminderLine]] = {}
     for line in sorted(lines, key=lambda x: (x.number, x.ref)):
         by_item.setdefault(line.item_id, []).append(line)
@@ -70,6 +72,7 @@ def reminder_text(lang: str, unit_name: str, lines: Sequence[ReminderLine], toda
             elif why.deadline is not None:
                 left = deadline_left(lang, why.deadline, today)
                 body.append("   " + t(lang, "remind.deadline", deadline=format_date(why.deadline, lang), left=left))
+    body += instructed
     body.append(t(lang, "remind.footer"))
     return "\n".join(body)
 

@@ -25,13 +25,14 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.context import BotContext, Services
 from bot.keyboards import markup_of, reminder_buttons
 from bot.texts import esc, join, split_message, t
-from db import lists, milestones, outbox, queries
+from db import instructions, lists, milestones, outbox, queries
 from db.facts import milestone_of_period
 from db.models import Outbox
+from jobs.instructions import reminder_lines, repeated
 from jobs.pacing import Pacer
 from jobs.reminders import ReminderLine, reminder_text
 from jobs.supervision import chart_png
-from jobs.workdays import next_send_time
+from jobs.workdays import WorkCalendar, next_send_time
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +369,9 @@ def render_rows(services: Services, rows: Sequence[Outbox]) -> list[Rendered]:
         absent = queries.people_names(session, telegram_ids=[
             p for row in reminder_rows for p in row.payload.get("stand_in_for", [])])
         labels = lists.labels(session, items=items.values())
+        unanswered = instructions.unanswered(session, unit_ids=[row.unit_id for row in reminder_rows]) \
+            if reminder_rows else []
+        cal = WorkCalendar(queries.calendar_overrides(session)) if unanswered else WorkCalendar()
     due_by_id = {r.id: r for r in due}
     today = services.clock.now().date()
     rendered = []
@@ -386,14 +390,18 @@ def render_rows(services: Services, rows: Sequence[Outbox]) -> list[Rendered]:
             continue
         lang = languages.get(row.chat_id) or services.settings.language
         names = [absent[p] for p in row.payload.get("stand_in_for", []) if p in absent]
+        item_ids = [line.item_id for line in lines]
+        instructed = repeated([o for o in unanswered if o.unit_id == row.unit_id], item_ids, today, cal,
+                              services.settings.tz)
         rendered.append(reminder_message(lang, unit.name, lines, today, ack_id=row.id,
-                                         resend=int(row.payload.get("resend", 0)), absent=names))
+                                         resend=int(row.payload.get("resend", 0)), absent=names,
+                                         instructed=reminder_lines(lang, instructed, item_ids)))
     return rendered
 
 
 def reminder_message(lang: str, unit: str, lines: list[ReminderLine], today: date, *, ack_id: int | None,
-                     resend: int, absent: list[str]) -> Rendered:
-    text = reminder_text(lang, unit, lines, today)
+                     resend: int, absent: list[str], instructed: Sequence[str] = ()) -> Rendered:
+    text = reminder_text(lang, unit, lines, today, instructed)
     notes = []
     if resend:
         notes.append(t(lang, f"remind.resend.{min(resend, 2)}"))

@@ -90,19 +90,20 @@ async def bound_contact(world, unit: str = "区住建局", items: int = 2):  # t
 
 
 async def report(contact, text: str, start=None, *,  # type: ignore[no-untyped-def]
-                 item: str = "1", status: str = "★ 推进良好") -> None:
+                 item: str = "1", status: str = "★ 推进良好") -> Any:
     """Report on `item` (a number or 民生12) through the dialogue (from a button when given, else
-    /report item), with `status`."""
+    /report item), with `status`; returns its first question."""
     if start is None:
         contact.send(f"/report {item}")
     else:
         contact.press(start, f"上报 #{item}")
-    await contact.expect("请用一条消息")
+    question = await contact.expect("请用一条消息")
     contact.send(text)
     contact.press(await contact.expect("推进状态"), status)
     contact.press(await contact.expect("存在问题"), "无")
     contact.press(await contact.expect("佐证材料"), "📤 提交")
     await contact.expect("已保存报送记录")
+    return question
 
 
 async def ask_extension(user, message_with_button, deadline: str, reason: str):  # type: ignore[no-untyped-def]

@@ -15,6 +15,8 @@ from db.models import (
     ClosingReview,
     Contact,
     ExtensionRequest,
+    Instruction,
+    InstructionAck,
     Item,
     MonthlyColour,
     Outbox,
@@ -57,7 +59,8 @@ def snapshot(world: World) -> dict[str, list[str]]:
     """The rows a refused action must leave as they were."""
     tables = {"items": Item, "reports": ProgressReport, "versions": ReportVersion, "extensions": ExtensionRequest,
               "absences": Absence, "colours": MonthlyColour, "outbox": Outbox, "contacts": Contact,
-              "closings": ClosingReview, "adjustments": Adjustment}
+              "closings": ClosingReview, "adjustments": Adjustment,
+              "instructions": Instruction, "instruction_units": InstructionAck}
     with world.db.session() as session:
         return {name: sorted(repr(sorted(row.model_dump(exclude=SENDING).items()))
                              for row in session.exec(select(model)).all()) for name, model in tables.items()}

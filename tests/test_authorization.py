@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from bot import callbacks
 from bot.simulator import SimChat, SimUser
-from db import closing, outbox, queries, supervision
+from db import closing, instructions, outbox, queries, supervision
 from db.models import Contact
 from tests.conftest import World
 
@@ -25,7 +25,7 @@ REFUSALS = ("仅限管理员", "仅限督查人员", "还没有绑定单位", "�
 
 ADMIN_ONLY = ["/unit_add 新单位", "/units", "/invite 区住建局", "/add 新事项 | 2021.12 | 区住建局 | 区住建局",
               "/edit 1 标题 改过的标题", "/archive 1", "/unarchive 1", "/remind", "/digest", "/setgroup",
-              "/import", "/holiday 2021-08-02 休", "/schedule", "/outbox"]
+              "/import", "/holiday 2021-08-02 休", "/schedule", "/outbox", "/instructions", "/instruct 1"]
 ADMIN_ONLY += ["/node 1 6月底前完成设计"]
 SUPERVISOR = ["/status", "/slow", "/overdue", "/missing", "/items", "/chart", "/export"]
 CONTACT = ["/report 1", "/mine", "/snooze 1 明天"]
@@ -68,7 +68,7 @@ async def answer_to(world: World, user: SimUser, text: str, chat: SimChat | None
     await world.settled()
     answered = target.drain() or [await target.expect(timeout=10)]
     texts = [(m.text or m.caption or "📎") for m in answered]
-    if text.startswith("/add") or text.startswith("/edit") or text.startswith("/archive") or text == "/import":
+    if text.startswith(("/add", "/edit", "/archive", "/instruct ")) or text == "/import":
         # leave no dialogue or confirmation open for the next command
         user.send("/cancel", chat=chat)
         await world.settled()
@@ -174,6 +174,7 @@ MAY_PRESS: dict[str, set[str]] = {
     "sb": {"admin", "supervisor"}, "exd": {"admin"}, "awx": {"admin", "contact"},
     "ctr": {"admin"}, "ivr": {"admin"},
     "cld": {"admin", "supervisor"}, "adj": {"contact"}, "ajd": {"admin"},  # review: 办结, adjustments
+    "ia": {"contact"},  # an instruction's 收到: a contact of a unit it went to
 }
 
 
@@ -181,7 +182,7 @@ def kind_data(kind: type[callbacks.Callback], ids: dict[str, int]) -> str:
     """The kind's data for the office's own records (a well-formed example for the rest)."""
     by_field = {"item_id": ids["item"], "number": 1, "report_id": ids["report"], "request_id": ids["request"],
                 "row_id": ids["row"], "absence_id": ids["absence"], "days": 1, "review_id": ids["review"],
-                "adjustment_id": ids["adjustment"]}
+                "adjustment_id": ids["adjustment"], "instruction_id": ids["instruction"]}
     example = kind.example()
     values = {f.name: by_field.get(f.name, getattr(example, f.name)) for f in fields(kind)}
     return kind(**values).encode()
@@ -209,8 +210,11 @@ async def records(world: World, housing: SimUser) -> dict[str, int]:
         review = closing.request_closing(session, item=item, report=done, now=now)
         adjustment = closing.request_adjustment(session, item=item, unit_id=unit_id, by=housing.id, kind="title",
                                                 after={"title": "新标题"}, reason="原因", now=now, draft_id="0" * 16)
+        instruction = instructions.record(session, item_id=item.id, leader="区长", given_on=now.date(), text="批示",
+                                          act_by=None, act_by_text=None, by=1, now=now, units={unit_id: "lead"},
+                                          draft_id="0" * 16)
         return {"item": item.id, "report": done.id, "request": request.id, "row": row, "absence": absence.id,
-                "review": review.id, "adjustment": adjustment.id}
+                "review": review.id, "adjustment": adjustment.id, "instruction": instruction.id or 0}
 
 
 async def press_answer(world: World, user: SimUser, chat: SimChat, data: str) -> str:

@@ -22,7 +22,7 @@ def test_the_demo_plays_to_the_end(lang: str, monkeypatch: pytest.MonkeyPatch,
     assert t(lang, "demo.outro") in out
     if lang == "en":
         headings = re.findall(r"══════ (.*) ══════", out)
-        assert len(headings) == 6 and not any(re.search(r"[\u4e00-\u9fff]", h) for h in headings)
+        assert len(headings) == 7 and not any(re.search(r"[\u4e00-\u9fff]", h) for h in headings)
         assert "(s)" not in out and "私聊" not in out and "按下" not in out and "已编辑" not in out
     else:
         assert "（截止 2021年12月31日 周五）" in out and "（周五））" not in out

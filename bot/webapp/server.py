@@ -32,12 +32,13 @@ from telegram.ext import Application
 
 from bot.context import BotContext, Services
 from bot.dates import format_date
+from bot.instructions import html_section
 from bot.texts import t
 from bot.webapp import pages
 from bot.webapp.auth import HEADER, ActionTokens, InitDataError, WebAppUser, verify_init_data
 from bot.webapp.pages import h, link
 from bot.webapp.table import Query, Table, TableCache, page_of, select_rows
-from db import lists, queries, supervision
+from db import instructions, lists, queries, supervision
 from db.lists import Reference
 from db.models import Item, Role
 from jobs.actions import (
@@ -231,6 +232,7 @@ def card_data(services: Services, reference: Reference, lang: str) -> dict | Non
             item=item, entry=entry, reports=reports, links=links, warning=warnings.get(item.id), year=year,
             kept=supervision.monthly_colours(session, item_ids=[item.id], year=year).get(item.id, {}),
             extensions=extensions, versions=supervision.report_versions(session, report_ids=[r.id for r in reports]),
+            instructions=instructions.of_item(session, item_id=item.id),
             latest=queries.latest_reports(session, item_ids=[item.id]).get(item.id),
             names={u.id: u.name for u in queries.all_units(session)},
             people=queries.people_names(session, telegram_ids=[i for i in ids if i]), today=today,
@@ -319,6 +321,16 @@ def card_extensions(card: Card) -> str:
         card.token("decide", e.id) if who.admin and e.status == "pending" and not item.archived else None)
         for e in data["extensions"])
     return pages.section(t(lang, "wa.extensions"), extensions) if extensions else ""
+
+
+@card_section(25)
+def card_instructions(card: Card) -> str:
+    """The leaders' instructions (领导批示), with each unit's acknowledgement and answer."""
+    data = card.data
+    if not data["instructions"]:
+        return ""
+    return pages.section(t(card.lang, "wa.instructions"),
+                         html_section(card.lang, data["instructions"], data["names"], card.tz))
 
 
 @card_section(30)
