@@ -127,6 +127,19 @@ class Settings(BaseSettings):
     webapp_listen: str = "127.0.0.1"
     webapp_port: int = Field(default=8444, ge=0, le=65535)
     webapp_auth_max_age: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # ---- ledger: the points ledger (考核台账, jobs.points). Points per event before the role's factor, the
+    # base score, and the factors of an item's lead units and of its other responsible units (README: sources).
+    points_base: float = Field(default=100, ge=0, le=1000)
+    points_on_time: float = Field(default=1, ge=-100, le=100)
+    points_late: float = Field(default=-1, ge=-100, le=100)
+    points_missing: float = Field(default=-2, ge=-100, le=100)
+    points_sent_back: float = Field(default=-2, ge=-100, le=100)
+    points_done_on_time: float = Field(default=1, ge=-100, le=100)
+    points_done_late: float = Field(default=-5, ge=-100, le=100)
+    points_answered: float = Field(default=1, ge=-100, le=100)
+    points_answered_late: float = Field(default=-1, ge=-100, le=100)
+    points_lead_factor: float = Field(default=1.0, ge=0, le=10)
+    points_co_factor: float = Field(default=0.5, ge=0, le=10)
 
     @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", "report_reminder_days",
                      "missed_followup_workdays", mode="before")

@@ -47,6 +47,7 @@ from jobs.digest import (
     totals_line,
     warning_detail,
 )
+from jobs.monthly import month_on_month_lines
 from jobs.reminders import deadline_left, period_label
 from jobs.rules import Colour, ItemFacts, missing_unit_ids
 from jobs.supervision import statuses, warnings_on
@@ -86,9 +87,17 @@ def status_text(services: Services, lang: str) -> str:
                       *domain_lines(lang, assessed)])
 
 
+MONTH_ON_MONTH = ("环比", "mom", "month on month")
+
+
 async def status(update: Update, context: BotContext) -> None:
-    """Totals by status and a line per domain."""
+    """Totals by status and a line per domain; with 环比, what changed since last month."""
     lang = lang_of(update, context)
+    if args_text(update).lower() in MONTH_ON_MONTH:
+        today = context.services.clock.now().date()
+        lines = await asyncio.to_thread(month_on_month_lines, context.services, lang, today.year, today.month)
+        await answer(update, context, "\n".join(lines))
+        return
     text = await asyncio.to_thread(status_text, context.services, lang)
     await answer(update, context, text, with_dashboard(None, context.services, update.effective_chat, lang))
 

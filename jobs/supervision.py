@@ -108,18 +108,21 @@ def month_ranking(services: Services, year: int, month: int) -> list[UnitScore]:
 
 
 def ranking_text_lines(services: Services, lang: str, year: int, month: int) -> list[str]:
-    scores = month_ranking(services, year, month)
-    return ranking_lines(lang, scores, year=year, month=month, weight=services.settings.ranking_on_time_weight)
+    """The month's ranking as /ranking and the monthly digest print it: from the points ledger."""
+    # Imported here: jobs.ledger reads this module's calendar and policy.
+    from jobs.ledger import ranking_lines as ledger_lines
+
+    return ledger_lines(services, lang, year, month)
 
 
 def digest_supervision(services: Services, session: Session, facts: Sequence[ItemFacts], today: date, *,
-                       ranking: Sequence[str] = ()) -> Supervision:
+                       ranking: Sequence[str] = (), changes: Sequence[str] = ()) -> Supervision:
     """Colours, extensions and receipts for the digest of today."""
     since = services.clock.now() - timedelta(days=ACK_DAYS)
     return Supervision(
         warnings=warnings_on(services, session, facts, today),
         extended=supervision.extended_items(session, item_ids=[f.id for f in facts]),
-        acks=outbox.ack_counts(session, since=since), ack_days=ACK_DAYS, ranking=ranking,
+        acks=outbox.ack_counts(session, since=since), ack_days=ACK_DAYS, ranking=ranking, changes=changes,
     )
 
 
@@ -155,14 +158,18 @@ def statuses(services: Services, today: date) -> list[Assessed]:
 
 
 def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int] | None = None) -> str:
-    """The digest of today; with `ranking_month`, the monthly ranking of that month follows."""
+    """The digest of today; with `ranking_month`, the monthly ranking of that month and its month-on-month
+    (环比) follow."""
+    from jobs.monthly import month_on_month_lines  # imported here: jobs.monthly reads this module's months
+
     now = services.clock.now()
     ranking = ranking_text_lines(services, lang, *ranking_month) if ranking_month else []
+    changes = month_on_month_lines(services, lang, *ranking_month)[1:] if ranking_month else []
     with services.db.session() as session:
         facts = queries.item_facts(session, today=now.date())
         names = queries.unit_names(session)
         unreachable = queries.unreachable_contacts(session)
         unbound = queries.units_without_contacts(session, unit_ids=names)
-        extra = digest_supervision(services, session, facts, now.date(), ranking=ranking)
+        extra = digest_supervision(services, session, facts, now.date(), ranking=ranking, changes=changes)
     return build_digest(lang, facts, names, now.date(), margin=services.settings.slow_margin,
                         unreachable=unreachable, unbound=unbound, supervision=extra)

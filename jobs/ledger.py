@@ -1,0 +1,142 @@
+"""The I/O side of the points ledger (考核台账): derive a year's entries from the record with `jobs.points`,
+write them idempotently (`db.ledger.replace_entries`), and read the ranking and a unit's entries back as
+the chat and the dashboard show them. Called in a worker thread.
+
+Hooks for the flows that add events (the lead connects them at merge): `closing_events` returns the
+year's confirmed 办结 and `instruction_events` the answered instructions (批示), each as `jobs.points.Event`
+(unit, item, day, on time or not, ref); both return nothing until those flows exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from bot.context import Services
+from bot.dates import format_date
+from bot.settings import Settings
+from bot.texts import esc, t
+from db import ledger, queries
+from db.models import PointEntry
+from jobs.points import Event, Kind, LedgerRow, ReportEvent, Standing, Weights, ledger_entries, standings
+from jobs.supervision import calendar, policy_of
+
+
+def weights_of(settings: Settings) -> Weights:
+    s = settings
+    return Weights(on_time=s.points_on_time, late=s.points_late, missing=s.points_missing,
+                   sent_back=s.points_sent_back, done_on_time=s.points_done_on_time, done_late=s.points_done_late,
+                   answered=s.points_answered, answered_late=s.points_answered_late, base=s.points_base,
+                   lead=s.points_lead_factor, co=s.points_co_factor)
+
+
+def closing_events(session: Session, *, year: int) -> list[Event]:
+    """Hook: the year's confirmed 办结, one Event per responsible unit, on time when by the deadline."""
+    return []
+
+
+def instruction_events(session: Session, *, year: int) -> list[Event]:
+    """Hook: the year's instructions (批示) answered, one Event per unit that answered, on time when by the
+    date the instruction set."""
+    return []
+
+
+def recompute_ledger(services: Services, year: int) -> ledger.Written:
+    """Write a year's ledger as the record has it now (up to today, or the year's end for a past year)."""
+    now = services.clock.now()
+    tz = services.settings.tz
+    today = min(now.date(), date(year, 12, 31))
+    with services.db.session() as session:
+        facts = queries.item_facts(session, today=today, with_reports=False)
+        reports = [ReportEvent(r.id, r.item_id, r.unit_id, r.period, r.created_at.astimezone(tz).date(), r.status,
+                               None if r.returned_at is None else r.returned_at.astimezone(tz).date())
+                   for r in ledger.ledger_reports(session, year=year)]
+        entries = ledger_entries(facts, reports, year=year, today=today, policy=policy_of(services),
+                                 cal=calendar(session), weights=weights_of(services.settings),
+                                 closings=closing_events(session, year=year),
+                                 instructions=instruction_events(session, year=year))
+        rows = [PointEntry(unit_id=e.unit_id, year=e.year, month=e.month, kind=e.kind.value, item_id=e.item_id,
+                           ref=e.ref, role=e.role.value, points=e.points, day=e.day, created_at=now) for e in entries]
+        return ledger.replace_entries(session, year=year, entries=rows)
+
+
+def ranked_units(services: Services, year: int, month: int | None) -> list[Standing]:
+    """The units ranked by their ledger for a month (or the year), after bringing the ledger up to date:
+    every unit that reports on an item, or has an entry."""
+    recompute_ledger(services, year)
+    with services.db.session() as session:
+        rows = ledger.entries_of(session, year=year, month=month)
+        names = queries.unit_names(session)
+        reporting = {u for f in queries.item_facts(session, today=services.clock.now().date(), with_reports=False)
+                     for u in f.reporting_unit_ids}
+    ranked = {u: n for u, n in names.items() if u in reporting or any(r.unit_id == u for r in rows)}
+    return standings([LedgerRow(r.unit_id, r.month, r.kind, r.points) for r in rows], ranked)
+
+
+COUNTED = (Kind.ON_TIME, Kind.LATE, Kind.MISSING, Kind.SENT_BACK, Kind.DONE_ON_TIME, Kind.DONE_LATE, Kind.ANSWERED,
+           Kind.ANSWERED_LATE)
+
+
+def counts_text(lang: str, found: Mapping[str, int]) -> str:
+    parts = [t(lang, "ledger.count", kind=t(lang, f"ledger.kind.{k.value}"), count=found[k.value])
+             for k in COUNTED if found.get(k.value)]
+    return t(lang, "list_sep").join(parts) or t(lang, "ledger.nothing")
+
+
+def method_line(lang: str, weights: Weights) -> str:
+    return t(lang, "ledger.method", base=f"{weights.base:g}", lead=f"{weights.lead:g}", co=f"{weights.co:g}",
+             **{k.value: f"{weights.of(k):+g}" for k in COUNTED})
+
+
+def ranking_lines(services: Services, lang: str, year: int, month: int) -> list[str]:
+    """The ranking of a month from the ledger: title, a line per unit, the method under the table."""
+    weights = weights_of(services.settings)
+    ranked = ranked_units(services, year, month)
+    lines = [t(lang, "ranking.title", year=year, month=month)]
+    if not ranked:
+        return [*lines, t(lang, "ranking.empty")]
+    for s in ranked:
+        lines.append(t(lang, "ledger.line", rank=s.rank, unit=esc(s.name), score=f"{s.score(weights.base):g}",
+                       points=f"{s.points:+g}", detail=counts_text(lang, s.counts)))
+    return [*lines, method_line(lang, weights)]
+
+
+@dataclass(frozen=True)
+class UnitLedger:
+    unit_id: int
+    name: str
+    year: int
+    entries: Sequence[PointEntry]
+    numbers: dict[int, tuple[int, str]]  # item id → (number, title)
+
+    @property
+    def total(self) -> float:
+        return round(sum(e.points for e in self.entries), 2)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        due = [e for e in self.entries if e.kind in (Kind.ON_TIME, Kind.LATE, Kind.MISSING)]
+        return sum(e.kind == Kind.ON_TIME for e in due) / len(due) if due else None
+
+
+def unit_ledger(services: Services, unit_id: int, year: int) -> UnitLedger:
+    recompute_ledger(services, year)
+    with services.db.session() as session:
+        entries = ledger.entries_of(session, year=year, unit_id=unit_id)
+        items = queries.items_by_id(session, ids={e.item_id for e in entries})
+        name = queries.unit_names(session).get(unit_id, f"#{unit_id}")
+    return UnitLedger(unit_id, name, year, entries, {i: (item.number, item.title) for i, item in items.items()})
+
+
+def entry_line(lang: str, found: UnitLedger, e: PointEntry) -> str:
+    number, title = found.numbers.get(e.item_id, (0, "?"))
+    return t(lang, "ledger.entry", date=format_date(e.day, lang), number=number, title=esc(title),
+             kind=t(lang, f"ledger.kind.{e.kind}"), role=t(lang, f"ledger.role.{e.role}"), points=f"{e.points:+g}")
+
+
+def unit_ledger_title(lang: str, found: UnitLedger, base: float) -> str:
+    return t(lang, "ledger.unit_title", unit=esc(found.name), year=found.year, points=f"{found.total:+g}",
+             score=f"{base + found.total:g}", base=f"{base:g}", count=len(found.entries))
