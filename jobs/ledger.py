@@ -19,7 +19,7 @@ from bot.context import Services
 from bot.dates import format_date
 from bot.settings import Settings
 from bot.texts import esc, t
-from db import ledger, queries
+from db import ledger, queries, supervision
 from db.models import PointEntry
 from jobs.points import Event, Kind, LedgerRow, ReportEvent, Standing, Weights, ledger_entries, standings
 from jobs.supervision import calendar, policy_of
@@ -63,10 +63,11 @@ def recompute_ledger(services: Services, year: int) -> ledger.Written:
         return ledger.replace_entries(session, year=year, entries=rows)
 
 
-def ranked_units(services: Services, year: int, month: int | None) -> list[Standing]:
-    """The units ranked by their ledger for a month (or the year), after bringing the ledger up to date:
-    every unit that reports on an item, or has an entry."""
-    recompute_ledger(services, year)
+def ranked_units(services: Services, year: int, month: int | None, *, fresh: bool = True) -> list[Standing]:
+    """The units ranked by their ledger for a month (or the year), after bringing the ledger up to date
+    (unless `fresh` is False: the caller just did): every unit that reports on an item, or has an entry."""
+    if fresh:
+        recompute_ledger(services, year)
     with services.db.session() as session:
         rows = ledger.entries_of(session, year=year, month=month)
         names = queries.unit_names(session)
@@ -122,8 +123,10 @@ class UnitLedger:
         return sum(e.kind == Kind.ON_TIME for e in due) / len(due) if due else None
 
 
-def unit_ledger(services: Services, unit_id: int, year: int) -> UnitLedger:
-    recompute_ledger(services, year)
+def unit_ledger(services: Services, unit_id: int, year: int, *, fresh: bool = True) -> UnitLedger:
+    """A unit's entries of a year, by day, with their items' numbers and titles."""
+    if fresh:
+        recompute_ledger(services, year)
     with services.db.session() as session:
         entries = ledger.entries_of(session, year=year, unit_id=unit_id)
         items = queries.items_by_id(session, ids={e.item_id for e in entries})
@@ -140,3 +143,27 @@ def entry_line(lang: str, found: UnitLedger, e: PointEntry) -> str:
 def unit_ledger_title(lang: str, found: UnitLedger, base: float) -> str:
     return t(lang, "ledger.unit_title", unit=esc(found.name), year=found.year, points=f"{found.total:+g}",
              score=f"{base + found.total:g}", base=f"{base:g}", count=len(found.entries))
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """What the dashboard's unit page shows of the ledger: the unit's place this month and last, its year's
+    entries, and its items' colours kept month by month."""
+
+    months: list[tuple[int, int, Standing | None, int]]  # year, month, the unit's standing, units ranked
+    ledger: UnitLedger
+    colours: dict[int, dict[str, str]]
+
+
+def unit_view(services: Services, unit_id: int, item_ids: Sequence[int], today: date) -> UnitView:
+    """The ledger brought up to date once per year shown, then read for one unit."""
+    previous = (today.year - (today.month == 1), 12 if today.month == 1 else today.month - 1)
+    for year in sorted({today.year, previous[0]}):
+        recompute_ledger(services, year)
+    months = []
+    for year, month in ((today.year, today.month), previous):
+        ranked = ranked_units(services, year, month, fresh=False)
+        months.append((year, month, next((s for s in ranked if s.unit_id == unit_id), None), len(ranked)))
+    with services.db.session() as session:
+        colours = supervision.monthly_colours(session, item_ids=item_ids, year=today.year)
+    return UnitView(months, unit_ledger(services, unit_id, today.year, fresh=False), colours)

@@ -263,3 +263,16 @@ async def test_a_one_time_download_link_for_telegrams_own_download(world: World)
             assert r.status == 403
     status, text = await get(world, "api/link?for=export&period=2021-07", headers(world, HOUSING))
     assert status == 403 and "api/download" not in text  # the export is for overseers only
+
+
+async def test_a_units_page_shows_its_ledger_on_time_rate_and_colours(world: World) -> None:
+    made = setup(world)  # both report on 20 July, before July's due day (Friday 23 July)
+    world.clock.set(world.clock.now().replace(month=8, day=2))
+    status, text = await get(world, f"api/unit?id={made.units['区住建局']}", headers(world, HOUSING))
+    assert status == 200 and "考核台账（2021年）" in text
+    assert "合计 +1 分，得分 101（基础分 100）；按时报送率 100%" in text
+    assert "#1 完成城区5座公厕提升改造" in text and "按时报送" in text and "牵头" in text
+    assert "各事项逐月颜色" in text and '8月<span class="dot c-red"' in text  # 10 % at 59 % of the time: red
+    assert "8/2021" not in text and "2021年8月" in text  # this month so far, then July
+    status, text = await get(world, "api/units", headers(world, SUPERVISOR_ID, language_code="en"))
+    assert status == 200 and "Method: a base of 100 points" in text
