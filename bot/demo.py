@@ -171,6 +171,13 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         await supervisor.expect()
         admin.send("/item 3")
         await admin.expect()
+        show.scene("demo.scene.month")
+
+        clock.set(datetime(2021, 8, 2, 9, 30, tzinfo=SHANGHAI))  # the first notice of August: ranking and 环比
+        await job(app, DIGEST_JOB)
+        await group.expect(probe(lang, "digest.part9"))
+        supervisor.send("/ranking 区城投集团")
+        await supervisor.expect()
         show.scene("demo.scene.end")
     print(t(lang, "demo.outro"))
 

@@ -741,6 +741,7 @@ ZH: dict[str, str] = {
     "wa.ledger_total": "合计 {points} 分，得分 {score}（基础分 {base}）；按时报送率 {rate}",
     "wa.entry_date": "日期", "wa.entry_item": "事项", "wa.entry_kind": "记分事由", "wa.entry_role": "角色",
     "wa.entry_points": "分值", "wa.colour_course": "各事项逐月颜色",
+    "demo.scene.month": "8月2日（周一）09:30 — 月初通报：上月排名（考核台账）与环比",
 }
 
 EN: dict[str, str] = {
@@ -1470,6 +1471,7 @@ EN: dict[str, str] = {
     "wa.ledger_total": "{points} in all: {score} points (base {base}); on time {rate}",
     "wa.entry_date": "Date", "wa.entry_item": "Item", "wa.entry_kind": "For", "wa.entry_role": "Role",
     "wa.entry_points": "Points", "wa.colour_course": "Each item's colour month by month",
+    "demo.scene.month": "Monday 2 August, 09:30 — the first notice of the month: last month's ranking (points ledger) and what changed",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
