@@ -58,9 +58,9 @@ def recompute_ledger(services: Services, year: int) -> ledger.Written:
                                  cal=calendar(session), weights=weights_of(services.settings),
                                  closings=closing_events(session, year=year),
                                  instructions=instruction_events(session, year=year))
-        rows = [PointEntry(unit_id=e.unit_id, year=e.year, month=e.month, kind=e.kind.value, item_id=e.item_id,
-                           ref=e.ref, role=e.role.value, points=e.points, day=e.day, created_at=now) for e in entries]
-        return ledger.replace_entries(session, year=year, entries=rows)
+        rows = ({"unit_id": e.unit_id, "year": e.year, "month": e.month, "kind": e.kind.value, "item_id": e.item_id,
+                 "ref": e.ref, "role": e.role.value, "points": e.points, "day": e.day} for e in entries)
+        return ledger.replace_entries(session, year=year, entries=rows, now=now)
 
 
 def ranked_units(services: Services, year: int, month: int | None, *, fresh: bool = True) -> list[Standing]:
@@ -69,11 +69,12 @@ def ranked_units(services: Services, year: int, month: int | None, *, fresh: boo
     if fresh:
         recompute_ledger(services, year)
     with services.db.session() as session:
-        rows = ledger.entries_of(session, year=year, month=month)
+        rows = ledger.sums_of(session, year=year, month=month)
         names = queries.unit_names(session)
         reporting = {u for f in queries.item_facts(session, today=services.clock.now().date(), with_reports=False)
                      for u in f.reporting_unit_ids}
-    ranked = {u: n for u, n in names.items() if u in reporting or any(r.unit_id == u for r in rows)}
+    scored = reporting | {r.unit_id for r in rows}
+    ranked = {u: n for u, n in names.items() if u in scored}
     return standings([LedgerRow(r.unit_id, r.month, r.kind, r.points) for r in rows], ranked)
 
 

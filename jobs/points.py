@@ -134,20 +134,21 @@ def report_entries(items: Sequence[ItemFacts], reports: Iterable[ReportEvent], *
         if report.unit_id is not None:
             first.setdefault((report.item_id, report.unit_id, report.period), report)
     by_id = {item.id: item for item in items}
+    dues = {cycle: [d for month in range(1, 13) for d in month_due_days(cycle, year, month, policy, cal)]
+            for cycle in {item.cycle for item in items}}  # the same for every item of a cycle
     entries = []
     for item in items:
-        for month in range(1, 13):
-            for period, due in month_due_days(item.cycle, year, month, policy, cal):
-                if due > today or due < item.created or (item.id in done_on and done_on[item.id] <= due):
+        for period, due in dues[item.cycle]:
+            if due > today or due < item.created or (item.id in done_on and done_on[item.id] <= due):
+                continue
+            for unit in item.reporting_unit_ids:
+                came = first.get((item.id, unit, period))
+                if came is None:
+                    if due < today:  # the due day itself is still open
+                        entries.append(entry(item, unit, Kind.MISSING, f"due:{item.id}:{period}", due, weights))
                     continue
-                for unit in item.reporting_unit_ids:
-                    came = first.get((item.id, unit, period))
-                    if came is None:
-                        if due < today:  # the due day itself is still open
-                            entries.append(entry(item, unit, Kind.MISSING, f"due:{item.id}:{period}", due, weights))
-                        continue
-                    kind = Kind.ON_TIME if came.day <= due else Kind.LATE
-                    entries.append(entry(item, unit, kind, f"report:{came.id}", due, weights))
+                kind = Kind.ON_TIME if came.day <= due else Kind.LATE
+                entries.append(entry(item, unit, kind, f"report:{came.id}", due, weights))
     for report in returned:
         item_of = by_id.get(report.item_id)
         if item_of is not None and report.unit_id is not None and report.returned is not None \
