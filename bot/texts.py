@@ -742,6 +742,9 @@ ZH: dict[str, str] = {
     "wa.entry_date": "日期", "wa.entry_item": "事项", "wa.entry_kind": "记分事由", "wa.entry_role": "角色",
     "wa.entry_points": "分值", "wa.colour_course": "各事项逐月颜色",
     "demo.scene.month": "8月2日（周一）09:30 — 月初通报：上月排名（考核台账）与环比",
+    "ledger.sheet": "考核台账", "ledger.file_title": "{unit} {year}年考核台账", "ledger.filename": "考核台账-{unit}-{year}.xlsx",
+    "ledger.col.date": "日期", "ledger.col.number": "序号", "ledger.col.title": "事项", "ledger.col.kind": "记分事由",
+    "ledger.col.role": "角色", "ledger.col.points": "分值", "ledger.col.total": "得分（基础分 {base}）",
 }
 
 EN: dict[str, str] = {
@@ -1472,6 +1475,10 @@ EN: dict[str, str] = {
     "wa.entry_date": "Date", "wa.entry_item": "Item", "wa.entry_kind": "For", "wa.entry_role": "Role",
     "wa.entry_points": "Points", "wa.colour_course": "Each item's colour month by month",
     "demo.scene.month": "Monday 2 August, 09:30 — the first notice of the month: last month's ranking (points ledger) and what changed",
+    "ledger.sheet": "Points ledger", "ledger.file_title": "Points ledger of {unit}, {year}",
+    "ledger.filename": "points-ledger-{unit}-{year}.xlsx",
+    "ledger.col.date": "Date", "ledger.col.number": "No.", "ledger.col.title": "Item", "ledger.col.kind": "For",
+    "ledger.col.role": "Role", "ledger.col.points": "Points", "ledger.col.total": "Score (base {base})",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

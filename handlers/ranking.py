@@ -17,7 +17,7 @@ from db import queries
 from handlers import pages
 from handlers.common import answer, args_text, either, guard, is_admin, is_supervisor, lang_of
 from handlers.uow import Refusal, work
-from jobs.ledger import entry_line, unit_ledger, unit_ledger_title, weights_of
+from jobs.ledger import UnitLedger, entry_line, ledger_workbook, unit_ledger, unit_ledger_title, weights_of
 from jobs.supervision import month_of, ranking_text_lines, record_month_colours
 
 
@@ -66,10 +66,16 @@ def ledger_listing(services: Services, lang: str, args: dict[str, Any]) -> pages
     found = unit_ledger(services, int(args["unit_id"]), int(args["year"]))
     title = unit_ledger_title(lang, found, weights_of(services.settings).base)
     lines = [entry_line(lang, found, e) for e in found.entries] or [t(lang, "ledger.unit_empty", year=found.year)]
-    return pages.Listing(title, lines)
+    return pages.Listing(title, lines, table=found if found.entries else None)
 
 
-pages.register("ledger", pages.Kind(ledger_listing))
+def ledger_file(services: Services, lang: str, listing: pages.Listing) -> tuple[str, bytes]:
+    found: UnitLedger = listing.table
+    data = ledger_workbook(lang, found, weights_of(services.settings).base)
+    return t(lang, "ledger.filename", unit=found.name, year=found.year), data
+
+
+pages.register("ledger", pages.Kind(ledger_listing, ledger_file))
 
 
 def handlers() -> list:

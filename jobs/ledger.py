@@ -9,6 +9,7 @@ year's confirmed 办结 and `instruction_events` the answered instructions (批�
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,7 @@ from bot.settings import Settings
 from bot.texts import esc, t
 from db import ledger, queries, supervision
 from db.models import PointEntry
+from jobs.history import _cell
 from jobs.points import Event, Kind, LedgerRow, ReportEvent, Standing, Weights, ledger_entries, standings
 from jobs.supervision import calendar, policy_of
 
@@ -168,3 +170,39 @@ def unit_view(services: Services, unit_id: int, item_ids: Sequence[int], today: 
     with services.db.session() as session:
         colours = supervision.monthly_colours(session, item_ids=item_ids, year=today.year)
     return UnitView(months, unit_ledger(services, unit_id, today.year, fresh=False), colours)
+
+
+LEDGER_COLUMNS = (("date", 16), ("number", 6), ("title", 40), ("kind", 14), ("role", 8), ("points", 8))
+
+
+def ledger_workbook(lang: str, found: UnitLedger, base: float) -> bytes:
+    """A unit's ledger of a year as an .xlsx: a title row, the header, one row per entry, the total."""
+    # openpyxl on first use: most processes never write a workbook.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t(lang, "ledger.sheet")
+    ws.cell(row=1, column=1, value=_cell(t(lang, "ledger.file_title", unit=found.name, year=found.year))).font = \
+        Font(bold=True, size=14)
+    for c, (key, width) in enumerate(LEDGER_COLUMNS, start=1):
+        ws.cell(row=2, column=c, value=t(lang, f"ledger.col.{key}")).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(c)].width = width
+    for r, e in enumerate(found.entries, start=3):
+        number, title = found.numbers.get(e.item_id, (0, "?"))
+        values = (e.day, number, _cell(title), t(lang, f"ledger.kind.{e.kind}"), t(lang, f"ledger.role.{e.role}"),
+                  e.points)
+        for c, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # a title starting with "=" stays text
+    last = len(found.entries) + 3
+    ws.cell(row=last, column=len(LEDGER_COLUMNS) - 1,
+            value=t(lang, "ledger.col.total", base=f"{base:g}")).font = Font(bold=True)
+    ws.cell(row=last, column=len(LEDGER_COLUMNS), value=round(base + found.total, 2)).font = Font(bold=True)
+    ws.freeze_panes = "A3"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

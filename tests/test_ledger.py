@@ -4,8 +4,10 @@ July, /status 环比 says it any time, /ranking is the ledger's sums with its me
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from db import queries, supervision
@@ -108,6 +110,12 @@ async def test_a_units_ledger_pages_and_refusals_change_nothing(world: World) ->
     world.supervisor.press(first, "▶")
     second = await world.supervisor.expect("2/2")
     assert "2021年12月24日" in second.text and "未报送（牵头）-2" in second.text
+    world.supervisor.press(second, "📥 下载 .xlsx")
+    document = await world.supervisor.expect("考核台账-区住建局-2021.xlsx")
+    sheet = load_workbook(io.BytesIO(world.sim.file_bytes(document.document["file_id"]))).active
+    assert sheet["A1"].value == "区住建局 2021年考核台账" and sheet.max_row == 2 + 24 + 1
+    assert (sheet["D3"].value, sheet["E3"].value, sheet["F3"].value) == ("未报送", "牵头", -2)
+    assert sheet.cell(row=27, column=6).value == 52
 
     before = snapshot(world)
     world.supervisor.send("/ranking 不存在的单位")
