@@ -519,16 +519,7 @@ ZH: dict[str, str] = {
     "digest.part8": "<b>八、上月各单位排名</b>",
     "ranking.title": "<b>{year}年{month}月各单位督办工作排名</b>",
     "ranking.so_far": "（本月截至 {date}，以月末为准）",
-    "ranking.line": "{rank}. {unit}　{score} 分（按时报送 {on_time}{extra}；🔴{red} 🟡{yellow} 🟢{green}）",
-    "ranking.late": "，逾期报送 {count}",
-    "ranking.missing": "，未报送 {count}",
     "ranking.empty": "该月没有可排名的单位。",
-    "ranking.method": (
-        "排名方法：得分 = 按时报送率 × {on_time_weight} + 事项预警得分 × {colour_weight}。"
-        "按时报送指在报送日（遇休息日提前至前一个工作日）当天及以前报送；被退回的报送不计，以重新报送的时间为准；"
-        "当月无应报事项的单位只计预警得分（满分 100）。预警得分为单位负责报送的各事项月末颜色的平均分："
-        "绿色 1 分、黄色 0.5 分、红色 0 分。得分相同者红色事项少的在前，仍相同则并列。"
-    ),
     "ranking.bad_month": "无法识别月份或单位「{text}」。用法：/ranking [2021-07、7月 或 本月]，不填为上月；/ranking 单位名称 查看该单位的考核台账。",
     "away.usage": "用法：/away 开始日期 结束日期（如 /away 2021-08-01 2021-08-10、/away 下周）；管理员：/away 单位 时间",
     "away.bad_period": "无法识别请假时间「{text}」。例如：/away 2021-08-01 2021-08-10、/away 下周、/away 8月10日前。",
@@ -1245,17 +1236,7 @@ EN: dict[str, str] = {
     "digest.part8": "<b>8. Last month's ranking of units</b>",
     "ranking.title": "<b>Ranking of units, {month:month} {year}</b>",
     "ranking.so_far": "(this month up to {date}; the month's end decides)",
-    "ranking.line": "{rank}. {unit} — {score} points (on time {on_time}{extra}; 🔴{red} 🟡{yellow} 🟢{green})",
-    "ranking.late": ", late {count}",
-    "ranking.missing": ", missing {count}",
     "ranking.empty": "No unit to rank for that month.",
-    "ranking.method": (
-        "Method: score = on-time rate × {on_time_weight} + warning score × {colour_weight}. A report is on time when "
-        "it comes on or before its due day (moved to the previous working day when that is a day off); a returned "
-        "report does not count, the new one's time does; a unit with nothing due that month is scored on warnings "
-        "alone (out of 100). The warning score averages the unit's items at the month's end: green 1, yellow 0.5, "
-        "red 0. Equal scores: fewer red items first, then shared ranks."
-    ),
     "ranking.bad_month": "“{text}” is neither a month nor a unit I know. Usage: /ranking [2021-07, 7月 or this month], empty for last month; /ranking unit name for that unit's points ledger.",
     "away.usage": "Usage: /away from to (e.g. /away 2021-08-01 2021-08-10, /away next week); admins: /away unit when",
     "away.bad_period": "Cannot read the leave “{text}”. E.g. /away 2021-08-01 2021-08-10, /away next week.",

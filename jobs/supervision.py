@@ -1,5 +1,5 @@
-"""The I/O side of supervision: today's colours, the colours kept for each month, the monthly ranking,
-what the digest says of them, and the digest's text and chart as read from the database (called in a
+"""The I/O side of supervision: today's colours, the colours kept for each month, the monthly ranking
+(from the points ledger, `jobs.ledger`), what the digest says of them, and the digest's text and chart as read from the database (called in a
 worker thread: with 10,000 items each takes most of a second). The rules themselves are pure
 (`jobs.rules`, `jobs.warnings`, `jobs.ranking`).
 """
@@ -12,13 +12,11 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.context import Services
-from bot.texts import esc, t
 from db import outbox, queries, supervision
 from db.facts import ItemFacts, month_end, period_key, shift_period
 from db.models import MonthlyColour
 from jobs.digest import Supervision, build_digest
 from jobs.policy import Policy
-from jobs.ranking import ReportDay, UnitScore, month_due_days, rank_units
 from jobs.rules import Assessed, assess
 from jobs.warnings import Warning, warnings_for
 from jobs.workdays import WorkCalendar
@@ -90,23 +88,6 @@ def first_workday_of_month(day: date, cal: WorkCalendar) -> bool:
     return cal.is_workday(day) and cal.next_workday(day.replace(day=1)) == day
 
 
-def month_ranking(services: Services, year: int, month: int) -> list[UnitScore]:
-    """The units ranked for a month (so far, for the current month)."""
-    now = services.clock.now()
-    tz = services.settings.tz
-    with services.db.session() as session:
-        facts, warnings, as_of = month_warnings(services, session, year, month, now.date())
-        cal = calendar(session)
-        policy = policy_of(services)
-        periods = {p for f in facts for p, _ in month_due_days(f.cycle, year, month, policy, cal)}
-        _, cutoff = month_cutoff(services, year, month)
-        reports = supervision.ranking_reports(session, periods=periods, before=min(cutoff, now))
-        names = queries.unit_names(session)
-    days = [ReportDay(r.item_id, r.unit_id, r.period, r.created_at.astimezone(tz).date(), r.status) for r in reports]
-    return rank_units(facts, days, {i: w.colour for i, w in warnings.items()}, names, year=year, month=month,
-                      policy=policy, cal=cal, on_time_weight=services.settings.ranking_on_time_weight, until=as_of)
-
-
 def ranking_text_lines(services: Services, lang: str, year: int, month: int) -> list[str]:
     """The month's ranking as /ranking and the monthly digest print it: from the points ledger."""
     # Imported here: jobs.ledger reads this module's calendar and policy.
@@ -124,24 +105,6 @@ def digest_supervision(services: Services, session: Session, facts: Sequence[Ite
         extended=supervision.extended_items(session, item_ids=[f.id for f in facts]),
         acks=outbox.ack_counts(session, since=since), ack_days=ACK_DAYS, ranking=ranking, changes=changes,
     )
-
-
-def ranking_lines(lang: str, scores: Sequence[UnitScore], *, year: int, month: int, weight: int) -> list[str]:
-    """The ranking as the office publishes it: title, a line per unit, the method under the table."""
-    lines = [t(lang, "ranking.title", year=year, month=month)]
-    if not scores:
-        return [*lines, t(lang, "ranking.empty")]
-    for s in scores:
-        rate = f"{s.on_time}/{s.due}" if s.due else "—"
-        extra = []
-        if s.late:
-            extra.append(t(lang, "ranking.late", count=s.late))
-        if s.missing:
-            extra.append(t(lang, "ranking.missing", count=s.missing))
-        lines.append(t(lang, "ranking.line", rank=s.rank, unit=esc(s.name), score=f"{s.score:.1f}", on_time=rate,
-                       extra="".join(extra), red=s.red, yellow=s.yellow, green=s.green))
-    lines.append(t(lang, "ranking.method", on_time_weight=weight, colour_weight=100 - weight))
-    return lines
 
 
 def chart_png(services: Services, today: date) -> bytes:
