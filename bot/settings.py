@@ -104,8 +104,6 @@ class Settings(BaseSettings):
     # At most 5: the rules see the last five periods' reports.
     warning_yellow_missed: int = Field(default=1, ge=1, le=5)
     warning_red_missed: int = Field(default=3, ge=1, le=5)
-    # The monthly ranking: share of the score given by on-time reporting; the rest by the items' colours.
-    ranking_on_time_weight: int = Field(default=60, ge=0, le=100)
     # Webhook mode (`run --webhook`): Telegram posts to WEBHOOK_URL, a reverse proxy forwards to
     # WEBHOOK_LISTEN:WEBHOOK_PORT, and the URL's path is the path the bot serves.
     webhook_url: str | None = None
