@@ -58,7 +58,7 @@ ZH: dict[str, str] = {
         "/chart — 分领域进展图\n/export [月份] — 导出进展情况表（.xlsx）\n"
         "/items 红色|黄色 — 按三色预警筛选\n"
         "/sendback 序号 [理由] — 退回最新一次报送，要求重报（仅限管理员和督查人员；也可在事项详情点按钮）\n"
-        "/ranking [月份|本月] — 各单位月度排名（按考核台账计分）；/ranking 单位 — 该单位本年考核台账\n"
+        "/ranking [月份|本月|全年] — 各单位月度（或全年累计）排名，按考核台账计分；/ranking 单位 — 该单位本年考核台账\n"
         "/status 环比 — 本月与上月相比的变化（转红、转黄、转绿、新增逾期、新办结、新报送）\n"
         "/history 单位或序号 [开始 结束] — 某期间的全部报送（较长时附 .xlsx）"
     ),
@@ -722,7 +722,7 @@ ZH: dict[str, str] = {
     "ledger.unit_title": "<b>{unit} {year}年考核台账</b>\n共 {count} 条，合计 {points} 分，得分 {score}（基础分 {base}）",
     "ledger.unit_empty": "{year}年暂无记分事项。",
     "ledger.method": (
-        "计分方法：基础分 {base} 分，按当月考核台账逐项加减：按时报送 {on_time}、逾期报送 {late}、未报送 {missing}、"
+        "计分方法：基础分 {base} 分，按该期考核台账逐项加减：按时报送 {on_time}、逾期报送 {late}、未报送 {missing}、"
         "被退办 {sent_back}、按期办结 {done_on_time}、逾期办结 {done_late}、批示按时办复 {answered}、"
         "批示逾期办复 {answered_late}；牵头单位按 ×{lead} 计，其他责任单位按 ×{co} 计。报送日遇休息日提前至前一个"
         "工作日，当天报送即为按时；被退回的报送另行扣分，该期以重新报送的时间计。得分相同者并列。"
@@ -733,6 +733,7 @@ ZH: dict[str, str] = {
     "wa.entry_date": "日期", "wa.entry_item": "事项", "wa.entry_kind": "记分事由", "wa.entry_role": "角色",
     "wa.entry_points": "分值", "wa.colour_course": "各事项逐月颜色",
     "demo.scene.month": "8月2日（周一）09:30 — 月初通报：上月排名（考核台账）与环比",
+    "ledger.year_title": "<b>{year}年各单位督办工作考核排名（全年累计）</b>",
     "ledger.sheet": "考核台账", "ledger.file_title": "{unit} {year}年考核台账", "ledger.filename": "考核台账-{unit}-{year}.xlsx",
     "ledger.col.date": "日期", "ledger.col.number": "序号", "ledger.col.title": "事项", "ledger.col.kind": "记分事由",
     "ledger.col.role": "角色", "ledger.col.points": "分值", "ledger.col.total": "得分（基础分 {base}）",
@@ -782,7 +783,7 @@ EN: dict[str, str] = {
         "/chart — progress by domain as a picture\n/export [month] — the progress table as .xlsx\n"
         "/items red|yellow — items by warning colour\n"
         "/sendback n [reason] — return the latest report for rework (admins and supervisors only; or tap the card's button)\n"
-        "/ranking [month|this month] — the monthly ranking of units, from the points ledger; /ranking unit — that unit's ledger this year\n"
+        "/ranking [month|this month|year] — the ranking of units for a month (or the year so far), from the points ledger; /ranking unit — that unit's ledger this year\n"
         "/status 环比 — what changed since last month (turned red, yellow or green, newly overdue, done, reported)\n"
         "/history unit|n [from to] — every report of a period (.xlsx too when long)"
     ),
@@ -1444,7 +1445,7 @@ EN: dict[str, str] = {
     "ledger.unit_title": "<b>Points ledger of {unit}, {year}</b>\n{count:# entry|# entries}, {points} in all: {score} points (base {base})",
     "ledger.unit_empty": "Nothing scored in {year} yet.",
     "ledger.method": (
-        "Method: a base of {base} points, plus or minus each entry of the month's ledger: a report on time "
+        "Method: a base of {base} points, plus or minus each entry of the period's ledger: a report on time "
         "{on_time}, late {late}, missing {missing}, sent back {sent_back}; an item closed on time {done_on_time}, "
         "late {done_late}; an instruction answered on time {answered}, late {answered_late}. An item's lead units "
         "count ×{lead}, its other responsible units ×{co}. A due day that is a day off moves to the working day "
@@ -1456,6 +1457,7 @@ EN: dict[str, str] = {
     "wa.entry_date": "Date", "wa.entry_item": "Item", "wa.entry_kind": "For", "wa.entry_role": "Role",
     "wa.entry_points": "Points", "wa.colour_course": "Each item's colour month by month",
     "demo.scene.month": "Monday 2 August, 09:30 — the first notice of the month: last month's ranking (points ledger) and what changed",
+    "ledger.year_title": "<b>Ranking of units, {year} (the year so far)</b>",
     "ledger.sheet": "Points ledger", "ledger.file_title": "Points ledger of {unit}, {year}",
     "ledger.filename": "points-ledger-{unit}-{year}.xlsx",
     "ledger.col.date": "Date", "ledger.col.number": "No.", "ledger.col.title": "Item", "ledger.col.kind": "For",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from handlers import pages
 from handlers.common import answer, args_text, either, guard, is_admin, is_supervisor, lang_of
 from handlers.uow import Refusal, work
 from jobs.ledger import UnitLedger, entry_line, ledger_workbook, unit_ledger, unit_ledger_title, weights_of
+from jobs.ledger import ranking_lines as ledger_ranking
 from jobs.supervision import month_of, ranking_text_lines, record_month_colours
 
 
@@ -29,6 +31,8 @@ def parse_period(text: str, today):  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------- ranking
 
+YEAR = re.compile(r"(?:([0-9]{4})\s*年?|本年|全年|this year|year)(?:\s*(?:全年|度))?", re.IGNORECASE)
+
 
 async def ranking(update: Update, context: BotContext) -> None:
     """The units ranked for a month (last month by default; this month so far with 本月), or a unit's ledger."""
@@ -36,6 +40,14 @@ async def ranking(update: Update, context: BotContext) -> None:
     services = context.services
     today = services.clock.now().date()
     wanted = args_text(update)
+    whole = YEAR.fullmatch(wanted)
+    if whole is not None:
+        year = int(whole[1]) if whole[1] else today.year
+        if year > today.year:
+            raise Refusal("ranking.bad_month", text=esc(wanted))
+        lines = await asyncio.to_thread(ledger_ranking, services, lang, year, None)
+        await answer(update, context, "\n".join(lines))
+        return
     if wanted in ("本月", "this", "this month"):
         period = month_of(today)
     elif wanted:

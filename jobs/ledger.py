@@ -95,11 +95,12 @@ def method_line(lang: str, weights: Weights) -> str:
              **{k.value: f"{weights.of(k):+g}" for k in COUNTED})
 
 
-def ranking_lines(services: Services, lang: str, year: int, month: int) -> list[str]:
-    """The ranking of a month from the ledger: title, a line per unit, the method under the table."""
+def ranking_lines(services: Services, lang: str, year: int, month: int | None) -> list[str]:
+    """The ranking of a month (or with None the year so far) from the ledger: title, a line per unit, the
+    method under the table."""
     weights = weights_of(services.settings)
     ranked = ranked_units(services, year, month)
-    lines = [t(lang, "ranking.title", year=year, month=month)]
+    lines = [t(lang, "ranking.title", year=year, month=month) if month else t(lang, "ledger.year_title", year=year)]
     if not ranked:
         return [*lines, t(lang, "ranking.empty")]
     for s in ranked:

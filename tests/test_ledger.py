@@ -97,6 +97,10 @@ async def test_the_first_notice_of_august_and_the_ranking_are_the_ledgers(world:
     entries = await world.admin.expect("区财政局 2021年考核台账")
     assert "共 6 条，合计 -4 分，得分 96（基础分 100）" in entries.text  # June −0.5, July −3.5
     assert "#3 老旧小区改造：被退办（配合）-1" in entries.text
+    world.supervisor.send("/ranking 全年")
+    year = await world.supervisor.expect("2021年各单位督办工作考核排名（全年累计）")
+    assert "1. 区住建局　103 分（+3：按时报送 5、未报送 1）" in year.text  # June +3, July 0
+    assert "2. 区财政局　96 分（-4：按时报送 2、逾期报送 1、未报送 2、被退办 1）" in year.text
 
 
 async def test_a_units_ledger_pages_and_refusals_change_nothing(world: World) -> None:
