@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.context import Services
@@ -49,8 +50,16 @@ def instruction_events(session: Session, *, year: int) -> list[Event]:
 def recompute_ledger(services: Services, year: int) -> ledger.Written:
     """Write a year's ledger as the record has it now (up to today, or the year's end for a past year)."""
     now = services.clock.now()
-    tz = services.settings.tz
     today = min(now.date(), date(year, 12, 31))
+    try:
+        return _recompute(services, year, today)
+    except IntegrityError:  # a recompute of the same year beside this one wrote first: go again over its rows
+        return _recompute(services, year, today)
+
+
+def _recompute(services: Services, year: int, today: date) -> ledger.Written:
+    now = services.clock.now()
+    tz = services.settings.tz
     with services.db.session() as session:
         facts = queries.item_facts(session, today=today, with_reports=False)
         reports = [ReportEvent(r.id, r.item_id, r.unit_id, r.period, r.created_at.astimezone(tz).date(), r.status,

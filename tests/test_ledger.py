@@ -8,9 +8,10 @@ import io
 from datetime import date, datetime
 
 from openpyxl import load_workbook
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from db import queries, supervision
+from db import ledger, queries, supervision
 from db.models import PointEntry, Status
 from jobs.ledger import ranked_units, recompute_ledger
 from jobs.schedule import DIGEST_JOB
@@ -130,3 +131,27 @@ async def test_a_units_ledger_pages_and_refusals_change_nothing(world: World) ->
     assert snapshot(world) == before
     world.supervisor.send("/ranking 2021年13月")
     await world.supervisor.expect("无法识别月份或单位")
+
+
+async def test_a_recompute_beside_another_goes_again(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two recomputes of one year at once: the one that finds its rows written by the other meanwhile (a
+    UNIQUE violation) goes again over them, and nothing is written twice."""
+    setup(world)
+    world.clock.set(at(8, 2, 9))
+    real = ledger.replace_entries
+    calls = []
+
+    def beside(session, **kw):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) > 1:
+            return real(session, **kw)
+        with world.db.session() as other:  # the other recompute commits first
+            real(other, **kw)
+        raise IntegrityError("INSERT INTO pointentry …", {}, Exception("uq_pointentry_unit_id_kind_ref"))
+
+    monkeypatch.setattr(ledger, "replace_entries", beside)
+    written = recompute_ledger(world.services, 2021)
+    assert len(calls) == 2 and (written.added, written.changed, written.removed) == (0, 0, 0)
+    with world.db.session() as session:
+        rows = session.exec(select(PointEntry)).all()
+    assert len(rows) == len({(r.unit_id, r.kind, r.ref) for r in rows}) > 0
