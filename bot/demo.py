@@ -188,6 +188,14 @@ async def play(sim: BotApiSimulator, url: str) -> None:
                                                         t(lang, "ins.ack_button")))
         admin.send("/instructions")
         await admin.expect(probe(lang, "ins.list_title"))
+
+        show.scene("demo.scene.month")
+
+        clock.set(datetime(2021, 8, 2, 9, 30, tzinfo=SHANGHAI))  # the first notice of August: ranking and 环比
+        await job(app, DIGEST_JOB)
+        await group.expect(probe(lang, "digest.part9"))
+        supervisor.send("/ranking 区城投集团")
+        await supervisor.expect()
         show.scene("demo.scene.end")
         await show_dashboard(app, lang)
     print(t(lang, "demo.outro"))

@@ -104,8 +104,6 @@ class Settings(BaseSettings):
     # At most 5: the rules see the last five periods' reports.
     warning_yellow_missed: int = Field(default=1, ge=1, le=5)
     warning_red_missed: int = Field(default=3, ge=1, le=5)
-    # The monthly ranking: share of the score given by on-time reporting; the rest by the items' colours.
-    ranking_on_time_weight: int = Field(default=60, ge=0, le=100)
     # Webhook mode (`run --webhook`): Telegram posts to WEBHOOK_URL, a reverse proxy forwards to
     # WEBHOOK_LISTEN:WEBHOOK_PORT, and the URL's path is the path the bot serves.
     webhook_url: str | None = None
@@ -130,6 +128,19 @@ class Settings(BaseSettings):
     # Groups refuse web_app buttons: the digest there links to the Mini App registered with @BotFather's
     # /newapp under this short name (t.me/<bot>/<name>), or, when empty, to the bot's main Mini App.
     webapp_short_name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{3,30}$")
+    # ---- ledger: the points ledger (考核台账, jobs.points). Points per event before the role's factor, the
+    # base score, and the factors of an item's lead units and of its other responsible units (README: sources).
+    points_base: float = Field(default=100, ge=0, le=1000)
+    points_on_time: float = Field(default=1, ge=-100, le=100)
+    points_late: float = Field(default=-1, ge=-100, le=100)
+    points_missing: float = Field(default=-2, ge=-100, le=100)
+    points_sent_back: float = Field(default=-2, ge=-100, le=100)
+    points_done_on_time: float = Field(default=1, ge=-100, le=100)
+    points_done_late: float = Field(default=-5, ge=-100, le=100)
+    points_answered: float = Field(default=1, ge=-100, le=100)
+    points_answered_late: float = Field(default=-1, ge=-100, le=100)
+    points_lead_factor: float = Field(default=1.0, ge=0, le=10)
+    points_co_factor: float = Field(default=0.5, ge=0, le=10)
 
     @field_validator("admin_ids", "supervisor_ids", "reminder_lead_days", "report_reminder_days",
                      "missed_followup_workdays", mode="before")

@@ -61,7 +61,8 @@ ZH: dict[str, str] = {
         "/items 红色|黄色 — 按三色预警筛选\n"
         "/sendback 序号 [理由] — 退回最新一次报送，要求重报（仅限管理员和督查人员；也可在事项详情点按钮）\n"
         "报送「已完成」即申请办结：管理员和督查人员点「确认办结」或「退回」（须说明理由），确认后才计为已完成\n"
-        "/ranking [月份|本月] — 各单位月度排名\n"
+        "/ranking [月份|本月|全年] — 各单位月度（或全年累计）排名，按考核台账计分；/ranking 单位 — 该单位本年考核台账\n"
+        "/status 环比 — 本月与上月相比的变化（转红、转黄、转绿、新增逾期、新办结、新报送）\n"
         "/history 单位或序号 [开始 结束] — 某期间的全部报送（较长时附 .xlsx）"
     ),
     "help.admin": (
@@ -525,17 +526,8 @@ ZH: dict[str, str] = {
     "digest.part8": "<b>八、上月各单位排名</b>",
     "ranking.title": "<b>{year}年{month}月各单位督办工作排名</b>",
     "ranking.so_far": "（本月截至 {date}，以月末为准）",
-    "ranking.line": "{rank}. {unit}　{score} 分（按时报送 {on_time}{extra}；🔴{red} 🟡{yellow} 🟢{green}）",
-    "ranking.late": "，逾期报送 {count}",
-    "ranking.missing": "，未报送 {count}",
     "ranking.empty": "该月没有可排名的单位。",
-    "ranking.method": (
-        "排名方法：得分 = 按时报送率 × {on_time_weight} + 事项预警得分 × {colour_weight}。"
-        "按时报送指在报送日（遇休息日提前至前一个工作日）当天及以前报送；被退回的报送不计，以重新报送的时间为准；"
-        "当月无应报事项的单位只计预警得分（满分 100）。预警得分为单位负责报送的各事项月末颜色的平均分："
-        "绿色 1 分、黄色 0.5 分、红色 0 分。得分相同者红色事项少的在前，仍相同则并列。"
-    ),
-    "ranking.bad_month": "无法识别月份「{text}」。用法：/ranking [2021-07、7月 或 本月]，不填为上月。",
+    "ranking.bad_month": "无法识别月份或单位「{text}」。用法：/ranking [2021-07、7月 或 本月]，不填为上月；/ranking 单位名称 查看该单位的考核台账。",
     "away.usage": "用法：/away 开始日期 结束日期（如 /away 2021-08-01 2021-08-10、/away 下周）；管理员：/away 单位 时间",
     "away.bad_period": "无法识别请假时间「{text}」。例如：/away 2021-08-01 2021-08-10、/away 下周、/away 8月10日前。",
     "away.span": "{start}至{end}",
@@ -960,6 +952,47 @@ ZH: dict[str, str] = {
     "wa.instructions": "领导批示",
     "ins.unit_sep": "；",
     "demo.scene.instruct": "7月26日 — 区长批示：管理员登记，两个单位即时收到并签收",
+    # ---- ledger: month-on-month (环比) and the points ledger (考核台账)
+    "mom.title": "<b>{year}年{month}月环比</b>",
+    "mom.so_far": "（本月截至 {date}）",
+    "mom.summary": "与上月相比：{parts}。",
+    "mom.sep": "，",
+    "mom.to_red": "转为红色 {count} 项（{names}）",
+    "mom.red_to_yellow": "由红转黄 {count} 项（{names}）",
+    "mom.green_to_yellow": "由绿转黄 {count} 项（{names}）",
+    "mom.to_green": "转为绿色 {count} 项（{names}）",
+    "mom.overdue": "新增逾期 {count} 项（{names}）",
+    "mom.done": "新办结 {count} 项（{names}）",
+    "mom.reported": "新报送 {count} 项",
+    "mom.colours_same": "各事项预警颜色无变化",
+    "mom.more": "等 {count} 项",
+    "digest.part9": "<b>九、与上月相比（环比）</b>",
+    "ledger.line": "{rank}. {unit}　{score} 分（{points}：{detail}）",
+    "ledger.count": "{kind} {count}",
+    "ledger.nothing": "无计分事项",
+    "ledger.kind.on_time": "按时报送", "ledger.kind.late": "逾期报送", "ledger.kind.missing": "未报送",
+    "ledger.kind.sent_back": "被退办", "ledger.kind.done_on_time": "按期办结", "ledger.kind.done_late": "逾期办结",
+    "ledger.kind.answered": "批示按时办复", "ledger.kind.answered_late": "批示逾期办复",
+    "ledger.role.lead": "牵头", "ledger.role.co": "配合",
+    "ledger.entry": "{date}　#{number} {title}：{kind}（{role}）{points}",
+    "ledger.unit_title": "<b>{unit} {year}年考核台账</b>\n共 {count} 条，合计 {points} 分，得分 {score}（基础分 {base}）",
+    "ledger.unit_empty": "{year}年暂无记分事项。",
+    "ledger.method": (
+        "计分方法：基础分 {base} 分，按该期考核台账逐项加减：按时报送 {on_time}、逾期报送 {late}、未报送 {missing}、"
+        "被退办 {sent_back}、按期办结 {done_on_time}、逾期办结 {done_late}、批示按时办复 {answered}、"
+        "批示逾期办复 {answered_late}；牵头单位按 ×{lead} 计，其他责任单位按 ×{co} 计。报送日遇休息日提前至前一个"
+        "工作日，当天报送即为按时；被退回的报送另行扣分，该期以重新报送的时间计。得分相同者并列。"
+        "各单位明细：/ranking 单位名称。"
+    ),
+    "wa.ledger": "考核台账（{year}年）", "wa.no_ledger": "暂无记分事项。",
+    "wa.ledger_total": "合计 {points} 分，得分 {score}（基础分 {base}）；按时报送率 {rate}",
+    "wa.entry_date": "日期", "wa.entry_item": "事项", "wa.entry_kind": "记分事由", "wa.entry_role": "角色",
+    "wa.entry_points": "分值", "wa.colour_course": "各事项逐月颜色",
+    "demo.scene.month": "8月2日（周一）09:30 — 月初通报：上月排名（考核台账）与环比",
+    "ledger.year_title": "<b>{year}年各单位督办工作考核排名（全年累计）</b>",
+    "ledger.sheet": "考核台账", "ledger.file_title": "{unit} {year}年考核台账", "ledger.filename": "考核台账-{unit}-{year}.xlsx",
+    "ledger.col.date": "日期", "ledger.col.number": "序号", "ledger.col.title": "事项", "ledger.col.kind": "记分事由",
+    "ledger.col.role": "角色", "ledger.col.points": "分值", "ledger.col.total": "得分（基础分 {base}）",
 }
 
 EN: dict[str, str] = {
@@ -1009,7 +1042,8 @@ EN: dict[str, str] = {
         "/items red|yellow — items by warning colour\n"
         "/sendback n [reason] — return the latest report for rework (admins and supervisors only; or tap the card's button)\n"
         "A report marked done asks for closing: admins and supervisors tap Confirm closing or Send back (with a reason); only then does it count as done\n"
-        "/ranking [month|this month] — the monthly ranking of units\n"
+        "/ranking [month|this month|year] — the ranking of units for a month (or the year so far), from the points ledger; /ranking unit — that unit's ledger this year\n"
+        "/status 环比 — what changed since last month (turned red, yellow or green, newly overdue, done, reported)\n"
         "/history unit|n [from to] — every report of a period (.xlsx too when long)"
     ),
     "help.admin": (
@@ -1466,18 +1500,8 @@ EN: dict[str, str] = {
     "digest.part8": "<b>8. Last month's ranking of units</b>",
     "ranking.title": "<b>Ranking of units, {month:month} {year}</b>",
     "ranking.so_far": "(this month up to {date}; the month's end decides)",
-    "ranking.line": "{rank}. {unit} — {score} points (on time {on_time}{extra}; 🔴{red} 🟡{yellow} 🟢{green})",
-    "ranking.late": ", late {count}",
-    "ranking.missing": ", missing {count}",
     "ranking.empty": "No unit to rank for that month.",
-    "ranking.method": (
-        "Method: score = on-time rate × {on_time_weight} + warning score × {colour_weight}. A report is on time when "
-        "it comes on or before its due day (moved to the previous working day when that is a day off); a returned "
-        "report does not count, the new one's time does; a unit with nothing due that month is scored on warnings "
-        "alone (out of 100). The warning score averages the unit's items at the month's end: green 1, yellow 0.5, "
-        "red 0. Equal scores: fewer red items first, then shared ranks."
-    ),
-    "ranking.bad_month": "“{text}” is not a month I understand. Usage: /ranking [2021-07, 7月 or this month]; empty for last month.",
+    "ranking.bad_month": "“{text}” is neither a month nor a unit I know. Usage: /ranking [2021-07, 7月 or this month], empty for last month; /ranking unit name for that unit's points ledger.",
     "away.usage": "Usage: /away from to (e.g. /away 2021-08-01 2021-08-10, /away next week); admins: /away unit when",
     "away.bad_period": "Cannot read the leave “{text}”. E.g. /away 2021-08-01 2021-08-10, /away next week.",
     "away.span": "{start} to {end}",
@@ -1907,6 +1931,50 @@ EN: dict[str, str] = {
     "wa.instructions": "Leaders' instructions",
     "ins.unit_sep": "; ",
     "demo.scene.instruct": "26 July — the district mayor's instruction: the admin records it, both units get it at once and acknowledge it",
+    # ---- ledger: month-on-month (环比) and the points ledger (考核台账)
+    "mom.title": "<b>Month on month, {month:month} {year}</b>",
+    "mom.so_far": " (this month up to {date})",
+    "mom.summary": "Compared with last month: {parts}.",
+    "mom.sep": "; ",
+    "mom.to_red": "{count:# item|# items} turned red ({names})",
+    "mom.red_to_yellow": "{count:# item|# items} went from red to yellow ({names})",
+    "mom.green_to_yellow": "{count:# item|# items} went from green to yellow ({names})",
+    "mom.to_green": "{count:# item|# items} turned green ({names})",
+    "mom.overdue": "{count:# item|# items} newly overdue ({names})",
+    "mom.done": "{count:# item|# items} newly done ({names})",
+    "mom.reported": "{count:# item|# items} reported on",
+    "mom.colours_same": "no item changed colour",
+    "mom.more": " and others, {count} in all",
+    "digest.part9": "<b>9. Compared with last month</b>",
+    "ledger.line": "{rank}. {unit} — {score} points ({points}: {detail})",
+    "ledger.count": "{kind} {count}",
+    "ledger.nothing": "nothing scored",
+    "ledger.kind.on_time": "on time", "ledger.kind.late": "late", "ledger.kind.missing": "missing",
+    "ledger.kind.sent_back": "sent back", "ledger.kind.done_on_time": "closed on time",
+    "ledger.kind.done_late": "closed late", "ledger.kind.answered": "instruction answered on time",
+    "ledger.kind.answered_late": "instruction answered late",
+    "ledger.role.lead": "lead", "ledger.role.co": "co-unit",
+    "ledger.entry": "{date}  #{number} {title}: {kind} ({role}) {points}",
+    "ledger.unit_title": "<b>Points ledger of {unit}, {year}</b>\n{count:# entry|# entries}, {points} in all: {score} points (base {base})",
+    "ledger.unit_empty": "Nothing scored in {year} yet.",
+    "ledger.method": (
+        "Method: a base of {base} points, plus or minus each entry of the period's ledger: a report on time "
+        "{on_time}, late {late}, missing {missing}, sent back {sent_back}; an item closed on time {done_on_time}, "
+        "late {done_late}; an instruction answered on time {answered}, late {answered_late}. An item's lead units "
+        "count ×{lead}, its other responsible units ×{co}. A due day that is a day off moves to the working day "
+        "before; a report on the due day is on time; a report sent back costs its own points and the period "
+        "counts by the new report. Equal scores share a rank. A unit's entries: /ranking unit name."
+    ),
+    "wa.ledger": "Points ledger ({year})", "wa.no_ledger": "Nothing scored yet.",
+    "wa.ledger_total": "{points} in all: {score} points (base {base}); on time {rate}",
+    "wa.entry_date": "Date", "wa.entry_item": "Item", "wa.entry_kind": "For", "wa.entry_role": "Role",
+    "wa.entry_points": "Points", "wa.colour_course": "Each item's colour month by month",
+    "demo.scene.month": "Monday 2 August, 09:30 — the first notice of the month: last month's ranking (points ledger) and what changed",
+    "ledger.year_title": "<b>Ranking of units, {year} (the year so far)</b>",
+    "ledger.sheet": "Points ledger", "ledger.file_title": "Points ledger of {unit}, {year}",
+    "ledger.filename": "points-ledger-{unit}-{year}.xlsx",
+    "ledger.col.date": "Date", "ledger.col.number": "No.", "ledger.col.title": "Item", "ledger.col.kind": "For",
+    "ledger.col.role": "Role", "ledger.col.points": "Points", "ledger.col.total": "Score (base {base})",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}

@@ -423,3 +423,23 @@ class InstructionAck(SQLModel, table=True):
     acked_at: datetime | None = _when(default=None)
     report_id: int | None = Field(default=None, foreign_key="progressreport.id")  # the report that answered it
     answered_at: datetime | None = _when(default=None)
+
+
+# ---- ledger: the points ledger (考核台账)
+class PointEntry(SQLModel, table=True):
+    """One entry of a unit's points ledger, tied to the event that caused it (`ref`, e.g. "report:123"):
+    derived from the record by `jobs.points` and kept here so a ranking is their sum."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "kind", "ref", name="uq_pointentry_unit_id_kind_ref"),
+                      Index("ix_pointentry_year_month", "year", "month"))
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    year: int
+    month: int
+    kind: str  # on_time, late, missing, sent_back, done_on_time, done_late, answered, answered_late
+    item_id: int = Field(foreign_key="item.id")
+    ref: str
+    role: str  # lead, co
+    points: float
+    day: date  # the event's day (office time): the due day, the send-back's, the 办结's
+    created_at: datetime = _when(default_factory=utcnow)

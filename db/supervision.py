@@ -23,9 +23,7 @@ from db.models import (
     MonthlyColour,
     ProgressReport,
     ReportVersion,
-    Status,
 )
-from db.queries import counting
 
 # ---------------------------------------------------------------- reports: send-back and corrections
 
@@ -120,15 +118,6 @@ def reports_between(session: Session, *, start: datetime, end: datetime, unit_id
         query = query.where(ProgressReport.item_id == item_id)
     rows = session.exec(query.order_by(ProgressReport.created_at, ProgressReport.id)).all()
     return [HistoryRow(r, n, title) for r, n, title in rows]
-
-
-def ranking_reports(session: Session, *, periods: Iterable[str], before: datetime) -> list[ProgressReport]:
-    """The reports a month's ranking reads: those of its periods, and every done report (both counting
-    as of `before`)."""
-    return list(session.exec(
-        select(ProgressReport).where(counting(before), or_(col(ProgressReport.period).in_(list(set(periods))),
-                                                           ProgressReport.status == Status.AHEAD))
-    ).all())
 
 
 # ---------------------------------------------------------------- extension requests (延期申请)

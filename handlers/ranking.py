@@ -1,18 +1,25 @@
-"""/ranking: the units ranked for a month by how well and how punctually they reported."""
+"""/ranking: the units ranked for a month by their points ledger (考核台账), the method under the table;
+/ranking 单位: that unit's entries of the year, paged."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
+from typing import Any
 
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.context import BotContext
+from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.texts import esc, t
+from db import queries
+from handlers import pages
 from handlers.common import answer, args_text, either, guard, is_admin, is_supervisor, lang_of
-from handlers.uow import Refusal
+from handlers.uow import Refusal, work
+from jobs.ledger import UnitLedger, entry_line, ledger_workbook, unit_ledger, unit_ledger_title, weights_of
+from jobs.ledger import ranking_lines as ledger_ranking
 from jobs.supervision import month_of, ranking_text_lines, record_month_colours
 
 
@@ -24,13 +31,23 @@ def parse_period(text: str, today):  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------- ranking
 
+YEAR = re.compile(r"(?:([0-9]{4})\s*年?|本年|全年|this year|year)(?:\s*(?:全年|度))?", re.IGNORECASE)
+
 
 async def ranking(update: Update, context: BotContext) -> None:
-    """The units ranked for a month (last month by default; this month so far with 本月)."""
+    """The units ranked for a month (last month by default; this month so far with 本月), or a unit's ledger."""
     lang = lang_of(update, context)
     services = context.services
     today = services.clock.now().date()
     wanted = args_text(update)
+    whole = YEAR.fullmatch(wanted)
+    if whole is not None:
+        year = int(whole[1]) if whole[1] else today.year
+        if year > today.year:
+            raise Refusal("ranking.bad_month", text=esc(wanted))
+        lines = await asyncio.to_thread(ledger_ranking, services, lang, year, None)
+        await answer(update, context, "\n".join(lines))
+        return
     if wanted in ("本月", "this", "this month"):
         period = month_of(today)
     elif wanted:
@@ -38,6 +55,13 @@ async def ranking(update: Update, context: BotContext) -> None:
     else:
         first = today.replace(day=1)
         period = month_of(first - timedelta(days=1))
+    if period is None and wanted:
+        with work(context) as session:
+            unit = queries.find_unit(session, name=wanted)
+            if unit is None:
+                raise Refusal("ranking.bad_month", text=esc(wanted))
+        await pages.send_listing(update, context, "ledger", {"unit_id": unit.id, "year": today.year})
+        return
     if period is None or period > month_of(today):
         raise Refusal("ranking.bad_month", text=esc(wanted))
     year, month = (int(p) for p in period.split("-"))
@@ -47,6 +71,23 @@ async def ranking(update: Update, context: BotContext) -> None:
     if period == month_of(today):
         lines.insert(1, t(lang, "ranking.so_far", date=format_date(today, lang)))
     await answer(update, context, "\n".join(lines))
+
+
+def ledger_listing(services: Services, lang: str, args: dict[str, Any]) -> pages.Listing:
+    """A unit's ledger entries of a year, oldest first (a worker thread; the ledger is brought up to date)."""
+    found = unit_ledger(services, int(args["unit_id"]), int(args["year"]))
+    title = unit_ledger_title(lang, found, weights_of(services.settings).base)
+    lines = [entry_line(lang, found, e) for e in found.entries] or [t(lang, "ledger.unit_empty", year=found.year)]
+    return pages.Listing(title, lines, table=found if found.entries else None)
+
+
+def ledger_file(services: Services, lang: str, listing: pages.Listing) -> tuple[str, bytes]:
+    found: UnitLedger = listing.table
+    data = ledger_workbook(lang, found, weights_of(services.settings).base)
+    return t(lang, "ledger.filename", unit=found.name, year=found.year), data
+
+
+pages.register("ledger", pages.Kind(ledger_listing, ledger_file))
 
 
 def handlers() -> list:

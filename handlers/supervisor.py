@@ -55,6 +55,7 @@ from jobs.digest import (
     totals_line,
     warning_detail,
 )
+from jobs.monthly import month_on_month_lines
 from jobs.reminders import deadline_left, period_label
 from jobs.rules import Colour, ItemFacts, missing_unit_ids
 from jobs.supervision import statuses, warnings_on
@@ -111,9 +112,18 @@ def list_arg(update: Update, context: BotContext) -> int | None:
         return task_lists.known_list(session, lang_of(update, context), code).id
 
 
+MONTH_ON_MONTH = ("环比", "mom", "month on month")
+
+
 async def status(update: Update, context: BotContext) -> None:
-    """Totals by status and a line per domain (per list while several are active; `/status 民生`: that list's)."""
+    """Totals by status and a line per domain (per list while several are active; `/status 民生`: that list's);
+    with 环比, what changed since last month."""
     lang = lang_of(update, context)
+    if args_text(update).lower() in MONTH_ON_MONTH:
+        today = context.services.clock.now().date()
+        lines = await asyncio.to_thread(month_on_month_lines, context.services, lang, today.year, today.month)
+        await answer(update, context, "\n".join(lines))
+        return
     text = await asyncio.to_thread(status_text, context.services, lang, list_arg(update, context))
     await answer(update, context, text, with_dashboard(None, context.services, update.effective_chat, lang))
 

@@ -104,6 +104,7 @@ class Supervision:
     ack_days: int = 7
     ranking: Sequence[str] = ()  # the ranking's lines, on the first working day of a month
     cancelled: Sequence[Cancelled] = ()  # items cancelled on an approved request (out of the totals)
+    changes: Sequence[str] = ()  # month-on-month (环比), on the first working day of a month
 
 
 MAX_WARNING_LINES = 60  # beyond this the digest counts the rest and points to /items 红色 / 黄色
@@ -229,6 +230,8 @@ def digest_end(lang: str, names: Mapping[int, str], unreachable: Sequence[str],
                   *(ack_lines(lang, supervision.acks, names) or [t(lang, "digest.part7_none")])]
         if supervision.ranking:
             lines += ["", t(lang, "digest.part8"), *supervision.ranking]
+        if supervision.changes:
+            lines += ["", t(lang, "digest.part9"), *supervision.changes]
     if unreachable:
         lines += ["", t(lang, "digest.unreachable", units=join(lang, [esc(u) for u in unreachable]))]
     return [*lines, "", t(lang, "digest.legend")]

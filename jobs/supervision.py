@@ -1,5 +1,5 @@
-"""The I/O side of supervision: today's colours, the colours kept for each month, the monthly ranking,
-what the digest says of them, and the digest's text and chart as read from the database (called in a
+"""The I/O side of supervision: today's colours, the colours kept for each month, the monthly ranking
+(from the points ledger, `jobs.ledger`), what the digest says of them, and the digest's text and chart as read from the database (called in a
 worker thread: with 10,000 items each takes most of a second). The rules themselves are pure
 (`jobs.rules`, `jobs.warnings`, `jobs.ranking`).
 """
@@ -12,13 +12,11 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.context import Services
-from bot.texts import esc, t
 from db import closing, lists, outbox, queries, supervision
 from db.facts import ItemFacts, month_end, period_key, shift_period
 from db.models import MonthlyColour
 from jobs.digest import ListPart, Supervision, build_digest, lists_notice
 from jobs.policy import Policy
-from jobs.ranking import ReportDay, UnitScore, month_due_days, rank_units
 from jobs.rules import Assessed, assess
 from jobs.warnings import Warning, warnings_for
 from jobs.workdays import WorkCalendar
@@ -90,56 +88,24 @@ def first_workday_of_month(day: date, cal: WorkCalendar) -> bool:
     return cal.is_workday(day) and cal.next_workday(day.replace(day=1)) == day
 
 
-def month_ranking(services: Services, year: int, month: int) -> list[UnitScore]:
-    """The units ranked for a month (so far, for the current month)."""
-    now = services.clock.now()
-    tz = services.settings.tz
-    with services.db.session() as session:
-        facts, warnings, as_of = month_warnings(services, session, year, month, now.date())
-        cal = calendar(session)
-        policy = policy_of(services)
-        periods = {p for f in facts for p, _ in month_due_days(f.cycle, year, month, policy, cal)}
-        _, cutoff = month_cutoff(services, year, month)
-        reports = supervision.ranking_reports(session, periods=periods, before=min(cutoff, now))
-        names = queries.unit_names(session)
-    days = [ReportDay(r.item_id, r.unit_id, r.period, r.created_at.astimezone(tz).date(), r.status) for r in reports]
-    return rank_units(facts, days, {i: w.colour for i, w in warnings.items()}, names, year=year, month=month,
-                      policy=policy, cal=cal, on_time_weight=services.settings.ranking_on_time_weight, until=as_of)
-
-
 def ranking_text_lines(services: Services, lang: str, year: int, month: int) -> list[str]:
-    scores = month_ranking(services, year, month)
-    return ranking_lines(lang, scores, year=year, month=month, weight=services.settings.ranking_on_time_weight)
+    """The month's ranking as /ranking and the monthly digest print it: from the points ledger."""
+    # Imported here: jobs.ledger reads this module's calendar and policy.
+    from jobs.ledger import ranking_lines as ledger_lines
+
+    return ledger_lines(services, lang, year, month)
 
 
 def digest_supervision(services: Services, session: Session, facts: Sequence[ItemFacts], today: date, *,
-                       ranking: Sequence[str] = ()) -> Supervision:
+                       ranking: Sequence[str] = (), changes: Sequence[str] = ()) -> Supervision:
     """Colours, extensions and receipts for the digest of today."""
     since = services.clock.now() - timedelta(days=ACK_DAYS)
     return Supervision(
         warnings=warnings_on(services, session, facts, today),
         extended=supervision.extended_items(session, item_ids=[f.id for f in facts]),
-        acks=outbox.ack_counts(session, since=since), ack_days=ACK_DAYS, ranking=ranking,
+        acks=outbox.ack_counts(session, since=since), ack_days=ACK_DAYS, ranking=ranking, changes=changes,
         cancelled=closing.cancelled_items(session),
     )
-
-
-def ranking_lines(lang: str, scores: Sequence[UnitScore], *, year: int, month: int, weight: int) -> list[str]:
-    """The ranking as the office publishes it: title, a line per unit, the method under the table."""
-    lines = [t(lang, "ranking.title", year=year, month=month)]
-    if not scores:
-        return [*lines, t(lang, "ranking.empty")]
-    for s in scores:
-        rate = f"{s.on_time}/{s.due}" if s.due else "—"
-        extra = []
-        if s.late:
-            extra.append(t(lang, "ranking.late", count=s.late))
-        if s.missing:
-            extra.append(t(lang, "ranking.missing", count=s.missing))
-        lines.append(t(lang, "ranking.line", rank=s.rank, unit=esc(s.name), score=f"{s.score:.1f}", on_time=rate,
-                       extra="".join(extra), red=s.red, yellow=s.yellow, green=s.green))
-    lines.append(t(lang, "ranking.method", on_time_weight=weight, colour_weight=100 - weight))
-    return lines
 
 
 def chart_png(services: Services, today: date) -> bytes:
@@ -156,15 +122,19 @@ def statuses(services: Services, today: date) -> list[Assessed]:
 
 
 def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int] | None = None) -> str:
-    """The digest of today; with `ranking_month`, the monthly ranking of that month follows."""
+    """The digest of today; with `ranking_month`, the monthly ranking of that month and its month-on-month
+    (环比) follow."""
+    from jobs.monthly import month_on_month_lines  # imported here: jobs.monthly reads this module's months
+
     now = services.clock.now()
     ranking = ranking_text_lines(services, lang, *ranking_month) if ranking_month else []
+    changes = month_on_month_lines(services, lang, *ranking_month)[1:] if ranking_month else []
     with services.db.session() as session:
         facts = queries.item_facts(session, today=now.date())
         names = queries.unit_names(session)
         unreachable = queries.unreachable_contacts(session)
         unbound = queries.units_without_contacts(session, unit_ids=names)
-        extra = digest_supervision(services, session, facts, now.date(), ranking=ranking)
+        extra = digest_supervision(services, session, facts, now.date(), ranking=ranking, changes=changes)
         active = lists.lists(session, active_only=True)
     if len(active) > 1:
         parts = [ListPart(x.name, x.kind, [f for f in facts if f.list_id == x.id]) for x in active]

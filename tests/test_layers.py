@@ -26,7 +26,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "db", "handlers", "jobs", "tests", "benchmarks")
-RULES = {f"jobs.{name}" for name in ("rules", "policy", "warnings", "ranking", "workdays", "pacing")}
+RULES = {f"jobs.{name}" for name in ("rules", "policy", "warnings", "ranking", "workdays", "pacing", "points",
+                                     "month_on_month")}
 APPLICATION = {f"bot.{name}" for name in ("app", "cli", "demo", "ops", "simulator", "persistence", "webapp", "webhook")}
 SHARED_TESTS = {"tests.factories", "tests.office", "tests.pg", "tests.conftest"}
 # Imports another helper is removing right now (db.imports reads bot.tables' parsed table); the lead

@@ -1,4 +1,5 @@
-"""Three-colour warnings at each threshold, with dates passed in; the ranking and the recipients of a reminder."""
+"""Three-colour warnings at each threshold, with dates passed in; the due days a ranking counts and the
+recipients of a reminder."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from db.models import Contact, Status
 from db.outbox import reminder_recipients
 from jobs.policy import Policy, missed_streak
-from jobs.ranking import ReportDay, month_due_days, rank_units
+from jobs.ranking import month_due_days
 from jobs.rules import Colour, ItemFacts, WarningThresholds, period_key, warning_colour
 from jobs.warnings import missed_reports, warn
 from jobs.workdays import WorkCalendar
@@ -125,29 +126,6 @@ def test_due_days_of_a_month_by_cycle() -> None:
     assert [p for p, _ in month_due_days("weekly", 2021, 7, POLICY, CAL)] == [
         "2021-W26", "2021-W27", "2021-W28", "2021-W29", "2021-W30"]  # the Fridays 2, 9, 16, 23, 30 July
     assert month_due_days("none", 2021, 7, POLICY, CAL) == []
-
-
-def test_units_ranked_by_on_time_reports_then_colours() -> None:
-    items = [facts(id=1, number=1, responsible_unit_ids=(10,)), facts(id=2, number=2, responsible_unit_ids=(11,)),
-             facts(id=3, number=3, responsible_unit_ids=(12,)), facts(id=4, number=4, responsible_unit_ids=(13,)),
-             facts(id=5, number=5, responsible_unit_ids=(13,), created=date(2021, 7, 24)),  # after July's due day
-             facts(id=6, number=6, responsible_unit_ids=(14,))]
-    reports = [ReportDay(1, 10, "2021-07", date(2021, 7, 23), Status.GOOD),  # on the due day
-               ReportDay(2, 11, "2021-07", date(2021, 7, 26), Status.GOOD),  # late
-               ReportDay(4, 13, "2021-07", date(2021, 7, 1), Status.GOOD),
-               ReportDay(6, None, "2021-06", date(2021, 6, 1), Status.AHEAD)]  # done before: nothing due
-    colours = {1: GREEN, 2: GREEN, 3: YELLOW, 4: RED, 5: GREEN, 6: GREEN}
-    names = {10: "甲", 11: "乙", 12: "丙", 13: "丁", 14: "戊"}
-    ranked = rank_units(items, reports, colours, names, year=2021, month=7, policy=POLICY, cal=CAL)
-    assert [(s.name, s.score, s.rank) for s in ranked] == [
-        ("甲", 100.0, 1), ("戊", 100.0, 1),  # nothing due: colours alone
-        ("丁", 80.0, 3),  # on time (60) + one red, one green (20)
-        ("乙", 40.0, 4), ("丙", 20.0, 5)]
-    by_name = {s.name: s for s in ranked}
-    assert (by_name["丙"].missing, by_name["乙"].late, by_name["丁"].due, by_name["戊"].due) == (1, 1, 1, 0)
-    so_far = rank_units(items, reports, colours, names, year=2021, month=7, policy=POLICY, cal=CAL,
-                        until=date(2021, 7, 20))
-    assert all(s.due == 0 for s in so_far)  # before the due day nothing is late or missing yet
 
 
 # ---------------------------------------------------------------- recipients

@@ -307,6 +307,8 @@ async def test_with_two_lists_the_table_links_each_row_to_its_own_lists_item(wor
     assert status == 200 and link is not None and "%E6%B0%91%E7%94%9F1" in link.group(1)  # n=民生1, not n=1
     status, card = await get(world, "api/item?" + html.unescape(link.group(1)).replace("v=item&", ""), sup)
     assert status == 200 and "新建幼儿园3所" in card and "公厕" not in card
+
+
 # ---- review: 办结 on review from the dashboard, through the chat's own function
 
 
@@ -352,3 +354,16 @@ async def test_an_overseer_confirms_or_sends_back_a_closing_from_the_card(world:
     with world.db.session() as session:
         states = {n: session.get(queries.Item, made.items[n]).closing_state for n in (1, 2)}
     assert states == {1: "closed", 2: ""}
+
+
+async def test_a_units_page_shows_its_ledger_on_time_rate_and_colours(world: World) -> None:
+    made = setup(world)  # both report on 20 July, before July's due day (Friday 23 July)
+    world.clock.set(world.clock.now().replace(month=8, day=2))
+    status, text = await get(world, f"api/unit?id={made.units['区住建局']}", headers(world, HOUSING))
+    assert status == 200 and "考核台账（2021年）" in text
+    assert "合计 +1 分，得分 101（基础分 100）；按时报送率 100%" in text
+    assert "#1 完成城区5座公厕提升改造" in text and "按时报送" in text and "牵头" in text
+    assert "各事项逐月颜色" in text and '8月<span class="dot c-red"' in text  # 10 % at 59 % of the time: red
+    assert "8/2021" not in text and "2021年8月" in text  # this month so far, then July
+    status, text = await get(world, "api/units", headers(world, SUPERVISOR_ID, language_code="en"))
+    assert status == 200 and "Method: a base of 100 points" in text

@@ -16,7 +16,6 @@ from db.imports import apply_import
 from db.models import MonthlyColour, Status
 from jobs.rules import ItemFacts, month_end, period_key, time_progress
 from jobs.schedule import DIGEST_JOB
-from jobs.supervision import month_ranking
 from tests.conftest import FIXTURES, SHANGHAI, World
 from tests.factories import confirm_done
 
@@ -162,42 +161,27 @@ async def test_the_july_ranking_matches_a_count_by_hand(world: World) -> None:
     digest = "\n".join([(await world.group.expect("八、上月各单位排名")).text,
                         *[m.text for m in world.group.drain() if m.text]])
 
-    scores = {s.name: s for s in month_ranking(world.services, 2021, 7)}
-    # By hand, from the fixture's table: 44 units report on its 100 items. All report on time and keep
-    # pace except four, so 40 share the first place with 100 points.
-    assert len(scores) == 44
-    assert sorted(s.rank for s in scores.values() if s.score == 100) == [1] * 40
-    # 区城投集团 reports #1, #16, #23, all on time (60); #1 green, #16 red, #23 yellow: 40 × 1.5 / 3 = 20.
-    chengtou = scores["区城投集团"]
-    assert (chengtou.due, chengtou.on_time, chengtou.red, chengtou.yellow, chengtou.green) == (3, 3, 1, 1, 1)
-    assert (chengtou.score, chengtou.rank) == (80.0, 41)
-    # 区住建局: #2 and #79 due (#3, #4 imported as done); #79 late after its return: 60 × 1/2 + 40 × 4/4.
-    housing_score = scores["区住建局"]
-    assert (housing_score.due, housing_score.on_time, housing_score.late, housing_score.items) == (2, 1, 1, 4)
-    assert (housing_score.score, housing_score.rank) == (70.0, 42)
-    # 区港航分中心: #10 reported late (0 of 60), green (40).
-    assert (scores["区港航分中心"].late, scores["区港航分中心"].score, scores["区港航分中心"].rank) == (1, 40.0, 43)
-    # 普陀供电分局: #12 not reported (0), one report missed makes it yellow (20).
-    silent = scores["普陀供电分局"]
-    assert (silent.missing, silent.yellow, silent.score, silent.rank) == (1, 1, 20.0, 44)
-    # 区卫健局: only #29 due (five items done), on time: 100. 舟山国际水产城: nothing due, its one item done.
-    assert (scores["区卫健局"].due, scores["区卫健局"].items, scores["区卫健局"].score) == (1, 6, 100.0)
-    assert (scores["舟山国际水产城"].due, scores["舟山国际水产城"].score) == (0, 100.0)
-
+    # The ranking printed is the points ledger's (base 100; a co-unit's points count half): 区城投集团 is a
+    # co-unit of #1, #16 and #23, all on time; 区住建局 leads #2 (on time) and is a co-unit of #79, late after
+    # being sent back; 区港航分中心 co-unit of #10, late; 普陀供电分局 co-unit of #12, missing.
     assert "2021年7月各单位督办工作排名" in digest
-    assert "41. 区城投集团　80.0 分（按时报送 3/3；🔴1 🟡1 🟢1）" in digest
-    assert "42. 区住建局　70.0 分（按时报送 1/2，逾期报送 1；🔴0 🟡0 🟢4）" in digest
-    assert "44. 普陀供电分局　20.0 分（按时报送 0/1，未报送 1；🔴0 🟡1 🟢0）" in digest
-    assert "1. 舟山国际水产城　100.0 分（按时报送 —；🔴0 🟡0 🟢1）" in digest
-    assert "排名方法" in digest
+    assert "区城投集团　101.5 分（+1.5：按时报送 3）" in digest
+    assert "42. 区住建局　99.5 分（-0.5：按时报送 1、逾期报送 1、被退办 1）" in digest
+    assert "42. 区港航分中心　99.5 分（-0.5：逾期报送 1）" in digest
+    assert "44. 普陀供电分局　99 分（-1：未报送 1）" in digest
+    assert "舟山国际水产城　100 分（+0：无计分事项）" in digest
+    assert "计分方法" in digest
+    # The first notice of August says what changed in July (环比).
+    assert ("与上月相比：转为红色 1 项（#16 完成城区道路“白改黑”2公里），由绿转黄 2 项（#12 完成桃花、白沙等海岛 10 …、"
+            "#23 建成北安路立体停车库主体工程），新报送 81 项。") in digest
 
     world.supervisor.send("/items 红色")
     red = await world.supervisor.expect("事项列表")
     assert "#16 🔴 ▲" in red.text and "共 1 项" in red.text
     world.supervisor.send("/ranking 7月")
     ranking = await world.supervisor.expect("2021年7月各单位督办工作排名")
-    assert "43. 区港航分中心　40.0 分（按时报送 0/1，逾期报送 1；🔴0 🟡0 🟢1）" in ranking.text
-    assert ranking.text.rstrip().splitlines()[-1].startswith("排名方法")
+    assert "42. 区港航分中心　99.5 分（-0.5：逾期报送 1）" in ranking.text
+    assert ranking.text.rstrip().splitlines()[-1].startswith("计分方法")
 
 
 @pytest.fixture(autouse=True)

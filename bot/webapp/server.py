@@ -37,10 +37,10 @@ from bot.texts import t
 from bot.webapp import pages
 from bot.webapp.auth import HEADER, ActionTokens, InitDataError, WebAppUser, verify_init_data
 from bot.webapp.pages import h, link
-from bot.webapp.table import Query, Table, TableCache, page_of, select_rows
+from bot.webapp.table import Query, Row, Table, TableCache, page_of, select_rows
 from db import instructions, lists, queries, supervision
 from db.lists import Reference
-from db.models import Item, Role
+from db.models import Item, PointEntry, Role
 from jobs.actions import (
     Actor,
     closing_card,
@@ -49,9 +49,9 @@ from jobs.actions import (
     send_back_report,
 )
 from jobs.digest import assess, warning_detail
-from jobs.ranking import UnitScore
+from jobs.ledger import UnitLedger, UnitView, method_line, ranked_units, unit_view, weights_of
 from jobs.sender import send_queued
-from jobs.supervision import month_of, month_ranking, warnings_on
+from jobs.supervision import month_of, warnings_on
 
 log = logging.getLogger(__name__)
 
@@ -360,48 +360,77 @@ async def unit_page(request: web.Request, who: Viewer) -> web.StreamResponse:
     if int(unit_id) not in table.names:
         raise Refused(404, "wa.no_such_unit")
     today = services.clock.now().date()
-    scores = await asyncio.to_thread(month_ranking, services, today.year, today.month)
-    previous = (today.year - (today.month == 1), 12 if today.month == 1 else today.month - 1)
-    earlier = await asyncio.to_thread(month_ranking, services, *previous)
-    return fragment(render_unit(who.lang, table, int(unit_id), [(today.year, today.month, scores),
-                                                                 (*previous, earlier)]))
+    rows = select_rows(table, Query(unit=int(unit_id)), None)
+    view = await asyncio.to_thread(unit_view, services, int(unit_id), [r.id for r in rows], today)
+    return fragment(render_unit(who.lang, table, int(unit_id), rows, view, today, weights_of(services.settings).base))
 
 
-def render_unit(lang: str, table: Table, unit_id: int, months: list[tuple[int, int, list[UnitScore]]]) -> str:
-    rows = select_rows(table, Query(unit=unit_id), None)
+def percent_text(rate: float | None) -> str:
+    return "—" if rate is None else f"{round(rate * 100)}%"
+
+
+def render_unit(lang: str, table: Table, unit_id: int, rows: list[Row], view: UnitView, today: date,
+                base: float) -> str:
+    """A unit's page: its items' colours now and month by month, its place and its points ledger."""
     counts = {c: sum(1 for r in rows if r.colour == c) for c in ("red", "yellow", "green")}
     tiles = "".join(f'<a class="tile c-{c}" href="{h(link("items", unit=unit_id, colour=c))}"><b>{n}</b>'
                     f'<span>{h(t(lang, f"colour.{c}"))}</span></a>' for c, n in counts.items())
-    ranking = []
-    for year, month, scores in months:
-        mine = next((s for s in scores if s.unit_id == unit_id), None)
-        if mine is None:
-            continue
-        rate = "—" if mine.on_time_rate is None else f"{round(mine.on_time_rate * 100)}%"
-        ranking.append(f'<tr><td>{h(t(lang, "wa.month_of", year=year, month=month))}</td><td class="num">{mine.rank}/{len(scores)}</td>'
-                       f'<td class="num">{mine.score:.1f}</td><td class="num">{h(rate)}</td>'
-                       f'<td class="num">{mine.on_time}/{mine.due}</td></tr>')
-    columns = [("wa.month_col", False), ("wa.rank", True), ("wa.score", True), ("wa.on_time_rate", True),
-               ("wa.on_time", True)]
+    ranking = [f'<tr><td>{h(t(lang, "wa.month_of", year=year, month=month))}</td><td class="num">{mine.rank}/{of}</td>'
+               f'<td class="num">{mine.score(base):g}</td><td class="num">{h(percent_text(mine.on_time_rate))}</td></tr>'
+               for year, month, mine, of in view.months if mine is not None]
+    columns = [("wa.month_col", False), ("wa.rank", True), ("wa.score", True), ("wa.on_time_rate", True)]
+    found = view.ledger
+    entries = "".join(entry_row(lang, found, e) for e in reversed(found.entries))  # the latest first
+    entry_columns = [("wa.entry_date", False), ("wa.entry_item", False), ("wa.entry_kind", False),
+                     ("wa.entry_role", False), ("wa.entry_points", True)]
+    total = t(lang, "wa.ledger_total", points=f"{found.total:+g}", score=f"{base + found.total:g}", base=f"{base:g}",
+              rate=percent_text(found.on_time_rate))
+    ledger_body = (f'<p>{h(total)}</p>' + pages.plain_table(lang, entry_columns, entries) if found.entries
+                   else f'<p class="empty">{h(t(lang, "wa.no_ledger"))}</p>')
+    current = f"{today.year}-{today.month:02d}"
+    strips = "".join(f'<li><a href="{h(link("item", n=r.number))}">#{r.number} {h(r.title)}</a><br>'
+                     f'{colour_strip(lang, view.colours.get(r.id, {}), today.year, current, r.colour)}</li>'
+                     for r in sorted(rows, key=lambda r: r.number))
     return (f'<h1>{h(table.names[unit_id])}</h1><div class="tiles">{tiles}</div>'
             f'<p><a class="button" href="{h(link("items", unit=unit_id))}">{h(t(lang, "wa.unit_items", count=len(rows)))}</a></p>'
             + pages.section(t(lang, "wa.ranking"), pages.plain_table(lang, columns, "".join(ranking)) if ranking else
-                            f'<p class="empty">{h(t(lang, "wa.no_ranking"))}</p>'))
+                            f'<p class="empty">{h(t(lang, "wa.no_ranking"))}</p>')
+            + pages.section(t(lang, "wa.ledger", year=today.year), ledger_body)
+            + (pages.section(t(lang, "wa.colour_course"), f'<ul class="strips">{strips}</ul>') if rows else ""))
+
+
+def colour_strip(lang: str, kept: dict[str, str], year: int, current: str, colour: str) -> str:
+    """The chat's "1月🟢 2月🟡 …" with the dashboard's own dots (the current month live)."""
+    cells = []
+    for month in range(1, 13):
+        key = f"{year}-{month:02d}"
+        shown = colour if key == current else kept.get(key)
+        cells.append(f'<span class="month">{h(t(lang, "colour.month", month=month, dot=""))}'
+                     f'{pages.dot(shown) if shown else "·"}</span>')
+    return " ".join(cells)
+
+
+def entry_row(lang: str, found: UnitLedger, entry: PointEntry) -> str:
+    number, title = found.numbers.get(entry.item_id, (0, "?"))
+    return (f'<tr><td>{h(format_date(entry.day, lang))}</td>'
+            f'<td><a href="{h(link("item", n=number))}">#{number} {h(title)}</a></td>'
+            f'<td>{h(t(lang, f"ledger.kind.{entry.kind}"))}</td><td>{h(t(lang, f"ledger.role.{entry.role}"))}</td>'
+            f'<td class="num">{entry.points:+g}</td></tr>')
 
 
 async def units_page(request: web.Request, who: Viewer) -> web.StreamResponse:
     services = _services(request)
     today = services.clock.now().date()
-    scores = await asyncio.to_thread(month_ranking, services, today.year, today.month)
+    ranked = await asyncio.to_thread(ranked_units, services, today.year, today.month)
+    base = weights_of(services.settings).base
     lang = who.lang
     rows = "".join(f'<tr><td class="num">{s.rank}</td><td><a href="{h(link("unit", id=s.unit_id))}">{h(s.name)}</a></td>'
-                   f'<td class="num">{s.score:.1f}</td><td class="num">'
-                   f'{"—" if s.on_time_rate is None else str(round(s.on_time_rate * 100)) + "%"}</td>'
-                   f'<td class="num"><span class="c-red-text">{s.red}</span>/<span class="c-yellow-text">{s.yellow}</span>/'
-                   f'<span class="c-green-text">{s.green}</span></td></tr>' for s in scores)
-    columns = [("wa.rank", True), ("wa.unit", False), ("wa.score", True), ("wa.on_time_rate", True), ("wa.colours", True)]
+                   f'<td class="num">{s.score(base):g}</td><td class="num">{h(percent_text(s.on_time_rate))}</td></tr>'
+                   for s in ranked)
+    columns = [("wa.rank", True), ("wa.unit", False), ("wa.score", True), ("wa.on_time_rate", True)]
     return fragment(f'<h1>{h(t(lang, "wa.ranking_of", year=today.year, month=today.month))}</h1>'
-                    + pages.plain_table(lang, columns, rows))
+                    + pages.plain_table(lang, columns, rows)
+                    + f'<p class="method">{h(method_line(lang, weights_of(services.settings)))}</p>')
 
 
 async def chart_page(request: web.Request, who: Viewer) -> web.StreamResponse:
