@@ -9,9 +9,9 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
-from db import ledger, queries, supervision
+from db import instructions, ledger, queries, supervision
 from db.models import PointEntry, Status
 from jobs.ledger import ranked_units, recompute_ledger
 from jobs.schedule import DIGEST_JOB
@@ -156,3 +156,25 @@ async def test_a_recompute_beside_another_goes_again(world: World, monkeypatch) 
     with world.db.session() as session:
         rows = session.exec(select(PointEntry)).all()
     assert len(rows) == len({(r.unit_id, r.kind, r.ref) for r in rows}) > 0
+
+
+def test_an_instruction_answered_late_and_one_in_time_are_entries_of_the_ledger(world: World) -> None:
+    units = setup(world)
+    housing = units["区住建局"]
+    with world.db.session() as session:
+        item = queries.item_by_number(session, number=1)
+        report = queries.add_report(session, item_id=item.id, unit_id=housing, reporter_id=None, period="2021-07",
+                                    now=at(7, 21), text="已落实批示", percent=20, status=Status.GOOD, problems=None)
+        ids = []
+        for act_by, draft in ((date(2021, 7, 31), "a" * 16), (date(2021, 7, 15), "b" * 16)):
+            made = instructions.record(session, item_id=item.id, leader="区长", given_on=date(2021, 7, 5),
+                                       text="加快进度", act_by=act_by, act_by_text=None, by=1, now=at(7, 5),
+                                       units={housing: "lead"}, draft_id=draft)
+            ids.append(made.id)
+        instructions.answer(session, instruction_ids=ids, unit_id=housing, report_id=report.id, now=at(7, 21))
+        session.commit()
+    recompute_ledger(world.services, 2021)
+    with world.db.session() as session:
+        rows = session.exec(select(PointEntry).where(col(PointEntry.kind).in_(["answered", "answered_late"]))).all()
+    assert sorted((r.kind, r.ref, r.points) for r in rows) == [
+        ("answered", f"instruction:{ids[0]}", 1.0), ("answered_late", f"instruction:{ids[1]}", -1.0)]
