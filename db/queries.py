@@ -368,14 +368,15 @@ def list_items(
     session: Session, *, unit_id: int | None = None, domain: str | None = None, include_archived: bool = False,
     list_id: int | None = None,
 ) -> list[Item]:
-    """The items of the active lists (or of list `list_id`), by list and number."""
+    """The items of the active lists (or of list `list_id`), by list and number; without `include_archived`,
+    neither the archived ones nor those cancelled on an approved request (取消: out of every list and total)."""
     query = select(Item)
     if list_id is not None:
         query = query.where(Item.list_id == list_id)
     else:
         query = query.where(col(Item.list_id).in_(list(lists.active_codes(session))))
     if not include_archived:
-        query = query.where(col(Item.archived).is_(False))
+        query = query.where(col(Item.archived).is_(False), Item.closing_state != Closing.CANCELLED)
     if domain is not None:
         query = query.where(Item.domain == domain)
     if unit_id is not None:

@@ -212,6 +212,8 @@ async def test_adjustments_approved_keep_before_and_after_and_a_cancelled_item_l
     assert "🚫 已取消" in (await world.admin.expect("#2")).text
     school.send("/adjust 2")
     assert "已取消" in (await school.expect()).text
+    school.send("/mine")  # a cancelled item leaves the unit's own list too
+    assert "改善六横中学办学条件" not in (await school.expect()).text
 
     await ask_adjustment(housing, 1, "责任单位", "区教育局", "改由教育局实施")
     request = await world.admin.expect("【调整申请】")
