@@ -64,6 +64,7 @@ from handlers.common import (
     refuse_closed,
     say,
     tell_dropped,
+    text_expected,
     times_out,
 )
 from handlers.units import refusal_of, resolve_units
@@ -380,10 +381,6 @@ async def got_reason(update: Update, context: BotContext) -> int:
     await say(update, context, "adj.preview", confirm_buttons(lang, draft["token"]), number=draft["number"],
               title=esc(draft["title"]), change=change, reason=esc(text))
     return ADJ_CONFIRM
-
-
-async def text_expected(update: Update, context: BotContext) -> None:
-    await say(update, context, "report.text_expected")
 
 
 async def confirmed(update: Update, context: BotContext) -> int:

@@ -73,6 +73,11 @@ async def say(update: Update, context: BotContext, key: str, markup: InlineKeybo
     return await answer(update, context, t(lang_of(update, context), key, **values), markup)
 
 
+async def text_expected(update: Update, context: BotContext) -> None:
+    """A dialogue's step that waits for one text message got something else (a photo, a sticker)."""
+    await say(update, context, "report.text_expected")
+
+
 async def done_with_button(update: Update, text: str | None = None) -> None:
     """Acknowledge a button press: the message loses its keyboard and shows what was chosen
     (or becomes `text`), so the chat keeps a readable record of each answer."""

@@ -60,6 +60,7 @@ from handlers.common import (
     say,
     short_date,
     tell_dropped,
+    text_expected,
     times_out,
 )
 from handlers.uow import Refusal, work
@@ -185,10 +186,6 @@ async def got_reason(update: Update, context: BotContext) -> int:
               title=esc(draft["title"]), deadline=format_date(date.fromisoformat(draft["deadline"]), lang),
               current=format_date(current, lang) if current else t(lang, "item.deadline_open"), reason=esc(text))
     return EXT_CONFIRM
-
-
-async def text_expected(update: Update, context: BotContext) -> None:
-    await say(update, context, "report.text_expected")
 
 
 async def confirmed(update: Update, context: BotContext) -> int:

@@ -59,6 +59,7 @@ from handlers.common import (
     refuse_busy,
     refuse_closed,
     say,
+    text_expected,
     times_out,
 )
 from handlers.uow import Refusal, work
@@ -262,10 +263,6 @@ async def preview(update: Update, context: BotContext) -> int:
               title=esc(draft["title"]), leader=esc(draft["leader"]), text=esc(draft["text"]), act_by=act_by,
               date=format_date(date.fromisoformat(draft["given_on"]), lang), units=draft["units"])
     return CONFIRM
-
-
-async def text_expected(update: Update, context: BotContext) -> None:
-    await say(update, context, "report.text_expected")
 
 
 async def confirmed(update: Update, context: BotContext) -> int:
