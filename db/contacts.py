@@ -33,7 +33,7 @@ def contact_states(session: Session, *, unit_id: int, today: date) -> list[Conta
     rows = session.exec(
         select(Contact, Person.full_name, Person.username)
         .join(Person, col(Person.telegram_id) == col(Contact.telegram_id), isouter=True)
-        .where(Contact.unit_id == unit_id).order_by(Contact.id)
+        .where(Contact.unit_id == unit_id).order_by(col(Contact.id))
     ).all()
     away = {a.contact_id: a.ends for a in session.exec(select(Absence).where(
         Absence.unit_id == unit_id, col(Absence.cancelled_at).is_(None), col(Absence.starts) <= today,
@@ -46,7 +46,7 @@ def contact_states(session: Session, *, unit_id: int, today: date) -> list[Conta
 def open_invites(session: Session, *, unit_id: int, now: datetime) -> list[Invite]:
     """The unit's invites neither used nor expired, oldest first."""
     return list(session.exec(select(Invite).where(
-        Invite.unit_id == unit_id, col(Invite.used_at).is_(None), col(Invite.expires_at) > now).order_by(Invite.id)
+        Invite.unit_id == unit_id, col(Invite.used_at).is_(None), col(Invite.expires_at) > now).order_by(col(Invite.id))
     ).all())
 
 
@@ -71,7 +71,7 @@ def remove_contact(session: Session, *, contact_id: int, now: datetime) -> Remov
         return None
     contact, unit = found
     for absence in session.exec(select(Absence).where(
-            or_(Absence.contact_id == contact_id, Absence.stand_in_id == contact_id))).all():
+            or_(col(Absence.contact_id) == contact_id, col(Absence.stand_in_id) == contact_id))).all():
         session.delete(absence)
     for row in session.exec(select(Outbox).where(
             Outbox.chat_id == contact.telegram_id, Outbox.unit_id == contact.unit_id,

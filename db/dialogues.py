@@ -3,6 +3,8 @@ dialogue made idempotent on its draft's id (a restored dialogue submitted again 
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
@@ -19,13 +21,13 @@ from db.models import (
 
 _ITEM_WITH_UNITS = (
     select(Item, ItemUnit.role, ItemUnit.unit_id).outerjoin(ItemUnit, col(ItemUnit.item_id) == col(Item.id))
-    .where(Item.id == bindparam("item_id")).order_by(ItemUnit.role, ItemUnit.position)
+    .where(Item.id == bindparam("item_id")).order_by(col(ItemUnit.role), col(ItemUnit.position))
 )
 
 
 def item_with_units(session: Session, *, item_id: int) -> tuple[Item | None, dict[str, list[int]]]:
     """The item with this id and its lead and responsible unit ids in their written order, in one query."""
-    rows = session.exec(_ITEM_WITH_UNITS, params={"item_id": item_id}).all()  # type: ignore[call-overload]
+    rows = session.exec(_ITEM_WITH_UNITS, params={"item_id": item_id}).all()
     links: dict[str, list[int]] = {"lead": [], "responsible": []}
     for _item, role, unit_id in rows:
         if role is not None:
@@ -41,12 +43,12 @@ def absence(session: Session, *, absence_id: int) -> Absence | None:
     return session.get(Absence, absence_id)
 
 
-Drafted = ProgressReport | ExtensionRequest | ReportVersion | ClosingReview | Adjustment
+Drafted = TypeVar("Drafted", ProgressReport, ExtensionRequest, ReportVersion, ClosingReview, Adjustment)
 
 
 def of_draft(session: Session, model: type[Drafted], *, draft_id: str) -> Drafted | None:
     """The report, extension request or replaced version a dialogue's draft already ended in, if any."""
-    return session.exec(select(model).where(model.draft_id == draft_id)).first()  # type: ignore[union-attr]
+    return session.exec(select(model).where(col(model.draft_id) == draft_id)).first()
 
 
 def mark_draft(session: Session, row: Drafted, *, draft_id: str) -> None:

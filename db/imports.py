@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db import lists, milestones, names, queries
 from db.export_queries import HEADERS_KEY, TITLE_KEY, layout_key
@@ -123,7 +123,7 @@ def _matches(session: Session, table: ParsedTable, list_id: int | None) -> tuple
     is the same task (or the admin merged them), an earlier import's item of the same title, or a new one,
     at the row's number when free, else the next."""
     items = [] if list_id is None else list(
-        session.exec(select(Item).where(Item.list_id == list_id).order_by(Item.number)).all())
+        session.exec(select(Item).where(Item.list_id == list_id).order_by(col(Item.number))).all())
     by_number = {i.number: i for i in items}
     by_title: dict[str, Item] = {}
     for i in items:
@@ -349,6 +349,7 @@ def _unit_ids(session: Session, names: list[str], merges: dict[str, str], result
             result.units_created += 1
         else:
             _add_aliases(unit, aliases)
+        assert unit.id is not None  # flushed by add_unit
         if unit.id not in ids:
             ids.append(unit.id)
     return ids
@@ -406,7 +407,9 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
             item.title, item.domain, item.deadline, item.deadline_text = (
                 row.title, row.domain, row.deadline, row.deadline_text)
             item.archived, item.updated_at = False, now
+            assert item.id is not None
             queries.set_item_units(session, item_id=item.id, lead_unit_ids=lead, responsible_unit_ids=responsible)
+        assert item.id is not None  # flushed by add_item
         item.investment, item.fiscal_investment = row.investment, row.fiscal_investment
         _set_indicator(item, row)
         if row.milestones:
