@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -57,12 +58,21 @@ def first_line(error: BaseException) -> str:
 # ---------------------------------------------------------------- secrets out of the logs
 
 
+# A secret this short (a database password "p") would be found inside ordinary words ("port", "accepts"):
+# it is replaced only where it stands alone, between characters that cannot be part of it.
+_SHORT = 8
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
     """`text` with each secret replaced; a bot token keeps its public bot id, for debugging."""
     for secret in secrets:
         if secret and secret in text:
             bot_id, colon, _ = secret.partition(":")
-            text = text.replace(secret, f"{bot_id}:<redacted>" if colon and bot_id.isdigit() else "<redacted>")
+            mask = f"{bot_id}:<redacted>" if colon and bot_id.isdigit() else "<redacted>"
+            if len(secret) >= _SHORT:
+                text = text.replace(secret, mask)
+            else:
+                text = re.sub(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", lambda _m, m=mask: m, text)
     return text
 
 

@@ -281,3 +281,10 @@ def test_the_command_line_logging_redacts_the_token() -> None:
               "logging.getLogger('httpx').warning('HTTP Request: POST https://api.telegram.org/bot123456:ABCDEFGHIJKLMN/getMe')")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "bot123456:<redacted>/getMe" in result.stderr and "ABCDEFGHIJKLMN" not in result.stderr
+
+
+def test_a_short_secret_is_masked_where_it_stands_alone_not_inside_words() -> None:
+    line = "cannot use postgresql://u:p@127.0.0.1:1/x: port 1 failed; check that the server accepts this user (p)"
+    assert ops.redact(line, ["p"]) == ("cannot use postgresql://u:<redacted>@127.0.0.1:1/x: port 1 failed; check that "
+                                       "the server accepts this user (<redacted>)")
+    assert ops.redact("pw=hunter2x; hunter2xy", ["hunter2x"]) == "pw=<redacted>; <redacted>y"  # long: anywhere
