@@ -61,9 +61,9 @@ ZH: dict[str, str] = {
         "/items 红色|黄色 — 按三色预警筛选\n"
         "/sendback 序号 [理由] — 退回最新一次报送，要求重报（仅限管理员和督查人员；也可在事项详情点按钮）\n"
         "报送「已完成」即申请办结：管理员和督查人员点「确认办结」或「退回」（须说明理由），确认后才计为已完成\n"
-        "/ranking [月份|本月|全年] — 各单位月度（或全年累计）排名，按考核台账计分；/ranking 单位 — 该单位本年考核台账\n"
+        "/ranking [清单代号] [月份|本月|全年] — 各单位月度（或全年累计）排名，按考核台账计分，按清单的考核年度；/ranking 单位 — 该单位该年度考核台账\n"
         "/status 环比 — 本月与上月相比的变化（转红、转黄、转绿、新增逾期、新办结、新报送）\n"
-        "/history 单位或序号 [开始 结束] — 某期间的全部报送（较长时附 .xlsx）"
+        "/history [清单代号] 单位或序号 [开始 结束] — 某期间的全部报送（较长时附 .xlsx；月份日期按清单的考核年度）"
     ),
     "help.admin": (
         "/unit_add 名称 [别名…] — 新增单位（可多行，一行一个）\n"
@@ -1045,9 +1045,9 @@ EN: dict[str, str] = {
         "/items red|yellow — items by warning colour\n"
         "/sendback n [reason] — return the latest report for rework (admins and supervisors only; or tap the card's button)\n"
         "A report marked done asks for closing: admins and supervisors tap Confirm closing or Send back (with a reason); only then does it count as done\n"
-        "/ranking [month|this month|year] — the ranking of units for a month (or the year so far), from the points ledger; /ranking unit — that unit's ledger this year\n"
+        "/ranking [list code] [month|this month|year] — the ranking of units for a month (or the year so far), from the points ledger, in the list's assessment year; /ranking unit — that unit's ledger of the year\n"
         "/status 环比 — what changed since last month (turned red, yellow or green, newly overdue, done, reported)\n"
-        "/history unit|n [from to] — every report of a period (.xlsx too when long)"
+        "/history [list code] unit|n [from to] — every report of a period (.xlsx too when long; months and days in the list's assessment year)"
     ),
     "help.admin": (
         "/unit_add name [aliases…] — add a unit (several lines: one unit each)\n"
