@@ -71,10 +71,10 @@ async def ranking(update: Update, context: BotContext) -> None:
         viewed, words = viewed_list(session, update, context, args_text(update).split())
     wanted = " ".join(words)
     year = viewed.year if viewed is not None else today.year
-    if year > today.year:
+    whole = YEAR.fullmatch(wanted)
+    if year > today.year and not (whole and whole[1]):  # a year written out is that year, whatever the list
         raise Refusal("ranking.not_started", name=esc(viewed.name if viewed else ""), year=year)
     seen = year_day(year, today)
-    whole = YEAR.fullmatch(wanted)
     if whole is not None:
         year = int(whole[1]) if whole[1] else year
         if year > today.year:

@@ -64,6 +64,8 @@ async def test_the_ranking_follows_the_list_viewed_not_the_clock(world: World) -
     assert "区住建局　101 分（+1：按时报送 1）" in (await supervisor.expect("2021年7月各单位督办工作排名")).text
     supervisor.send("/ranking 民生22")
     await supervisor.expect("2022年民生实事的考核年度 2022 年尚未开始")
+    supervisor.send("/ranking 民生22 2021年")  # a year written out is that year's
+    await supervisor.expect("2021年各单位督办工作考核排名（全年累计）")
 
     world.clock.set(at(2022, 1, 4))
     with world.db.session() as session:
