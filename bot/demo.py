@@ -29,13 +29,17 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN, SUPERVISOR, HOUSING, TRANSPORT, CITY = 1001, 1002, 2001, 2002, 2003
 GROUP = -1001234
 
-# Four tasks of the Putuo 2021 livelihood table (tests/fixtures), as an admin would type them.
+# Four tasks of the Putuo 2021 livelihood table (tests/fixtures), as an admin would type them, into the
+# list 2021年民生实事 (民生1–4); and one of the district's key tasks, into 2021年重点工作 (重点1), numbered from
+# 1 in its own list as an office keeps its 126 重点工作 beside its 12 民生实事.
 ITEMS = [
-    "实现普陀区居民小区物业管理全覆盖 | 2021.12 | 区住建局 | 沈家门街道、东港街道 | 住房安居领域",
     "加强海岛居民公共租赁住房保障，完成实物配租 10 户 | 2021.12 | 区住建局 | 区住建局 | 住房安居领域",
+    "实现普陀区居民小区物业管理全覆盖 | 2021.12 | 区住建局 | 沈家门街道、东港街道 | 住房安居领域",
     "建成北安路立体停车库主体工程 | 2021.12 | 区交通运输局 | 区城投集团 | 交通便民领域",
     "更新农村客运班车 5 辆，建设农村港湾式停靠站 2 个 | 2021.8 | 区交通运输局 | 区交通运输局 | 交通便民领域",
 ]
+KEY_ITEM = "完成城区老旧小区改造 12 个 | 2021.12 | 区住建局 | 区住建局 | 城市更新领域"
+LIVELIHOOD, KEY = "2021年民生实事", "2021年重点工作"
 
 
 class Printer:
@@ -116,10 +120,20 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         await group.expect()
         admin.send("/unit_add 区住建局 住建局\n区交通运输局 交通局\n沈家门街道\n东港街道\n区城投集团")
         await admin.expect()
+        admin.send(f"/list new {LIVELIHOOD} 民生")
+        await admin.expect(probe(lang, "list.created"))
         for line in ITEMS:
-            admin.send(f"/add {line}")
-            admin.press(await admin.expect(probe(lang, "add.preview")), t(lang, "confirm.yes"))
-            await admin.expect(probe(lang, "add.saved"))
+            await add_item(admin, lang, line)
+        show.scene("demo.scene.lists")
+
+        admin.send(f"/list new {KEY} 重点")
+        await admin.expect(probe(lang, "list.created"))
+        admin.send("/list")
+        admin.press(await admin.expect(probe(lang, "list.hint")), KEY)
+        await admin.expect(probe(lang, "list.picked"))
+        await add_item(admin, lang, KEY_ITEM)  # into the admin's current list: 重点1
+        admin.send("/list")
+        await admin.expect(probe(lang, "list.hint"))
         codes = {}
         for unit in ("区住建局", "区交通运输局", "区城投集团"):
             admin.send(f"/invite {unit}")
@@ -139,7 +153,7 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         city_reminder = await city.expect(probe(lang, "remind.title"))
         show.scene("demo.scene.report")
 
-        housing.press(reminder, t(lang, "remind.button", number=2))
+        housing.press(reminder, t(lang, "remind.button", number="民生1"))
         await housing.expect(probe(lang, "report.ask_text"))
         housing.send("完成 2020 年度海岛居民保障房分配工作，已配租 8 户，完成80%")
         housing.press(await housing.expect(probe(lang, "report.ask_status")), status_label(lang, "good"))
@@ -148,6 +162,13 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         await housing.expect(probe(lang, "report.ask_evidence"))
         housing.send_photo(caption="配租现场")
         housing.press(await housing.expect(probe(lang, "report.evidence_received")), t(lang, "report.submit"))
+        await housing.expect(probe(lang, "report.saved"))
+        housing.press(reminder, t(lang, "remind.button", number="重点1"))  # the other list's #1, same unit
+        await housing.expect(probe(lang, "report.ask_text"))
+        housing.send("已完成 5 个小区改造主体施工，完成40%")
+        housing.press(await housing.expect(probe(lang, "report.ask_status")), status_label(lang, "good"))
+        housing.press(await housing.expect(probe(lang, "report.ask_problems")), t(lang, "report.no_problems"))
+        housing.press(await housing.expect(probe(lang, "report.ask_evidence")), t(lang, "report.submit"))
         await housing.expect(probe(lang, "report.saved"))
 
         transport.send("5 辆农村客运班车已更新投运，2 个港湾式停靠站建成，完成100%", reply_to=transport_reminder)
@@ -160,7 +181,7 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         await supervisor.expect(probe(lang, "close.confirmed"))
         await transport.expect(t(lang, "close.status.closed"))
 
-        city.press(city_reminder, t(lang, "remind.button", number=3))
+        city.press(city_reminder, t(lang, "remind.button", number="民生3"))
         await city.expect(probe(lang, "report.ask_text"))
         city.send("桩基施工受台风“烟花”影响停工两周，目前完成基坑支护")
         city.press(await city.expect(probe(lang, "report.ask_percent")), "20%")
@@ -176,11 +197,11 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         await group.expect(probe(lang, "digest.title"))
         supervisor.send("/missing")
         await supervisor.expect()
-        admin.send("/item 3")
-        await admin.expect()
+        admin.send("/item 民生3")  # the admin works in 重点: the code names the other list
+        await admin.expect("北安路立体停车库")
         show.scene("demo.scene.instruct")
 
-        admin.send("/instruct 3 区长 张三 | 7月26日 | 台风影响工期，请区城投集团会同区交通运输局研究赶工措施 | 8月底前")
+        admin.send("/instruct 民生3 区长 张三 | 7月26日 | 台风影响工期，请区城投集团会同区交通运输局研究赶工措施 | 8月底前")
         admin.press(await admin.expect(probe(lang, "ins.preview")), t(lang, "confirm.yes"))
         await admin.expect(probe(lang, "ins.saved"))
         for person in (transport, city):
@@ -196,9 +217,28 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         await group.expect(probe(lang, "digest.part9"))
         supervisor.send("/ranking 区城投集团")
         await supervisor.expect()
+        show.scene("demo.scene.year_end")
+
+        clock.set(datetime(2022, 1, 4, 9, 0, tzinfo=SHANGHAI))
+        admin.send("/list close 民生")
+        admin.press(await admin.expect(probe(lang, "list.close_confirm")), t(lang, "confirm.yes"))
+        await admin.expect(probe(lang, "list.closed_done"))
+        admin.send("/carry 民生")  # the unfinished items, all ticked; 民生4 was closed (办结) in July
+        admin.press(await admin.expect(probe(lang, "carry.preview")), t(lang, "confirm.yes"))
+        await admin.expect(probe(lang, "carry.done"))
+        admin.send("/item 民生22#3")
+        await admin.expect(probe(lang, "carry.from"))
+        supervisor.send("/ranking 民生 7月")  # a month of the closed list's year (考核年度), not of the clock's
+        await supervisor.expect(probe(lang, "ranking.title"))
         show.scene("demo.scene.end")
         await show_dashboard(app, lang)
     print(t(lang, "demo.outro"))
+
+
+async def add_item(admin, lang: str, line: str) -> None:  # type: ignore[no-untyped-def]
+    admin.send(f"/add {line}")
+    admin.press(await admin.expect(probe(lang, "add.preview")), t(lang, "confirm.yes"))
+    await admin.expect(probe(lang, "add.saved"))
 
 
 async def job(app, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -61,9 +61,9 @@ ZH: dict[str, str] = {
         "/items 红色|黄色 — 按三色预警筛选\n"
         "/sendback 序号 [理由] — 退回最新一次报送，要求重报（仅限管理员和督查人员；也可在事项详情点按钮）\n"
         "报送「已完成」即申请办结：管理员和督查人员点「确认办结」或「退回」（须说明理由），确认后才计为已完成\n"
-        "/ranking [月份|本月|全年] — 各单位月度（或全年累计）排名，按考核台账计分；/ranking 单位 — 该单位本年考核台账\n"
+        "/ranking [清单代号] [月份|本月|全年] — 各单位月度（或全年累计）排名，按考核台账计分，按清单的考核年度；/ranking 单位 — 该单位该年度考核台账\n"
         "/status 环比 — 本月与上月相比的变化（转红、转黄、转绿、新增逾期、新办结、新报送）\n"
-        "/history 单位或序号 [开始 结束] — 某期间的全部报送（较长时附 .xlsx）"
+        "/history [清单代号] 单位或序号 [开始 结束] — 某期间的全部报送（较长时附 .xlsx；月份日期按清单的考核年度）"
     ),
     "help.admin": (
         "/unit_add 名称 [别名…] — 新增单位（可多行，一行一个）\n"
@@ -527,7 +527,8 @@ ZH: dict[str, str] = {
     "ranking.title": "<b>{year}年{month}月各单位督办工作排名</b>",
     "ranking.so_far": "（本月截至 {date}，以月末为准）",
     "ranking.empty": "该月没有可排名的单位。",
-    "ranking.bad_month": "无法识别月份或单位「{text}」。用法：/ranking [2021-07、7月 或 本月]，不填为上月；/ranking 单位名称 查看该单位的考核台账。",
+    "ranking.bad_month": "无法识别月份或单位「{text}」。用法：/ranking [清单代号] [2021-07、7月 或 本月]，不填为上月（按清单的考核年度）；/ranking 单位名称 查看该单位的考核台账。",
+    "ranking.not_started": "{name}的考核年度 {year} 年尚未开始，暂无排名。",
     "away.usage": "用法：/away 开始日期 结束日期（如 /away 2021-08-01 2021-08-10、/away 下周）；管理员：/away 单位 时间",
     "away.bad_period": "无法识别请假时间「{text}」。例如：/away 2021-08-01 2021-08-10、/away 下周、/away 8月10日前。",
     "away.span": "{start}至{end}",
@@ -989,6 +990,8 @@ ZH: dict[str, str] = {
     "wa.entry_date": "日期", "wa.entry_item": "事项", "wa.entry_kind": "记分事由", "wa.entry_role": "角色",
     "wa.entry_points": "分值", "wa.colour_course": "各事项逐月颜色",
     "demo.scene.month": "8月2日（周一）09:30 — 月初通报：上月排名（考核台账）与环比",
+    "demo.scene.lists": "第二个清单：2021年重点工作（代号 重点）与 2021年民生实事（代号 民生）并行，各自从 1 编号",
+    "demo.scene.year_end": "2022年1月4日 — 年终：关闭清单，未完成事项结转到 2022 年",
     "ledger.year_title": "<b>{year}年各单位督办工作考核排名（全年累计）</b>",
     "ledger.sheet": "考核台账", "ledger.file_title": "{unit} {year}年考核台账", "ledger.filename": "考核台账-{unit}-{year}.xlsx",
     "ledger.col.date": "日期", "ledger.col.number": "序号", "ledger.col.title": "事项", "ledger.col.kind": "记分事由",
@@ -1042,9 +1045,9 @@ EN: dict[str, str] = {
         "/items red|yellow — items by warning colour\n"
         "/sendback n [reason] — return the latest report for rework (admins and supervisors only; or tap the card's button)\n"
         "A report marked done asks for closing: admins and supervisors tap Confirm closing or Send back (with a reason); only then does it count as done\n"
-        "/ranking [month|this month|year] — the ranking of units for a month (or the year so far), from the points ledger; /ranking unit — that unit's ledger this year\n"
+        "/ranking [list code] [month|this month|year] — the ranking of units for a month (or the year so far), from the points ledger, in the list's assessment year; /ranking unit — that unit's ledger of the year\n"
         "/status 环比 — what changed since last month (turned red, yellow or green, newly overdue, done, reported)\n"
-        "/history unit|n [from to] — every report of a period (.xlsx too when long)"
+        "/history [list code] unit|n [from to] — every report of a period (.xlsx too when long; months and days in the list's assessment year)"
     ),
     "help.admin": (
         "/unit_add name [aliases…] — add a unit (several lines: one unit each)\n"
@@ -1501,7 +1504,8 @@ EN: dict[str, str] = {
     "ranking.title": "<b>Ranking of units, {month:month} {year}</b>",
     "ranking.so_far": "(this month up to {date}; the month's end decides)",
     "ranking.empty": "No unit to rank for that month.",
-    "ranking.bad_month": "“{text}” is neither a month nor a unit I know. Usage: /ranking [2021-07, 7月 or this month], empty for last month; /ranking unit name for that unit's points ledger.",
+    "ranking.bad_month": "“{text}” is neither a month nor a unit I know. Usage: /ranking [list code] [2021-07, 7月 or this month], empty for last month (of the list's assessment year); /ranking unit name for that unit's points ledger.",
+    "ranking.not_started": "The assessment year of {name}, {year}, has not begun: nothing to rank yet.",
     "away.usage": "Usage: /away from to (e.g. /away 2021-08-01 2021-08-10, /away next week); admins: /away unit when",
     "away.bad_period": "Cannot read the leave “{text}”. E.g. /away 2021-08-01 2021-08-10, /away next week.",
     "away.span": "{start} to {end}",
@@ -1970,6 +1974,8 @@ EN: dict[str, str] = {
     "wa.entry_date": "Date", "wa.entry_item": "Item", "wa.entry_kind": "For", "wa.entry_role": "Role",
     "wa.entry_points": "Points", "wa.colour_course": "Each item's colour month by month",
     "demo.scene.month": "Monday 2 August, 09:30 — the first notice of the month: last month's ranking (points ledger) and what changed",
+    "demo.scene.lists": "A second list: the key tasks of 2021 beside the livelihood projects, each list numbered from 1",
+    "demo.scene.year_end": "Tuesday 4 January 2022 — the year's end: a list closed, its unfinished items carried into 2022",
     "ledger.year_title": "<b>Ranking of units, {year} (the year so far)</b>",
     "ledger.sheet": "Points ledger", "ledger.file_title": "Points ledger of {unit}, {year}",
     "ledger.filename": "points-ledger-{unit}-{year}.xlsx",

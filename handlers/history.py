@@ -12,7 +12,7 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.texts import esc, join, split_message, t
-from db import queries, supervision
+from db import lists, queries, supervision
 from handlers import pages
 from handlers.common import (
     args_text,
@@ -28,7 +28,7 @@ from handlers.common import (
     say,
 )
 from handlers.pages import Listing
-from handlers.ranking import parse_period
+from handlers.ranking import parse_period, viewed_list, year_day
 from handlers.uow import Refusal, work
 from jobs.history import history_lines, history_workbook
 
@@ -39,8 +39,14 @@ HISTORY_LINES = 30  # more reports than this, or more than one message: pages, a
 
 
 
-def parse_range(words: list[str], now: datetime) -> tuple[date, date] | None:
-    """The period of /history: two days (from, to), one month ("7月", "2021-07"), or this month when none."""
+def parse_range(words: list[str], now: datetime, year: int | None = None) -> tuple[date, date] | None:
+    """The period of /history: two days (from, to), one month ("7月", "2021-07"), or this month when none.
+    With the `year` of the list viewed (考核年度) when it is over, its days and months are that year's and
+    none means the whole year."""
+    if year is not None and year < now.year:
+        if not words:
+            return date(year, 1, 1), date(year, 12, 31)
+        now = datetime.combine(year_day(year, now.date()), time(23, 59), now.tzinfo)
     today = now.date()
     if not words:
         return today.replace(day=1), today
@@ -62,7 +68,9 @@ def parse_range(words: list[str], now: datetime) -> tuple[date, date] | None:
 
 
 async def history(update: Update, context: BotContext) -> None:
-    """/history <unit|item> [from to | month]: every report of a period, as a message and, when long, as .xlsx."""
+    """/history <unit|item> [from to | month]: every report of a period, as a message and, when long, as .xlsx;
+    months and days without a year are of the year (考核年度) of the item's list, or for a unit of the list
+    named first (`/history 民生 区住建局 7月`), else of the chat's current list."""
     lang = lang_of(update, context)
     services = context.services
     words = args_text(update).split()
@@ -79,7 +87,6 @@ async def history(update: Update, context: BotContext) -> None:
     if period is None or not target:
         await say(update, context, "history.bad_range", text=esc(" ".join(words[1:])))
         return
-    start, end = period
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
     with work(context) as session:
@@ -88,7 +95,10 @@ async def history(update: Update, context: BotContext) -> None:
         if reference is not None and (reference.code is None or queries.find_unit(session, name=target) is None):
             item = item_at(session, update, context, reference)
             allowed = privileged or queries.item_belongs_to(session, item_id=item.id, unit_ids=own)
+            viewed = lists.get_list(session, list_id=item.list_id)
         else:
+            viewed, rest = viewed_list(session, update, context, target.split())
+            target = " ".join(rest) or target
             unit = queries.find_unit(session, name=target)
             if unit is None:
                 raise Refusal("history.unknown", text=esc(target),
@@ -96,6 +106,7 @@ async def history(update: Update, context: BotContext) -> None:
             allowed = privileged or unit.id in own
         if not allowed:
             raise Refusal("history.not_yours")
+    start, end = parse_range(words[cut:], now, viewed.year if viewed is not None else None) or period
     await pages.send_listing(update, context, "history", {
         "item_id": item.id if item else None, "unit_id": unit.id if unit else None,
         "start": start.isoformat(), "end": end.isoformat()})
@@ -130,11 +141,14 @@ def history_listing(services: Services, lang: str, args: dict[str, Any]) -> List
         names = {u.id: u.name for u in queries.all_units(session)}
         people = queries.people_names(session, telegram_ids=[r.report.reporter_id for r in rows if r.report.reporter_id])
         versions = supervision.report_versions(session, report_ids=[r.report.id for r in rows])
-    subject = f"#{item.number} {item.title}" if item else unit.name  # type: ignore[union-attr]
+        # With several lists active each item is named with its list's code (#民生12).
+        labels = lists.labels(session, items=queries.items_by_id(
+            session, ids={r.report.item_id for r in rows} | ({item.id} if item else set())).values())
+    subject = f"#{labels.get(item.id, item.number)} {item.title}" if item else unit.name  # type: ignore[union-attr]
     span = t(lang, "history.span", start=format_date(start, lang), end=format_date(end, lang))
     if not rows:
         raise Refusal("history.none", subject=esc(subject), span=span)
-    lines = history_lines(lang, rows, names, people, versions, tz)
+    lines = history_lines(lang, rows, names, people, versions, tz, labels)
     # A short history is one message on its own; a long one has pages and offers its workbook.
     long = len(rows) > HISTORY_LINES or len(split_message("\n".join(lines))) > 1
     return Listing(t(lang, "history.title", subject=esc(subject), span=span, count=len(rows)), lines,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from telegram import Update
@@ -14,7 +14,8 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.texts import esc, t
-from db import queries
+from db import lists, queries
+from db.models import TaskList
 from handlers import pages
 from handlers.common import answer, args_text, either, guard, is_admin, is_supervisor, lang_of
 from handlers.uow import Refusal, work
@@ -29,29 +30,64 @@ def parse_period(text: str, today):  # type: ignore[no-untyped-def]
     return parse(text, today)
 
 
+# ---------------------------------------------------------------- the list viewed, and its year
+
+
+def viewed_list(session, update: Update, context: BotContext,  # type: ignore[no-untyped-def]
+                words: list[str]) -> tuple[TaskList | None, list[str]]:
+    """The list a command looks at and the words left: a first word naming a list by its code (民生) or
+    name (one that is not also a unit's name), else the chat's current list, else the latest active list
+    whose year has begun (the newest one when none has)."""
+    if len(words) > 0 and queries.find_unit(session, name=" ".join(words)) is None:
+        named = lists.list_by_code(session, code=words[0])
+        if named is not None:
+            return named, words[1:]
+    current = lists.current_list(session, chat_id=update.effective_chat.id if update.effective_chat else None)
+    if current is not None:
+        return current, words
+    active = lists.lists(session, active_only=True)  # newest year first
+    today = context.services.clock.now().date()
+    return next((x for x in active if x.year <= today.year), active[0] if active else None), words
+
+
+def year_day(year: int, today: date) -> date:
+    """The day a list's year is seen from: today in its year, its last day once it is over."""
+    return today if year >= today.year else date(year, 12, 31)
+
+
 # ---------------------------------------------------------------- ranking
 
 YEAR = re.compile(r"(?:([0-9]{4})\s*年?|本年|全年|this year|year)(?:\s*(?:全年|度))?", re.IGNORECASE)
 
 
 async def ranking(update: Update, context: BotContext) -> None:
-    """The units ranked for a month (last month by default; this month so far with 本月), or a unit's ledger."""
+    """The units ranked for a month of the viewed list's year (考核年度; last month by default, December once
+    the year is over; this month so far with 本月), or a unit's ledger of that year: `/ranking 民生 7月`
+    names the list."""
     lang = lang_of(update, context)
     services = context.services
     today = services.clock.now().date()
-    wanted = args_text(update)
+    with work(context) as session:
+        viewed, words = viewed_list(session, update, context, args_text(update).split())
+    wanted = " ".join(words)
+    year = viewed.year if viewed is not None else today.year
     whole = YEAR.fullmatch(wanted)
+    if year > today.year and not (whole and whole[1]):  # a year written out is that year, whatever the list
+        raise Refusal("ranking.not_started", name=esc(viewed.name if viewed else ""), year=year)
+    seen = year_day(year, today)
     if whole is not None:
-        year = int(whole[1]) if whole[1] else today.year
+        year = int(whole[1]) if whole[1] else year
         if year > today.year:
             raise Refusal("ranking.bad_month", text=esc(wanted))
         lines = await asyncio.to_thread(ledger_ranking, services, lang, year, None)
         await answer(update, context, "\n".join(lines))
         return
     if wanted in ("本月", "this", "this month"):
-        period = month_of(today)
+        period = month_of(seen)
     elif wanted:
-        period = parse_period(wanted, today)
+        period = parse_period(wanted, seen)
+    elif seen != today:  # a year that is over: its last month
+        period = month_of(seen)
     else:
         first = today.replace(day=1)
         period = month_of(first - timedelta(days=1))
@@ -60,7 +96,7 @@ async def ranking(update: Update, context: BotContext) -> None:
             unit = queries.find_unit(session, name=wanted)
             if unit is None:
                 raise Refusal("ranking.bad_month", text=esc(wanted))
-        await pages.send_listing(update, context, "ledger", {"unit_id": unit.id, "year": today.year})
+        await pages.send_listing(update, context, "ledger", {"unit_id": unit.id, "year": year})
         return
     if period is None or period > month_of(today):
         raise Refusal("ranking.bad_month", text=esc(wanted))

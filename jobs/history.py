@@ -42,14 +42,16 @@ def state_text(lang: str, row: HistoryRow, versions: Sequence[ReportVersion], tz
 
 
 def history_lines(lang: str, rows: Sequence[HistoryRow], names: Mapping[int, str], people: Mapping[int, str],
-                  versions: Mapping[int, Sequence[ReportVersion]], tz: tzinfo) -> list[str]:
-    """One line per report: when, item, unit and reporter, status and percent, the text shortened."""
+                  versions: Mapping[int, Sequence[ReportVersion]], tz: tzinfo,
+                  labels: Mapping[int, str] | None = None) -> list[str]:
+    """One line per report: when, item (by its `labels`, 民生12, when given), unit and reporter, status and
+    percent, the text shortened."""
     lines = []
     for index, row in enumerate(rows, start=1):
         report = row.report
         state = state_text(lang, row, versions.get(report.id, ()), tz)
         lines.append(t(lang, "history.line", index=index, when=when_text(lang, report.created_at, tz),
-                       number=row.number, unit=esc(names.get(report.unit_id, t(lang, "history.office"))),
+                       number=(labels or {}).get(report.item_id, row.number), unit=esc(names.get(report.unit_id, t(lang, "history.office"))),
                        reporter=esc(people.get(report.reporter_id, "")),
                        status=f"{MARKS.get(report.status, '')} {t(lang, f'status.{report.status}')}",
                        percent=f" {report.percent}%" if report.percent is not None else "",

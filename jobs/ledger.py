@@ -22,8 +22,9 @@ from bot.context import Services
 from bot.dates import format_date
 from bot.settings import Settings
 from bot.texts import esc, t
-from db import closing, instructions, ledger, queries, supervision
-from db.models import PointEntry
+from db import closing, instructions, ledger, lists, queries, supervision
+from db.facts import ItemFacts
+from db.models import ListState, PointEntry
 from jobs.history import _cell
 from jobs.points import Event, Kind, LedgerRow, ReportEvent, Standing, Weights, ledger_entries, standings
 from jobs.supervision import calendar, policy_of
@@ -59,6 +60,16 @@ def instruction_events(session: Session, *, year: int, tz: ZoneInfo) -> list[Eve
     return events
 
 
+def year_facts(session: Session, *, year: int, today: date) -> list[ItemFacts]:
+    """The items a year's ledger scores: those of the lists of that 考核年度, closed ones too (a closed list's
+    record stays scored), and of an earlier year's list still active (its tasks run on); never a later
+    year's list, whatever its items' creation dates (a list carried into in December asks nothing of it)."""
+    scored = [x for x in lists.lists(session)
+              if x.year == year or (x.year < year and x.state == ListState.ACTIVE.value)]
+    return [f for task_list in scored
+            for f in queries.item_facts(session, today=today, list_id=task_list.id, with_reports=False)]
+
+
 def recompute_ledger(services: Services, year: int) -> ledger.Written:
     """Write a year's ledger as the record has it now (up to today, or the year's end for a past year)."""
     now = services.clock.now()
@@ -73,7 +84,7 @@ def _recompute(services: Services, year: int, today: date) -> ledger.Written:
     now = services.clock.now()
     tz = services.settings.tz
     with services.db.session() as session:
-        facts = queries.item_facts(session, today=today, with_reports=False)
+        facts = year_facts(session, year=year, today=today)
         reports = [ReportEvent(r.id, r.item_id, r.unit_id, r.period, r.created_at.astimezone(tz).date(), r.status,
                                None if r.returned_at is None else r.returned_at.astimezone(tz).date())
                    for r in ledger.ledger_reports(session, year=year)]
@@ -94,8 +105,8 @@ def ranked_units(services: Services, year: int, month: int | None, *, fresh: boo
     with services.db.session() as session:
         rows = ledger.sums_of(session, year=year, month=month)
         names = queries.unit_names(session)
-        reporting = {u for f in queries.item_facts(session, today=services.clock.now().date(), with_reports=False)
-                     for u in f.reporting_unit_ids}
+        today = min(services.clock.now().date(), date(year, 12, 31))
+        reporting = {u for f in year_facts(session, year=year, today=today) for u in f.reporting_unit_ids}
     scored = reporting | {r.unit_id for r in rows}
     ranked = {u: n for u, n in names.items() if u in scored}
     return standings([LedgerRow(r.unit_id, r.month, r.kind, r.points) for r in rows], ranked)

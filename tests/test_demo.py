@@ -20,6 +20,7 @@ def test_the_demo_plays_to_the_end(lang: str, monkeypatch: pytest.MonkeyPatch,
     out = capsys.readouterr().out
     assert f"══════ {t(lang, 'demo.scene.end')} ══════" in out
     assert t(lang, "demo.outro") in out
+    shows_two_lists(lang, out)
     if lang == "en":
         headings = re.findall(r"══════ (.*) ══════", out)
         scenes = [key for key in EN if key.startswith("demo.scene.")]  # each scene heads its part once
@@ -45,3 +46,27 @@ def test_the_readme_excerpt_is_the_demo_s_own_output(monkeypatch: pytest.MonkeyP
     assert not missing
     (address,) = [line for line in out if line.startswith("http://127.0.0.1:")]
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?v=home#tgWebAppData=[\w%.-]+&tgWebAppVersion=8\.0", address)
+
+
+def scene(lang: str, out: str, key: str) -> str:
+    """What the demo printed under a scene's heading, up to the next one."""
+    return out.split(f"══════ {t(lang, key)} ══════", 1)[1].split("══════", 1)[0]
+
+
+def shows_two_lists(lang: str, out: str) -> None:
+    """Two lists side by side, each numbered from 1 and named wherever an item is: /list shows both with a
+    button each, a contact reports on 民生1 and on 重点1, the digest has one section per list with nothing of
+    one list under the other, and at the year's end a list is closed and carried into 2022."""
+    for name in ("2021年民生实事", "2021年重点工作"):
+        assert f"[ {name} ]" in scene(lang, out, "demo.scene.lists")  # /list's buttons
+    reports = scene(lang, out, "demo.scene.report")
+    for label in ("民生1", "重点1"):
+        assert t(lang, "remind.button", number=label) in reports
+    digest = scene(lang, out, "demo.scene.digest").split("\n[", 2)[2]  # the notice itself, after its chart
+    livelihood, key = digest.split("\n    2021年民生实事\n", 1)[1].split("\n    2021年重点工作\n", 1)
+    key = key.split("\n[", 1)[0]
+    assert "#民生3" in livelihood and "#重点" not in livelihood
+    assert "#重点1" in key and "#民生" not in key
+    year_end = scene(lang, out, "demo.scene.year_end")
+    assert t(lang, "carry.from", year=2021, ref="民生3") in year_end
+    assert "民生3 → 民生22#3" in year_end and re.sub(r"<[^>]+>", "", t(lang, "ranking.title", year=2021, month=7)) in year_end
