@@ -10,6 +10,8 @@ from functools import cache
 from string import Formatter
 from typing import Any
 
+from db.facts import ItemRef
+
 LANGUAGES = ("zh", "en")
 
 ZH: dict[str, str] = {
@@ -2029,6 +2031,9 @@ def t(lang: str, key: str, **values: Any) -> str:
     template = TEXTS.get(lang, ZH).get(key) or ZH[key]
     if not values:
         return template
+    for name, value in values.items():
+        if isinstance(value, ItemRef):  # "民生12" names its list: no "#" before it
+            template = template.replace("#{" + name + "}", "{" + name + "}")
     text = _FORMATTER.format(template, **values) if _special(template) else template.format(**values)
     return _unnest_weekdays(text) if "（周" in text else text
 

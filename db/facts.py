@@ -99,9 +99,16 @@ class ItemFacts:
         return self.responsible_unit_ids or self.lead_unit_ids
 
 
-def item_label(code: str, number: int) -> str:
+class ItemRef(str):
+    """An item named with its list, "民生12": a text's "#{number}" shows it without its "#" (bot.texts.t), so
+    one template reads "#12" with one list active and "民生12" with several."""
+
+    __slots__ = ()
+
+
+def item_label(code: str, number: int) -> ItemRef:
     """An item of a list as typed: 民生12, or 民生22#3 when the code ends in a digit (民生223 would not read)."""
-    return f"{code}#{number}" if code[-1:].isdigit() else f"{code}{number}"
+    return ItemRef(f"{code}#{number}" if code[-1:].isdigit() else f"{code}{number}")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from db.facts import item_label
+from db.facts import ItemRef, item_label
 from db.models import ChatList, Item, ItemUnit, ListState, TaskList
 
 KINDS = {"民生实事": "民生", "重点工作": "重点"}  # kinds an office names, and their usual codes
@@ -127,12 +127,18 @@ def codes(session: Session) -> dict[int, str]:
             if list_id is not None}
 
 
-def labels(session: Session, *, items: Iterable[Item]) -> dict[int, str]:
+def labels(session: Session, *, items: Iterable[Item]) -> dict[int, ItemRef]:
     """Item id → "民生12" while several lists are active (then messages name the list); else empty."""
     if not several_active(session):
         return {}
     every = codes(session)
     return {item.id: item_label(every.get(item.list_id, ""), item.number) for item in items if item.id is not None}
+
+
+def ref(session: Session, *, item: Item) -> int | ItemRef:
+    """How a message names `item`: its number (the text writes "#12"), or "民生12" while several lists are
+    active. Pass it as a text's `number`."""
+    return labels(session, items=[item]).get(item.id or 0, item.number)
 
 
 def several_active(session: Session) -> bool:

@@ -104,7 +104,7 @@ async def test_history_reads_months_of_the_lists_year(world: World) -> None:
     supervisor = world.supervisor
     supervisor.send("/history 区住建局 7月")  # two lists active: every item named with its list
     july = await supervisor.expect("区住建局 报送记录")
-    assert "2021年7月1日" in july.text and "#民生1 区住建局" in july.text
+    assert "2021年7月1日" in july.text and "民生1 区住建局" in july.text
 
     world.clock.set(at(2022, 1, 4))
     with world.db.session() as session:

@@ -100,8 +100,8 @@ async def test_two_lists_a_year_end_and_a_task_carried_into_next_years_list(worl
     admin.send("/digest")
     notice = (await admin.expect("项重点工作中")).text
     assert "2项重点工作中，0项已完成全年目标，1项正常推进，1项进度偏慢；2项民生实事中" in notice
-    assert "2021年民生实事" in notice and "#重点1 完成老旧小区改造12个" in notice
-    assert "#民生1 新建幼儿园3所" in notice
+    assert "2021年民生实事" in notice and "重点1 完成老旧小区改造12个" in notice
+    assert "民生1 新建幼儿园3所" in notice
     admin.send("/status 民生")
     assert "共 2 项" in (await admin.expect("2021年民生实事")).text
     admin.send("/slow")  # its .xlsx holds the slow task of each list, not the other list's item of that number

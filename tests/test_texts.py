@@ -89,3 +89,12 @@ def test_every_placeholder_of_both_languages_formats() -> None:
         for key, template in texts.items():
             names = {f.split(".")[0].split("[")[0] for _, f, _, _ in Formatter().parse(template) if f}
             t("en" if texts is EN else "zh", key, **dict.fromkeys(names, 1))
+
+
+def test_an_item_named_with_its_list_drops_the_hash() -> None:
+    from db.facts import item_label
+
+    assert t("zh", "add.saved", number=12, title="改造", deadline="2021年12月31日").startswith("已保存事项 #12")
+    assert t("zh", "add.saved", number=item_label("民生", 12), title="改造",
+             deadline="2021年12月31日").startswith("已保存事项 民生12")
+    assert "民生22#3" in t("en", "add.saved", number=item_label("民生22", 3), title="x", deadline="y")
