@@ -21,7 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.callbacks import NodeConfirm
 from bot.context import BotContext
 from bot.dates import format_date, past_note
-from bot.milestone_text import read_line
+from bot.milestone_text import milestone_lines, read_line
 from bot.texts import esc, t
 from db import lists, milestones, names, queries
 from db.models import Item, Milestone
@@ -47,22 +47,6 @@ ACTIONS = ("node_add", "node_done", "node_remove")
 
 
 # ---------------------------------------------------------------- the lines of a card or a list
-
-
-def mark(lang: str, milestone: Milestone, today: date) -> str:
-    """✓ done (its date), 待完成 (its deadline) or 已逾期."""
-    if milestone.done_at is not None:
-        return t(lang, "node.mark_done", date=format_date(milestone.done_at.date(), lang))
-    if milestone.deadline is None:
-        return t(lang, "node.mark_due", deadline=t(lang, "item.deadline_open"))
-    key = "node.mark_overdue" if milestone.deadline < today else "node.mark_due"
-    return t(lang, key, deadline=format_date(milestone.deadline, lang))
-
-
-def milestone_lines(lang: str, nodes: Sequence[Milestone], unit_names: Mapping[int, str], today: date) -> list[str]:
-    return [t(lang, "node.line", position=i, title=esc(m.title), mark=mark(lang, m, today),
-              unit=t(lang, "paren", text=esc(unit_names.get(m.unit_id, "?"))) if m.unit_id else "")
-            for i, m in enumerate(nodes, start=1)]
 
 
 def card_lines(lang: str, nodes: Sequence[Milestone], unit_names: Mapping[int, str], today: date) -> str:
