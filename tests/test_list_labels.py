@@ -49,6 +49,9 @@ async def test_milestones_and_instructions_name_the_list(world: World) -> None:
     assert "#重点1" in (await housing.expect("【领导批示】")).text
     admin.send("/instructions")
     assert "#重点1 " in (await admin.expect("待答复的领导批示")).text
+    admin.send("/remind 区住建局")
+    reminder = (await housing.expect("督办提醒")).text
+    assert "\n#重点1 领导批示（7月19日 区长 张三）" in reminder  # the instruction it repeats names the list too
 
 
 async def test_closing_and_adjustments_name_the_list(world: World) -> None:
