@@ -82,7 +82,7 @@ from handlers.uow import Refusal, work
 from jobs.actions import closing_follows
 from jobs.digest import assess, item_line
 from jobs.policy import next_due
-from jobs.reminders import period_label
+from jobs.reminders import period_label, shorten
 from jobs.rules import indicator_percent, period_key
 from jobs.sender import send_queued
 from jobs.supervision import calendar, policy_of, warnings_on
@@ -347,7 +347,9 @@ async def begin_item(update: Update, context: BotContext, item_id: int, *, have_
                                     telegram_id=update.effective_user.id, now=context.services.clock.now())
             instructed, quoted = instructions.open_for_report(session, lang_of(update, context), item_id=item.id,
                                                               unit_id=mine_[0])
-            open_nodes = [[m.id, m.position, m.title] for m in db_milestones.open_milestones(session, item_id=item.id)]
+            # Each open milestone as [id, its number as the card and /node show it, title].
+            open_nodes = [[m.id, i, m.title] for i, m in enumerate(db_milestones.milestones_of(session, item_id=item.id),
+                                                                    start=1) if m.done_at is None]
     except Refusal:
         context.user_data.pop(DRAFT, None)
         raise
@@ -478,16 +480,12 @@ def milestone_markup(update: Update, context: BotContext) -> InlineKeyboardMarku
     lang = lang_of(update, context)
     draft = _draft(context)
     ticked = set(draft.get("ticked", []))
-    options = [(f"{'✓ ' if milestone_id in ticked else ''}{position}. {shorten(title)}",
+    options = [(f"{'✓ ' if milestone_id in ticked else ''}{position}. {shorten(title, 30)}",
                 ReportMilestone(draft["token"], milestone_id).encode())
                for milestone_id, position, title in draft.get("milestones", [])]
     options += [(t(lang, "report.milestones_done"), ReportMilestonesDone(draft["token"], "done").encode()),
                 (t(lang, "report.milestones_skip"), ReportMilestonesDone(draft["token"], "skip").encode())]
     return choice_buttons(options, width=1)
-
-
-def shorten(title: str, limit: int = 30) -> str:
-    return title if len(title) <= limit else title[:limit - 1] + "…"
 
 
 async def toggled_milestone(update: Update, context: BotContext) -> int:
