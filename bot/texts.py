@@ -43,7 +43,7 @@ ZH: dict[str, str] = {
     "help.title": "<b>可用命令</b>",
     "help.contact": (
         "/mine — 本单位事项及最新状态\n"
-        "/report [序号] — 上报进展（也可点提醒消息下的按钮，或直接回复提醒）\n"
+        "/report [序号] — 上报进展（也可点提醒消息下的按钮，或直接回复提醒）；事项有未完成的节点时，可勾选本次完成的节点\n"
         "/item 序号 — 事项详情及报送记录\n"
         "/revise 序号 — 在限定时间内（默认报送后 24 小时）更正本单位最新报送\n"
         "/extend 序号 — 申请延期（新时限和理由，管理员审批）\n"
@@ -57,7 +57,7 @@ ZH: dict[str, str] = {
     "help.supervisor": (
         "/status — 总体进展\n/slow — 较为缓慢事项\n/overdue — 逾期未完成事项\n"
         "/missing — 本期未报送单位\n/item 序号 — 事项详情\n"
-        "/chart — 分领域进展图\n/export [清单代号] [月份] — 导出一个清单的进展情况表（.xlsx）\n"
+        "/chart — 分领域进展图\n/export [清单代号] [月份] — 导出一个清单的进展情况表（.xlsx，完成情况后列出节点）\n"
         "/items 红色|黄色 — 按三色预警筛选\n"
         "/sendback 序号 [理由] — 退回最新一次报送，要求重报（仅限管理员和督查人员；也可在事项详情点按钮）\n"
         "报送「已完成」即申请办结：管理员和督查人员点「确认办结」或「退回」（须说明理由），确认后才计为已完成\n"
@@ -747,7 +747,8 @@ ZH: dict[str, str] = {
     "list.closed_mark": "（所属清单已关闭：只读）",
     "help.lists": (
         "/list — 任务清单（重点工作、民生实事……），点按钮切换本聊天的当前清单\n"
-        "写「代号+序号」指其他清单的事项，例如 /report 民生12、/item 民生#3"
+        "写「代号+序号」指其他清单的事项，例如 /report 民生12、/item 民生#3\n"
+        "有多个清单时，消息都写明清单，如 #民生12（办结、调整、节点、领导批示也是）"
     ),
     "help.lists_admin": (
         "/list new 名称 [年度] [代号] — 新建清单（如 /list new 2022年民生实事 民生22）\n"
@@ -1027,7 +1028,7 @@ EN: dict[str, str] = {
     "help.title": "<b>Commands</b>",
     "help.contact": (
         "/mine — your unit's items and their latest status\n"
-        "/report [n] — report progress (or tap a reminder's button, or reply to it)\n"
+        "/report [n] — report progress (or tap a reminder's button, or reply to it); an item with open milestones lets you tick those the report completes\n"
         "/item n — an item's card and report history\n"
         "/revise n — correct your unit's latest report within the allowed time (24 hours by default)\n"
         "/extend n — ask for an extension (new deadline and reason; an admin decides)\n"
@@ -1041,7 +1042,7 @@ EN: dict[str, str] = {
     "help.supervisor": (
         "/status — overall progress\n/slow — slow items\n/overdue — overdue items\n"
         "/missing — units that have not reported this period\n/item n — an item's card\n"
-        "/chart — progress by domain as a picture\n/export [list code] [month] — a list's progress table as .xlsx\n"
+        "/chart — progress by domain as a picture\n/export [list code] [month] — a list's progress table as .xlsx (milestones after the progress)\n"
         "/items red|yellow — items by warning colour\n"
         "/sendback n [reason] — return the latest report for rework (admins and supervisors only; or tap the card's button)\n"
         "A report marked done asks for closing: admins and supervisors tap Confirm closing or Send back (with a reason); only then does it count as done\n"
@@ -1729,7 +1730,8 @@ EN: dict[str, str] = {
     "list.closed_mark": "(its list is closed: read-only)",
     "help.lists": (
         "/list — the task lists (key tasks, livelihood projects …); tap one to make it this chat's list\n"
-        "A code before the number names another list's item, e.g. /report 民生12, /item 民生#3"
+        "A code before the number names another list's item, e.g. /report 民生12, /item 民生#3\n"
+        "With several lists, messages name the list too, e.g. #民生12 (closing, changes, milestones and instructions too)"
     ),
     "help.lists_admin": (
         "/list new name [year] [code] — a new list (e.g. /list new 2022年民生实事 民生22)\n"

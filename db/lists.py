@@ -135,6 +135,11 @@ def labels(session: Session, *, items: Iterable[Item]) -> dict[int, str]:
     return {item.id: item_label(every.get(item.list_id, ""), item.number) for item in items if item.id is not None}
 
 
+def item_ref(session: Session, *, item: Item) -> str:
+    """How a message names one item: "12", or "民生12" while several lists are active (see `labels`)."""
+    return labels(session, items=[item]).get(item.id or 0, str(item.number))
+
+
 def several_active(session: Session) -> bool:
     """Whether messages must name the list of each item (more than one list is active)."""
     return len(session.exec(select(TaskList.id).where(TaskList.state == ListState.ACTIVE.value).limit(2)).all()) > 1
