@@ -903,6 +903,7 @@ ZH: dict[str, str] = {
     "wa.lists": "清单", "wa.list": "清单", "wa.list_option": "{name}（{code}）", "wa.list_items": "{count} 项",
     "wa.list_year": "{year}年度", "wa.list_closed": "已结束", "wa.list_export": "导出",
     "wa.no_such_list": "没有这个代号的清单。", "wa.adjust_pending": "待审批：",
+    "wa.adjust_approve": "✅ 批准调整", "wa.adjust_refuse": "✖ 不批准",
     # ---- instructions: leaders' instructions (领导批示)
     "ins.usage": (
         "/instruct 序号 — 逐步登记领导批示；或一行：/instruct 序号 批示领导 | 批示日期 | 批示内容 | 承办期限"
@@ -1885,6 +1886,7 @@ EN: dict[str, str] = {
     "wa.lists": "Task lists", "wa.list": "List", "wa.list_option": "{name} ({code})", "wa.list_items": "{count:# item|# items}",
     "wa.list_year": "Year {year}", "wa.list_closed": "closed", "wa.list_export": "Export",
     "wa.no_such_list": "No list has that code.", "wa.adjust_pending": "Awaiting a decision:",
+    "wa.adjust_approve": "✅ Approve the change", "wa.adjust_refuse": "✖ Refuse",
     # ---- instructions: leaders' instructions (领导批示)
     "ins.usage": (
         "/instruct number — record a leader's instruction step by step; or in one line: /instruct number leader | "

@@ -467,7 +467,7 @@ async def test_the_card_shows_milestones_and_the_table_filters_those_due(world: 
     assert re.search(r'n-due">.*?全部完工验收</span><span class="state">待完成（2021年12月31日', nodes)
     assert card.index("逐月预警") < card.index("节点（") < card.index("报送记录")  # after the months
     status, text = await get(world, "api/items?milestones=1", sup)
-    assert "找到 1 项" in text and "公厕" in text and "客运" not in text and 'class="flag node"' in text
+    assert "找到 1 项" in text and "公厕" in text and "客运" not in text and 'class="flag due-node"' in text
     status, text = await get(world, "api/items", sup)
     assert 'name="milestones" value="1"' in text and "找到 2 项" in text
     status, card = await get(world, f"api/item?id={made.items[1]}", headers(world, TRANSPORT))

@@ -139,7 +139,7 @@ def filters_form(lang: str, table: Table, query: Query, unit_ids: Sequence[int])
     shown = [found for found in table.lists if found.active]
     choices = every + [(found.code, t(lang, "wa.list_option", name=found.name, code=found.code)) for found in shown]
     list_picker = _select("list", t(lang, "wa.list"), choices, query.list) if len(shown) > 1 or query.list else ""
-    return (f'<form class="filters" data-view="items" role="search">'
+    return (f'<form class="filters{" with-lists" if list_picker else ""}" data-view="items" role="search">'
             f'<label class="wide"><span>{h(t(lang, "wa.search"))}</span>'
             f'<input type="search" name="q" value="{h(query.search)}" placeholder="{h(t(lang, "wa.search_hint"))}"></label>'
             + list_picker
@@ -199,7 +199,7 @@ def _item_row(lang: str, table: Table, row: Row) -> str:
     if row.unreported:
         flags += f'<span class="flag miss">{h(t(lang, "wa.unreported"))}</span>'
     if row.milestones_due:
-        flags += f'<span class="flag node">{h(t(lang, "wa.milestones"))}</span>'
+        flags += f'<span class="flag due-node">{h(t(lang, "wa.milestones"))}</span>'
     return (f'<tr class="r-{row.colour}"><td class="num">{h(row.ref or str(row.number))}</td>'
             f'<td><a href="{h(link("item", id=row.id))}">{h(row.title)}</a>'
             f'<div class="sub">{h(units_text(lang, row.lead_unit_ids, table.names))}'
@@ -306,7 +306,7 @@ def adjustment_form(lang: str, adjustment_id: int, change: str, token: str) -> s
     approve or refuse, with a comment the requester is told."""
     return (f'<article class="adjustment"><p class="change">{h(t(lang, "wa.adjust_pending"))} {change}</p>'
             + decision_form(lang, "adjust", ("adjustment", adjustment_id), token, ("comment", "wa.comment_label"),
-                            ("approve", "ext.approve"), ("refuse", "ext.refuse"))
+                            ("approve", "wa.adjust_approve"), ("refuse", "wa.adjust_refuse"))
             + "</article>")
 
 
