@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.webapp import demo_url, local_address
 from db import closing, instructions, lists, milestones, queries
@@ -248,3 +249,14 @@ async def test_an_admin_opens_a_card_from_a_link_decides_and_switches_list(
     await page.click("a[href='?v=home']")
     await page.wait_for_selector("[data-list=民生]")
     await shoot(page, folder, "home-lists")
+    await page.click("[data-list=民生] a.chip")  # that list's export
+    await page.wait_for_selector("form.export")
+    assert await page.locator("select[name=list]").input_value() == "民生"
+    async with page.expect_download() as started:
+        await page.click("form.export button[type=submit]")
+    download = await started.value
+    saved = tmp_path / "export.xlsx"
+    await download.save_as(saved)
+    assert download.suggested_filename == "2021-07.xlsx"
+    cells = repr(list(load_workbook(saved).active.iter_rows(values_only=True)))
+    assert "幼儿园" in cells and "公厕" not in cells  # that list's table
