@@ -131,7 +131,7 @@ def done_among(session: Session, *, periods: Iterable[str]) -> set[str]:
     return {p for p, i in wanted.items() if i not in open_ids}
 
 
-def version(session: Session) -> tuple:
+def version(session: Session) -> tuple[int | None, ...]:
     """A fingerprint of the milestones (added, ticked, removed), for the dashboard's table to know when to
     be built again: one aggregate query."""
     return tuple(session.exec(select(func.count(), func.max(Milestone.id), func.count(col(Milestone.done_at)))).one())
