@@ -451,7 +451,7 @@ async def test_the_card_shows_milestones_and_the_table_filters_those_due(world: 
     made = setup(world)  # today is 20 July 2021
     now = world.clock.now()
     with world.db.session() as session:
-        design, start, _ = milestones.add_milestones(session, item_id=made.items[1], now=now, milestones=[
+        design, start, end = milestones.add_milestones(session, item_id=made.items[1], now=now, milestones=[
             ("完成设计方案", date(2021, 6, 30), "6月底前"), ("5座公厕全面开工", date(2021, 7, 15), "7月15日前"),
             ("全部完工验收", date(2021, 12, 31), "年底前")])
         milestones.tick_milestones(session, item_id=made.items[1], milestone_ids=[design.id], now=now)
@@ -470,6 +470,9 @@ async def test_the_card_shows_milestones_and_the_table_filters_those_due(world: 
     assert "找到 1 项" in text and "公厕" in text and "客运" not in text and 'class="flag due-node"' in text
     status, text = await get(world, "api/items", sup)
     assert 'name="milestones" value="1"' in text and "找到 2 项" in text
+    with world.db.session() as session:  # both open ones done: the table is built again, none is due
+        milestones.tick_milestones(session, item_id=made.items[1], milestone_ids=[start.id, end.id], now=now)
+    assert "找到 0 项" in (await get(world, "api/items?milestones=1", sup))[1]
     status, card = await get(world, f"api/item?id={made.items[1]}", headers(world, TRANSPORT))
     assert status == 403 and "公厕" not in card  # its own milestone does not open another unit's item
 
