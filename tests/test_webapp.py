@@ -89,11 +89,20 @@ async def test_no_forged_or_expired_identity_gets_data(world: World) -> None:
     expired = headers(world, SUPERVISOR_ID, auth_date=int(time.time()) - 3601)
     forged = {HEADER: headers(world, SUPERVISOR_ID)[HEADER].replace("%22id%22%3A1002", "%22id%22%3A1001")}
     for hdrs, words in ((None, "请从 Telegram"), (expired, "已过期"), (forged, "校验未通过")):
-        for path in ("api/items", "api/item?n=1", "api/home", "api/chart.png", "api/export.xlsx"):
+        for path in ("api/items", "api/item?n=1", "api/home", "api/chart.png", "api/export.xlsx", "api/item?id=1",
+                     "api/items?list=%E9%87%8D%E7%82%B9&milestones=1", "api/export?list=%E9%87%8D%E7%82%B9",
+                     "api/export.xlsx?period=2021-07&list=%E9%87%8D%E7%82%B9",
+                     "api/link?for=export&period=2021-07&list=%E9%87%8D%E7%82%B9"):
             status, text = await get(world, path, hdrs)
             assert status == 401 and words in text and "公厕" not in text
     status, text = await get(world, "api/items", headers(world, STRANGER))
     assert status == 403 and "仅限" in text and "公厕" not in text
+    async with aiohttp.ClientSession() as http:  # the actions too, the adjustment's among them
+        for hdrs in (expired, forged, {}):
+            origin = {"Origin": local_address(world.app).split("/webapp/")[0]}
+            async with http.post(local_address(world.app) + "api/adjust", data={"adjustment": "1", "token": "x"},
+                                 headers={**hdrs, **origin}) as r:
+                assert r.status == 401
     status, shell = await get(world, "", None)  # the shell itself carries no data
     assert status == 200 and "公厕" not in shell and "app.js" in shell
 
