@@ -349,6 +349,8 @@ async def test_the_lists_and_their_years_with_their_items(world: World) -> None:
     assert "找到 2 项" in text and "幼儿园" not in text  # the year is the list's (考核年度), not the deadline's
     status, text = await get(world, "api/items?list=nonsense", headers(world, SUPERVISOR_ID))
     assert "找到 0 项" in text
+    _, text = await get(world, "api/home", headers(world, SUPERVISOR_ID, language_code="en"))
+    assert "Task lists" in text and "Year 2022" in text and "1 item<" in text and "2 items<" in text
     status, text = await get(world, "api/home", headers(world, TRANSPORT))  # a contact: the lists of their items
     assert status == 200 and "民生实事" not in text and "1 项" in text and 'class="chip" href="?v=export' not in text
 
