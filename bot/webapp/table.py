@@ -74,9 +74,6 @@ class Table:
     def list_of(self, code: str) -> ListInfo | None:
         return next((found for found in self.lists if found.code == code), None)
 
-    def list_by_id(self, list_id: int) -> ListInfo | None:
-        return next((found for found in self.lists if found.id == list_id), None)
-
 
 @dataclass(frozen=True)
 class Query:
