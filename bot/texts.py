@@ -684,7 +684,6 @@ ZH: dict[str, str] = {
     "wa.search": "搜索", "wa.search_hint": "序号或标题中的文字", "wa.any": "全部",
     "wa.unit": "单位", "wa.domain": "领域", "wa.status": "推进状态", "wa.colour": "预警颜色", "wa.year": "年度",
     "wa.overdue": "已逾期", "wa.unreported": "本期未报送", "wa.milestones": "节点到期",
-    "wa.milestones_none": "事项尚未设置节点，节点到期筛选暂不缩小范围。",
     "wa.apply": "筛选", "wa.reset": "清除筛选", "wa.found": "找到 {count} 项，每页 {size} 项",
     "wa.no_items": "没有符合条件的事项。", "wa.prev": "上一页", "wa.next": "下一页", "wa.page": "第 {page} / {pages} 页",
     "wa.col_number": "序号", "wa.col_title": "事项", "wa.col_deadline": "完成时限", "wa.col_status": "状态",
@@ -902,6 +901,11 @@ ZH: dict[str, str] = {
     "report.milestones_ticked": "完成节点：{titles}",
     "node.stale": "该节点已不属于此次报送的事项，未作更改。",
     "wa.milestones_card": "节点（{done}/{count} 已完成）",
+    # ---- the dashboard's lists (清单) and years, its export of a list, an adjustment decided on the card
+    "wa.lists": "清单", "wa.list": "清单", "wa.list_option": "{name}（{code}）", "wa.list_items": "{count} 项",
+    "wa.list_year": "{year}年度", "wa.list_closed": "已结束", "wa.list_export": "导出",
+    "wa.no_such_list": "没有这个代号的清单。", "wa.adjust_pending": "待审批：",
+    "wa.adjust_approve": "✅ 批准调整", "wa.adjust_refuse": "✖ 不批准",
     # ---- instructions: leaders' instructions (领导批示)
     "ins.usage": (
         "/instruct 序号 — 逐步登记领导批示；或一行：/instruct 序号 批示领导 | 批示日期 | 批示内容 | 承办期限"
@@ -1666,7 +1670,6 @@ EN: dict[str, str] = {
     "wa.search": "Search", "wa.search_hint": "Number or words of the title", "wa.any": "All",
     "wa.unit": "Unit", "wa.domain": "Domain", "wa.status": "Status", "wa.colour": "Warning colour", "wa.year": "Year",
     "wa.overdue": "Overdue", "wa.unreported": "Not reported this period", "wa.milestones": "Milestones due",
-    "wa.milestones_none": "No item has milestones yet, so this filter leaves the list as it is.",
     "wa.apply": "Filter", "wa.reset": "Clear filters", "wa.found": "{count} items found, {size} a page",
     "wa.no_items": "No item matches.", "wa.prev": "Previous", "wa.next": "Next", "wa.page": "Page {page} of {pages}",
     "wa.col_number": "No.", "wa.col_title": "Item", "wa.col_deadline": "Deadline", "wa.col_status": "Status",
@@ -1885,6 +1888,11 @@ EN: dict[str, str] = {
     "report.milestones_ticked": "Milestones completed: {titles}",
     "node.stale": "That milestone does not belong to the item of this report; nothing was changed.",
     "wa.milestones_card": "Milestones ({done} of {count} done)",
+    # ---- the dashboard's lists (清单) and years, its export of a list, an adjustment decided on the card
+    "wa.lists": "Task lists", "wa.list": "List", "wa.list_option": "{name} ({code})", "wa.list_items": "{count:# item|# items}",
+    "wa.list_year": "Year {year}", "wa.list_closed": "closed", "wa.list_export": "Export",
+    "wa.no_such_list": "No list has that code.", "wa.adjust_pending": "Awaiting a decision:",
+    "wa.adjust_approve": "✅ Approve the change", "wa.adjust_refuse": "✖ Refuse",
     # ---- instructions: leaders' instructions (领导批示)
     "ins.usage": (
         "/instruct number — record a leader's instruction step by step; or in one line: /instruct number leader | "

@@ -280,3 +280,10 @@ def carry_items(session: Session, *, item_ids: list[int], target: TaskList, now:
         number += 1
     session.flush()
     return pairs
+
+
+def states(session: Session) -> tuple[tuple[int, str, int], ...]:
+    """Every list's id, state and year: a fingerprint for the dashboard's table (a list made, closed or
+    renamed to another year changes it)."""
+    rows = session.exec(select(TaskList.id, TaskList.state, TaskList.year).order_by(col(TaskList.id))).all()
+    return tuple((list_id or 0, state, year) for list_id, state, year in rows)
