@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/bench_webapp.py [--items N] [--reports K] [--repeat R]``
 
 The database is filled as in ``bench_export.py`` (60 units, three per item, twelve monthly reports per
-item). The dashboard's aiohttp server runs in this process on a free port, and each request is signed with
+item), and one item in ten gets three milestones (节点). The dashboard's aiohttp server runs in this process on a free port, and each request is signed with
 a supervisor's (or a contact's) initData, as Telegram would. Reported per page: the server's own time (its
 ``Server-Timing`` header, best of R), the page's size, and both against the goals (under 300 ms and
 200 KB a page). The table is built once per change of the record (the chat's own `/items` work:
@@ -19,9 +19,11 @@ import asyncio
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
+from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -36,7 +38,7 @@ from bot.webapp.server import TABLES  # noqa: E402
 from bot.webapp.table import build_table  # noqa: E402
 from db.engine import Database  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
-from db.models import Contact  # noqa: E402
+from db.models import Contact, Item, Milestone  # noqa: E402
 
 GOAL_MS, GOAL_KB = 300.0, 200.0
 TOKEN = "123456:benchmark-token-not-a-real-one"
@@ -51,8 +53,13 @@ PAGES = {
     "sorted by percent ↓": "api/items?sort=percent&dir=desc",
     "overdue, unreported": "api/items?overdue=1&unreported=1",
     "item card (12 reports)": "api/item?n=4242",
-    "home": "api/home",
+    "item card by id, milestones": "api/item?id=4240",
+    "milestones due": "api/items?milestones=1",
+    "one list (list=code)": "api/items?list=%E9%87%8D%E7%82%B9",
+    "home (the lists)": "api/home",
+    "export form (list picker)": "api/export",
 }
+MILESTONE_EVERY = 10  # one item in ten carries three milestones (done, overdue, due in a month)
 
 
 async def timed(http: aiohttp.ClientSession, url: str, user: int) -> tuple[float, int, int]:
@@ -75,6 +82,13 @@ async def run(url: str, repeat: int) -> None:
     db = Database(url)
     with db.session() as session:
         session.add(Contact(telegram_id=CONTACT, unit_id=8))
+        today = NOW.date()
+        session.add_all(Milestone(item_id=item_id, position=position, title=f"节点{position}", deadline=deadline,
+                                  done_at=NOW if position == 1 else None)
+                        for item_id in range(MILESTONE_EVERY, len(session.exec(select(Item.id)).all()) + 1,
+                                             MILESTONE_EVERY)
+                        for position, deadline in ((1, today - timedelta(days=40)), (2, today - timedelta(days=3)),
+                                                   (3, today + timedelta(days=30))))
     app = build_application(settings, db=db, clock=FakeClock(NOW), rate_limit=False)
     services = app.bot_data["services"]
     runner = await serve(app)

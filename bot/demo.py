@@ -22,7 +22,6 @@ from bot.settings import Settings
 from bot.simulator import BotApiSimulator
 from bot.texts import MARKS, t
 from db.engine import Database
-from db.facts import ItemRef
 from db.migrate import upgrade
 from jobs.schedule import DIGEST_JOB, REMINDER_JOB
 
@@ -154,7 +153,7 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         city_reminder = await city.expect(probe(lang, "remind.title"))
         show.scene("demo.scene.report")
 
-        housing.press(reminder, t(lang, "remind.button", number=ItemRef("民生1")))
+        housing.press(reminder, t(lang, "remind.button", number="民生1"))
         await housing.expect(probe(lang, "report.ask_text"))
         housing.send("完成 2020 年度海岛居民保障房分配工作，已配租 8 户，完成80%")
         housing.press(await housing.expect(probe(lang, "report.ask_status")), status_label(lang, "good"))
@@ -164,7 +163,7 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         housing.send_photo(caption="配租现场")
         housing.press(await housing.expect(probe(lang, "report.evidence_received")), t(lang, "report.submit"))
         await housing.expect(probe(lang, "report.saved"))
-        housing.press(reminder, t(lang, "remind.button", number=ItemRef("重点1")))  # the other list's #1, same unit
+        housing.press(reminder, t(lang, "remind.button", number="重点1"))  # the other list's #1, same unit
         await housing.expect(probe(lang, "report.ask_text"))
         housing.send("已完成 5 个小区改造主体施工，完成40%")
         housing.press(await housing.expect(probe(lang, "report.ask_status")), status_label(lang, "good"))
@@ -182,7 +181,7 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         await supervisor.expect(probe(lang, "close.confirmed"))
         await transport.expect(t(lang, "close.status.closed"))
 
-        city.press(city_reminder, t(lang, "remind.button", number=ItemRef("民生3")))
+        city.press(city_reminder, t(lang, "remind.button", number="民生3"))
         await city.expect(probe(lang, "report.ask_text"))
         city.send("桩基施工受台风“烟花”影响停工两周，目前完成基坑支护")
         city.press(await city.expect(probe(lang, "report.ask_percent")), "20%")

@@ -21,13 +21,14 @@ a formula into the supervisor's Excel.
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -45,12 +46,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
 from bot.instructions import with_notes
+from bot.milestone_text import milestone_lines
 from bot.texts import MARKS, section_index, t
-from db import instructions
+from db import instructions, milestones
 from db.export_queries import ExportData, ExportItem, OfficeTable, export_data
 from db.facts import counted_mark
 from db.gcpause import collector_paused
-from db.models import Status
+from db.models import Milestone, Status
 from jobs.rules import ItemFacts, effective_status, indicator_percent, month_end, period_key
 
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
@@ -214,15 +216,37 @@ def progress_rows(
     list_id: int | None = None,
 ) -> ExportRows:
     """The list's items (the main list's when None) as of the end of `period`, with the heading they are
-    shown under (six queries, whatever the item count)."""
+    shown under (eight queries, whatever the item count)."""
     year, month = _month_of(period)
     last_day = month_end(year, month)
     cutoff = datetime.combine(last_day + timedelta(days=1), time(0), tz)
     data = export_data(session, before=cutoff, through=(year, month), list_id=list_id)
-    rows = rows_from_data(data, as_of=min(today, last_day), margin=margin, lang=lang)
-    # The latest leader's instruction (领导批示) follows the item's progress.
+    as_of = min(today, last_day)
+    rows = rows_from_data(data, as_of=as_of, margin=margin, lang=lang)
+    # The milestones (节点) follow the item's progress, each ✓ or due or overdue as of the month's end.
+    rows = with_milestones(rows, milestones.milestones_by_item(session, item_ids=[i.id for i in data.items]),
+                           data.unit_names, as_of=as_of, cutoff=cutoff, lang=lang)
+    # The latest leader's instruction (领导批示) follows them.
     rows = with_notes(rows, {i.id: i.number for i in data.items}, instructions.latest_by_item(session, before=cutoff), lang)
     return ExportRows(rows, heading_from_data(data))
+
+
+def with_milestones(rows: Sequence[ExportRow], nodes: Mapping[int, Sequence[Milestone]], unit_names: Mapping[int, str],
+                    *, as_of: date, cutoff: datetime, lang: str) -> list[ExportRow]:
+    """Rows with "节点：1/3 已完成" and a line a milestone after the progress of items that have some; one
+    done after `cutoff` (the end of the month shown) shows as it stood then."""
+    out = []
+    for row in rows:
+        own = nodes.get(row.item_id or 0)
+        if not own:
+            out.append(row)
+            continue
+        shown = [m if m.done_at is None or m.done_at < cutoff else m.model_copy(update={"done_at": None}) for m in own]
+        done = sum(1 for m in shown if m.done_at is not None)
+        lines = [t(lang, "node.export", done=done, count=len(shown)), *milestone_lines(lang, shown, unit_names, as_of)]
+        text = html.unescape("\n".join(lines))
+        out.append(replace(row, progress="\n".join(p for p in (row.progress, text) if p)))
+    return out
 
 
 def heading_from_data(data: ExportData) -> Heading:

@@ -65,7 +65,7 @@ def dashboard_link(settings: Settings, bot_username: str, start: str = "home") -
     """The dashboard's direct link, for chats where Telegram refuses web_app buttons (groups): the Mini App
     named WEBAPP_SHORT_NAME (t.me/<bot>/<name>?startapp=…), or else the bot's main Mini App
     (t.me/<bot>?startapp=…); None without WEBAPP_URL or before the bot knows its username. `start` opens a
-    view: "home", "items", "item-12" (item number 12), "unit-3" (unit id 3)."""
+    view: "home", "items", "item-123" (the item's database id), "unit-3" (unit id 3)."""
     if not settings.webapp_url or not bot_username:
         return None
     app = f"/{settings.webapp_short_name}" if settings.webapp_short_name else ""

@@ -1,5 +1,6 @@
 """Milestones (节点) written as text: one line of `/node`, or the numbered lines an office writes in one
-cell of its table ("1. 6月底前完成设计；2. 9月底前开工；3. 12月底前完工", "①…②…", "（1）…").
+cell of its table ("1. 6月底前完成设计；2. 9月底前开工；3. 12月底前完工", "①…②…", "（1）…"); and read as
+text, the lines the card, /node and the export show ("1. 完成设计 — ✓ 2021年7月20日完成").
 
 Pure functions of the text and `now`; the deadline is read by the bot's own parser (`bot.dates`), from
 the front of a line ("6月底前完成设计") or its end ("完成设计（6月底前）").
@@ -8,10 +9,13 @@ the front of a line ("6月底前完成设计") or its end ("完成设计（6月�
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.dates import parse_deadline
+from bot.dates import format_date, parse_deadline
+from bot.texts import esc, t
+from db.models import Milestone
 from jobs.workdays import WorkCalendar
 
 MAX_MILESTONES = 30  # in one cell; more is a paragraph, not a plan
@@ -113,3 +117,23 @@ def last_deadline(milestones: list[Row]) -> tuple[date, str | None] | None:
     """The latest dated milestone's deadline (and its words): the item's own when its cell held milestones."""
     dated = [(d, text) for _, d, text in milestones if d is not None]
     return max(dated, key=lambda m: m[0]) if dated else None
+
+
+# ---------------------------------------------------------------- the lines of a card, a list or the export
+
+
+def mark(lang: str, milestone: Milestone, today: date) -> str:
+    """✓ done (its date), 待完成 (its deadline) or 已逾期."""
+    if milestone.done_at is not None:
+        return t(lang, "node.mark_done", date=format_date(milestone.done_at.date(), lang))
+    if milestone.deadline is None:
+        return t(lang, "node.mark_due", deadline=t(lang, "item.deadline_open"))
+    key = "node.mark_overdue" if milestone.deadline < today else "node.mark_due"
+    return t(lang, key, deadline=format_date(milestone.deadline, lang))
+
+
+def milestone_lines(lang: str, nodes: Sequence[Milestone], unit_names: Mapping[int, str], today: date) -> list[str]:
+    """ "1. 完成设计 — ✓ 2021年7月20日完成（区建管委）", one a milestone, in Telegram's HTML."""
+    return [t(lang, "node.line", position=i, title=esc(m.title), mark=mark(lang, m, today),
+              unit=t(lang, "paren", text=esc(unit_names.get(m.unit_id, "?"))) if m.unit_id else "")
+            for i, m in enumerate(nodes, start=1)]

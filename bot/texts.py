@@ -10,7 +10,7 @@ from functools import cache
 from string import Formatter
 from typing import Any
 
-from db.facts import ItemRef
+from db.facts import shown
 
 LANGUAGES = ("zh", "en")
 
@@ -45,7 +45,7 @@ ZH: dict[str, str] = {
     "help.title": "<b>可用命令</b>",
     "help.contact": (
         "/mine — 本单位事项及最新状态\n"
-        "/report [序号] — 上报进展（也可点提醒消息下的按钮，或直接回复提醒）\n"
+        "/report [序号] — 上报进展（也可点提醒消息下的按钮，或直接回复提醒）；事项有未完成的节点时，可勾选本次完成的节点\n"
         "/item 序号 — 事项详情及报送记录\n"
         "/revise 序号 — 在限定时间内（默认报送后 24 小时）更正本单位最新报送\n"
         "/extend 序号 — 申请延期（新时限和理由，管理员审批）\n"
@@ -59,7 +59,7 @@ ZH: dict[str, str] = {
     "help.supervisor": (
         "/status — 总体进展\n/slow — 较为缓慢事项\n/overdue — 逾期未完成事项\n"
         "/missing — 本期未报送单位\n/item 序号 — 事项详情\n"
-        "/chart — 分领域进展图\n/export [清单代号] [月份] — 导出一个清单的进展情况表（.xlsx）\n"
+        "/chart — 分领域进展图\n/export [清单代号] [月份] — 导出一个清单的进展情况表（.xlsx，完成情况后列出节点）\n"
         "/items 红色|黄色 — 按三色预警筛选\n"
         "/sendback 序号 [理由] — 退回最新一次报送，要求重报（仅限管理员和督查人员；也可在事项详情点按钮）\n"
         "报送「已完成」即申请办结：管理员和督查人员点「确认办结」或「退回」（须说明理由），确认后才计为已完成\n"
@@ -686,7 +686,6 @@ ZH: dict[str, str] = {
     "wa.search": "搜索", "wa.search_hint": "序号或标题中的文字", "wa.any": "全部",
     "wa.unit": "单位", "wa.domain": "领域", "wa.status": "推进状态", "wa.colour": "预警颜色", "wa.year": "年度",
     "wa.overdue": "已逾期", "wa.unreported": "本期未报送", "wa.milestones": "节点到期",
-    "wa.milestones_none": "事项尚未设置节点，节点到期筛选暂不缩小范围。",
     "wa.apply": "筛选", "wa.reset": "清除筛选", "wa.found": "找到 {count} 项，每页 {size} 项",
     "wa.no_items": "没有符合条件的事项。", "wa.prev": "上一页", "wa.next": "下一页", "wa.page": "第 {page} / {pages} 页",
     "wa.col_number": "序号", "wa.col_title": "事项", "wa.col_deadline": "完成时限", "wa.col_status": "状态",
@@ -749,7 +748,8 @@ ZH: dict[str, str] = {
     "list.closed_mark": "（所属清单已关闭：只读）",
     "help.lists": (
         "/list — 任务清单（重点工作、民生实事……），点按钮切换本聊天的当前清单\n"
-        "写「代号+序号」指其他清单的事项，例如 /report 民生12、/item 民生#3"
+        "写「代号+序号」指其他清单的事项，例如 /report 民生12、/item 民生#3\n"
+        "有多个清单时，消息都写明清单，如 民生12（办结、调整、节点、领导批示也是）"
     ),
     "help.lists_admin": (
         "/list new 名称 [年度] [代号] — 新建清单（如 /list new 2022年民生实事 民生22）\n"
@@ -903,6 +903,11 @@ ZH: dict[str, str] = {
     "report.milestones_ticked": "完成节点：{titles}",
     "node.stale": "该节点已不属于此次报送的事项，未作更改。",
     "wa.milestones_card": "节点（{done}/{count} 已完成）",
+    # ---- the dashboard's lists (清单) and years, its export of a list, an adjustment decided on the card
+    "wa.lists": "清单", "wa.list": "清单", "wa.list_option": "{name}（{code}）", "wa.list_items": "{count} 项",
+    "wa.list_year": "{year}年度", "wa.list_closed": "已结束", "wa.list_export": "导出",
+    "wa.no_such_list": "没有这个代号的清单。", "wa.adjust_pending": "待审批：",
+    "wa.adjust_approve": "✅ 批准调整", "wa.adjust_refuse": "✖ 不批准",
     # ---- instructions: leaders' instructions (领导批示)
     "ins.usage": (
         "/instruct 序号 — 逐步登记领导批示；或一行：/instruct 序号 批示领导 | 批示日期 | 批示内容 | 承办期限"
@@ -1029,7 +1034,7 @@ EN: dict[str, str] = {
     "help.title": "<b>Commands</b>",
     "help.contact": (
         "/mine — your unit's items and their latest status\n"
-        "/report [n] — report progress (or tap a reminder's button, or reply to it)\n"
+        "/report [n] — report progress (or tap a reminder's button, or reply to it); an item with open milestones lets you tick those the report completes\n"
         "/item n — an item's card and report history\n"
         "/revise n — correct your unit's latest report within the allowed time (24 hours by default)\n"
         "/extend n — ask for an extension (new deadline and reason; an admin decides)\n"
@@ -1043,7 +1048,7 @@ EN: dict[str, str] = {
     "help.supervisor": (
         "/status — overall progress\n/slow — slow items\n/overdue — overdue items\n"
         "/missing — units that have not reported this period\n/item n — an item's card\n"
-        "/chart — progress by domain as a picture\n/export [list code] [month] — a list's progress table as .xlsx\n"
+        "/chart — progress by domain as a picture\n/export [list code] [month] — a list's progress table as .xlsx (milestones after the progress)\n"
         "/items red|yellow — items by warning colour\n"
         "/sendback n [reason] — return the latest report for rework (admins and supervisors only; or tap the card's button)\n"
         "A report marked done asks for closing: admins and supervisors tap Confirm closing or Send back (with a reason); only then does it count as done\n"
@@ -1667,7 +1672,6 @@ EN: dict[str, str] = {
     "wa.search": "Search", "wa.search_hint": "Number or words of the title", "wa.any": "All",
     "wa.unit": "Unit", "wa.domain": "Domain", "wa.status": "Status", "wa.colour": "Warning colour", "wa.year": "Year",
     "wa.overdue": "Overdue", "wa.unreported": "Not reported this period", "wa.milestones": "Milestones due",
-    "wa.milestones_none": "No item has milestones yet, so this filter leaves the list as it is.",
     "wa.apply": "Filter", "wa.reset": "Clear filters", "wa.found": "{count} items found, {size} a page",
     "wa.no_items": "No item matches.", "wa.prev": "Previous", "wa.next": "Next", "wa.page": "Page {page} of {pages}",
     "wa.col_number": "No.", "wa.col_title": "Item", "wa.col_deadline": "Deadline", "wa.col_status": "Status",
@@ -1731,7 +1735,8 @@ EN: dict[str, str] = {
     "list.closed_mark": "(its list is closed: read-only)",
     "help.lists": (
         "/list — the task lists (key tasks, livelihood projects …); tap one to make it this chat's list\n"
-        "A code before the number names another list's item, e.g. /report 民生12, /item 民生#3"
+        "A code before the number names another list's item, e.g. /report 民生12, /item 民生#3\n"
+        "With several lists, messages name the list too, e.g. 民生12 (closing, changes, milestones and instructions too)"
     ),
     "help.lists_admin": (
         "/list new name [year] [code] — a new list (e.g. /list new 2022年民生实事 民生22)\n"
@@ -1885,6 +1890,11 @@ EN: dict[str, str] = {
     "report.milestones_ticked": "Milestones completed: {titles}",
     "node.stale": "That milestone does not belong to the item of this report; nothing was changed.",
     "wa.milestones_card": "Milestones ({done} of {count} done)",
+    # ---- the dashboard's lists (清单) and years, its export of a list, an adjustment decided on the card
+    "wa.lists": "Task lists", "wa.list": "List", "wa.list_option": "{name} ({code})", "wa.list_items": "{count:# item|# items}",
+    "wa.list_year": "Year {year}", "wa.list_closed": "closed", "wa.list_export": "Export",
+    "wa.no_such_list": "No list has that code.", "wa.adjust_pending": "Awaiting a decision:",
+    "wa.adjust_approve": "✅ Approve the change", "wa.adjust_refuse": "✖ Refuse",
     # ---- instructions: leaders' instructions (领导批示)
     "ins.usage": (
         "/instruct number — record a leader's instruction step by step; or in one line: /instruct number leader | "
@@ -2031,11 +2041,20 @@ def t(lang: str, key: str, **values: Any) -> str:
     template = TEXTS.get(lang, ZH).get(key) or ZH[key]
     if not values:
         return template
-    for name, value in values.items():
-        if isinstance(value, ItemRef):  # "民生12" names its list: no "#" before it
-            template = template.replace("#{" + name + "}", "{" + name + "}")
+    if "#{" in template:
+        template = _unhash(template, values)
     text = _FORMATTER.format(template, **values) if _special(template) else template.format(**values)
     return _unnest_weekdays(text) if "（周" in text else text
+
+
+def _unhash(template: str, values: dict[str, Any]) -> str:
+    """An item written "#{number}" reads "#12"; given as "民生12" (`db.facts.item_label`, while several lists
+    are active) it names its list and stands without the "#". Decided by the value, not its type, so a
+    reference kept in a saved dialogue as text reads the same after a restart."""
+    for name, value in values.items():
+        if isinstance(value, str) and value and shown(value) == value:
+            template = template.replace("#{" + name + "}", "{" + name + "}")
+    return template
 
 
 _WEEKDAY_IN_BRACKETS = re.compile(r"（(周[一二三四五六日])）")

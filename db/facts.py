@@ -99,16 +99,15 @@ class ItemFacts:
         return self.responsible_unit_ids or self.lead_unit_ids
 
 
-class ItemRef(str):
-    """An item named with its list, "民生12": a text's "#{number}" shows it without its "#" (bot.texts.t), so
-    one template reads "#12" with one list active and "民生12" with several."""
+def item_label(code: str, number: int) -> str:
+    """An item of a list as typed: 民生12, or 民生22#3 when the code ends in a digit (民生223 would not read).
+    Given to a text's "#{number}", it stands without the "#" (bot.texts.t)."""
+    return f"{code}#{number}" if code[-1:].isdigit() else f"{code}{number}"
 
-    __slots__ = ()
 
-
-def item_label(code: str, number: int) -> ItemRef:
-    """An item of a list as typed: 民生12, or 民生22#3 when the code ends in a digit (民生223 would not read)."""
-    return ItemRef(f"{code}#{number}" if code[-1:].isdigit() else f"{code}{number}")
+def shown(ref: str | int) -> str:
+    """An item as a message shows it: "#12" for a bare number, "民生12" (a list's label) as it stands."""
+    return f"#{ref}" if str(ref).isdigit() else str(ref)
 
 
 @dataclass(frozen=True)

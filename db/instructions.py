@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
+from db import lists
 from db.models import Instruction, InstructionAck, Item
 
 
@@ -36,12 +37,14 @@ class Instructed:
 
 @dataclass(frozen=True)
 class Open:
-    """An instruction one unit has not answered yet, with the item's number (for the reminders)."""
+    """An instruction one unit has not answered yet, with the item's number (for the reminders) and `ref`, the
+    item as messages name it ("12", or "民生12" while several lists are active)."""
 
     instruction: Instruction
     number: int
     unit_id: int
     acked_at: datetime | None
+    ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,19 +124,26 @@ def of_item(session: Session, *, item_id: int) -> list[Instructed]:
     return _with_units(session, instructions)
 
 
-def open_ones(session: Session) -> list[tuple[Instructed, int]]:
-    """Every instruction some unit has not answered yet, with its item's number; by number, then date."""
+def open_ones(session: Session) -> list[tuple[Instructed, str]]:
+    """Every instruction some unit has not answered yet, with its item as messages name it ("12", or "民生12"
+    while several lists are active); by number, then date."""
     waiting = select(InstructionAck.instruction_id).where(col(InstructionAck.report_id).is_(None))
-    rows = session.exec(select(Instruction, Item.number).join(Item, col(Item.id) == col(Instruction.item_id))
+    rows = session.exec(select(Instruction, Item).join(Item, col(Item.id) == col(Instruction.item_id))
                         .where(col(Instruction.id).in_(waiting))
                         .order_by(col(Item.number), col(Instruction.given_on), col(Instruction.id))).all()
-    numbers = {i.id: n for i, n in rows}
-    return [(entry, numbers[entry.instruction.id]) for entry in _with_units(session, [i for i, _ in rows])]
+    refs = _refs(session, [item for _, item in rows])
+    items = {i.id: item.id for i, item in rows}
+    return [(entry, refs[items[entry.instruction.id]]) for entry in _with_units(session, [i for i, _ in rows])]
+
+
+def _refs(session: Session, items: Sequence[Item]) -> dict[int | None, str]:
+    labels = lists.labels(session, items=items)
+    return {item.id: labels.get(item.id or 0, str(item.number)) for item in items}
 
 
 def unanswered(session: Session, *, unit_ids: Iterable[int], item_id: int | None = None) -> list[Open]:
     """The instructions these units have not answered (on one item, or on any), oldest first; one query."""
-    query = (select(Instruction, Item.number, InstructionAck.unit_id, InstructionAck.acked_at)
+    query = (select(Instruction, Item, InstructionAck.unit_id, InstructionAck.acked_at)
              .join(InstructionAck, col(InstructionAck.instruction_id) == col(Instruction.id))
              .join(Item, col(Item.id) == col(Instruction.item_id))
              .where(col(InstructionAck.unit_id).in_(list(set(unit_ids))), col(InstructionAck.report_id).is_(None),
@@ -141,7 +151,9 @@ def unanswered(session: Session, *, unit_ids: Iterable[int], item_id: int | None
     if item_id is not None:
         query = query.where(Instruction.item_id == item_id)
     rows = session.exec(query.order_by(col(Instruction.given_on), col(Instruction.id))).all()
-    return [Open(instruction, number, unit_id, acked_at) for instruction, number, unit_id, acked_at in rows]
+    refs = _refs(session, [item for _, item, _, _ in rows])
+    return [Open(instruction, item.number, unit_id, acked_at, refs[item.id])
+            for instruction, item, unit_id, acked_at in rows]
 
 
 def answer(session: Session, *, instruction_ids: Iterable[int], unit_id: int, report_id: int, now: datetime) -> int:

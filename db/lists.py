@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from db.facts import ItemRef, item_label
+from db.facts import item_label
 from db.models import ChatList, Item, ItemUnit, ListState, TaskList
 
 KINDS = {"民生实事": "民生", "重点工作": "重点"}  # kinds an office names, and their usual codes
@@ -127,7 +127,7 @@ def codes(session: Session) -> dict[int, str]:
             if list_id is not None}
 
 
-def labels(session: Session, *, items: Iterable[Item]) -> dict[int, ItemRef]:
+def labels(session: Session, *, items: Iterable[Item]) -> dict[int, str]:
     """Item id → "民生12" while several lists are active (then messages name the list); else empty."""
     if not several_active(session):
         return {}
@@ -135,10 +135,10 @@ def labels(session: Session, *, items: Iterable[Item]) -> dict[int, ItemRef]:
     return {item.id: item_label(every.get(item.list_id, ""), item.number) for item in items if item.id is not None}
 
 
-def ref(session: Session, *, item: Item) -> int | ItemRef:
-    """How a message names `item`: its number (the text writes "#12"), or "民生12" while several lists are
-    active. Pass it as a text's `number`."""
-    return labels(session, items=[item]).get(item.id or 0, item.number)
+def item_ref(session: Session, *, item: Item) -> str:
+    """How a message names one item: "12" (the text writes "#12"), or "民生12" while several lists are active
+    (the text's "#" then gives way to the list's code). Pass it as a text's `number`."""
+    return labels(session, items=[item]).get(item.id or 0, str(item.number))
 
 
 def several_active(session: Session) -> bool:
@@ -281,3 +281,10 @@ def carry_items(session: Session, *, item_ids: list[int], target: TaskList, now:
         number += 1
     session.flush()
     return pairs
+
+
+def states(session: Session) -> tuple[tuple[int, str, int], ...]:
+    """Every list's id, state and year: a fingerprint for the dashboard's table (a list made, closed or
+    renamed to another year changes it)."""
+    rows = session.exec(select(TaskList.id, TaskList.state, TaskList.year).order_by(col(TaskList.id))).all()
+    return tuple((list_id or 0, state, year) for list_id, state, year in rows)

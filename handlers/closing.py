@@ -41,7 +41,7 @@ from bot.callbacks import (
 from bot.context import BotContext
 from bot.keyboards import choice_buttons, confirm_buttons
 from bot.texts import esc, t
-from db import closing, dialogues, names, queries
+from db import closing, dialogues, lists, names, queries
 from db.facts import Closing
 from db.models import Adjustment, Role
 from handlers.common import (
@@ -131,6 +131,7 @@ async def decide_button(update: Update, context: BotContext) -> int:
     with work(context) as session:
         request = closing.review(session, review_id=pressed.review_id)
         item = dialogues.item(session, item_id=request.item_id) if request else None
+        ref = lists.item_ref(session, item=item) if item else ""
     if request is None or item is None:
         raise Refusal("confirm.expired")
     if request.status != "requested":
@@ -139,10 +140,10 @@ async def decide_button(update: Update, context: BotContext) -> int:
         await drop_buttons(update)
         return ConversationHandler.END
     await done_with_button(update)
-    draft, earlier = new_draft(context, DECISION, review_id=request.id, number=item.number)
+    draft, earlier = new_draft(context, DECISION, review_id=request.id, number=ref)
     await tell_dropped(update, context, earlier)
     await say(update, context, "close.ask_reason",
-              choice_buttons([(t(lang, "btn.cancel"), ClosingCancel(draft["token"]).encode())]), number=item.number)
+              choice_buttons([(t(lang, "btn.cancel"), ClosingCancel(draft["token"]).encode())]), number=ref)
     return CLOSE_REASON
 
 
@@ -209,14 +210,15 @@ async def close_command(update: Update, context: BotContext) -> None:
         if item.archived:
             raise Refusal("item.unknown", number=esc(str(reference)))
         refuse_closed(session, item)
+        ref = lists.item_ref(session, item=item)
     if item.closing_state in (Closing.CLOSED, Closing.CANCELLED):
-        raise Refusal("close.already_closed", number=item.number)
+        raise Refusal("close.already_closed", number=ref)
     lang = lang_of(update, context)
-    draft, _ = new_draft(context, CLOSE, item_id=item.id, number=item.number, note=note)
+    draft, _ = new_draft(context, CLOSE, item_id=item.id, number=ref, note=note)
     await say(update, context, "close.preview", choice_buttons([
         (t(lang, "confirm.yes"), CloseConfirm(draft["token"], "y").encode()),
         (t(lang, "confirm.no"), CloseConfirm(draft["token"], "n").encode())]),
-        number=item.number, title=esc(item.title), note=esc(note))
+        number=ref, title=esc(item.title), note=esc(note))
 
 
 async def close_confirmed(update: Update, context: BotContext) -> None:
@@ -256,13 +258,15 @@ async def adjust_command(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if reference is None:
         with work(context) as session:
-            items = sorted({(i.number, i.id) for u in context.units for i in queries.list_items(session, unit_id=u.id)
-                            if i.closing_state != Closing.CANCELLED})
+            own = {i.id: i for u in context.units for i in queries.list_items(session, unit_id=u.id)
+                   if i.closing_state != Closing.CANCELLED}
+            labels = lists.labels(session, items=own.values())
+        items = sorted((i.number, labels.get(i.id, f"#{i.number}"), i.id) for i in own.values())
         if not items:
             await say(update, context, "report.no_items")
             return ConversationHandler.END
         await say(update, context, "adj.choose",
-                  choice_buttons([(f"#{n}", Adjust(i).encode()) for n, i in items[:99]], width=4))
+                  choice_buttons([(label, Adjust(i).encode()) for _n, label, i in items[:99]], width=4))
         return ConversationHandler.END
     with work(context) as session:
         item_id = item_at(session, update, context, reference, end=True).id
@@ -289,23 +293,24 @@ async def begin(update: Update, context: BotContext, item_id: int) -> int:
         pending = closing.pending_adjustment(session, item_id=item.id) if item else None
         if item is not None:
             refuse_closed(session, item, end=True)
+        ref = lists.item_ref(session, item=item) if item else "?"
     if item is None or item.archived:
-        raise Refusal("item.unknown", number=item.number if item else "?")
+        raise Refusal("item.unknown", number=ref)
     if item.closing_state == Closing.CANCELLED:
-        raise Refusal("adj.item_cancelled", number=item.number)
+        raise Refusal("adj.item_cancelled", number=ref)
     own = {u.id for u in context.units}
     mine = [u for u in [*links[Role.RESPONSIBLE], *links[Role.LEAD]] if u in own] if links else []
     if not mine:
-        raise Refusal("adj.not_your_item", number=item.number)
+        raise Refusal("adj.not_your_item", number=ref)
     if pending is not None:
-        raise Refusal("adj.pending", number=item.number)
-    draft, earlier = new_draft(context, ADJUST, item_id=item.id, number=item.number, title=item.title, unit_id=mine[0])
+        raise Refusal("adj.pending", number=ref)
+    draft, earlier = new_draft(context, ADJUST, item_id=item.id, number=ref, title=item.title, unit_id=mine[0])
     await tell_dropped(update, context, earlier)
     token = draft["token"]
     buttons = [(t(lang, f"adj.kind.{k}"), AdjustKind(token, k).encode()) for k in ADJUST_KINDS]
     await say(update, context, "adj.ask_kind",
               choice_buttons([*buttons, (t(lang, "btn.cancel"), AdjustCancel(token).encode())], width=2),
-              number=item.number, title=esc(item.title))
+              number=ref, title=esc(item.title))
     return ADJ_KIND
 
 
@@ -321,7 +326,7 @@ async def chose_kind(update: Update, context: BotContext) -> int:
         current = adjustment_value(lang, pressed.kind, closing.item_as_is(session, item=item, kind=pressed.kind),
                                    queries.unit_names(session))
     if pressed.kind == "target" and item.target_value is None:
-        raise Refusal("adj.not_indicator", number=item.number)
+        raise Refusal("adj.not_indicator", number=draft["number"])
     draft["kind"] = pressed.kind
     if pressed.kind == "cancel":
         draft["after"] = {"closing_state": Closing.CANCELLED.value}

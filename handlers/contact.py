@@ -1,7 +1,9 @@
 """Unit contacts: binding through an invite, their items, snoozing one, and the progress report dialogue.
 
 The report: /report n (or a reminder's, list's or card's button, or a reply to a reminder) → what was
-done → the percent (or the indicator's value) → the status → problems → evidence → 📤 submit. Every
+done → the percent (or the indicator's value) → the status → the milestones it completes (one button
+per open milestone, toggled ✓, then 确定 or 跳过; no step when the item has none open) → problems →
+evidence → 📤 submit. The ticks are saved with the report, in its transaction. Every
 step works by tapping buttons and typing one message. The draft gets a token when it starts: every
 button of the dialogue carries it (a press on an abandoned draft's message changes nothing), and the
 report stores it under a unique index, so a draft restored after a restart and submitted again is
@@ -17,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -31,6 +34,8 @@ from bot.callbacks import (
     CardReport,
     Report,
     ReportCancel,
+    ReportMilestone,
+    ReportMilestonesDone,
     ReportNoProblems,
     ReportPercent,
     ReportStatus,
@@ -47,6 +52,7 @@ from bot.dates import format_date, parse_deadline
 from bot.keyboards import choice_buttons, report_buttons
 from bot.texts import MARKS, esc, t
 from db import dialogues, outbox, queries
+from db import milestones as db_milestones
 from db.lists import Reference
 from db.models import Item, ProgressReport, Status
 from handlers import instructions
@@ -76,12 +82,12 @@ from handlers.uow import Refusal, work
 from jobs.actions import closing_follows
 from jobs.digest import assess, item_line
 from jobs.policy import next_due
-from jobs.reminders import period_label
+from jobs.reminders import period_label, shorten
 from jobs.rules import indicator_percent, period_key
 from jobs.sender import send_queued
 from jobs.supervision import calendar, policy_of, warnings_on
 
-CHOOSE, TEXT, PERCENT, STATUS, PROBLEMS, EVIDENCE, VALUE = range(7)
+CHOOSE, TEXT, PERCENT, STATUS, PROBLEMS, EVIDENCE, VALUE, MILESTONES = range(8)
 DRAFT = "report_draft"
 LAST = "last_message"  # in the draft: the id of the dialogue's latest message, the one the user sees
 MAX_TEXT = 3000
@@ -341,6 +347,9 @@ async def begin_item(update: Update, context: BotContext, item_id: int, *, have_
                                     telegram_id=update.effective_user.id, now=context.services.clock.now())
             instructed, quoted = instructions.open_for_report(session, lang_of(update, context), item_id=item.id,
                                                               unit_id=mine_[0])
+            # Each open milestone as [id, its number as the card and /node show it, title].
+            open_nodes = [[m.id, i, m.title] for i, m in enumerate(db_milestones.milestones_of(session, item_id=item.id),
+                                                                    start=1) if m.done_at is None]
     except Refusal:
         context.user_data.pop(DRAFT, None)
         raise
@@ -349,7 +358,7 @@ async def begin_item(update: Update, context: BotContext, item_id: int, *, have_
     # The unit's name is kept for the record shown at the end.
     draft.update(item_id=item.id, number=item.number, title=item.title, unit_id=mine_[0], unit_name=own[mine_[0]],
                  cycle=item.report_cycle, evidence=[], target=item.target_value, baseline=item.baseline_value,
-                 indicator_unit=item.indicator_unit, instructions=instructed)
+                 indicator_unit=item.indicator_unit, instructions=instructed, milestones=open_nodes, ticked=[])
     if have_text:  # the first question says which item the reply was taken for
         draft["heading"] = "\n".join(filter(None, [t(lang_of(update, context), "report.from_reply", number=item.number,
                                                       title=esc(item.title)), quoted]))
@@ -443,6 +452,13 @@ async def got_status(update: Update, context: BotContext) -> int:
     """A status button of this very draft (a press on an abandoned dialogue's message is refused)."""
     draft = pressed_draft(update, context, ReportStatus)
     draft["status"] = ReportStatus.of(update).status
+    if draft.get("milestones"):
+        return await ask_milestones(update, context)
+    return await ask_problems(update, context)
+
+
+async def ask_problems(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
     lang = lang_of(update, context)
     await tell(update, context, "report.ask_problems",
                choice_buttons([(t(lang, "report.no_problems"), ReportNoProblems(draft["token"]).encode()),
@@ -452,6 +468,72 @@ async def got_status(update: Update, context: BotContext) -> int:
 
 async def status_expected(update: Update, context: BotContext) -> int:
     return await ask_status(update, context)
+
+
+async def ask_milestones(update: Update, context: BotContext) -> int:
+    await tell(update, context, "report.ask_milestones", milestone_markup(update, context))
+    return MILESTONES
+
+
+def milestone_markup(update: Update, context: BotContext) -> InlineKeyboardMarkup:
+    """One button per open milestone of the item (✓ when ticked), then 确定 / 跳过."""
+    lang = lang_of(update, context)
+    draft = _draft(context)
+    ticked = set(draft.get("ticked", []))
+    options = [(f"{'✓ ' if milestone_id in ticked else ''}{position}. {shorten(title, 30)}",
+                ReportMilestone(draft["token"], milestone_id).encode())
+               for milestone_id, position, title in draft.get("milestones", [])]
+    options += [(t(lang, "report.milestones_done"), ReportMilestonesDone(draft["token"], "done").encode()),
+                (t(lang, "report.milestones_skip"), ReportMilestonesDone(draft["token"], "skip").encode())]
+    return choice_buttons(options, width=1)
+
+
+async def toggled_milestone(update: Update, context: BotContext) -> int:
+    """Tick or untick a milestone of this very draft: it must be one the draft offered, still of the
+    draft's item and still open (checked against the database); else nothing changes."""
+    draft = pressed_draft(update, context, ReportMilestone)
+    milestone_id = ReportMilestone.of(update).milestone_id
+    with work(context) as session:
+        milestone = db_milestones.milestone_by_id(session, milestone_id=milestone_id)
+        current = (milestone is not None and milestone.item_id == draft.get("item_id") and milestone.done_at is None
+                   and milestone_id in {m[0] for m in draft.get("milestones", [])})
+    if not current:
+        raise Refusal("node.stale")
+    ticked = draft.setdefault("ticked", [])
+    if milestone_id in ticked:
+        ticked.remove(milestone_id)
+    else:
+        ticked.append(milestone_id)
+    query = update.callback_query
+    if query.message is None or query.message.message_id != draft.get(LAST):  # an earlier message of this draft
+        return await ask_milestones(update, context)
+    await query.answer()
+    try:  # the question stays; only its buttons show the tick
+        await query.edit_message_reply_markup(milestone_markup(update, context))
+    except TelegramError:  # the message went meanwhile: ask again below
+        return await ask_milestones(update, context)
+    return MILESTONES
+
+
+async def milestones_done(update: Update, context: BotContext) -> int:
+    """确定 (with the milestones ticked so far) or 跳过 (none): on to the problems."""
+    draft = pressed_draft(update, context, ReportMilestonesDone)
+    if ReportMilestonesDone.of(update).answer == "skip":
+        draft["ticked"] = []
+    if draft.get("ticked"):
+        draft["heading"] = ticked_line(lang_of(update, context), draft)
+    return await ask_problems(update, context)
+
+
+def ticked_line(lang: str, draft: dict[str, Any], ids: set[int] | None = None) -> str:
+    """完成节点：… for the draft's ticked milestones (or those of them in `ids`); "" when none."""
+    ticked = set(draft.get("ticked", [])) if ids is None else ids
+    titles = [title for milestone_id, _position, title in draft.get("milestones", []) if milestone_id in ticked]
+    return t(lang, "report.milestones_ticked", titles=esc(t(lang, "warning.sep").join(titles))) if titles else ""
+
+
+async def milestones_expected(update: Update, context: BotContext) -> int:
+    return await ask_milestones(update, context)
 
 
 async def got_problems(update: Update, context: BotContext) -> int:
@@ -523,12 +605,17 @@ async def submit(update: Update, context: BotContext) -> int:
         )
         dialogues.mark_draft(session, report, draft_id=token)
         instructions.answer_with(session, draft, report_id=report.id, now=now)
+        done_nodes = db_milestones.tick_milestones(session, item_id=draft["item_id"], now=now, report_id=report.id,
+                                                   milestone_ids=draft.get("ticked", []))
+        done_ids = {m.id for m in done_nodes if m.id is not None}
         unit_name = draft.get("unit_name") or next(u.name for u in units if u.id == draft["unit_id"])
         closing_asked = closing_follows(context.services, session, item_id=draft["item_id"], report=report,
                                         unit=unit_name, person=update.effective_user.full_name, now=now)
     context.user_data.pop(DRAFT, None)  # after the commit: a database away keeps the draft for the next try
     lang = lang_of(update, context)
     record = report_record(lang, report, draft["number"], draft["title"], unit_name, context)
+    if done_ids:
+        record += "\n" + ticked_line(lang, draft, done_ids)
     if closing_asked is not None:
         record += "\n" + t(lang, "close.asked", number=draft["number"])
     hours = context.services.settings.report_edit_hours
@@ -632,6 +719,9 @@ def report_conversation(timeout_seconds: float) -> ConversationHandler:
                       MessageHandler(text, step(got_percent_text))],
             STATUS: [CallbackQueryHandler(step(got_status), pattern=ReportStatus.matches),
                      MessageHandler(text, step(status_expected))],
+            MILESTONES: [CallbackQueryHandler(step(toggled_milestone), pattern=ReportMilestone.matches),
+                         CallbackQueryHandler(step(milestones_done), pattern=ReportMilestonesDone.matches),
+                         MessageHandler(text, step(milestones_expected))],
             PROBLEMS: [CallbackQueryHandler(step(no_problems), pattern=ReportNoProblems.matches),
                        MessageHandler(text, step(got_problems))],
             EVIDENCE: [MessageHandler(private & (filters.PHOTO | filters.Document.ALL), step(got_evidence)),

@@ -13,6 +13,7 @@ from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.texts import esc, join, split_message, t
 from db import lists, queries, supervision
+from db.facts import shown
 from handlers import pages
 from handlers.common import (
     args_text,
@@ -144,7 +145,7 @@ def history_listing(services: Services, lang: str, args: dict[str, Any]) -> List
         # With several lists active each item is named with its list's code (#民生12).
         labels = lists.labels(session, items=queries.items_by_id(
             session, ids={r.report.item_id for r in rows} | ({item.id} if item else set())).values())
-    subject = f"#{labels.get(item.id, item.number)} {item.title}" if item else unit.name  # type: ignore[union-attr]
+    subject = f"{shown(labels.get(item.id, item.number))} {item.title}" if item else unit.name  # type: ignore[union-attr]
     span = t(lang, "history.span", start=format_date(start, lang), end=format_date(end, lang))
     if not rows:
         raise Refusal("history.none", subject=esc(subject), span=span)

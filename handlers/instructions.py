@@ -36,7 +36,8 @@ from bot.dates import format_date, parse_deadline
 from bot.instructions import MAX_LEADER, MAX_TEXT, entry_lines, quote, units_text
 from bot.keyboards import choice_buttons, confirm_buttons, without_button
 from bot.texts import esc, t
-from db import dialogues, instructions, queries
+from db import dialogues, instructions, lists, queries
+from db.facts import shown
 from db.instructions import AckResult
 from db.models import Role
 from handlers.common import (
@@ -105,17 +106,18 @@ async def instruct_command(update: Update, context: BotContext) -> int:
         refuse_closed(session, found, end=True)
         item, links = dialogues.item_with_units(session, item_id=found.id)
         names = queries.unit_names(session)
+        ref = lists.item_ref(session, item=item) if item else ""
     if item is None or item.archived:
         raise Refusal("item.unknown", end=True, number=esc(str(reference)))
     units = addressees(links)
     if not units:
-        raise Refusal("ins.no_units", end=True, number=item.number)
+        raise Refusal("ins.no_units", end=True, number=ref)
     lang = lang_of(update, context)
-    draft, _earlier = new_draft(context, DRAFT, item_id=item.id, number=item.number, title=item.title,
+    draft, _earlier = new_draft(context, DRAFT, item_id=item.id, number=ref, title=item.title,
                                 units=units_text(lang, list(units), names))
     if "|" in rest:
         return await one_line(update, context, draft, rest)
-    await say(update, context, "ins.ask_leader", _buttons(lang, draft["token"]), number=item.number,
+    await say(update, context, "ins.ask_leader", _buttons(lang, draft["token"]), number=ref,
               title=esc(item.title))
     return LEADER
 
@@ -342,8 +344,8 @@ async def list_open(update: Update, context: BotContext) -> None:
         await say(update, context, "ins.list_none")
         return
     lines = [t(lang, "ins.list_title", count=len(waiting))]
-    for entry, number in waiting:
-        lines += entry_lines(lang, entry, names, context.services.settings.tz, prefix=f"#{number} ")
+    for entry, ref in waiting:
+        lines += entry_lines(lang, entry, names, context.services.settings.tz, prefix=f"{shown(ref)} ")
     await answer(update, context, "\n".join(lines))
 
 

@@ -21,9 +21,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.callbacks import NodeConfirm
 from bot.context import BotContext
 from bot.dates import format_date, past_note
-from bot.milestone_text import read_line
+from bot.milestone_text import milestone_lines, read_line
 from bot.texts import esc, t
-from db import milestones, names, queries
+from db import lists, milestones, names, queries
 from db.models import Item, Milestone
 from handlers.common import (
     answer,
@@ -49,22 +49,6 @@ ACTIONS = ("node_add", "node_done", "node_remove")
 # ---------------------------------------------------------------- the lines of a card or a list
 
 
-def mark(lang: str, milestone: Milestone, today: date) -> str:
-    """✓ done (its date), 待完成 (its deadline) or 已逾期."""
-    if milestone.done_at is not None:
-        return t(lang, "node.mark_done", date=format_date(milestone.done_at.date(), lang))
-    if milestone.deadline is None:
-        return t(lang, "node.mark_due", deadline=t(lang, "item.deadline_open"))
-    key = "node.mark_overdue" if milestone.deadline < today else "node.mark_due"
-    return t(lang, key, deadline=format_date(milestone.deadline, lang))
-
-
-def milestone_lines(lang: str, nodes: Sequence[Milestone], unit_names: Mapping[int, str], today: date) -> list[str]:
-    return [t(lang, "node.line", position=i, title=esc(m.title), mark=mark(lang, m, today),
-              unit=t(lang, "paren", text=esc(unit_names.get(m.unit_id, "?"))) if m.unit_id else "")
-            for i, m in enumerate(nodes, start=1)]
-
-
 def card_lines(lang: str, nodes: Sequence[Milestone], unit_names: Mapping[int, str], today: date) -> str:
     """The milestones' part of an item card ("" without milestones)."""
     if not nodes:
@@ -88,12 +72,12 @@ async def node_command(update: Update, context: BotContext) -> None:
     today = context.services.clock.now().date()
     with work(context) as session:
         item = item_at(session, update, context, reference)
-        number = item.number
+        number = lists.item_ref(session, item=item)
         nodes = milestones.milestones_of(session, item_id=item.id)
         unit_names = queries.unit_names(session)
         if rest:
             refuse_closed(session, item)
-        change = _change(session, context, lang, item, nodes, rest) if rest else None
+        change = _change(session, context, lang, item, number, nodes, rest) if rest else None
     if change is None:
         if not nodes:
             await say(update, context, "node.none", number=number)
@@ -107,19 +91,20 @@ async def node_command(update: Update, context: BotContext) -> None:
     await say(update, context, key, yes_no(lang, NodeConfirm, token), **values)
 
 
-def _change(session: Session, context: BotContext, lang: str, item: Item, nodes: list[Milestone],
+def _change(session: Session, context: BotContext, lang: str, item: Item, number: str, nodes: list[Milestone],
             rest: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """(preview text key, its values, the payload the confirmation carries out) of a /node change."""
+    """(preview text key, its values, the payload the confirmation carries out) of a /node change;
+    `number`: the item as messages name it."""
     picked = _TICK.match(rest) or _REMOVE.match(rest)
     if picked:
         position = int(picked[1])
         if not 1 <= position <= len(nodes):
-            raise Refusal("node.unknown", number=item.number, position=position)
+            raise Refusal("node.unknown", number=number, position=position)
         node = nodes[position - 1]
         ticking = picked.re is _TICK
         if ticking and node.done_at is not None:
             raise Refusal("node.already_done", date=format_date(node.done_at.date(), lang))
-        values = {"number": item.number, "position": position, "milestone": esc(node.title)}
+        values = {"number": number, "position": position, "milestone": esc(node.title)}
         return (("node.preview_done" if ticking else "node.preview_remove"), values,
                 {"action": "node_done" if ticking else "node_remove", "item_id": item.id, "milestone_id": node.id,
                  "position": position})
@@ -140,7 +125,7 @@ def _change(session: Session, context: BotContext, lang: str, item: Item, nodes:
     except names.BadText as error:
         raise refusal_of(error) from error
     unit = t(lang, "node.preview_unit", unit=esc(queries.unit_names(session)[unit_id])) if unit_id else ""
-    values = {"number": item.number, "title": esc(item.title), "position": len(nodes) + 1, "milestone": esc(title),
+    values = {"number": number, "title": esc(item.title), "position": len(nodes) + 1, "milestone": esc(title),
               "deadline": format_date(read.deadline, lang) + past_note(read.deadline, lang, now.date()), "unit": unit}
     return "node.preview", values, {"action": "node_add", "item_id": item.id, "title": title,
                                     "deadline": read.deadline.isoformat(), "text": read.deadline_text,
@@ -160,11 +145,12 @@ async def node_confirmed(update: Update, context: BotContext) -> None:
         item = queries.items_by_id(session, ids=[payload["item_id"]]).get(payload["item_id"])
         if item is None:
             raise Refusal("confirm.expired")
+        number = lists.item_ref(session, item=item)
         if payload["action"] == "node_add":
             deadline = date.fromisoformat(payload["deadline"])
             milestones.add_milestones(session, item_id=item.id, milestones=[(payload["title"], deadline, payload["text"])],
                                       unit_id=payload["unit_id"], now=now, draft_id=pressed.token)
-            text = t(lang, "node.saved", number=item.number, position=payload["position"],
+            text = t(lang, "node.saved", number=number, position=payload["position"],
                      milestone=esc(payload["title"]), deadline=format_date(deadline, lang))
         else:
             node = milestones.milestone_by_id(session, milestone_id=payload["milestone_id"])
@@ -172,10 +158,10 @@ async def node_confirmed(update: Update, context: BotContext) -> None:
                 raise Refusal("confirm.expired")
             if payload["action"] == "node_done":
                 milestones.tick_milestones(session, item_id=item.id, milestone_ids=[node.id or 0], now=now)
-                text = t(lang, "node.ticked", number=item.number, position=payload["position"])
+                text = t(lang, "node.ticked", number=number, position=payload["position"])
             else:
                 milestones.remove_milestone(session, milestone_id=node.id or 0)
-                text = t(lang, "node.removed", number=item.number, position=payload["position"])
+                text = t(lang, "node.removed", number=number, position=payload["position"])
     await done_with_button(update, text)
 
 

@@ -290,8 +290,7 @@ async def item_card(update: Update, context: BotContext) -> None:
     buttons += ending.buttons(lang, own=bool(own & unit_ids) and not item.archived,
                               overseer=is_overseer(update, context))
     await answer(update, context, text, with_dashboard(choice_buttons(buttons) if buttons else None, context.services,
-                                                       update.effective_chat, lang, "item",
-                                                       n=facts[0].ref if facts else item.number))
+                                                       update.effective_chat, lang, "item", id=item.id))
 
 
 def supervision_text(lang: str, item, warning: Warning | None, kept: dict[str, str],  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from bot.callbacks import Adjust, DecideAdjustment, DecideClosing, Report
 from bot.context import Services
 from bot.dates import format_date
 from bot.texts import esc, t
-from db import closing, dialogues, outbox, queries, supervision
+from db import closing, dialogues, lists, outbox, queries, supervision
 from db.facts import Closing, Status
 from db.models import Adjustment, ClosingReview, ExtensionRequest, Item, ProgressReport
 from jobs.sender import send_time
@@ -149,11 +149,12 @@ def ask_closing(services: Services, session: Session, *, item: Item, report: Pro
     request = closing.request_closing(session, item=item, report=report, now=now)
     if request is None:
         return None
+    ref = lists.item_ref(session, item=item)
     for chat_id in overseer_ids(services):
         lang = queries.person_language(session, telegram_id=chat_id) or services.settings.language
         outbox.enqueue_text(
             session, key=f"closing:{request.id}:{chat_id}", kind="notice", chat_id=chat_id,
-            parts=[t(lang, "close.request", number=item.number, title=esc(item.title), unit=esc(unit),
+            parts=[t(lang, "close.request", number=ref, title=esc(item.title), unit=esc(unit),
                      person=esc(person), text=esc(report.text[:600]))],
             buttons=[[(t(lang, "close.confirm"), DecideClosing(request.id, "c").encode()),
                       (t(lang, "close.refuse"), DecideClosing(request.id, "r").encode())]],
@@ -189,8 +190,9 @@ def decide_closing_request(services: Services, *, review_id: int, confirm: bool,
         item = session.get(Item, request.item_id) if request else None
         if request is None or item is None:
             return Outcome("confirm.expired")
+        ref = lists.item_ref(session, item=item)
         if request.status != "requested":
-            return Outcome("close.already", number=item.number, status=request.status)
+            return Outcome("close.already", number=ref, status=request.status)
         queries.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
         today = office_today(services, now)
         closing.decide_closing(session, request=request, confirm=confirm, by=by.id, reason=reason, now=now,
@@ -205,12 +207,12 @@ def decide_closing_request(services: Services, *, review_id: int, confirm: bool,
             key = "close.confirmed_notice" if confirm else "close.refused_notice"
             outbox.enqueue_text(
                 session, key=f"closing-decided:{request.id}:{chat_id}", kind="notice", chat_id=chat_id,
-                parts=[t(unit_lang, key, number=item.number, title=esc(item.title), person=esc(by.full_name),
+                parts=[t(unit_lang, key, number=ref, title=esc(item.title), person=esc(by.full_name),
                          day=format_date(today, unit_lang), reason=esc(reason or ""))],
-                buttons=None if confirm else [[(t(unit_lang, "remind.button", number=item.number),
+                buttons=None if confirm else [[(t(unit_lang, "remind.button", number=ref),
                                                 Report(item.id).encode())]],
                 now=now, not_before=send_time(services, now))
-        return Outcome(None, number=item.number, status=request.status, day=format_date(today, lang))
+        return Outcome(None, number=ref, status=request.status, day=format_date(today, lang))
 
 
 def close_item(services: Services, *, item_id: int, by: Actor, note: str, now: datetime, draft_id: str,
@@ -223,13 +225,14 @@ def close_item(services: Services, *, item_id: int, by: Actor, note: str, now: d
         item = session.get(Item, item_id)
         if item is None or item.archived:
             return Outcome("confirm.expired")
+        ref = lists.item_ref(session, item=item)
         if dialogues.of_draft(session, ClosingReview, draft_id=draft_id) is not None or item.closing_state in (
                 Closing.CLOSED, Closing.CANCELLED):
-            return Outcome("close.already_closed", number=item.number, status=item.closing_state)
+            return Outcome("close.already_closed", number=ref, status=item.closing_state)
         queries.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
         today = office_today(services, now)
         closing.close_directly(session, item=item, by=by.id, note=note, now=now, today=today, draft_id=draft_id)
-        return Outcome(None, number=item.number, status=Closing.CLOSED, day=format_date(today, lang))
+        return Outcome(None, number=ref, status=Closing.CLOSED, day=format_date(today, lang))
 
 
 def adjustment_value(lang: str, kind: str, values: dict[str, Any], names: dict[int, str]) -> str:
@@ -256,12 +259,12 @@ def adjustment_text(lang: str, request: Adjustment, names: dict[int, str]) -> st
 def adjustment_notices(services: Services, session: Session, *, request: Adjustment, item: Item, unit: str,
                        person: str, now: datetime) -> None:
     """Put a new adjustment request before the admins, with Approve / Refuse."""
-    names = queries.unit_names(session)
+    names, ref = queries.unit_names(session), lists.item_ref(session, item=item)
     for admin_id in services.settings.admin_ids:
         lang = queries.person_language(session, telegram_id=admin_id) or services.settings.language
         outbox.enqueue_text(
             session, key=f"adjustment:{request.id}:{admin_id}", kind="notice", chat_id=admin_id,
-            parts=[t(lang, "adj.admin_request", number=item.number, title=esc(item.title), unit=esc(unit),
+            parts=[t(lang, "adj.admin_request", number=ref, title=esc(item.title), unit=esc(unit),
                      person=esc(person), change=adjustment_text(lang, request, names), reason=esc(request.reason))],
             buttons=[[(t(lang, "ext.approve"), DecideAdjustment(request.id, "a").encode()),
                       (t(lang, "ext.refuse"), DecideAdjustment(request.id, "r").encode())]],
@@ -278,10 +281,11 @@ def decide_adjustment_request(services: Services, *, adjustment_id: int, approve
         item = session.get(Item, request.item_id) if request else None
         if request is None or item is None:
             return Outcome("confirm.expired")
+        ref = lists.item_ref(session, item=item)
         if request.status != "pending":
-            return Outcome("adj.already", number=item.number, status=request.status)
+            return Outcome("adj.already", number=ref, status=request.status)
         if approve and request.kind != "cancel" and item.closing_state == Closing.CANCELLED:
-            return Outcome("adj.item_cancelled", number=item.number)
+            return Outcome("adj.item_cancelled", number=ref)
         queries.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
         closing.decide_adjustment(session, request=request, approve=approve, by=by.id, comment=comment, now=now)
         names = queries.unit_names(session)
@@ -289,10 +293,10 @@ def decide_adjustment_request(services: Services, *, adjustment_id: int, approve
         note = t(lang, "ext.comment", comment=esc(comment)) if comment else ""
         outbox.enqueue_text(
             session, key=f"adjustment-decided:{request.id}", kind="notice", chat_id=request.requested_by,
-            parts=[t(lang, "adj.approved_notice" if approve else "adj.refused_notice", number=item.number,
+            parts=[t(lang, "adj.approved_notice" if approve else "adj.refused_notice", number=ref,
                      title=esc(item.title), change=adjustment_text(lang, request, names), comment=note)],
             now=now, not_before=send_time(services, now))
-        return Outcome(None, number=item.number, status=request.status)
+        return Outcome(None, number=ref, status=request.status)
 
 
 # The item card's lines (the chat's and the dashboard's).

@@ -14,7 +14,7 @@ from datetime import date
 from bot.dates import format_date
 from bot.texts import MARKS, esc, join, section_index, t
 from db.closing import Cancelled
-from db.facts import Closing, ItemFacts, Status
+from db.facts import Closing, ItemFacts, Status, shown
 from db.outbox import AckCount
 from db.supervision import Extended
 from jobs.rules import (
@@ -86,7 +86,7 @@ def missing_lines(lang: str, items: Sequence[ItemFacts], names: Mapping[int, str
     then a line telling the admins to invite them."""
     sep = t(lang, "list_sep")
     missing = missing_by_unit(items)
-    lines = [t(lang, "missing.line", count=len(numbers), numbers=sep.join(f"#{n}" for n in numbers),
+    lines = [t(lang, "missing.line", count=len(numbers), numbers=sep.join(shown(n) for n in numbers),
                unit=esc(names.get(unit_id, f"#{unit_id}")) + (t(lang, "missing.unbound") if unit_id in unbound else ""))
              for unit_id, numbers in missing.items()]
     if unbound and set(missing) & set(unbound):
@@ -166,7 +166,7 @@ def ack_lines(lang: str, acks: Sequence[AckCount], names: Mapping[int, str]) -> 
 def closing_lines(lang: str, items: Sequence[ItemFacts], cancelled: Sequence[Cancelled]) -> list[str]:
     """ "申请办结 2 项，待审核：#3、#7。" and "已取消 1 项：#12 …（经批准取消）。" (none when there are none)."""
     sep = t(lang, "list_sep")
-    pending = [f"#{i.number}" for i in sorted(items, key=lambda i: i.number) if i.closing == Closing.REQUESTED]
+    pending = [shown(i.ref) for i in sorted(items, key=lambda i: (i.list_id, i.number)) if i.closing == Closing.REQUESTED]
     lines = [t(lang, "digest.closing_pending", count=len(pending), numbers=sep.join(pending))] if pending else []
     if cancelled:
         lines.append(t(lang, "digest.cancelled", count=len(cancelled), items=sep.join(

@@ -18,7 +18,8 @@ from bot.context import Services
 from bot.dates import format_date
 from bot.instructions import quote
 from bot.texts import esc, t
-from db import outbox, queries
+from db import lists, outbox, queries
+from db.facts import shown
 from db.instructions import Open
 from db.models import Instruction, Item
 from jobs.workdays import WorkCalendar
@@ -41,18 +42,20 @@ def notify_units(session: Session, services: Services, *, instruction: Instructi
     recipients = unit_recipients(session, unit_ids=unit_ids, today=now.astimezone(services.settings.tz).date())
     chats = list(dict.fromkeys(chat for unit_id in unit_ids for chat in recipients[unit_id]))
     languages = queries.people_languages(session, telegram_ids=chats)
+    ref = lists.item_ref(session, item=item)
     for chat_id in chats:
         lang = languages.get(chat_id) or services.settings.language
         outbox.enqueue_text(session, key=f"instruction:{instruction.id}:{chat_id}", kind="notice", chat_id=chat_id,
-                            parts=[notice_text(lang, instruction, item)],
+                            parts=[notice_text(lang, instruction, item, ref)],
                             buttons=[[(t(lang, "ins.ack_button"), AckInstruction(instruction.id).encode())]],
                             now=now, not_before=not_before)
     return [unit_id for unit_id in unit_ids if not recipients[unit_id]]
 
 
-def notice_text(lang: str, instruction: Instruction, item: Item) -> str:
+def notice_text(lang: str, instruction: Instruction, item: Item, ref: str) -> str:
+    """The notice to the units; `ref`: the item as messages name it (`db.lists.item_ref`)."""
     act_by = t(lang, "ins.notice_act_by", date=format_date(instruction.act_by, lang)) if instruction.act_by else ""
-    return t(lang, "ins.notice", number=item.number, title=esc(item.title), leader=esc(instruction.leader),
+    return t(lang, "ins.notice", number=ref, title=esc(item.title), leader=esc(instruction.leader),
              date=format_date(instruction.given_on, lang), text=esc(instruction.text), act_by=act_by)
 
 
@@ -74,5 +77,5 @@ def reminder_lines(lang: str, chosen: Sequence[Open], item_ids: Iterable[int]) -
     lines = [t(lang, "ins.remind_title")]
     for entry in chosen:
         ask = t(lang, "ins.answer_it") if entry.instruction.item_id in listed else t(lang, "ins.ack_it")
-        lines.append(f"#{entry.number} {quote(lang, entry.instruction, limit=300)} {ask}")
+        lines.append(f"{shown(entry.ref or entry.number)} {quote(lang, entry.instruction, limit=300)} {ask}")
     return lines

@@ -14,7 +14,7 @@ from bot.context import Services
 from bot.dates import format_date
 from bot.texts import esc, t
 from db import ledger, supervision
-from db.facts import ItemFacts
+from db.facts import ItemFacts, shown
 from jobs.month_on_month import ALL_CHANGES, Changes, MonthFacts, compare, done_ids
 from jobs.rules import Colour
 from jobs.supervision import month_cutoff, month_warnings, previous_month
@@ -38,27 +38,28 @@ def month_facts(services: Services, session: Session, year: int, month: int) -> 
                       done=done_ids(facts), reported=frozenset(reported & known)), facts
 
 
-def month_changes(services: Services, year: int, month: int) -> tuple[Changes, dict[int, tuple[int, str]]]:
-    """What changed in a month since the one before; the items' numbers and titles to name them."""
+def month_changes(services: Services, year: int, month: int) -> tuple[Changes, dict[int, tuple[str, str]]]:
+    """What changed in a month since the one before; the items as messages name them ("12", "民生12") and
+    their titles."""
     before_year, before_month = previous_month(date(year, month, 1))
     with services.db.session() as session:
         before, _ = month_facts(services, session, before_year, before_month)
         after, facts = month_facts(services, session, year, month)
-    items = {f.id: (f.number, f.title) for f in facts}
-    return compare(before, after, {i: n for i, (n, _) in items.items()}), items
+    items = {f.id: (f.ref, f.title) for f in facts}
+    return compare(before, after, {f.id: f.number for f in facts}), items
 
 
-def short_name(number: int, title: str) -> str:
+def short_name(ref: str | int, title: str) -> str:
     title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + "…"
-    return f"#{number} {esc(title)}"
+    return f"{shown(ref)} {esc(title)}"
 
 
-def names_text(lang: str, ids: Sequence[int], items: Mapping[int, tuple[int, str]]) -> str:
-    shown = t(lang, "list_sep").join(short_name(*items.get(i, (0, "?"))) for i in ids[:NAMED])
-    return shown + (t(lang, "mom.more", count=len(ids)) if len(ids) > NAMED else "")
+def names_text(lang: str, ids: Sequence[int], items: Mapping[int, tuple[str, str]]) -> str:
+    named = t(lang, "list_sep").join(short_name(*items.get(i, ("?", "?"))) for i in ids[:NAMED])
+    return named + (t(lang, "mom.more", count=len(ids)) if len(ids) > NAMED else "")
 
 
-def changes_line(lang: str, changes: Changes, items: Mapping[int, tuple[int, str]]) -> str:
+def changes_line(lang: str, changes: Changes, items: Mapping[int, tuple[str, str]]) -> str:
     """One sentence: "与上月相比：转为红色 2 项（#12 …、#35 …），新办结 3 项（…），新报送 40 项。"."""
     parts = [t(lang, f"mom.{name}", count=len(ids), names=names_text(lang, ids, items))
              for name in ALL_CHANGES if (ids := getattr(changes, name))]

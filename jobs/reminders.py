@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.dates import format_date
 from bot.texts import esc, t
+from db.facts import shown
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def reminder_text(lang: str, unit_name: str, lines: Sequence[ReminderLine], toda
         by_item.setdefault(line.item_id, []).append(line)
     body = [t(lang, "remind.title", unit=esc(unit_name)), t(lang, "remind.intro", count=len(by_item))]
     for index, reasons in enumerate(by_item.values(), start=1):
-        body.append(f"{index}. #{reasons[0].ref} {esc(shorten(reasons[0].title))}")
+        body.append(f"{index}. {shown(reasons[0].ref)} {esc(shorten(reasons[0].title))}")
         for why in reasons:
             period = why.period.split("@")[0]
             if why.reason.startswith("report-missed"):

@@ -32,7 +32,7 @@ from bot.export import (
     write_progress_table,
 )
 from bot.tables import ParsedTable, read_table
-from db import lists, queries
+from db import lists, milestones, queries
 from db.engine import Database
 from db.export_queries import office_table
 from db.imports import apply_import
@@ -183,7 +183,29 @@ def test_export_runs_a_fixed_number_of_queries(database: Database) -> None:
     few = statements()
     for number in range(4, 40):
         add_report(database, add_item(database, number, domain=f"领域{number % 5}"), "进展")
-    assert statements() == few <= 7  # the list, its items, units, latest reports, colours, settings, instructions
+    with database.session() as session:
+        milestones.add_milestones(session, item_id=1, now=NOW, milestones=[("完成设计", date(2021, 6, 30), None)])
+    assert statements() == few <= 8  # the list, its items, units, latest reports, colours, settings, instructions,
+    # milestones
+
+
+def test_an_items_milestones_follow_its_progress_as_they_stood_at_the_months_end(database: Database) -> None:
+    first, _second = add_item(database, 1), add_item(database, 2)
+    add_report(database, first, "完成选址")
+    with database.session() as session:
+        done, late, _due = milestones.add_milestones(session, item_id=first, now=NOW, milestones=[
+            ("完成设计", date(2021, 6, 30), "6月底前"), ("完成招标", date(2021, 7, 15), "7月中旬"),
+            ("开工建设", date(2021, 9, 30), "9月底前")])
+        milestones.tick_milestones(session, item_id=first, milestone_ids=[done.id], now=NOW)
+        milestones.tick_milestones(session, item_id=first, milestone_ids=[late.id],
+                                   now=datetime(2021, 8, 3, 9, 0, tzinfo=SHANGHAI))  # after July: open in July's
+    july = sheet(export(database, "2021-07", date(2021, 8, 10)))
+    assert july["H4"].value == ("完成选址\n节点：1/3 已完成\n1. 完成设计 — ✓ 2021年7月20日（周二）完成\n"
+                                "2. 完成招标 — 已逾期（2021年7月15日 周四）\n3. 开工建设 — 待完成（2021年9月30日 周四）")
+    assert july["H5"].value is None  # the item without milestones shows none
+    august = sheet(export(database, "2021-08", date(2021, 8, 10), lang="en"))
+    assert august["H4"].value.startswith("完成选址\nMilestones: 2 of 3 done\n1. 完成设计 — ✓ done ")
+    assert "\n2. 完成招标 — ✓ done " in august["H4"].value and "\n3. 开工建设 — due " in august["H4"].value
 
 
 # ---------------------------------------------------------------- the office's title and columns, the year

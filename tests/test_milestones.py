@@ -5,13 +5,19 @@ milestone, a missed one turns the item yellow on its card, a report ticks the mi
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import select
 
+from bot.app import build_application, running
+from bot.callbacks import ReportMilestone, ReportMilestonesDone
+from bot.clock import FakeClock
+from bot.simulator import BotApiSimulator
 from db import milestones
-from db.models import Milestone
+from db.engine import Database
+from db.models import Milestone, ProgressReport
 from jobs.schedule import REMINDER_JOB
-from tests.conftest import SHANGHAI, World
+from tests.conftest import SHANGHAI, World, make_settings
 from tests.factories import make_csv, report
 from tests.office import office, snapshot
 
@@ -138,3 +144,103 @@ async def test_an_import_reads_the_milestones_of_a_cell_and_shows_them_in_the_pr
                             ("完工", date(2021, 12, 31), None, False)]
     admin.send("/item 1")
     assert "节点（0/3 已完成）：\n1. 完成设计 — 已逾期" in (await admin.expect("#1 建设口袋公园")).text
+
+
+def add_report_nodes(world_db, now):  # type: ignore[no-untyped-def]
+    """Item 1: two open milestones and one done; item 2: one open."""
+    with world_db.session() as session:
+        design, works, _done = milestones.add_milestones(session, item_id=1, now=now, milestones=[
+            ("完成设计", date(2021, 7, 30), "7月底前"), ("开工建设", date(2021, 7, 30), "7月底前"),
+            ("完成立项", date(2021, 3, 31), "3月底前")])
+        milestones.tick_milestones(session, item_id=1, milestone_ids=[_done.id], now=now)
+        other = milestones.add_milestones(session, item_id=2, now=now, milestones=[("完成方案", date(2021, 7, 30), None)])
+        return design.id, works.id, other[0].id
+
+
+async def to_milestones(contact) -> Any:  # type: ignore[no-untyped-def]
+    """/report 1 up to the milestone step; returns its message."""
+    contact.send("/report 1")
+    await contact.expect("请用一条消息")
+    contact.send("完成设计方案，完成60%")
+    contact.press(await contact.expect("推进状态"), "★ 推进良好")
+    return await contact.expect("本次完成了哪些节点")
+
+
+async def test_a_report_ticks_the_milestones_it_completes(world: World) -> None:
+    li, _ = setup(world)
+    design, works, other = add_report_nodes(world.db, world.clock.now())
+    step = await to_milestones(li)
+    assert [row[0] for row in step.buttons] == ["1. 完成设计", "2. 开工建设", "确定", "跳过"]  # not the done one
+    li.press(step, "1. 完成设计")
+    step = await li.expect("本次完成了哪些节点")
+    assert step.edited and [row[0] for row in step.buttons][:2] == ["✓ 1. 完成设计", "2. 开工建设"]
+    li.press(step, "2. 开工建设")
+    li.press(await li.expect("本次完成了哪些节点"), "✓ 2. 开工建设")  # ticked, then unticked
+    step = await li.expect("本次完成了哪些节点")
+    token = ReportMilestonesDone.parse(step.button_data("确定")).token  # type: ignore[union-attr]
+    before = all_nodes(world)
+    answer = await world.sim.wait_callback_answer(li.press_data(step, ReportMilestone(token, other).encode()))
+    assert "该节点已不属于此次报送的事项" in answer.get("text", "")  # item 2's milestone, forged into this draft
+    answer = await world.sim.wait_callback_answer(li.press_data(step, ReportMilestone("0" * 16, works).encode()))
+    assert "已失效" in answer.get("text", "")  # another draft's token
+    assert all_nodes(world) == before  # nothing is saved before the report
+    li.press(step, "确定")
+    problems = await li.expect("存在问题")
+    assert "完成节点：完成设计" in problems.text
+    li.press(problems, "无")
+    li.press(await li.expect("佐证材料"), "📤 提交")
+    saved = await li.expect("已保存报送记录")
+    assert "完成节点：完成设计" in saved.text
+    with world.db.session() as session:
+        ticked = {m.title: m.done_report_id for m in milestones.milestones_of(session, item_id=1) if m.done_at}
+        reported = session.exec(select(ProgressReport)).one()
+    assert ticked == {"完成设计": reported.id, "完成立项": None}
+    assert nodes(world, 2) == [("完成方案", date(2021, 7, 30), None, False)]
+
+    world.clock.set(datetime(2021, 7, 27, 9, 0, tzinfo=SHANGHAI))  # three days before both were due
+    await world.run_job(REMINDER_JOB)
+    reminder = await li.expect("督办提醒")
+    assert "开工建设" in reminder.text and "完成设计" not in reminder.text  # the ticked one is not reminded
+    world.clock.set(datetime(2021, 8, 2, 9, 0, tzinfo=SHANGHAI))
+    world.supervisor.send("/item 1")
+    card = await world.supervisor.expect("#1 完成城区5座公厕提升改造")
+    assert "1. 完成设计 — ✓ 2021年7月20日（周二）完成" in card.text
+    assert "2. 开工建设 — 已逾期" in card.text
+    assert "1 个节点逾期" in card.text  # the ticked one is not counted as missed
+
+
+async def test_without_open_milestones_there_is_no_step_and_skip_ticks_nothing(world: World) -> None:
+    li, zhang = setup(world)
+    await report(zhang, "推进中，完成30%", item="2")  # no milestones: status, then problems straight away
+    add_report_nodes(world.db, world.clock.now())
+    li.press(await to_milestones(li), "1. 完成设计")
+    li.press(await li.expect("本次完成了哪些节点"), "跳过")
+    problems = await li.expect("存在问题")
+    assert "完成节点" not in problems.text
+    li.press(problems, "无")
+    li.press(await li.expect("佐证材料"), "📤 提交")
+    await li.expect("已保存报送记录")
+    assert [done for *_, done in nodes(world)] == [False, False, True]
+
+
+async def test_the_milestone_step_survives_a_restart(sim: BotApiSimulator, db_url: str, database: Database,
+                                                     clock: FakeClock) -> None:
+    office(database, clock.now(), units={"区住建局": [(LI, "李四", False)]},
+           items=[("完成城区5座公厕提升改造", "区住建局", date(2021, 12, 31)), ("改造老旧小区", "区住建局", date(2021, 12, 31))])
+    add_report_nodes(database, clock.now())
+    settings = make_settings(sim, db_url)
+    li = sim.user(LI, "李四")
+    first = build_application(settings, db=database, clock=clock, rate_limit=False)
+    async with running(first, timeout=1):
+        li.press(await to_milestones(li), "2. 开工建设")
+        step = await li.expect("本次完成了哪些节点")
+        assert step.buttons[1] == ["✓ 2. 开工建设"]
+        await first.update_persistence()
+    again = build_application(settings, db=database, clock=clock, rate_limit=False)
+    async with running(again, timeout=1):
+        li.press(step, "确定")
+        li.press(await li.expect("存在问题"), "无")
+        li.press(await li.expect("佐证材料"), "📤 提交")
+        await li.expect("已保存报送记录")
+    with database.session() as session:
+        assert [m.title for m in milestones.milestones_of(session, item_id=1) if m.done_at] == ["开工建设", "完成立项"]

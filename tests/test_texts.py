@@ -95,6 +95,7 @@ def test_an_item_named_with_its_list_drops_the_hash() -> None:
     from db.facts import item_label
 
     assert t("zh", "add.saved", number=12, title="改造", deadline="2021年12月31日").startswith("已保存事项 #12")
+    assert t("zh", "add.saved", number="12", title="改造", deadline="y").startswith("已保存事项 #12")
     assert t("zh", "add.saved", number=item_label("民生", 12), title="改造",
              deadline="2021年12月31日").startswith("已保存事项 民生12")
     assert "民生22#3" in t("en", "add.saved", number=item_label("民生22", 3), title="x", deadline="y")

@@ -89,11 +89,20 @@ async def test_no_forged_or_expired_identity_gets_data(world: World) -> None:
     expired = headers(world, SUPERVISOR_ID, auth_date=int(time.time()) - 3601)
     forged = {HEADER: headers(world, SUPERVISOR_ID)[HEADER].replace("%22id%22%3A1002", "%22id%22%3A1001")}
     for hdrs, words in ((None, "请从 Telegram"), (expired, "已过期"), (forged, "校验未通过")):
-        for path in ("api/items", "api/item?n=1", "api/home", "api/chart.png", "api/export.xlsx"):
+        for path in ("api/items", "api/item?n=1", "api/home", "api/chart.png", "api/export.xlsx", "api/item?id=1",
+                     "api/items?list=%E9%87%8D%E7%82%B9&milestones=1", "api/export?list=%E9%87%8D%E7%82%B9",
+                     "api/export.xlsx?period=2021-07&list=%E9%87%8D%E7%82%B9",
+                     "api/link?for=export&period=2021-07&list=%E9%87%8D%E7%82%B9"):
             status, text = await get(world, path, hdrs)
             assert status == 401 and words in text and "公厕" not in text
     status, text = await get(world, "api/items", headers(world, STRANGER))
     assert status == 403 and "仅限" in text and "公厕" not in text
+    async with aiohttp.ClientSession() as http:  # the actions too, the adjustment's among them
+        for hdrs in (expired, forged, {}):
+            origin = {"Origin": local_address(world.app).split("/webapp/")[0]}
+            async with http.post(local_address(world.app) + "api/adjust", data={"adjustment": "1", "token": "x"},
+                                 headers={**hdrs, **origin}) as r:
+                assert r.status == 401
     status, shell = await get(world, "", None)  # the shell itself carries no data
     assert status == 200 and "公厕" not in shell and "app.js" in shell
 
@@ -196,7 +205,7 @@ async def test_an_overseer_downloads_the_export_of_a_month(world: World) -> None
 
 
 async def test_the_menu_button_and_the_chats_buttons_open_the_dashboard(world: World) -> None:
-    setup(world)
+    made = setup(world)
     menu = world.sim.menu_buttons[None]
     assert menu["type"] == "web_app" and menu["web_app"]["url"] == WEBAPP_URL and menu["text"] == "看板"
     world.supervisor.send("/status")
@@ -205,7 +214,9 @@ async def test_the_menu_button_and_the_chats_buttons_open_the_dashboard(world: W
     assert button["web_app"]["url"] == WEBAPP_URL + "?v=home"
     world.supervisor.send("/item 1")
     card = await world.supervisor.expect("#1")
-    assert [b["web_app"]["url"] for b in card.inline_buttons() if "web_app" in b] == [WEBAPP_URL + "?v=item&n=1"]
+    # The card's button carries the item's database id, which no other list's item shares.
+    assert [b["web_app"]["url"] for b in card.inline_buttons() if "web_app" in b] == [
+        WEBAPP_URL + f"?v=item&id={made.items[1]}"]
     world.admin.send("/setgroup", chat=world.group)
     await world.group.expect("通报群")
     world.supervisor.send("/status", chat=world.group)
@@ -213,6 +224,10 @@ async def test_the_menu_button_and_the_chats_buttons_open_the_dashboard(world: W
     # Telegram allows web_app buttons in private chats only: a group gets the main Mini App's direct link.
     assert not any("web_app" in b for b in in_group.inline_buttons())
     assert [b.get("url") for b in in_group.inline_buttons()] == ["https://t.me/progress_test_bot?startapp=home"]
+    world.supervisor.send("/item 2", chat=world.group)
+    card = await world.group.expect("#2")
+    assert [b.get("url") for b in card.inline_buttons() if "startapp" in (b.get("url") or "")] == [
+        f"https://t.me/progress_test_bot?startapp=item-{made.items[2]}"]
     world.admin.send("/digest")
     assert (await world.group.expect()).photo
     digest = await world.group.expect("进展情况通报")
@@ -294,19 +309,50 @@ async def test_a_one_time_download_link_for_telegrams_own_download(world: World)
     assert status == 403 and "api/download" not in text  # the export is for overseers only
 
 
-async def test_with_two_lists_the_table_links_each_row_to_its_own_lists_item(world: World) -> None:
-    made = setup(world)
+def second_list(world: World, made, year: int = 2021):  # type: ignore[no-untyped-def]
+    """A second list, 民生 (its year `year`), whose item 1 is housing's 新建幼儿园3所."""
     with world.db.session() as session:
-        livelihood = lists.create_list(session, name="2021年民生实事", year=2021, code="民生", now=world.clock.now())
-        queries.add_item(session, title="新建幼儿园3所", deadline=date(2021, 12, 31), deadline_text="2021.12",
-                         lead_unit_ids=[made.units["区住建局"]], responsible_unit_ids=[made.units["区住建局"]],
-                         start_date=date(2021, 1, 1), list_id=livelihood.id, now=world.clock.now())
+        livelihood = lists.create_list(session, name=f"{year}年民生实事", year=year, code="民生", now=world.clock.now())
+        item = queries.add_item(session, title="新建幼儿园3所", deadline=date(2021, 12, 31), deadline_text="2021.12",
+                                lead_unit_ids=[made.units["区住建局"]], responsible_unit_ids=[made.units["区住建局"]],
+                                start_date=date(2021, 1, 1), list_id=livelihood.id, now=world.clock.now())
+        return item.id
+
+
+async def test_with_two_lists_the_table_links_each_row_to_its_own_item_by_id(world: World) -> None:
+    made = setup(world)
+    kindergarten = second_list(world, made)
     sup = headers(world, SUPERVISOR_ID)
     status, text = await get(world, "api/items?q=幼儿园", sup)
     link = re.search(r'href="\?([^"]*)">新建幼儿园3所', text)
-    assert status == 200 and link is not None and "%E6%B0%91%E7%94%9F1" in link.group(1)  # n=民生1, not n=1
-    status, card = await get(world, "api/item?" + html.unescape(link.group(1)).replace("v=item&", ""), sup)
-    assert status == 200 and "新建幼儿园3所" in card and "公厕" not in card
+    assert status == 200 and link is not None and html.unescape(link.group(1)) == f"v=item&id={kindergarten}"
+    status, card = await get(world, f"api/item?id={kindergarten}", sup)
+    assert status == 200 and "新建幼儿园3所" in card and "#民生1" in card and "2021年民生实事（民生）" in card
+    assert "公厕" not in card
+    status, card = await get(world, "api/item?n=%E6%B0%91%E7%94%9F1", sup)  # n=民生1, as typed, still opens it
+    assert status == 200 and "新建幼儿园3所" in card
+    for wrong in ("id=999999", "id=abc", "id=" + "9" * 20, "n=民生9"):
+        assert (await get(world, f"api/item?{wrong}", sup))[0] == 404
+
+
+async def test_the_lists_and_their_years_with_their_items(world: World) -> None:
+    made = setup(world)
+    second_list(world, made, year=2022)
+    status, text = await get(world, "api/home", headers(world, SUPERVISOR_ID))
+    assert status == 200 and "清单" in text and "2022年度" in text and "2021年度" in text
+    assert re.search(r'data-list="民生">.*?2022年民生实事.*?1 项', text)
+    assert text.index("2022年度") < text.index("2021年度")  # the newest year first
+    status, text = await get(world, "api/items?list=%E6%B0%91%E7%94%9F", headers(world, SUPERVISOR_ID))  # list=民生
+    assert "找到 1 项" in text and "幼儿园" in text and "公厕" not in text and "<h1>2022年民生实事</h1>" in text
+    assert 'name="list"' in text and '<option value="民生" selected>' in text  # the list picker, switched
+    status, text = await get(world, "api/items?year=2021", headers(world, SUPERVISOR_ID))
+    assert "找到 2 项" in text and "幼儿园" not in text  # the year is the list's (考核年度), not the deadline's
+    status, text = await get(world, "api/items?list=nonsense", headers(world, SUPERVISOR_ID))
+    assert "找到 0 项" in text
+    _, text = await get(world, "api/home", headers(world, SUPERVISOR_ID, language_code="en"))
+    assert "Task lists" in text and "Year 2022" in text and "1 item<" in text and "2 items<" in text
+    status, text = await get(world, "api/home", headers(world, TRANSPORT))  # a contact: the lists of their items
+    assert status == 200 and "民生实事" not in text and "1 项" in text and 'class="chip" href="?v=export' not in text
 
 
 # ---- review: 办结 on review from the dashboard, through the chat's own function
@@ -367,3 +413,136 @@ async def test_a_units_page_shows_its_ledger_on_time_rate_and_colours(world: Wor
     assert "8/2021" not in text and "2021年8月" in text  # this month so far, then July
     status, text = await get(world, "api/units", headers(world, SUPERVISOR_ID, language_code="en"))
     assert status == 200 and "Method: a base of 100 points" in text
+
+
+# ---- lists (清单) and years, milestones (节点), adjustments (调整 / 取消) and the start parameter on the dashboard
+
+
+def sheet_values(data: bytes) -> list[tuple]:
+    import io
+
+    from openpyxl import load_workbook
+
+    return [tuple(row) for row in load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)]
+
+
+async def test_the_export_of_any_list_is_the_chats_export_of_that_list(world: World) -> None:
+    made = setup(world)
+    second_list(world, made)
+    async with aiohttp.ClientSession() as http:
+        base = local_address(world.app) + "api/export.xlsx?period=2021-07"
+        async with http.get(base + "&list=%E6%B0%91%E7%94%9F", headers=headers(world, ADMIN_ID)) as r:  # list=民生
+            assert r.status == 200
+            mine = sheet_values(await r.read())
+        async with http.get(base + "&list=nonsense", headers=headers(world, ADMIN_ID)) as r:
+            assert r.status == 404 and "没有这个代号的清单" in await r.text()
+        async with http.get(base + "&list=%E6%B0%91%E7%94%9F", headers=headers(world, HOUSING)) as r:
+            assert r.status == 403  # overseers only, whatever the list
+    world.supervisor.send("/export 民生 2021-07")
+    sent = await world.supervisor.expect("进展情况表-2021-07.xlsx", timeout=15)
+    assert mine == sheet_values(world.sim.file_bytes(sent.document["file_id"]))  # the chat's own table
+    text = repr(mine)
+    assert "幼儿园" in text and "公厕" not in text
+    _, page = await get(world, "api/export?list=%E6%B0%91%E7%94%9F", headers(world, SUPERVISOR_ID))
+    assert '<option value="民生" selected>' in page and "2021年重点工作" in page  # the picker, on the list asked for
+    # Telegram's own download: a one-time link for that list and month, and for that list only.
+    status, path = await get(world, "api/link?for=export&period=2021-07&list=%E6%B0%91%E7%94%9F",
+                             headers(world, ADMIN_ID))
+    assert status == 200
+    async with aiohttp.ClientSession() as http, http.get(local_address(world.app) + path) as r:
+        assert r.status == 200 and sheet_values(await r.read()) == mine
+    assert (await get(world, "api/link?for=export&period=2021-07&list=nonsense", headers(world, ADMIN_ID)))[0] == 404
+    assert (await get(world, "api/link?for=export&period=2021-07&list=%E6%B0%91%E7%94%9F", headers(world, HOUSING))
+            )[0] == 403
+
+
+async def test_the_card_shows_milestones_and_the_table_filters_those_due(world: World) -> None:
+    from db import milestones
+
+    made = setup(world)  # today is 20 July 2021
+    now = world.clock.now()
+    with world.db.session() as session:
+        design, start, end = milestones.add_milestones(session, item_id=made.items[1], now=now, milestones=[
+            ("完成设计方案", date(2021, 6, 30), "6月底前"), ("5座公厕全面开工", date(2021, 7, 15), "7月15日前"),
+            ("全部完工验收", date(2021, 12, 31), "年底前")])
+        milestones.tick_milestones(session, item_id=made.items[1], milestone_ids=[design.id], now=now)
+        start.unit_id = made.units["区交通运输局"]  # its own unit
+        milestones.add_milestones(session, item_id=made.items[2], now=now,
+                                  milestones=[("采购车辆", date(2021, 10, 31), "10月底前")])
+    sup = headers(world, SUPERVISOR_ID)
+    status, card = await get(world, f"api/item?id={made.items[1]}", sup)
+    nodes = card[card.index("节点（1/3 已完成）"):card.index("</ol>", card.index("节点（1/3"))]
+    assert status == 200 and nodes.index("完成设计方案") < nodes.index("5座公厕全面开工") < nodes.index("全部完工验收")
+    assert 'n-done"' in nodes and "✓ 2021年7月20日" in nodes  # done, and when
+    assert re.search(r'n-over">.*?5座公厕全面开工<span class="sub"> · 区交通运输局</span>.*?已逾期（2021年7月15日', nodes)
+    assert re.search(r'n-due">.*?全部完工验收</span><span class="state">待完成（2021年12月31日', nodes)
+    assert card.index("逐月预警") < card.index("节点（") < card.index("报送记录")  # after the months
+    status, text = await get(world, "api/items?milestones=1", sup)
+    assert "找到 1 项" in text and "公厕" in text and "客运" not in text and 'class="flag due-node"' in text
+    status, text = await get(world, "api/items", sup)
+    assert 'name="milestones" value="1"' in text and "找到 2 项" in text
+    with world.db.session() as session:  # both open ones done: the table is built again, none is due
+        milestones.tick_milestones(session, item_id=made.items[1], milestone_ids=[start.id, end.id], now=now)
+    assert "找到 0 项" in (await get(world, "api/items?milestones=1", sup))[1]
+    status, card = await get(world, f"api/item?id={made.items[1]}", headers(world, TRANSPORT))
+    assert status == 403 and "公厕" not in card  # its own milestone does not open another unit's item
+
+
+async def test_the_cards_months_are_of_its_lists_year(world: World) -> None:
+    made = setup(world)
+    later = second_list(world, made, year=2022)
+    sup = headers(world, SUPERVISOR_ID)
+    _, card = await get(world, f"api/item?id={later}", sup)
+    assert "2022 年逐月预警" in card and "2021 年逐月预警" not in card  # the list's 考核年度, not the clock's 2021
+    _, card = await get(world, f"api/item?id={made.items[1]}", sup)
+    assert "2021 年逐月预警" in card
+
+
+async def test_an_admin_decides_an_adjustment_from_the_card(world: World) -> None:
+    from db import closing
+
+    made = setup(world)
+    now = world.clock.now()
+    with world.db.session() as session:
+        item = session.get(queries.Item, made.items[1])
+        closing.request_adjustment(session, item=item, unit_id=made.units["区住建局"], by=HOUSING, kind="title",
+                                   after={"title": "完成城区6座公厕提升改造"}, reason="新增1座", now=now, draft_id="t1")
+    change = "调整标题：完成城区5座公厕提升改造 → 完成城区6座公厕提升改造"
+    for person in (HOUSING, SUPERVISOR_ID):  # the unit and a supervisor see it; admins decide
+        status, card = await get(world, f"api/item?id={made.items[1]}", headers(world, person))
+        assert status == 200 and change in card and "待审批" in card and 'data-action="adjust"' not in card
+    _, card = await get(world, f"api/item?id={made.items[1]}", headers(world, ADMIN_ID))
+    adjustment_id, token = token_in(card, "adjustment")
+    form = {"adjustment": adjustment_id, "token": token, "verdict": "approve", "comment": "同意"}
+    before = snapshot(world)
+    assert (await post(world, "api/adjust", ADMIN_ID, form, origin=False))[0] == 403  # no Origin
+    assert (await post(world, "api/adjust", SUPERVISOR_ID, form))[0] == 403  # admins only, as the chat's buttons
+    assert (await post(world, "api/adjust", HOUSING, form))[0] == 403
+    async with aiohttp.ClientSession() as http:  # a forged identity
+        forged = {HEADER: headers(world, ADMIN_ID)[HEADER].replace("hash=", "hash=0"),
+                  "Origin": local_address(world.app).split("/webapp/")[0]}
+        async with http.post(local_address(world.app) + "api/adjust", data=form, headers=forged) as r:
+            assert r.status == 401
+    assert snapshot(world) == before
+    status, text = await post(world, "api/adjust", ADMIN_ID, form)
+    assert status == 200 and "已批准 #1 的调整申请" in text
+    notice = await world.user(HOUSING, "李四").expect("调整申请已批准")
+    assert "6座" in notice.text and "同意" in notice.text
+    assert (await post(world, "api/adjust", ADMIN_ID, form))[0] == 409  # replayed
+    with world.db.session() as session:
+        assert session.get(queries.Item, made.items[1]).title == "完成城区6座公厕提升改造"
+        (kept,) = closing.adjustments_of_item(session, item_id=made.items[1])
+        assert (kept.status, kept.decided_by, kept.before["title"]) == ("approved", ADMIN_ID, "完成城区5座公厕提升改造")
+        item = session.get(queries.Item, made.items[2])
+        cancel = closing.request_adjustment(session, item=item, unit_id=made.units["区交通运输局"], by=TRANSPORT,
+                                            kind="cancel", after={}, reason="上级取消", now=now, draft_id="t2")
+    _, card = await get(world, f"api/item?id={made.items[1]}", headers(world, ADMIN_ID))
+    assert "已批准" in card and 'data-action="adjust"' not in card  # decided: the line stays, the form goes
+    _, card = await get(world, f"api/item?id={made.items[2]}", headers(world, ADMIN_ID))
+    assert "申请取消该事项" in card
+    adjustment_id, token = token_in(card, "adjustment")
+    assert adjustment_id == str(cancel.id)
+    status, text = await post(world, "api/adjust", ADMIN_ID, {"adjustment": adjustment_id, "token": token,
+                                                              "verdict": "refuse", "comment": "仍须完成"})
+    assert status == 200 and "已不批准 #2 的调整申请" in text
+    assert "仍须完成" in (await world.user(TRANSPORT, "王五").expect("调整申请未获批准")).text

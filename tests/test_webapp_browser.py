@@ -1,6 +1,8 @@
 """The dashboard in a real headless Chromium (Debian's package, driven by Playwright) against the running
 bot: a supervisor filters to one unit's red items, opens a card, sees the evidence photo a contact sent in
-the chat, and sends the report back; screenshots of every view at phone and desktop width."""
+the chat, and sends the report back; an admin opens a card from a direct link (milestones, instruction,
+办结 and an adjustment, which they approve), filters to milestones due and switches list; screenshots of
+every view at phone and desktop width."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.webapp import demo_url, local_address
-from db import queries
-from tests.conftest import SUPERVISOR_ID, World
+from db import closing, instructions, lists, milestones, queries
+from tests.conftest import ADMIN_ID, SUPERVISOR_ID, World
 from tests.office import office
 
 HOUSING, TRANSPORT = 2001, 2002
@@ -84,12 +87,16 @@ async def three_items(world: World):  # type: ignore[no-untyped-def]
     return made, contact
 
 
-async def opened(world: World, browser, theme: str, **identity: object):  # type: ignore[no-untyped-def]
-    """A phone-sized page with the dashboard opened as Telegram would, with these theme colours."""
+async def opened(world: World, browser, theme: str, *, user_id: int = SUPERVISOR_ID, start: str = "",
+                 **identity: object):  # type: ignore[no-untyped-def]
+    """A phone-sized page with the dashboard opened as Telegram would, with these theme colours (and a
+    direct link's start parameter, which Telegram puts in the query)."""
     page = await browser.new_page(viewport={"width": 360, "height": 740})
     await page.route("https://telegram.org/**", lambda route: route.abort())  # no network here
-    await page.goto(demo_url(local_address(world.app), token=world.sim.token, user_id=SUPERVISOR_ID,
-                             **identity) + "&tgWebAppThemeParams=" + theme)  # type: ignore[arg-type]
+    url = demo_url(local_address(world.app), token=world.sim.token, user_id=user_id, **identity)  # type: ignore[arg-type]
+    if start:
+        url = url.replace("?v=home", f"?tgWebAppStartParam={start}")
+    await page.goto(url + "&tgWebAppThemeParams=" + theme)
     return page
 
 
@@ -176,3 +183,80 @@ async def test_a_forged_identity_gets_a_clear_page_in_the_browser(world: World, 
     await page.evaluate("sessionStorage.clear()")
     await page.reload()
     await page.wait_for_selector("text=请从 Telegram")
+
+
+def reviewed_items(world: World) -> tuple[int, int]:
+    """#1 housing's with milestones (done, overdue with its own unit, due), a leader's instruction, a 办结
+    asked for and a title change awaiting an admin; #1 of a second list, 民生; their database ids."""
+    units = {"区住建局": [(HOUSING, "李四", False)], "区交通运输局": [(TRANSPORT, "王五", False)]}
+    made = office(world.db, world.clock.now(), units=units, items=[
+        ("完成城区5座公厕提升改造", "区住建局", date(2021, 12, 31)), ("更新农村客运班车5辆", "区交通运输局", date(2021, 12, 31))])
+    now, housing = world.clock.now(), made.units["区住建局"]
+    with world.db.session() as session:
+        item = session.get(queries.Item, made.items[1])
+        done, over, _ = milestones.add_milestones(session, item_id=item.id, now=now, milestones=[
+            ("完成设计方案", date(2021, 6, 30), None), ("5座公厕全面开工", date(2021, 7, 15), None),
+            ("全部完工验收", date(2021, 12, 31), None)])
+        milestones.tick_milestones(session, item_id=item.id, milestone_ids=[done.id], now=now)
+        over.unit_id = made.units["区交通运输局"]
+        instructions.record(session, item_id=item.id, leader="区长 张三", given_on=date(2021, 7, 5),
+                            text="加快进度，确保年底前全部完工", act_by=date(2021, 7, 31), act_by_text="7月底前", by=ADMIN_ID,
+                            now=now, units={housing: "lead"}, draft_id="b1")
+        report = queries.add_report(session, item_id=item.id, unit_id=housing, reporter_id=HOUSING, period="2021-07",
+                                    now=now, text="已全部完工", percent=100, status="ahead", problems=None)
+        closing.request_closing(session, item=item, report=report, now=now)
+        closing.request_adjustment(session, item=item, unit_id=housing, by=HOUSING, kind="title",
+                                   after={"title": "完成城区6座公厕提升改造"}, reason="新增1座", now=now, draft_id="b2")
+        livelihood = lists.create_list(session, name="2021年民生实事", year=2021, code="民生", now=now)
+        other = queries.add_item(session, title="新建幼儿园3所", deadline=date(2021, 12, 31), deadline_text="2021.12",
+                                 lead_unit_ids=[housing], responsible_unit_ids=[housing], start_date=date(2021, 1, 1),
+                                 list_id=livelihood.id, now=now)
+        return item.id, other.id
+
+
+async def test_an_admin_opens_a_card_from_a_link_decides_and_switches_list(
+        world: World, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first, _ = reviewed_items(world)
+    folder = screenshots(tmp_path)
+    page = await opened(world, browser, '{"bg_color":"#ffffff"}', user_id=ADMIN_ID, first_name="管理员",
+                        start=f"item-{first}")  # the item's database id
+    await page.wait_for_selector("text=节点（1/3 已完成）")
+    assert f"id={first}" in page.url
+    for section in ("领导批示", "区长 张三", "申请办结，待审核", "调整标题：完成城区5座公厕提升改造 → 完成城区6座公厕提升改造"):
+        await page.wait_for_selector(f"text={section}")
+    overdue = await page.locator(".node.n-over").inner_text()
+    assert "5座公厕全面开工 · 区交通运输局" in overdue and "已逾期（2021年7月15日" in overdue
+    await shoot(page, folder, "card-review")
+    await page.fill("form[data-action=adjust] input[name=comment]", "同意")
+    await page.click("form[data-action=adjust] button[value=approve]")
+    await page.wait_for_selector("text=已批准 #1 的调整申请")
+    with world.db.session() as session:
+        assert session.get(queries.Item, first).title == "完成城区6座公厕提升改造"
+
+    await page.click("a[href='?v=items']")
+    await page.wait_for_selector("table.items")
+    await page.check("input[name=milestones]")
+    await page.click("form.filters button[type=submit]")
+    await page.wait_for_selector("text=找到 1 项")
+    assert "milestones=1" in page.url and "节点到期" in await page.locator("table.items tbody").inner_text()
+    await shoot(page, folder, "items-milestones")
+    await page.uncheck("input[name=milestones]")
+    await page.select_option("select[name=list]", value="民生")
+    await page.click("form.filters button[type=submit]")
+    await page.wait_for_selector("h1:has-text('2021年民生实事')")
+    rows = await page.locator("table.items tbody tr").all_inner_texts()
+    assert len(rows) == 1 and "幼儿园" in rows[0]
+    await page.click("a[href='?v=home']")
+    await page.wait_for_selector("[data-list=民生]")
+    await shoot(page, folder, "home-lists")
+    await page.click("[data-list=民生] a.chip")  # that list's export
+    await page.wait_for_selector("form.export")
+    assert await page.locator("select[name=list]").input_value() == "民生"
+    async with page.expect_download() as started:
+        await page.click("form.export button[type=submit]")
+    download = await started.value
+    saved = tmp_path / "export.xlsx"
+    await download.save_as(saved)
+    assert download.suggested_filename == "2021-07.xlsx"
+    cells = repr(list(load_workbook(saved).active.iter_rows(values_only=True)))
+    assert "幼儿园" in cells and "公厕" not in cells  # that list's table

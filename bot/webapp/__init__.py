@@ -66,9 +66,10 @@ def with_dashboard(markup: InlineKeyboardMarkup | None, services: Services, chat
 
 
 def start_param(view: str, **params: object) -> str:
-    """The `startapp` of a direct link opening `view` (A-Z a-z 0-9 _ - only): "item-12", "unit-3", "items"."""
-    number = params.get("n", params.get("id"))
-    return f"{view}-{number}" if isinstance(number, int) else view
+    """The `startapp` of a direct link opening `view` (A-Z a-z 0-9 _ - only): "item-123" (the item's database
+    id, which no other list's item shares), "unit-3" (a unit's id), "items"."""
+    number = params.get("id")
+    return f"{view}-{number}" if isinstance(number, int) and not isinstance(number, bool) else view
 
 
 def served_by_webhook(app: Application) -> None:

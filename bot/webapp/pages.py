@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from bot.dates import format_date
 from bot.texts import MARKS, t
 from bot.webapp.table import PAGE_SIZE, Query, Row, Table
-from db.models import ExtensionRequest, ProgressReport, ReportVersion, Status
+from db.models import ExtensionRequest, Milestone, ProgressReport, ReportVersion, Status
 from jobs.reminders import period_label
 from jobs.rules import COLOUR_ORDER
 from jobs.warnings import DOTS
@@ -77,7 +77,6 @@ def home_page(lang: str, table: Table, visible: list[Row], overseer: bool) -> st
     counts = {c.value: 0 for c in COLOUR_ORDER}
     for row in visible:
         counts[row.colour] += 1
-    years = "".join(f'<a class="chip" href="{h(link("items", year=y))}">{y}</a>' for y in table.years)
     colours = "".join(f'<a class="tile c-{c}" href="{h(link("items", colour=c))}"><b>{n}</b>'
                       f'<span>{h(t(lang, f"colour.{c}"))}</span></a>' for c, n in counts.items())
     extra = ""
@@ -88,9 +87,33 @@ def home_page(lang: str, table: Table, visible: list[Row], overseer: bool) -> st
     return (f'<h1>{h(t(lang, "wa.title"))}</h1>'
             f'<section class="card"><h2><a href="{h(link("items"))}">{h(t(lang, "wa.list_name"))}</a></h2>'
             f'<p>{h(t(lang, "wa.list_count", count=len(visible), date=format_date(table.today, lang)))}</p>'
-            f'<div class="tiles">{colours}</div>'
-            f'<p class="years">{h(t(lang, "wa.years"))} {years or h(t(lang, "none"))}</p></section>'
-            f'<nav class="actions">{extra}</nav>')
+            f'<div class="tiles">{colours}</div></section>'
+            + lists_section(lang, table, visible, overseer) + f'<nav class="actions">{extra}</nav>')
+
+
+def lists_section(lang: str, table: Table, visible: Sequence[Row], overseer: bool) -> str:
+    """The lists (清单) by year (考核年度), each with its items (those the viewer may see) and its state; an
+    active list's name opens its items, a year the items of that year's lists. A contact sees the active
+    lists their units have items in."""
+    mine: dict[int, int] = {}
+    for row in visible:
+        mine[row.list_id] = mine.get(row.list_id, 0) + 1
+    shown = [found for found in table.lists if overseer or mine.get(found.id)]
+    body = []
+    for year in dict.fromkeys(found.year for found in shown):
+        cells = []
+        for found in (f for f in shown if f.year == year):
+            count = mine.get(found.id, 0) if found.active else found.count
+            name = (f'<a href="{h(link("items", list=found.code))}">{h(found.name)}</a>' if found.active
+                    else h(found.name))
+            export = (f' <a class="chip" href="{h(link("export", list=found.code))}">{h(t(lang, "wa.list_export"))}</a>'
+                      if overseer else "")
+            state = "" if found.active else f' <span class="flag miss">{h(t(lang, "wa.list_closed"))}</span>'
+            cells.append(f'<li data-list="{h(found.code)}">{name} <span class="code">{h(found.code)}</span>'
+                         f'<span class="count">{h(t(lang, "wa.list_items", count=count))}</span>{state}{export}</li>')
+        body.append(f'<h3><a href="{h(link("items", year=year))}">{h(t(lang, "wa.list_year", year=year))}</a></h3>'
+                    f'<ul class="lists">{"".join(cells)}</ul>')
+    return section(t(lang, "wa.lists"), "".join(body) or f'<p class="empty">{h(t(lang, "none"))}</p>')
 
 
 # ---------------------------------------------------------------- the item table
@@ -113,10 +136,13 @@ def filters_form(lang: str, table: Table, query: Query, unit_ids: Sequence[int])
     statuses = every + [(s.value, f"{MARKS[s.value]} {t(lang, f'status.{s.value}')}") for s in Status]
     colours = every + [(c.value, f"{DOTS[c]} {t(lang, f'colour.{c.value}')}") for c in COLOUR_ORDER]
     years = every + [(str(y), str(y)) for y in table.years]
-    return (f'<form class="filters" data-view="items" role="search">'
-            f'<input type="hidden" name="list" value="{h(query.list)}">'
+    shown = [found for found in table.lists if found.active]
+    choices = every + [(found.code, t(lang, "wa.list_option", name=found.name, code=found.code)) for found in shown]
+    list_picker = _select("list", t(lang, "wa.list"), choices, query.list) if len(shown) > 1 or query.list else ""
+    return (f'<form class="filters{" with-lists" if list_picker else ""}" data-view="items" role="search">'
             f'<label class="wide"><span>{h(t(lang, "wa.search"))}</span>'
             f'<input type="search" name="q" value="{h(query.search)}" placeholder="{h(t(lang, "wa.search_hint"))}"></label>'
+            + list_picker
             + _select("unit", t(lang, "wa.unit"), units, str(query.unit or ""))
             + _select("domain", t(lang, "wa.domain"), domains, query.domain)
             + _select("status", t(lang, "wa.status"), statuses, query.status)
@@ -149,8 +175,9 @@ def items_page(lang: str, table: Table, query: Query, rows: Sequence[Row], total
     nav.append(f'<span>{h(t(lang, "wa.page", page=page, pages=pages))}</span>')
     if page < pages:
         nav.append(f'<a rel="next" href="{h(link("items", **query.params(page=page + 1)))}">{h(t(lang, "wa.next"))} ›</a>')
-    milestones = (f'<p class="hint">{h(t(lang, "wa.milestones_none"))}</p>' if query.milestones else "")
-    return (f'<h1>{h(t(lang, "wa.list_name"))}</h1>' + filters_form(lang, table, query, unit_ids) + milestones
+    chosen = table.list_of(query.list) if query.list else None
+    title = chosen.name if chosen is not None else t(lang, "wa.list_name")
+    return (f'<h1>{h(title)}</h1>' + filters_form(lang, table, query, unit_ids)
             + f'<p class="count">{h(t(lang, "wa.found", count=total, size=PAGE_SIZE))}</p>'
             f'<table class="items"><thead><tr>'
             + _header(lang, query, "number", "wa.col_number", "num")
@@ -171,8 +198,10 @@ def _item_row(lang: str, table: Table, row: Row) -> str:
         flags += f'<span class="flag over">{h(t(lang, "wa.overdue_days", days=row.overdue_days))}</span>'
     if row.unreported:
         flags += f'<span class="flag miss">{h(t(lang, "wa.unreported"))}</span>'
+    if row.milestones_due:
+        flags += f'<span class="flag due-node">{h(t(lang, "wa.milestones"))}</span>'
     return (f'<tr class="r-{row.colour}"><td class="num">{h(row.ref or str(row.number))}</td>'
-            f'<td><a href="{h(link("item", n=row.ref or row.number))}">{h(row.title)}</a>'
+            f'<td><a href="{h(link("item", id=row.id))}">{h(row.title)}</a>'
             f'<div class="sub">{h(units_text(lang, row.lead_unit_ids, table.names))}'
             f'<span class="narrow-only"> · {h(deadline)}</span> {flags}'
             f'<span class="narrow-only status">{mark(lang, row.status)}</span></div></td>'
@@ -244,11 +273,8 @@ def extension_html(lang: str, request: ExtensionRequest, people: Mapping[int, st
     if request.comment:
         body += f'<p class="comment">{h(t(lang, "wa.comment", comment=request.comment))}</p>'
     if token is not None:
-        body += (f'<form class="action" data-action="decide" method="post">'
-                 f'<input type="hidden" name="request" value="{request.id}"><input type="hidden" name="token" value="{h(token)}">'
-                 f'<label><span>{h(t(lang, "wa.comment_label"))}</span><input name="comment" maxlength="1000"></label>'
-                 f'<div class="buttons"><button type="submit" name="verdict" value="approve">{h(t(lang, "ext.approve"))}</button>'
-                 f'<button type="submit" name="verdict" value="refuse" class="danger">{h(t(lang, "ext.refuse"))}</button></div></form>')
+        body += decision_form(lang, "decide", ("request", request.id), token, ("comment", "wa.comment_label"),
+                              ("approve", "ext.approve"), ("refuse", "ext.refuse"))
     return f'<article class="extension x-{h(request.status)}">{body}</article>'
 
 
@@ -270,9 +296,45 @@ def closing_html(lang: str, lines: Sequence[str], review_id: int | None, token: 
     办结 awaits review, its form: confirm, or send back with a reason."""
     body = "".join(f"<p>{line}</p>" for line in lines)  # the lines are the chat's HTML, escaped already
     if token is not None and review_id is not None:
-        body += (f'<form class="action" data-action="closing" method="post">'
-                 f'<input type="hidden" name="review" value="{review_id}"><input type="hidden" name="token" value="{h(token)}">'
-                 f'<label><span>{h(t(lang, "wa.closing_reason"))}</span><input name="reason" maxlength="1000"></label>'
-                 f'<div class="buttons"><button type="submit" name="verdict" value="confirm">{h(t(lang, "close.confirm"))}</button>'
-                 f'<button type="submit" name="verdict" value="refuse" class="danger">{h(t(lang, "close.refuse"))}</button></div></form>')
+        body += decision_form(lang, "closing", ("review", review_id), token, ("reason", "wa.closing_reason"),
+                              ("confirm", "close.confirm"), ("refuse", "close.refuse"))
     return f'<article class="closing">{body}</article>'
+
+
+def adjustment_form(lang: str, adjustment_id: int, change: str, token: str) -> str:
+    """An admin's decision on a pending adjustment (调整 / 取消), its change (the chat's escaped HTML) on top:
+    approve or refuse, with a comment the requester is told."""
+    return (f'<article class="adjustment"><p class="change">{h(t(lang, "wa.adjust_pending"))} {change}</p>'
+            + decision_form(lang, "adjust", ("adjustment", adjustment_id), token, ("comment", "wa.comment_label"),
+                            ("approve", "wa.adjust_approve"), ("refuse", "wa.adjust_refuse"))
+            + "</article>")
+
+
+def decision_form(lang: str, action: str, target: tuple[str, int], token: str, note: tuple[str, str],
+                  yes: tuple[str, str], no: tuple[str, str]) -> str:
+    """A decision's form: the target's id and the action token hidden, a note (its field and label key), and
+    the two verdicts (value, button text key), the second one red."""
+    (field, target_id), (name, label) = target, note
+    return (f'<form class="action" data-action="{action}" method="post">'
+            f'<input type="hidden" name="{field}" value="{target_id}"><input type="hidden" name="token" value="{h(token)}">'
+            f'<label><span>{h(t(lang, label))}</span><input name="{name}" maxlength="1000"></label>'
+            f'<div class="buttons"><button type="submit" name="verdict" value="{yes[0]}">{h(t(lang, yes[1]))}</button>'
+            f'<button type="submit" name="verdict" value="{no[0]}" class="danger">{h(t(lang, no[1]))}</button></div></form>')
+
+
+def milestones_html(lang: str, nodes: Sequence[Milestone], names: Mapping[int, str], today: date, tz: ZoneInfo) -> str:
+    """The milestones in their order: title, deadline, own unit when it has one, and ✓ done (its day), due or
+    overdue, each a class (`n-done`, `n-due`, `n-over`) the theme colours."""
+    cells = []
+    for position, node in enumerate(nodes, start=1):
+        deadline = format_date(node.deadline, lang) if node.deadline else t(lang, "item.deadline_open")
+        if node.done_at is not None:
+            state, text = "done", t(lang, "node.mark_done", date=format_date(node.done_at.astimezone(tz).date(), lang))
+        elif node.deadline is not None and node.deadline < today:
+            state, text = "over", t(lang, "node.mark_overdue", deadline=deadline)
+        else:
+            state, text = "due", t(lang, "node.mark_due", deadline=deadline)
+        unit = (f'<span class="sub"> · {h(names.get(node.unit_id, "?"))}</span>' if node.unit_id else "")
+        cells.append(f'<li class="node n-{state}"><span class="pos">{position}</span>'
+                     f'<span class="title">{h(node.title)}{unit}</span><span class="state">{h(text)}</span></li>')
+    return f'<ol class="nodes">{"".join(cells)}</ol>'

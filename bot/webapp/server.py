@@ -3,9 +3,9 @@
 `{prefix}` serves the shell: a page with no data that reads the Mini App's initData and asks
 `{prefix}api/<view>` for server-rendered fragments, the initData in a header. Every api request is
 verified (`bot.webapp.auth`); rights are the chat's, by numeric id: admins and supervisors see everything,
-a unit's contact their unit's items only, anyone else nothing. The two actions (send a report back, decide
-an extension) are POSTs from the same origin carrying a one-time action token, and run through
-`jobs.actions`, the same checks, records and messages as the chat.
+a unit's contact their unit's items only, anyone else nothing. The actions (send a report back, decide
+an extension, a 办结 or an adjustment) are POSTs from the same origin carrying a one-time action token, and
+run through `jobs.actions`, the same checks, records and messages as the chat.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import logging
 import mimetypes
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,12 +38,14 @@ from bot.webapp import pages
 from bot.webapp.auth import HEADER, ActionTokens, InitDataError, WebAppUser, verify_init_data
 from bot.webapp.pages import h, link
 from bot.webapp.table import Query, Row, Table, TableCache, page_of, select_rows
-from db import instructions, lists, queries, supervision
+from db import closing, instructions, lists, milestones, queries, supervision
 from db.lists import Reference
 from db.models import Item, PointEntry, Role
 from jobs.actions import (
     Actor,
+    adjustment_text,
     closing_card,
+    decide_adjustment_request,
     decide_closing_request,
     decide_extension_request,
     send_back_report,
@@ -213,41 +215,57 @@ def card_section(order: int) -> Callable[[Section], Section]:
     return register
 
 
-def card_data(services: Services, reference: Reference, lang: str) -> dict | None:
-    """The card of the item `n=12` (the only active list's) or `n=民生12` means; None when there is none."""
+def card_data(services: Services, wanted: Reference | int, lang: str) -> dict | None:
+    """The card of the item with that database id (what links and start parameters carry), or of the one
+    `n=12` (the only active list's) or `n=民生12` means; None when there is none."""
     today = services.clock.now().date()
     with services.db.session() as session:
-        item = lists.find_item(session, reference=reference, chat_id=None).item
+        if isinstance(wanted, int):
+            item = session.get(Item, wanted)
+        else:
+            item = lists.find_item(session, reference=wanted, chat_id=None).item
         if item is None:
             return None
         facts = queries.item_facts(session, today=today, item_ids=[item.id])
         reports = queries.reports_of_item(session, item_id=item.id)
         links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {Role.LEAD: [], Role.RESPONSIBLE: []})
         warnings = warnings_on(services, session, facts, today)
-        year = min(today.year, item.deadline.year) if item.deadline else today.year
+        task_list = lists.get_list(session, list_id=item.list_id)
+        # The colours month by month of the list's year (考核年度), whatever the clock says.
+        year = task_list.year if task_list is not None else today.year
         extensions = supervision.extensions_of_item(session, item_id=item.id)
         ids = {r.reporter_id for r in reports} | {r.returned_by for r in reports} | {e.requested_by for e in extensions}
         entry = assess(facts, today, services.settings.slow_margin)[0] if facts else None
         data = dict(
             item=item, entry=entry, reports=reports, links=links, warning=warnings.get(item.id), year=year,
+            task_list=task_list, ref=facts[0].ref if facts else str(item.number),
             kept=supervision.monthly_colours(session, item_ids=[item.id], year=year).get(item.id, {}),
             extensions=extensions, versions=supervision.report_versions(session, report_ids=[r.id for r in reports]),
             instructions=instructions.of_item(session, item_id=item.id),
             latest=queries.latest_reports(session, item_ids=[item.id]).get(item.id),
             names={u.id: u.name for u in queries.all_units(session)},
             people=queries.people_names(session, telegram_ids=[i for i in ids if i]), today=today,
-            ending=closing_card(session, lang, item, services))
+            ending=closing_card(session, lang, item, services),
+            milestones=milestones.milestones_of(session, item_id=item.id),
+            adjustment=closing.pending_adjustment(session, item_id=item.id))
         for loader in _CARD_LOADERS:
             data.update(loader(session, item, today))
         return data
 
 
 async def item_card(request: web.Request, who: Viewer) -> web.StreamResponse:
-    reference = lists.parse_reference(request.query.get("n", "")[:40])
-    if reference is None:
+    """GET api/item?id=123 (the item's database id) or ?n=民生12 (as typed): the card, for those who may see
+    the item only."""
+    by_id = request.query.get("id", "")
+    wanted: Reference | int | None
+    if by_id:
+        wanted = int(by_id) if by_id.isdigit() and len(by_id) < 12 else None
+    else:
+        wanted = lists.parse_reference(request.query.get("n", "")[:40])
+    if wanted is None:
         raise Refused(404, "wa.no_such_item")
     services = _services(request)
-    data = await asyncio.to_thread(card_data, services, reference, who.lang)
+    data = await asyncio.to_thread(card_data, services, wanted, who.lang)
     if data is None:
         raise Refused(404, "wa.no_such_item")
     links = data["links"]
@@ -280,8 +298,11 @@ def card_head(card: Card) -> str:
     ]
     if entry is not None and entry.progress is not None:
         facts.append((t(lang, "wa.time_progress"), f"{round(entry.progress * 100)}%"))
+    if data["task_list"] is not None:
+        facts.insert(0, (t(lang, "wa.list"), t(lang, "wa.list_option", name=data["task_list"].name,
+                                                  code=data["task_list"].code)))
     grid = "".join(f"<dt>{h(k)}</dt><dd>{h(v)}</dd>" for k, v in facts)
-    head = f'<h1><span class="num">#{item.number}</span> {h(item.title)}</h1>'
+    head = f'<h1><span class="num">#{h(data["ref"])}</span> {h(item.title)}</h1>'
     if warning is not None:
         detail = warning_detail(lang, warning)
         head += (f'<p class="colour c-{warning.colour.value}">{pages.dot(warning.colour.value)} '
@@ -300,15 +321,33 @@ def card_months(card: Card) -> str:
                          pages.month_cells(lang, data["kept"], data["year"], current))
 
 
+@card_section(12)
+def card_milestones(card: Card) -> str:
+    """The milestones (节点): each one's title, deadline, own unit if it has one, and done, due or overdue."""
+    data = card.data
+    nodes = data["milestones"]
+    if not nodes:
+        return ""
+    done = sum(1 for m in nodes if m.done_at is not None)
+    return pages.section(t(card.lang, "wa.milestones_card", done=done, count=len(nodes)),
+                         pages.milestones_html(card.lang, nodes, data["names"], data["today"], card.tz))
+
+
 @card_section(15)
 def card_closing(card: Card) -> str:
-    """办结 and adjustments: the chat card's lines, and for an overseer the decision on a pending 办结."""
-    who, lang, ending = card.who, card.lang, card.data["ending"]
+    """办结 and adjustments (调整 / 取消): the chat card's lines (each change as it was → as it would be), for an
+    overseer the decision on a pending 办结, for an admin the decision on a pending adjustment."""
+    who, lang, data = card.who, card.lang, card.data
+    ending, pending, item = data["ending"], data["adjustment"], data["item"]
     if not ending.lines:
         return ""
     token = (card.token("closing", ending.pending_review)
              if who.overseer and ending.pending_review is not None else None)
-    return pages.section(t(lang, "wa.closing"), pages.closing_html(lang, ending.lines, ending.pending_review, token))
+    body = pages.closing_html(lang, ending.lines, ending.pending_review, token)
+    if who.admin and pending is not None and not item.archived:
+        change = adjustment_text(lang, pending, data["names"])  # the chat's HTML, escaped already
+        body += pages.adjustment_form(lang, pending.id, change, card.token("adjust", pending.id))
+    return pages.section(t(lang, "wa.closing"), body)
 
 
 @card_section(20)
@@ -388,7 +427,7 @@ def render_unit(lang: str, table: Table, unit_id: int, rows: list[Row], view: Un
     ledger_body = (f'<p>{h(total)}</p>' + pages.plain_table(lang, entry_columns, entries) if found.entries
                    else f'<p class="empty">{h(t(lang, "wa.no_ledger"))}</p>')
     current = f"{today.year}-{today.month:02d}"
-    strips = "".join(f'<li><a href="{h(link("item", n=r.number))}">#{r.number} {h(r.title)}</a><br>'
+    strips = "".join(f'<li><a href="{h(link("item", id=r.id))}">#{r.ref or r.number} {h(r.title)}</a><br>'
                      f'{colour_strip(lang, view.colours.get(r.id, {}), today.year, current, r.colour)}</li>'
                      for r in sorted(rows, key=lambda r: r.number))
     return (f'<h1>{h(table.names[unit_id])}</h1><div class="tiles">{tiles}</div>'
@@ -413,7 +452,7 @@ def colour_strip(lang: str, kept: dict[str, str], year: int, current: str, colou
 def entry_row(lang: str, found: UnitLedger, entry: PointEntry) -> str:
     number, title = found.numbers.get(entry.item_id, (0, "?"))
     return (f'<tr><td>{h(format_date(entry.day, lang))}</td>'
-            f'<td><a href="{h(link("item", n=number))}">#{number} {h(title)}</a></td>'
+            f'<td><a href="{h(link("item", id=entry.item_id))}">#{number} {h(title)}</a></td>'
             f'<td>{h(t(lang, f"ledger.kind.{entry.kind}"))}</td><td>{h(t(lang, f"ledger.role.{entry.role}"))}</td>'
             f'<td class="num">{entry.points:+g}</td></tr>')
 
@@ -466,20 +505,43 @@ async def chart_png(request: web.Request, who: Viewer) -> web.StreamResponse:
 
 
 async def export_page(request: web.Request, who: Viewer) -> web.StreamResponse:
+    """The export's form: a list (the one the table was filtered to, else the main list) and a month."""
     lang = who.lang
     month = month_of(_services(request).clock.now().date())
+    table, _ = await request.app[TABLES].table()
+    wanted = request.query.get("list", "")[:40]
+    chosen = table.list_of(wanted) or next((found for found in table.lists if found.active), None)
+    options = "".join(f'<option value="{h(found.code)}"{" selected" if found is chosen else ""}>'
+                      f'{h(t(lang, "wa.list_option", name=found.name, code=found.code))}'
+                      f'{h("" if found.active else " · " + t(lang, "wa.list_closed"))}</option>' for found in table.lists)
+    picker = (f'<label><span>{h(t(lang, "wa.list"))}</span><select name="list">{options}</select></label>'
+              if table.lists else "")
     return fragment(f'<h1>{h(t(lang, "wa.nav_export"))}</h1><form class="export" data-export="api/export.xlsx" data-link="for=export">'
-                    f'<label><span>{h(t(lang, "wa.period"))}</span><input type="month" name="period" value="{month}" required></label>'
+                    f'{picker}<label><span>{h(t(lang, "wa.period"))}</span><input type="month" name="period" value="{month}" required></label>'
                     f'<button type="submit">{h(t(lang, "wa.download"))}</button></form>'
                     f'<p class="hint">{h(t(lang, "wa.export_hint"))}</p>')
 
 
 async def export_xlsx(request: web.Request, who: Viewer) -> web.StreamResponse:
-    return await export_response(_services(request), who, request.query.get("period", ""))
+    """GET api/export.xlsx?period=2021-07&list=民生: that list's table (the main list's without one)."""
+    services = _services(request)
+    code = request.query.get("list", "")[:40]
+    list_id = await asyncio.to_thread(list_id_of, services, code) if code else None
+    return await export_response(services, who, request.query.get("period", ""), list_id)
 
 
-async def export_response(services: Services, who: Viewer, wanted: str) -> web.StreamResponse:
-    """The progress table of a month as .xlsx (the chat's /export)."""
+def list_id_of(services: Services, code: str) -> int:
+    """The id of the list of that code (or name); Refused (404) when there is none."""
+    with services.db.session() as session:
+        found = lists.list_by_code(session, code=code)
+    if found is None or found.id is None:
+        raise Refused(404, "wa.no_such_list")
+    return found.id
+
+
+async def export_response(services: Services, who: Viewer, wanted: str, list_id: int | None = None) -> web.StreamResponse:
+    """The progress table of a month of a list (the main list's when None) as .xlsx: the chat's /export of
+    that list, built by `bot.export` off the event loop."""
     from bot.export import parse_period, progress_rows, write_progress_table
 
     today = services.clock.now().date()
@@ -489,7 +551,7 @@ async def export_response(services: Services, who: Viewer, wanted: str) -> web.S
 
     def build() -> bytes | None:
         with services.db.session() as session:
-            rows = progress_rows(session, today=today, period=period, lang=who.lang,
+            rows = progress_rows(session, today=today, period=period, lang=who.lang, list_id=list_id,
                                  margin=services.settings.slow_margin, tz=services.settings.tz)
         return write_progress_table(rows, lang=who.lang, period=period) if rows else None
 
@@ -557,17 +619,27 @@ async def file_response(app: web.Application, who: Viewer, report_id: str, index
 
 # Telegram's own download (WebApp.downloadFile) fetches a URL by itself, without the page's header: the page
 # asks for a one-time link instead, signed for this user and this file, good for a few minutes.
+# An export's target is the month's six digits, then the list's id in six more when one is chosen.
 DOWNLOADS = {"export": lambda q: q.get("period", "").replace("-", ""), "file": lambda q: q.get("r", "") + q.get("i", "").zfill(3)}
+LIST_DIGITS = 6
 
 
 async def download_link(request: web.Request, who: Viewer) -> web.StreamResponse:
-    """GET api/link?for=export&period=2021-07 (or for=file&r=…&i=…): a one-time download path."""
+    """GET api/link?for=export&period=2021-07[&list=民生] (or for=file&r=…&i=…): a one-time download path."""
     kind = request.query.get("for", "")
     if kind == "export" and not who.overseer:
         raise Refused(403, "wa.overseers_only")
     target = DOWNLOADS[kind](request.query) if kind in DOWNLOADS else ""
+    if kind == "export" and len(target) != 6:
+        target = ""  # 2021-07 only
     if not target.isdigit() or len(target) > 15:
         raise Refused(400, "wa.bad_period" if kind == "export" else "wa.no_such_file")
+    code = request.query.get("list", "")[:40]
+    if kind == "export" and code:
+        list_id = await asyncio.to_thread(list_id_of, _services(request), code)
+        if list_id >= 10 ** LIST_DIGITS:
+            raise Refused(404, "wa.no_such_list")
+        target += str(list_id).zfill(LIST_DIGITS)
     tokens = request.app[TOKENS]
     token = tokens.issue(user_id=who.user.id, action=kind, target=int(target), now=time.time())
     return web.Response(text=f"api/download?t={quote(token)}", content_type="text/plain",
@@ -592,7 +664,9 @@ async def download(request: web.Request) -> web.StreamResponse:
         if kind == "export":
             if not who.overseer:
                 raise Refused(403, "wa.overseers_only")
-            return await export_response(services, who, f"{str(target)[:4]}-{str(target)[4:]}")
+            digits = str(target)
+            list_id = int(digits[6:]) if len(digits) > 6 else None
+            return await export_response(services, who, f"{digits[:4]}-{digits[4:6]}", list_id)
         return await file_response(request.app, who, str(target // 1000), str(target % 1000))
     except Refused as refused:
         return fragment(pages.refusal_page(lang, refused.key), refused.status)
@@ -611,21 +685,30 @@ def same_origin(request: web.Request) -> bool:
     return origin in allowed
 
 
+def verdict_of(form: Mapping[str, object], yes: str) -> bool:
+    """Whether the form's verdict is `yes` (confirm, approve) rather than refuse; anything else is refused."""
+    verdict = str(form.get("verdict", ""))
+    if verdict not in (yes, "refuse"):
+        raise Refused(400, "confirm.expired")
+    return verdict == yes
+
+
 async def action(request: web.Request, who: Viewer) -> web.StreamResponse:
-    """POST api/sendback or api/decide: checked like the chat's dialogue, then the card again."""
+    """POST api/sendback, api/decide (an extension), api/closing (办结) or api/adjust (调整 / 取消): checked like
+    the chat's buttons and dialogues, through the same functions; then a notice in place of the form."""
     if not same_origin(request):
         raise Refused(403, "wa.cross_site")
     form = await request.post()
     kind = request.match_info["action"]
     services = _services(request)
     tokens = request.app[TOKENS]
-    field = {"sendback": "report", "closing": "review"}.get(kind, "request")
+    field = {"sendback": "report", "closing": "review", "adjust": "adjustment"}.get(kind, "request")
     target = str(form.get(field, ""))
     if not target.isdigit() or len(target) > 12:
         raise Refused(400, "confirm.expired")
     if kind == "sendback" and not who.overseer:
         raise Refused(403, "refuse.send_back")
-    if kind == "decide" and not who.admin:
+    if kind in ("decide", "adjust") and not who.admin:
         raise Refused(403, "refuse.admin")
     if kind == "closing" and not who.overseer:
         raise Refused(403, "refuse.closing")
@@ -639,25 +722,24 @@ async def action(request: web.Request, who: Viewer) -> web.StreamResponse:
                                           reason=str(form.get("reason", "")), now=now)
         done = ("sb.done", dict(number=outcome.number, unit=outcome.unit))
     elif kind == "closing":
-        verdict = str(form.get("verdict", ""))
-        if verdict not in ("confirm", "refuse"):
-            raise Refused(400, "confirm.expired")
         outcome = await asyncio.to_thread(decide_closing_request, services, review_id=int(target),
-                                          confirm=verdict == "confirm", by=actor, reason=str(form.get("reason", "")),
-                                          now=now, lang=who.lang)
+                                          confirm=verdict_of(form, "confirm"), by=actor,
+                                          reason=str(form.get("reason", "")), now=now, lang=who.lang)
         done = ("close.confirmed" if outcome.status == "closed" else "close.refused",
                 dict(number=outcome.number, day=outcome.day))
-    else:
-        verdict = str(form.get("verdict", ""))
-        if verdict not in ("approve", "refuse"):
-            raise Refused(400, "confirm.expired")
-        outcome = await asyncio.to_thread(decide_extension_request, services, request_id=int(target),
-                                          approve=verdict == "approve", by=actor, comment=str(form.get("comment", "")),
-                                          now=now, lang=who.lang)
-        done = ("ext.decided_approved" if outcome.status == "approved" else "ext.decided_refused",
+    else:  # an extension (decide) or an adjustment (adjust): approved or refused, with a comment
+        approve, comment = verdict_of(form, "approve"), str(form.get("comment", ""))
+        if kind == "adjust":
+            outcome = await asyncio.to_thread(decide_adjustment_request, services, adjustment_id=int(target),
+                                              approve=approve, by=actor, comment=comment, now=now)
+        else:
+            outcome = await asyncio.to_thread(decide_extension_request, services, request_id=int(target),
+                                              approve=approve, by=actor, comment=comment, now=now, lang=who.lang)
+        prefix = "adj" if kind == "adjust" else "ext"
+        done = (f"{prefix}.decided_approved" if outcome.status == "approved" else f"{prefix}.decided_refused",
                 dict(number=outcome.number, deadline=outcome.deadline))
     if outcome.refusal is not None:
-        prefix = "close" if kind == "closing" else "ext"
+        prefix = {"closing": "close", "adjust": "adj"}.get(kind, "ext")
         values = {"number": outcome.number, "outcome": t(who.lang, f"{prefix}.status.{outcome.status}") if outcome.status else "",
                   "person": t(who.lang, "ext.an_admin")}
         return fragment(pages.message(who.lang, outcome.refusal, "bad", **values), 409)
@@ -726,6 +808,6 @@ def build_webapp(ptb: Application) -> web.Application:
     routes += [web.get(f"{prefix}api/{name}", api(view, overseers_only=True)) for name, view in overseers.items()]
     routes += [web.get(f"{prefix}api/{name}", api(view)) for name, view in everyone.items()]
     routes.append(web.get(prefix + "api/download", download))
-    routes.append(web.post(prefix + "api/{action:sendback|decide|closing}", api(action)))
+    routes.append(web.post(prefix + "api/{action:sendback|decide|closing|adjust}", api(action)))
     app.add_routes(routes)
     return app

@@ -10,13 +10,14 @@ from datetime import date
 from typing import Any
 
 from bot.context import Services
-from db import dashboard, queries
-from db.models import Status
+from db import dashboard, lists, milestones, queries
+from db.models import ListState, Status
 from jobs.digest import assess
 from jobs.rules import COLOUR_ORDER, Colour, missing_unit_ids
 from jobs.supervision import warnings_on
 
 PAGE_SIZE = 50
+MILESTONE_DAYS = 7  # a milestone is "due" (节点到期) when open and at most this many days ahead, or overdue
 FRESH_WAIT = 0.2  # seconds a page waits for the table being rebuilt before it is served the one before
 SORTS = ("number", "title", "deadline", "status", "colour", "percent", "progress")
 STATUS_RANK = {s.value: i for i, s in enumerate((Status.SLOW, Status.AVERAGE, Status.GOOD, Status.AHEAD))}
@@ -41,10 +42,24 @@ class Row:
     overdue_days: int
     unreported: bool
     ref: str = ""  # the item as typed: "12", or "民生12" while several lists are active (numbers repeat)
+    list_id: int = 0
+    milestones_due: bool = False  # an open milestone (节点) overdue or due within MILESTONE_DAYS
 
     @property
     def unit_ids(self) -> tuple[int, ...]:
         return (*self.lead_unit_ids, *self.responsible_unit_ids)
+
+
+@dataclass(frozen=True)
+class ListInfo:
+    """A task list (清单) as the dashboard shows it: its year (考核年度), code and state, and its items."""
+
+    id: int
+    name: str
+    code: str
+    year: int
+    active: bool
+    count: int  # its items, not archived (a closed list's too)
 
 
 @dataclass(frozen=True)
@@ -53,22 +68,26 @@ class Table:
     rows: tuple[Row, ...]
     names: Mapping[int, str]  # unit id → name
     domains: tuple[str, ...]
-    years: tuple[int, ...]
+    years: tuple[int, ...]  # the lists' years (考核年度), newest first
+    lists: tuple[ListInfo, ...] = ()  # every list, the newest year first
+
+    def list_of(self, code: str) -> ListInfo | None:
+        return next((found for found in self.lists if found.code == code), None)
 
 
 @dataclass(frozen=True)
 class Query:
     """What the table is asked for; every value comes from the request and is checked here."""
 
-    list: str = ""  # one list today: a seam for the lists to come
-    year: int | None = None
+    list: str = ""  # a list's code (清单代号): its items only
+    year: int | None = None  # the lists of that year (考核年度)
     unit: int | None = None
     domain: str = ""
     status: str = ""
     colour: str = ""
     overdue: bool = False
     unreported: bool = False
-    milestones: bool = False  # milestones due: no item carries milestones yet, so this keeps every row
+    milestones: bool = False  # items with a milestone (节点) overdue or due soon
     search: str = ""
     sort: str = "number"
     descending: bool = False
@@ -109,7 +128,10 @@ def build_table(services: Services, today: date) -> Table:
         warnings = warnings_on(services, session, facts, today)
         names = {u.id: u.name for u in queries.all_units(session)}
         domains = queries.domains(session)
-        years = dashboard.deadline_years(session)
+        counts = lists.item_counts(session)
+        known = tuple(ListInfo(found.id or 0, found.name, found.code, found.year, found.state == ListState.ACTIVE.value,
+                               counts.get(found.id or 0, 0)) for found in lists.lists(session))
+        due = milestones.items_with_milestones_due(session, today=today, within_days=MILESTONE_DAYS)
     rows = []
     for entry in assess(facts, today, services.settings.slow_margin):
         item = entry.facts
@@ -119,8 +141,10 @@ def build_table(services: Services, today: date) -> Table:
             lead_unit_ids=item.lead_unit_ids, responsible_unit_ids=item.responsible_unit_ids,
             status=entry.status.value, colour=(warning.colour if warning else Colour.GREEN).value,
             percent=item.percent, progress=None if entry.progress is None else round(entry.progress * 100),
-            overdue_days=entry.overdue_days, unreported=bool(missing_unit_ids(item)), ref=item.ref))
-    return Table(today, tuple(rows), names, tuple(domains), tuple(years))
+            overdue_days=entry.overdue_days, unreported=bool(missing_unit_ids(item)), ref=item.ref,
+            list_id=item.list_id, milestones_due=item.id in due))
+    years = tuple(sorted({found.year for found in known}, reverse=True))
+    return Table(today, tuple(rows), names, tuple(domains), years, known)
 
 
 class TableCache:
@@ -138,7 +162,7 @@ class TableCache:
 
     def _version(self) -> tuple:
         with self._services.db.session() as session:
-            return dashboard.record_version(session)
+            return (*dashboard.record_version(session), *milestones.version(session), *lists.states(session))
 
     async def _build(self, key: tuple) -> Table:
         table = await asyncio.to_thread(build_table, self._services, key[0])
@@ -195,8 +219,12 @@ def select_rows(table: Table, query: Query, visible_units: frozenset[int] | None
     rows: Sequence[Row] = table.rows
     if visible_units is not None:
         rows = [r for r in rows if visible_units.intersection(r.unit_ids)]
+    if query.list:
+        chosen = table.list_of(query.list)
+        rows = [r for r in rows if chosen is not None and r.list_id == chosen.id]
     if query.year is not None:
-        rows = [r for r in rows if r.deadline is not None and r.deadline.year == query.year]
+        years = {found.id: found.year for found in table.lists}
+        rows = [r for r in rows if years.get(r.list_id) == query.year]
     if query.unit is not None:
         rows = [r for r in rows if query.unit in r.unit_ids]
     if query.domain:
@@ -209,6 +237,8 @@ def select_rows(table: Table, query: Query, visible_units: frozenset[int] | None
         rows = [r for r in rows if r.overdue_days > 0]
     if query.unreported:
         rows = [r for r in rows if r.unreported]
+    if query.milestones:
+        rows = [r for r in rows if r.milestones_due]
     if query.search:
         word = query.search.lstrip("#＃").lower()
         rows = [r for r in rows if (word.isdigit() and r.number == int(word)) or word in r.title.lower()]

@@ -94,8 +94,10 @@
       for (const [key, value] of data) if (value) params.set(key, value);
       show(params.toString(), true);
     } else if (form.dataset.export) {
-      const period = encodeURIComponent(String(data.get("period") || ""));
-      try { await fetchFile(form.dataset.export + "?period=" + period, form.dataset.link + "&period=" + period, decodeURIComponent(period) + ".xlsx"); }
+      const period = String(data.get("period") || "");
+      const query = new URLSearchParams({ period });
+      if (data.get("list")) query.set("list", String(data.get("list")));
+      try { await fetchFile(form.dataset.export + "?" + query, form.dataset.link + "&" + query, period + ".xlsx"); }
       catch (e) { form.classList.add("failed"); }
     } else if (form.dataset.action) {
       for (const button of form.querySelectorAll("button")) button.disabled = true;
@@ -106,14 +108,15 @@
     }
   });
 
-  // A direct link (t.me/<bot>/<app>?startapp=item-12, from a group) opens the app at its start view.
+  // A direct link (t.me/<bot>/<app>?startapp=item-123, from a group) opens the app at its start view: the
+  // number is a database id (an item's or a unit's), never a per-list number that could mean another task.
   function startView() {
     const start = new URLSearchParams(location.search).get("tgWebAppStartParam")
       || (tg && tg.initDataUnsafe && tg.initDataUnsafe.start_param) || "";
     const m = /^(home|items|item|unit|units|chart|export)(?:-(\d{1,9}))?$/.exec(start);
     if (!m || new URLSearchParams(location.search).get("v")) return;
     const params = new URLSearchParams({ v: m[1] });
-    if (m[2]) params.set(m[1] === "unit" ? "id" : "n", m[2]);
+    if (m[2]) params.set("id", m[2]);
     history.replaceState(null, "", "?" + params.toString() + location.hash);
   }
   startView();
