@@ -21,6 +21,7 @@ from db.facts import ReportCycle, period_key
 from jobs.policy import digest_due_today, manual_chase, plan_reminders
 from jobs.sender import drain_outbox, notify_admins, send_time
 from jobs.supervision import (
+    calendar,
     digest_text,
     first_workday_of_month,
     month_missing,
@@ -46,8 +47,9 @@ class RoundResult:
 
 
 def work_calendar(services: Services) -> WorkCalendar:
+    """The office's calendar, for a job's step that reads it on its own (a round reads it once)."""
     with services.db.session() as session:
-        return WorkCalendar(queries.calendar_overrides(session))
+        return calendar(session)
 
 
 def digest_chat_id(services: Services) -> int | None:
