@@ -13,8 +13,9 @@ from db import queries
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import ExtensionRequest
+from jobs.workdays import WorkCalendar
 from tests.conftest import World
-from tests.factories import add_units, ask_extension
+from tests.factories import add_units, ask_extension, make_csv, read
 from tests.office import office
 
 HOUSING = 2001
@@ -80,6 +81,15 @@ async def test_a_holiday_override_moves_what_add_understands(world: World) -> No
     await admin.expect("第 2 步")
     admin.send("3个工作日内")
     assert "截止 2021年7月24日（周六）" in (await admin.expect("截止")).text
+    admin.send("/cancel")
+    await admin.expect("已取消")
+
+    # and /edit's (2 working days: the 21st and, the 22nd being off, the 23rd)
+    admin.send("/add 改善六横中学办学条件 | 2021.12 | 区教育局 | 区教育局")
+    admin.press(await admin.expect("请确认"), "✅ 确认")
+    await admin.expect("已保存")
+    admin.send("/edit 1 时限 2个工作日内")
+    assert "2021年7月23日（周五）" in (await admin.expect("请确认修改")).text
 
 
 async def test_a_holiday_override_moves_what_the_extension_dialogue_understands(world: World) -> None:
@@ -125,3 +135,14 @@ def test_parse_date_reads_the_overrides_of_the_configured_database(
     out = parse_date_cli(monkeypatch, capsys, url)
     assert out[0] == "'3个工作日内' → 2021-07-26 (2021年7月26日（周一）)"
     assert out[1].startswith("working days: the office's calendar, 1 /holiday override(s) from sqlite:///")
+
+
+def test_the_import_reads_working_days_on_the_calendar_it_is_given() -> None:
+    # TABLE_NOW is Sunday 15 August 2021: "3个工作日内" is Wednesday the 18th on the official calendar.
+    data = make_csv([["序号", "工作任务", "牵头单位", "完成时限", "节点安排"],
+                     ["1", "建设口袋公园", "区住建局", "3个工作日内", "1.方案 2个工作日内"]])
+    official, = read(data, "t.csv").items
+    closed, = read(data, "t.csv", calendar=WorkCalendar({date(2021, 8, 17): False})).items
+    assert (official.deadline, closed.deadline) == (date(2021, 8, 18), date(2021, 8, 19))
+    assert [deadline for _, deadline, _ in official.milestones] == [date(2021, 8, 17)]
+    assert [deadline for _, deadline, _ in closed.milestones] == [date(2021, 8, 18)]
