@@ -146,3 +146,15 @@ def test_the_import_reads_working_days_on_the_calendar_it_is_given() -> None:
     assert (official.deadline, closed.deadline) == (date(2021, 8, 18), date(2021, 8, 19))
     assert [deadline for _, deadline, _ in official.milestones] == [date(2021, 8, 17)]
     assert [deadline for _, deadline, _ in closed.milestones] == [date(2021, 8, 18)]
+
+
+async def test_snooze_reads_working_days_on_the_office_calendar(world: World) -> None:
+    office(world.db, world.clock.now(), units={"区住建局": [(HOUSING, "李四", False)]},
+           items=[("完成城区5座公厕提升改造", "区住建局", date(2021, 12, 31))])
+    housing = world.user(HOUSING, "李四")
+    housing.send("/snooze 1 过几天再说")
+    assert "无法识别时间「过几天再说」" in (await housing.expect()).text
+    world.admin.send("/holiday 2021-07-21 休")
+    await world.admin.expect("设为休息日")
+    housing.send("/snooze 1 2个工作日内")  # the 22nd and the 23rd, the 21st being off
+    assert "在 2021年7月23日（周五） 前不再提醒" in (await housing.expect("好的")).text
