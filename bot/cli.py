@@ -11,13 +11,16 @@ import threading
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from time import monotonic
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from sqlalchemy.engine import make_url
 
 from bot.ops import NetworkErrorsInOneLine, RedactSecrets, redact
 from bot.settings import Settings, SettingsError, invalid_setting, load_settings
 from db.engine import normalize_url
+
+if TYPE_CHECKING:
+    from jobs.workdays import WorkCalendar
 
 log = logging.getLogger("progress_bot")
 
@@ -246,7 +249,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     now = datetime.now(settings.tz)
     try:
         with ProgressBar(f"reading {path.name}"):
-            table = read_table(data, path.name, now=now)
+            table = read_table(data, path.name, now=now, calendar=stored_calendar(settings.database_url)[0])
     except TableError as error:
         raise OperationError(plain(t(lang, f"import.error.{error.code}"))) from None
     open_database(settings.database_url)
@@ -356,12 +359,43 @@ def cmd_parse_date(args: argparse.Namespace) -> int:
     today = args.today or datetime.now(settings.tz).date()
     now = datetime.combine(today, time(9, 0), settings.tz)
     text = " ".join(args.text)
-    parsed = parse_deadline(text, now)
+    calendar, source = stored_calendar(settings.database_url)
+    parsed = parse_deadline(text, now, calendar)
     if parsed is None:
         print(f"{text!r}: not understood (no date guessed)")
         return 1
     print(f"{text!r} → {parsed.isoformat()} ({format_date(parsed, settings.language)})")
+    print(f"working days: {source}")
     return 0
+
+
+def stored_calendar(database_url: str) -> tuple[WorkCalendar, str]:
+    """The office's working days, the bot's own: the /holiday overrides stored in the configured database
+    over the official calendar; the official calendar alone when there is no database yet (or not the
+    bot's). Only reads: never creates or migrates a database. With where it came from, in words."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.ops import OperationError, _sqlite_path, database_unusable, shown_url
+    from db import queries
+    from db.engine import Database
+    from db.models import CalendarOverride
+    from jobs.workdays import WorkCalendar
+
+    path = _sqlite_path(database_url)
+    if path is not None and not path.is_file():
+        return WorkCalendar(), f"the official calendar (no database at {path})"
+    db = Database(database_url)
+    try:
+        if not inspect(db.engine).has_table(CalendarOverride.__tablename__):
+            return WorkCalendar(), f"the official calendar ({shown_url(database_url)} has no bot tables)"
+        with db.session() as session:
+            overrides = queries.calendar_overrides(session)
+    except SQLAlchemyError as error:
+        raise OperationError(database_unusable(database_url, error)) from None
+    finally:
+        db.dispose()
+    return WorkCalendar(overrides), f"the office's calendar, {len(overrides)} /holiday override(s) from {shown_url(database_url)}"
 
 
 def iso_date(text: str) -> date:

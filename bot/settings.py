@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     report_day: int = Field(default=25, ge=1, le=31)
     digest_weekday: int = Field(default=1, ge=1, le=7)
     digest_time: time = time(9, 30)
+    # One digest post takes at most this many messages; beyond, the complete text follows as a file.
+    digest_max_messages: int = Field(default=4, ge=1, le=50)
     # BOT_LANGUAGE, not LANGUAGE: the latter is a locale variable many shells already set.
     bot_language: Literal["zh", "en"] = "zh"
     slow_margin: int = Field(default=20, ge=0, le=100)

@@ -56,7 +56,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -65,7 +65,9 @@ from bot.dates import parse_deadline
 from bot.milestone_text import last_deadline, row_milestones
 from bot.table_files import MAX_BYTES, TableError, read_grids
 from bot.table_files import Grid as _Grid
+from db.facts import month_end
 from db.table_types import STATUSES, ParsedTable, TableItem
+from jobs.workdays import WorkCalendar
 
 __all__ = [
     "MAX_BYTES",
@@ -742,6 +744,8 @@ class _Context:
     bad_deadlines: list[tuple[int, str]] = field(default_factory=list)
     legend: dict[str, str] = field(default_factory=dict)
     deadline_cache: dict[str, date | None] = field(default_factory=dict)
+    # The office's working days (its /holiday overrides), for deadlines such as "10个工作日内".
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
 
 def _cell_text(ctx: _Context, r: int, name: str) -> str | None:
@@ -818,7 +822,7 @@ def _deadline(ctx: _Context, r: int) -> tuple[date | None, str | None]:
 def _parse_deadline_text(ctx: _Context, text: str) -> date | None:
     if text not in ctx.deadline_cache:
         try:
-            ctx.deadline_cache[text] = parse_deadline(_squash(text), ctx.now)
+            ctx.deadline_cache[text] = parse_deadline(_squash(text), ctx.now, ctx.calendar)
         except Exception:  # a misbehaving date parser must not sink the whole import
             ctx.deadline_cache[text] = None
     return ctx.deadline_cache[text]
@@ -874,7 +878,7 @@ def _new_draft(ctx: _Context, r: int, domain: str | None, section: _Section | No
 
 def _add_milestones(ctx: _Context, r: int, item: TableItem) -> None:
     """节点 (bot.milestone_text); numbered lines in the deadline's cell give the item the last one's deadline."""
-    item.milestones = row_milestones(_cell_text(ctx, r, "milestones"), item.deadline_text, ctx.now)
+    item.milestones = row_milestones(_cell_text(ctx, r, "milestones"), item.deadline_text, ctx.now, ctx.calendar)
     last = last_deadline(item.milestones) if item.deadline is None else None
     if last is not None and item.deadline_text:
         if (ctx.grid.row_no[r], item.deadline_text) in ctx.bad_deadlines:
@@ -1103,18 +1107,14 @@ def _table_period(texts: list[str], now: datetime) -> tuple[date | None, str | N
             if not 1 <= month <= 12:
                 continue
             year = int(year_match.group(1)) if year_match else now.year
-            end = _month_last_day(year, month)
-            if year_match is None and end > _month_last_day(now.year, now.month):  # a month to come
-                end = _month_last_day(year - 1, month)
+            end = month_end(year, month)
+            if year_match is None and end > month_end(now.year, now.month):  # a month to come
+                end = month_end(year - 1, month)
             return end, m.group(0).strip()
     return None, None
 
 
-def _month_last_day(year: int, month: int) -> date:
-    return (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
-
-
-def _parse_grid(grid: _Grid, header: _Header, sheet: str | None, now: datetime) -> ParsedTable:
+def _parse_grid(grid: _Grid, header: _Header, sheet: str | None, now: datetime, calendar: WorkCalendar) -> ParsedTable:
     _fill_lost_merges(grid, header)
     title, factor = _table_title(grid, header)
     headers = {f: header.written.get(f, label) for f, label in header.labels.items()}
@@ -1122,7 +1122,8 @@ def _parse_grid(grid: _Grid, header: _Header, sheet: str | None, now: datetime) 
     progress_first = sorted(headers.items(), key=lambda kv: kv[0] != "progress_text")
     period_end, period_text = _table_period(
         [title or "", *above, *(label for f, label in progress_first if f not in ("deadline", "title"))], now)
-    ctx = _Context(grid, header, now, factor or Decimal(1), _padded_months(grid, header), _numbered(grid, header))
+    ctx = _Context(grid, header, now, factor or Decimal(1), _padded_months(grid, header), _numbered(grid, header),
+                   calendar=calendar)
     items = _parse_rows(ctx)
     if not items:
         raise TableError("empty", "a header but no task rows")
@@ -1143,8 +1144,11 @@ def _parse_grid(grid: _Grid, header: _Header, sheet: str | None, now: datetime) 
 # --------------------------------------------------------------------------- entry point
 
 
-def read_table(data: bytes, filename: str, *, now: datetime, max_rows: int = 50_000) -> ParsedTable:
-    """Parse an uploaded task table (.xlsx, .xls/.et, .ods, .docx, or CSV in UTF-8/UTF-8-BOM/GBK/GB18030/UTF-16).
+def read_table(data: bytes, filename: str, *, now: datetime, calendar: WorkCalendar | None = None,
+               max_rows: int = 50_000) -> ParsedTable:
+    """Parse an uploaded task table (.xlsx, .xls/.et, .ods, .docx, or CSV in UTF-8/UTF-8-BOM/GBK/GB18030/UTF-16);
+    deadlines counted in working days are counted on `calendar`, the office's (the bot and the command line
+    always pass it; none is the official calendar alone).
 
     Raises TableError("too_large" | "not_spreadsheet" | "no_header" | "empty").
     """
@@ -1158,7 +1162,7 @@ def read_table(data: bytes, filename: str, *, now: datetime, max_rows: int = 50_
         seen_content = seen_content or bool(grid.rows)
         header = _find_header(grid)
         if header is not None:
-            table = _parse_grid(grid, header, sheet, now)
+            table = _parse_grid(grid, header, sheet, now, calendar or WorkCalendar())
             table.file_name, table.read_on = filename, now.date()
             return table
     if not seen_content:

@@ -356,6 +356,9 @@ ZH: dict[str, str] = {
     "digest.part4_none": "各单位均已报送。",
     "digest.unreachable": "<b>联络员无法送达</b>（已屏蔽机器人或退出，请管理员重新邀请）：{units}",
     "digest.legend": "□ 提前完成　★ 推进良好　— 一般或难以评价　▲ 较为缓慢",
+    # a digest longer than DIGEST_MAX_MESSAGES messages
+    "digest.capped": "……通报较长，此处只发前 {messages} 条消息，其余 {lines} 行（涉及 {sections} 个部分）未列出；完整通报见下方文件。",
+    "digest.file_name": "督查通报-{date}.txt",
     # progress table export and chart
     "export.months": "1—{month}月份",
     "export.months_first": "1月份",
@@ -1339,6 +1342,9 @@ EN: dict[str, str] = {
     "digest.part4_none": "Every unit has reported.",
     "digest.unreachable": "<b>Contacts that cannot be reached</b> (blocked the bot or left; admins, invite others): {units}",
     "digest.legend": "□ done ahead of time · ★ going well · — average or hard to assess · ▲ slow",
+    # a digest longer than DIGEST_MAX_MESSAGES messages
+    "digest.capped": "… The digest is long: these are its first {messages} messages; {lines} more lines (in {sections} sections) are left out here. The complete digest is in the file below.",
+    "digest.file_name": "digest-{date}.txt",
     "export.months": "January–{month:month}",
     "export.months_first": "January",
     "export.title": "Progress on the key tasks of {year}, {months}",

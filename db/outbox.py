@@ -62,12 +62,15 @@ def checked_button(button: Sequence[str]) -> list[str]:
 
 
 def enqueue_text(session: Session, *, key: str, kind: str, chat_id: int, parts: Sequence[str], now: datetime,
-                 not_before: datetime, chart: bool = False, buttons: Buttons = ()) -> int:
+                 not_before: datetime, chart: bool = False, buttons: Buttons = (),
+                 document: tuple[str, str] | None = None) -> int:
     """Queue a text (in parts); `chart` asks for the digest's picture to be drawn and sent before it,
-    `buttons` go under the last part."""
+    `buttons` go under the last part, `document` (file name, text) is sent after it as a file."""
     payload: dict[str, object] = {"parts": list(parts)}
     if chart:
         payload["chart"] = True
+    if document is not None:
+        payload["document"] = {"name": document[0], "text": document[1]}
     if buttons:
         payload["buttons"] = [[checked_button(button) for button in row] for row in buttons]
     row = Outbox(dedupe_key=key, kind=kind, chat_id=chat_id, payload=payload, created_at=now, not_before=not_before)

@@ -22,11 +22,13 @@ from bot.context import BotContext, Services
 from bot.dates import parse_deadline
 from bot.texts import LANGUAGES, MESSAGE_LIMIT, esc, join, split_message, t
 from db import lists, queries
-from db.engine import unavailable
+from db.engine import transaction_open, unavailable
 from db.lists import Reference
 from db.lists import parse_reference as parse_reference
 from db.models import Item
 from handlers.uow import Refusal, safe_lang, work
+from jobs.supervision import calendar
+from jobs.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -382,9 +384,21 @@ _YMD = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*
 _MD = re.compile(r"^\s*(\d{1,2})\s*[./月]\s*(\d{1,2})\s*日?\s*$")
 
 
-def parse_day(text: str, now: datetime, *, past: bool = False) -> date | None:
+def office_calendar(context: BotContext, session: Session | None = None) -> WorkCalendar:
+    """The office's working days, which every date rule counts on: its /holiday overrides over the official
+    calendar. Read in the update's transaction (`session`); a dialogue step with no other database work
+    passes none, and the read is then the step's one transaction (never a second one inside another)."""
+    if session is not None:
+        return calendar(session)
+    if transaction_open():
+        raise RuntimeError("office_calendar inside a transaction: pass its session")
+    with work(context) as own:
+        return calendar(own)
+
+
+def parse_day(text: str, now: datetime, cal: WorkCalendar | None = None, *, past: bool = False) -> date | None:
     """A calendar day: 2021-08-01, 2021.8.1, 2021年8月1日, 8月1日 (this year; with `past`, the latest one not
-    after today), or anything `parse_deadline` reads ("明天", "下周一")."""
+    after today), or anything `parse_deadline` reads ("明天", "下周一", "3个工作日内" on `cal`)."""
     today = now.date()
     try:
         match = _YMD.match(text)
@@ -396,7 +410,7 @@ def parse_day(text: str, now: datetime, *, past: bool = False) -> date | None:
             return day.replace(year=today.year - 1) if past and day > today else day
     except ValueError:
         return None
-    return parse_deadline(text, now)
+    return parse_deadline(text, now, cal)
 
 
 def short_date(lang: str, day: date) -> str:

@@ -163,14 +163,17 @@ def snooze_bound(session, context: BotContext, item: Item, today: date) -> date:
 
 
 def snooze(update: Update, context: BotContext, until_of, *, item_id: int | None = None,  # type: ignore[no-untyped-def]
-           reference: Reference | None = None) -> tuple[Item, date]:
-    """Snooze the user's item (by id, or as typed) until `until_of(today)`, within its bound: one transaction."""
+           reference: Reference | None = None, written: str = "") -> tuple[Item, date]:
+    """Snooze the user's item (by id, or as typed) until `until_of(today, office calendar)` (None: not
+    understood), within its bound: one transaction."""
     now, lang = context.services.clock.now(), lang_of(update, context)
     with work(context) as session:
         if item_id is None:
             item_id = item_at(session, update, context, reference or Reference(0), end=True).id
         item, unit_ids = own_item(session, context, item_id=item_id)
-        until, bound = until_of(now.date()), snooze_bound(session, context, item, now.date())
+        until, bound = until_of(now.date(), calendar(session)), snooze_bound(session, context, item, now.date())
+        if until is None:
+            raise Refusal("snooze.bad_when", text=esc(written))
         if until <= now.date():
             raise Refusal("snooze.past")
         if until > bound:
@@ -188,11 +191,9 @@ async def snooze_command(update: Update, context: BotContext) -> None:
     if reference is None or len(parts) < 2:
         await say(update, context, "usage", usage=t(lang_of(update, context), "snooze.usage"))
         return
-    until = parse_deadline(parts[1], context.services.clock.now())
-    if until is None:
-        await say(update, context, "snooze.bad_when", text=esc(parts[1]))
-        return
-    item, until = snooze(update, context, lambda _today: until, reference=reference)
+    now = context.services.clock.now()
+    item, until = snooze(update, context, lambda _today, cal: parse_deadline(parts[1], now, cal), reference=reference,
+                         written=parts[1])
     await say(update, context, "snooze.done", number=item.number, until=format_date(until, lang_of(update, context)))
 
 
@@ -228,7 +229,7 @@ async def snooze_item(update: Update, context: BotContext) -> None:
 
 async def snooze_for(update: Update, context: BotContext) -> None:
     pressed = SnoozeFor.of(update)
-    item, until = snooze(update, context, lambda today: today + timedelta(days=pressed.days),
+    item, until = snooze(update, context, lambda today, _cal: today + timedelta(days=pressed.days),
                          item_id=pressed.item_id)
     await done_with_button(update)
     await say(update, context, "snooze.done", number=item.number, until=format_date(until, lang_of(update, context)))

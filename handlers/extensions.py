@@ -54,6 +54,7 @@ from handlers.common import (
     item_pressed,
     lang_of,
     new_draft,
+    office_calendar,
     parse_reference,
     refuse_busy,
     refuse_closed,
@@ -155,7 +156,7 @@ async def got_deadline(update: Update, context: BotContext) -> int:
     text = update.effective_message.text.strip()
     now = context.services.clock.now()
     lang = lang_of(update, context)
-    deadline = parse_deadline(text, now)
+    deadline = parse_deadline(text, now, office_calendar(context))
     if deadline is None:
         await say(update, context, "ext.bad_deadline", text=esc(text))
         return EXT_DEADLINE

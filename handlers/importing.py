@@ -39,6 +39,7 @@ from handlers.common import (
 from handlers.import_lists import CONFIRM as IMPORT_CONFIRM
 from handlers.import_lists import LIST_NAME
 from handlers.uow import Refusal
+from jobs.supervision import calendar
 
 IMPORT_WAIT = 20
 IMPORT = "import"
@@ -49,8 +50,8 @@ def read_and_plan(services: Services, data: bytes, name: str, lang: str,
                   now: datetime, into: str = "") -> tuple[ParsedTable, ImportPlan, bool, str]:
     """In a worker thread: the table, its plan, whether the import would write anything, and its preview.
     `into` is /import's option: an existing list's code or name, or a new list's name and year."""
-    table = read_table(data, name, now=now)
     with services.db.session() as session:
+        table = read_table(data, name, now=now, calendar=calendar(session))
         if into:
             table.target = existing_list(session, code=into) or typed_list(into)
             if table.target is None:

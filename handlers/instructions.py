@@ -55,6 +55,7 @@ from handlers.common import (
     item_at,
     lang_of,
     new_draft,
+    office_calendar,
     parse_day,
     parse_reference,
     refuse_busy,
@@ -180,7 +181,7 @@ def take_act_by(context: BotContext, lang: str, text: str) -> Reading:
     if not text:
         draft["act_by"] = None
         return None
-    day = parse_deadline(text, context.services.clock.now())
+    day = parse_deadline(text, context.services.clock.now(), office_calendar(context))
     if day is None:
         return "ins.bad_act_by", {"text": esc(text)}
     if day < date.fromisoformat(draft["given_on"]):

@@ -38,6 +38,7 @@ from handlers.common import (
     item_at,
     lang_of,
     new_draft,
+    office_calendar,
     parse_reference,
     refuse_closed,
     say,
@@ -77,8 +78,8 @@ async def add_entry(update: Update, context: BotContext) -> int:
     title, deadline_text, lead, responsible, *rest = parts
     try:
         set_title(context, title, end=True)
-        set_deadline(context, deadline_text, end=True)
         with work(context) as session:
+            set_deadline(context, deadline_text, session, end=True)
             set_units(session, update, context, "lead", lead, end=True)
             set_units(session, update, context, "responsible", responsible or lead, end=True)
         set_domain(context, rest[0] if rest else "", end=True)
@@ -102,8 +103,10 @@ def set_domain(context: BotContext, domain: str, *, end: bool = False) -> None:
         raise refusal_of(error, end=end) from error
 
 
-def set_deadline(context: BotContext, text: str, *, end: bool = False) -> None:
-    deadline = parse_deadline(text, context.services.clock.now())
+def set_deadline(context: BotContext, text: str, session: Session | None = None, *, end: bool = False) -> None:
+    """The draft's deadline as written, read on the office's calendar (in `session`, the update's transaction,
+    when there is one)."""
+    deadline = parse_deadline(text, context.services.clock.now(), office_calendar(context, session))
     if deadline is None:
         raise Refusal("add.bad_deadline", end=end, text=esc(text))
     _add(context).update(deadline=deadline.isoformat(), deadline_text=text.strip())
@@ -305,7 +308,7 @@ def edit_values(session: Session, context: BotContext, lang: str, item: Item, fi
         return (esc(getattr(item, field) or t(lang, "none")), esc(cleaned or t(lang, "none")),
                 {"value": cleaned})
     if field == "deadline":
-        deadline = parse_deadline(value, context.services.clock.now())
+        deadline = parse_deadline(value, context.services.clock.now(), office_calendar(context, session))
         if deadline is None:
             raise Refusal("add.bad_deadline", text=esc(value))
         old = format_date(item.deadline, lang) if item.deadline else t(lang, "item.deadline_open")

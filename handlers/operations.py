@@ -3,25 +3,24 @@ what the rounds will send in the next days, and the outbox."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotContext
-from bot.dates import format_date, parse_deadline
+from bot.dates import format_date
 from bot.texts import esc, join, t
 from db import queries
 from db.outbox import summary as outbox_summary
-from handlers.common import answer, args_text, guard, is_admin, lang_of, say
+from handlers.common import answer, args_text, guard, is_admin, lang_of, parse_day, say
 from handlers.units import require_unit
-from handlers.uow import work
+from handlers.uow import Refusal, work
 from jobs.policy import forecast
 from jobs.reminders import reason_label
-from jobs.rounds import DIGEST_CHAT_KEY, digest_chat_id, post_digest, run_reminder_round, work_calendar
+from jobs.rounds import DIGEST_CHAT_KEY, digest_chat_id, post_digest, run_reminder_round
 from jobs.sender import send_time
-from jobs.supervision import policy_of
+from jobs.supervision import calendar, policy_of
+from jobs.workdays import WorkCalendar
 
 # ---------------------------------------------------------------- reminders, digest, group
 
@@ -91,28 +90,18 @@ async def holiday(update: Update, context: BotContext) -> None:
     if len(parts) < 2:
         await say(update, context, "usage", usage=t(lang, "holiday.usage"))
         return
-    day = parse_day(parts[0], context.services.clock.now())
-    if day is None:
-        await say(update, context, "holiday.bad_date", text=esc(parts[0]))
-        return
     kind = parts[1].lower()
     workday = False if kind in OFF_WORDS else True if kind in WORK_WORDS else None
-    if workday is None and kind not in REMOVE_WORDS:
-        await say(update, context, "holiday.bad_kind")
-        return
     with work(context) as session:
+        day = parse_day(parts[0], context.services.clock.now(), calendar(session))
+        if day is None:
+            raise Refusal("holiday.bad_date", text=esc(parts[0]))
+        if workday is None and kind not in REMOVE_WORDS:
+            raise Refusal("holiday.bad_kind")
         queries.set_calendar_override(session, day=day, workday=workday, note=parts[2] if len(parts) > 2 else None,
                                       created_by=update.effective_user.id)
     key = "holiday.removed" if workday is None else "holiday.set_work" if workday else "holiday.set_off"
     await say(update, context, key, day=format_date(day, lang))
-
-
-def parse_day(text: str, now):  # type: ignore[no-untyped-def]
-    """A calendar day as written (2027-02-10, 2月10日); past days are fine here."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return parse_deadline(text, now)
 
 
 async def list_holidays(update: Update, context: BotContext) -> None:
@@ -120,7 +109,7 @@ async def list_holidays(update: Update, context: BotContext) -> None:
     with work(context) as session:
         rows = queries.list_calendar_overrides(session)
     if not rows:
-        covered = work_calendar(context.services).covers(context.services.clock.now().year)
+        covered = WorkCalendar().covers(context.services.clock.now().year)
         await say(update, context, "holiday.none", coverage=t(lang, "holiday.covered" if covered else "holiday.uncovered"))
         return
     lines = [t(lang, "holiday.list_title", count=len(rows))]
@@ -138,8 +127,9 @@ async def schedule(update: Update, context: BotContext) -> None:
         facts = queries.item_facts(session, today=today)
         already = queries.recorded_reminders(session)
         names = {u.id: u.name for u in queries.all_units(session)}
+        cal = calendar(session)
     numbers = {f.id: f.number for f in facts}
-    days = forecast(facts, today, policy_of(services), work_calendar(services), already=already,
+    days = forecast(facts, today, policy_of(services), cal, already=already,
                     digest_weekday=services.settings.digest_weekday)
     lines = [t(lang, "schedule.title")]
     for day in days:

@@ -6,13 +6,15 @@ a digest."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from bot.dates import format_date
-from bot.texts import MARKS, esc, join, section_index, t
+from bot.texts import MARKS, MESSAGE_LIMIT, esc, join, section_index, split_message, t
 from db.closing import Cancelled
 from db.facts import Closing, ItemFacts, Status, shown
 from db.outbox import AckCount
@@ -306,3 +308,58 @@ def month_strip(lang: str, stored: Mapping[str, str], year: int, current: tuple[
         dot = DOTS[Colour(colour)] if colour else "·"
         cells.append(t(lang, "colour.month", month=month, dot=dot))
     return " ".join(cells)
+
+
+# ---------------------------------------------------------------- a digest as one post: capped in messages
+
+
+@dataclass(frozen=True)
+class Post:
+    """A digest as it is posted: at most the cap's messages and, when they leave lines out, the complete
+    text as a file (name, plain text) to follow them."""
+
+    parts: list[str]
+    file: tuple[str, str] | None = None
+    left_out: int = 0  # lines not in the messages
+    sections: int = 0  # sections those lines belong to
+
+
+_TAG = re.compile(r"</?\w+[^>]*>")
+
+
+def plain_text(html_text: str) -> str:
+    """A message's HTML as the text a file shows."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
+def capped_post(lang: str, text: str, today: date, max_messages: int, limit: int = MESSAGE_LIMIT) -> Post:
+    """The digest `text` in at most `max_messages` messages. When the whole does not fit, the messages hold
+    as many of its first lines as fit with a last line saying how many lines, in how many sections, were
+    left out, and the complete text follows as a .txt file: the digest stays complete."""
+    parts = split_message(text, limit)
+    if len(parts) <= max_messages:
+        return Post(parts)
+    lines = text.split("\n")
+    section, sections = 0, []  # the section (block between blank lines) of each line
+    for line in lines:
+        section += not line.strip()
+        sections.append(section)
+
+    def post(kept: int) -> Post:
+        rest = [i for i in range(kept, len(lines)) if lines[i].strip()]
+        left_sections = len({sections[i] for i in rest})
+        note = t(lang, "digest.capped", messages=max_messages, lines=len(rest), sections=left_sections)
+        shown = "\n".join(lines[:kept]).rstrip()
+        return Post(split_message(f"{shown}\n\n{note}" if shown else note, limit), left_out=len(rest),
+                    sections=left_sections)
+
+    low, high = 0, len(lines) - 1  # the most lines that fit: more lines never take fewer messages
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(post(middle).parts) <= max_messages:
+            low = middle
+        else:
+            high = middle - 1
+    best = post(low)
+    name = t(lang, "digest.file_name", date=today.isoformat())
+    return Post(best.parts[:max_messages], (name, plain_text(text) + "\n"), best.left_out, best.sections)

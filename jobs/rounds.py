@@ -15,12 +15,14 @@ from telegram import Bot
 
 from bot.context import BotContext, Services
 from bot.keyboards import dashboard_link
-from bot.texts import esc, join, split_message, t
+from bot.texts import esc, join, t
 from db import outbox, queries
 from db.facts import ReportCycle, period_key
+from jobs.digest import Post, capped_post
 from jobs.policy import digest_due_today, manual_chase, plan_reminders
 from jobs.sender import drain_outbox, notify_admins, send_time
 from jobs.supervision import (
+    calendar,
     digest_text,
     first_workday_of_month,
     month_missing,
@@ -46,8 +48,9 @@ class RoundResult:
 
 
 def work_calendar(services: Services) -> WorkCalendar:
+    """The office's calendar, for a job's step that reads it on its own (a round reads it once)."""
     with services.db.session() as session:
-        return WorkCalendar(queries.calendar_overrides(session))
+        return calendar(session)
 
 
 def digest_chat_id(services: Services) -> int | None:
@@ -115,17 +118,24 @@ def enqueue_escalations(session, services: Services, escalations, facts, now: da
 
 async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str | None = None,
                       ranking_month: tuple[int, int] | None = None) -> int:
-    """Queue the digest for a chat (once per period when one is given) and send it; returns its parts."""
+    """Queue the digest for a chat (once per period when one is given) and send it; returns its parts. A
+    digest longer than DIGEST_MAX_MESSAGES messages is cut there and followed by its complete text as a file."""
     now = services.clock.now()
-    text = await asyncio.to_thread(digest_text, services, services.settings.language, ranking_month=ranking_month)
-    parts = split_message(text)
+    lang = services.settings.language
+
+    def written() -> Post:  # off the event loop: the digest's queries and its text
+        text = digest_text(services, lang, ranking_month=ranking_month)
+        return capped_post(lang, text, now.date(), services.settings.digest_max_messages)
+
+    post = await asyncio.to_thread(written)
+    parts = post.parts
     key = f"digest:{chat_id}:{period or now.isoformat()}"
     # A link, not a web_app button: the digest goes to a group, where Telegram refuses those.
     link = dashboard_link(services.settings, services.bot_username)
     buttons = [[(t(services.settings.language, "wa.open_button"), link, outbox.URL)]] if link else []
     with services.db.session() as session:
         outbox.enqueue_text(session, key=key, kind="digest", chat_id=chat_id, parts=parts, now=now,
-                            not_before=send_time(services, now), chart=True, buttons=buttons)
+                            not_before=send_time(services, now), chart=True, buttons=buttons, document=post.file)
     await drain_outbox(bot, services)
     return len(parts)
 

@@ -14,12 +14,13 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import BotContext, Services
@@ -274,6 +275,8 @@ async def send_row(bot: Bot, services: Services, row: Outbox, rendered: Rendered
             await send_chart(bot, services, row.chat_id, pacer, ours)
             ours = _always
         message_id = await send_with_retries(bot, row.chat_id, parts, markup, pacer, ours) if parts else None
+        if parts and row.payload.get("document"):
+            await send_file(bot, row.chat_id, row.payload["document"], pacer)
     except LeaseLost:
         await asyncio.to_thread(hand_back, services, [row.id])
         return
@@ -331,24 +334,40 @@ async def send_with_retries(bot: Bot, chat_id: int, parts: list[str], markup: In
     `ours()` is asked right before each try of the first part (after waiting for the pace); False: LeaseLost."""
     message_id = 0
     for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        for attempt in range(attempts):
-            try:
-                async with pacer.slot():
-                    if index == 0 and not ours():  # nothing of this row has gone yet
-                        raise LeaseLost
-                    message = await bot.send_message(chat_id, part, reply_markup=markup if last else None)
-                message_id = message.message_id
-                break
-            except RetryAfter as exc:
-                if attempt == attempts - 1:
-                    raise
-                await asyncio.sleep(_seconds(exc.retry_after))
-            except NetworkError as exc:
-                if isinstance(exc, BadRequest) or attempt == attempts - 1:
-                    raise
-                await asyncio.sleep(0.5 * 2**attempt)
+        send = partial(bot.send_message, chat_id, part, reply_markup=markup if index == len(parts) - 1 else None)
+        message_id = (await _paced(pacer, send, attempts, ours if index == 0 else _always)).message_id
     return message_id
+
+
+async def _paced(pacer: Pacer, send: Callable[[], Awaitable[Message]], attempts: int,
+                 ours: Callable[[], bool] = _always) -> Message:
+    """One Bot API call at the outbox's pace, 429s and network errors retried with backoff; `ours()` is
+    asked right before each try (after waiting for the pace): False raises LeaseLost."""
+    for attempt in range(attempts):
+        try:
+            async with pacer.slot():
+                if not ours():
+                    raise LeaseLost
+                return await send()
+        except RetryAfter as exc:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(_seconds(exc.retry_after))
+        except NetworkError as exc:
+            if isinstance(exc, BadRequest) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    raise ValueError(f"attempts must be at least 1, not {attempts}")
+
+
+async def send_file(bot: Bot, chat_id: int, document: Mapping[str, str], pacer: Pacer, attempts: int = 4) -> None:
+    """A capped digest's complete text, as a .txt file after its messages (UTF-8 with the byte-order mark
+    older Windows Notepads need). The messages went already: a failure is logged, not sent again."""
+    data = document["text"].encode("utf-8-sig")
+    try:
+        await _paced(pacer, partial(bot.send_document, chat_id, data, filename=document["name"]), attempts)
+    except TelegramError as exc:
+        log.warning("could not send the file %s to chat %s: %s", document["name"], chat_id, exc)
 
 
 def _seconds(value: Any) -> float:

@@ -220,7 +220,7 @@ def test_import_without_a_terminal_writes_nothing_and_names_yes(cli, monkeypatch
 
 def test_an_unexpected_error_is_one_line_with_the_token_masked(cli, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    def broken(text: str, now: object) -> None:
+    def broken(text: str, now: object, calendar: object = None) -> None:
         raise RuntimeError(f"POST https://api.telegram.org/bot{TOKEN}/getMe failed\nsecond line")
 
     monkeypatch.setattr("bot.dates.parse_deadline", broken)
