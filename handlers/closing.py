@@ -66,6 +66,7 @@ from handlers.common import (
     tell_dropped,
     text_expected,
     times_out,
+    typed_text,
 )
 from handlers.units import refusal_of, resolve_units
 from handlers.uow import Refusal, work
@@ -149,7 +150,7 @@ async def decide_button(update: Update, context: BotContext) -> int:
 
 async def got_refusal_reason(update: Update, context: BotContext) -> int:
     """The one message saying why: record the send-back, tell the unit."""
-    text = update.effective_message.text.strip()
+    text = typed_text(update)
     if len(text) > MAX_TEXT:
         await say(update, context, "add.too_long", max=MAX_TEXT)
         return CLOSE_REASON
@@ -340,7 +341,7 @@ async def chose_kind(update: Update, context: BotContext) -> int:
 async def got_value(update: Update, context: BotContext) -> int:
     """The new title, target or units, checked like /edit's."""
     draft = _draft(context)
-    text = update.effective_message.text.strip()
+    text = typed_text(update)
     lang = lang_of(update, context)
     kind = draft.get("kind")
     if kind == "title":
@@ -368,7 +369,7 @@ async def got_value(update: Update, context: BotContext) -> int:
 
 
 async def got_reason(update: Update, context: BotContext) -> int:
-    text = update.effective_message.text.strip()
+    text = typed_text(update)
     if len(text) > MAX_TEXT:
         await say(update, context, "add.too_long", max=MAX_TEXT)
         return ADJ_REASON

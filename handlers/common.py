@@ -21,7 +21,7 @@ from bot.callbacks import CardExtend, CardReport, Confirm, Extend, Report, new_t
 from bot.context import BotContext, Services
 from bot.dates import parse_deadline
 from bot.texts import LANGUAGES, MESSAGE_LIMIT, esc, join, split_message, t
-from db import lists, queries
+from db import lists, names, queries
 from db.engine import transaction_open, unavailable
 from db.lists import Reference
 from db.lists import parse_reference as parse_reference
@@ -223,11 +223,19 @@ def pressed_label(message: Message, data: str) -> str | None:
     return None
 
 
-def args_text(update: Update) -> str:
-    """What follows the command, line breaks kept."""
+def typed_text(update: Update) -> str:
+    """What the user typed (a message's text, or a document's caption), normalised once, here at the edge:
+    NFKC with the full-width punctuation kept, zero-width, bidirectional and control characters removed,
+    spaces collapsed, line breaks kept (`db.names.multi_line`). Every handler reads typed input through
+    this or `args_text`, so a lone zero-width space is an empty answer everywhere (tests/test_names.py)."""
     message = update.effective_message
-    text = (message.text or message.caption or "") if message else ""
-    return text.split(maxsplit=1)[1].strip() if len(text.split(maxsplit=1)) > 1 else ""
+    return names.multi_line((message.text or message.caption or "") if message else "")
+
+
+def args_text(update: Update) -> str:
+    """What follows the command, normalised as `typed_text`, line breaks kept."""
+    parts = typed_text(update).split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
 
 
 _NUMBER = re.compile(r"^\s*[#＃]?\s*([0-9０-９]{1,9})\s*$")

@@ -76,6 +76,7 @@ from handlers.common import (
     say,
     tell_dropped,
     times_out,
+    typed_text,
 )
 from handlers.receipts import ack_from_buttons
 from handlers.uow import Refusal, work
@@ -316,7 +317,7 @@ async def report_by_reply(update: Update, context: BotContext) -> int | None:
         items = queries.items_by_id(session, ids=sent.item_ids) if sent and sent.kind == "reminder" else {}
     if not items or busy_with(context, DRAFT):
         return None
-    await start_draft(update, context, text=message.text.strip()[:MAX_TEXT])
+    await start_draft(update, context, text=typed_text(update)[:MAX_TEXT])
     if len(items) == 1:
         return await begin_item(update, context, next(iter(items)), have_text=True)
     listed = sorted(((i.id, i.number) for i in items.values()), key=lambda i: i[1])
@@ -377,7 +378,7 @@ def cancel_markup(update: Update, context: BotContext):  # type: ignore[no-untyp
 
 async def got_text(update: Update, context: BotContext) -> int:
     """Keep what was done; take the percent from it when it says one."""
-    text = update.effective_message.text.strip()
+    text = typed_text(update)
     if not text:
         await tell(update, context, "report.empty_text")
         return TEXT
@@ -408,7 +409,7 @@ async def after_text(update: Update, context: BotContext) -> int:
 async def got_value(update: Update, context: BotContext) -> int:
     """The indicator's current value; the percent follows from baseline and target."""
     draft = _draft(context)
-    match = _NUMBER_IN_TEXT.search(update.effective_message.text.replace(",", ""))
+    match = _NUMBER_IN_TEXT.search(typed_text(update).replace(",", ""))
     if match is None or len(match[0]) > 15:
         await tell(update, context, "report.bad_value")
         return VALUE
@@ -429,7 +430,7 @@ async def got_percent_button(update: Update, context: BotContext) -> int:
 
 
 async def got_percent_text(update: Update, context: BotContext) -> int:
-    match = _PERCENT_ALONE.match(update.effective_message.text)
+    match = _PERCENT_ALONE.match(typed_text(update))
     if not match or float(match[1]) > 100:
         await tell(update, context, "report.bad_percent")
         return PERCENT
@@ -538,7 +539,7 @@ async def milestones_expected(update: Update, context: BotContext) -> int:
 
 
 async def got_problems(update: Update, context: BotContext) -> int:
-    text = update.effective_message.text.strip()
+    text = typed_text(update)
     if len(text) > MAX_TEXT:
         await tell(update, context, "add.too_long", max=MAX_TEXT)
         return PROBLEMS

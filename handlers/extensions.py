@@ -63,6 +63,7 @@ from handlers.common import (
     tell_dropped,
     text_expected,
     times_out,
+    typed_text,
 )
 from handlers.uow import Refusal, work
 from jobs.actions import outcome_text
@@ -153,7 +154,7 @@ async def begin(update: Update, context: BotContext, item_id: int) -> int:
 async def got_deadline(update: Update, context: BotContext) -> int:
     """Read the new deadline as offices write it, and echo it as understood."""
     draft = _draft(context)
-    text = update.effective_message.text.strip()
+    text = typed_text(update)
     now = context.services.clock.now()
     lang = lang_of(update, context)
     deadline = parse_deadline(text, now, office_calendar(context))
@@ -175,7 +176,7 @@ async def got_deadline(update: Update, context: BotContext) -> int:
 
 
 async def got_reason(update: Update, context: BotContext) -> int:
-    text = update.effective_message.text.strip()
+    text = typed_text(update)
     if len(text) > MAX_REASON:
         await say(update, context, "add.too_long", max=MAX_REASON)
         return EXT_REASON
@@ -288,7 +289,7 @@ def already_text(lang: str, request: ExtensionRequest, decider: dict[int, str]) 
 
 
 async def comment_text(update: Update, context: BotContext) -> int:
-    text = update.effective_message.text.strip()
+    text = typed_text(update)
     if len(text) > MAX_REASON:
         await say(update, context, "add.too_long", max=MAX_REASON)
         return DEC_COMMENT

@@ -19,7 +19,7 @@ from bot.preview import import_preview
 from bot.tables import ParsedTable
 from bot.texts import esc, t
 from db.imports import existing_list, plan_import, typed_list
-from handlers.common import answer, draft_of, guard, is_admin, lang_of, say
+from handlers.common import answer, draft_of, guard, is_admin, lang_of, say, typed_text
 from handlers.import_units import DRAFT_KEY, preview_markup, send_changes, show_again
 from handlers.uow import Refusal, answering, work
 
@@ -68,7 +68,7 @@ async def list_named(update: Update, context: BotContext) -> int:
     if not isinstance(table, ParsedTable):
         await say(update, context, "confirm.expired")
         return ConversationHandler.END
-    target = typed_list(update.effective_message.text or "")
+    target = typed_list(typed_text(update))
     if target is None:
         await say(update, context, "import.bad_list_name")
         return LIST_NAME

@@ -35,6 +35,7 @@ from handlers.common import (
     new_draft,
     say,
     times_out,
+    typed_text,
 )
 from handlers.import_lists import CONFIRM as IMPORT_CONFIRM
 from handlers.import_lists import LIST_NAME
@@ -69,7 +70,7 @@ def write_table(services: Services, table: ParsedTable, now: datetime) -> object
 async def import_entry(update: Update, context: BotContext) -> int:
     """/import with a document attached reads it; a bare /import waits for the file. Either may name the
     list: `/import 民生` (an existing list's code or name), `/import 2022年重点工作 2022` (a new list)."""
-    words = (update.effective_message.caption or update.effective_message.text or "").split(maxsplit=1)
+    words = typed_text(update).split(maxsplit=1)
     context.user_data[INTO_KEY] = words[1].strip() if len(words) > 1 else ""
     if update.effective_message.document is not None:
         return await import_file(update, context)

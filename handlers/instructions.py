@@ -63,6 +63,7 @@ from handlers.common import (
     say,
     text_expected,
     times_out,
+    typed_text,
 )
 from handlers.uow import Refusal, work
 from jobs.instructions import notify_units
@@ -191,7 +192,7 @@ def take_act_by(context: BotContext, lang: str, text: str) -> Reading:
 
 
 async def got_leader(update: Update, context: BotContext) -> int:
-    refusal = take_leader(context, lang_of(update, context), update.effective_message.text.strip())
+    refusal = take_leader(context, lang_of(update, context), typed_text(update))
     if refusal is not None:
         await say(update, context, refusal[0], **refusal[1])
         return LEADER
@@ -206,7 +207,7 @@ async def got_leader(update: Update, context: BotContext) -> int:
 
 
 async def got_given_on(update: Update, context: BotContext) -> int:
-    refusal = take_given_on(context, lang_of(update, context), update.effective_message.text.strip())
+    refusal = take_given_on(context, lang_of(update, context), typed_text(update))
     if refusal is not None:
         await say(update, context, refusal[0], **refusal[1])
         return GIVEN_ON
@@ -229,7 +230,7 @@ async def ask_text(update: Update, context: BotContext) -> int:
 
 
 async def got_text(update: Update, context: BotContext) -> int:
-    refusal = take_text(context, lang_of(update, context), update.effective_message.text.strip())
+    refusal = take_text(context, lang_of(update, context), typed_text(update))
     if refusal is not None:
         await say(update, context, refusal[0], **refusal[1])
         return TEXT
@@ -241,7 +242,7 @@ async def got_text(update: Update, context: BotContext) -> int:
 
 
 async def got_act_by(update: Update, context: BotContext) -> int:
-    refusal = take_act_by(context, lang_of(update, context), update.effective_message.text.strip())
+    refusal = take_act_by(context, lang_of(update, context), typed_text(update))
     if refusal is not None:
         await say(update, context, refusal[0], **refusal[1])
         return ACT_BY

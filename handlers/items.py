@@ -44,6 +44,7 @@ from handlers.common import (
     say,
     tell_dropped,
     times_out,
+    typed_text,
 )
 from handlers.units import confirmed_pending, refusal_of, remember, resolve_units, yes_no
 from handlers.uow import Refusal, work
@@ -72,7 +73,7 @@ async def add_entry(update: Update, context: BotContext) -> int:
         await say(update, context, "add.ask_title")
         return ADD_TITLE
     parts = [p.strip() for p in re.split(r"[|｜]", text)]
-    if len(parts) < 4 or len(parts) > 5 or not parts[0]:
+    if len(parts) < 4 or len(parts) > 5:  # an empty title: set_title says so
         context.user_data.pop(ADD, None)
         raise Refusal("usage", end=True, usage=t(lang_of(update, context), "add.usage"))
     title, deadline_text, lead, responsible, *rest = parts
@@ -120,13 +121,13 @@ def set_units(session: Session, update: Update, context: BotContext, role: str, 
 
 
 async def add_title(update: Update, context: BotContext) -> int:
-    set_title(context, update.effective_message.text)
+    set_title(context, typed_text(update))
     await say(update, context, "add.ask_deadline")
     return ADD_DEADLINE
 
 
 async def add_deadline(update: Update, context: BotContext) -> int:
-    set_deadline(context, update.effective_message.text)
+    set_deadline(context, typed_text(update))
     lang = lang_of(update, context)
     deadline = date.fromisoformat(_add(context)["deadline"])
     await answer(update, context, t(lang, "remind.deadline", deadline=format_date(deadline, lang), left="") + "\n"
@@ -136,7 +137,7 @@ async def add_deadline(update: Update, context: BotContext) -> int:
 
 async def add_lead(update: Update, context: BotContext) -> int:
     with work(context) as session:
-        set_units(session, update, context, "lead", update.effective_message.text)
+        set_units(session, update, context, "lead", typed_text(update))
     lang = lang_of(update, context)
     same = AddSameAsLead(_add(context)["token"]).encode()
     await say(update, context, "add.ask_responsible", choice_buttons([(t(lang, "add.same_as_lead"), same)]))
@@ -145,7 +146,7 @@ async def add_lead(update: Update, context: BotContext) -> int:
 
 async def add_responsible(update: Update, context: BotContext) -> int:
     with work(context) as session:
-        set_units(session, update, context, "responsible", update.effective_message.text)
+        set_units(session, update, context, "responsible", typed_text(update))
     return await ask_domain(update, context)
 
 
@@ -169,7 +170,7 @@ async def ask_domain(update: Update, context: BotContext) -> int:
 
 
 async def add_domain_text(update: Update, context: BotContext) -> int:
-    set_domain(context, update.effective_message.text)
+    set_domain(context, typed_text(update))
     return await preview(update, context)
 
 

@@ -66,6 +66,7 @@ from handlers.common import (
     say,
     tell_dropped,
     times_out,
+    typed_text,
 )
 from handlers.uow import Refusal, work
 from jobs.actions import closing_follows, report_again_chats, send_back_refusal
@@ -140,7 +141,7 @@ async def begin_send_back(update: Update, context: BotContext, report_id: int, *
 
 
 async def got_send_back_reason(update: Update, context: BotContext) -> int:
-    text = update.effective_message.text.strip()
+    text = typed_text(update)
     if not text:
         await say(update, context, "sb.empty_reason")
         return SB_REASON
@@ -307,7 +308,7 @@ async def chose_field(update: Update, context: BotContext) -> int:
 
 async def got_value_text(update: Update, context: BotContext) -> int:
     draft = _revise(context)
-    text = update.effective_message.text.strip()
+    text = typed_text(update)
     field = draft.get("field")
     if field in ("text", "problems"):
         if field == "text" and not text:

@@ -100,8 +100,10 @@ async def test_a_long_digest_is_split_under_the_limit(world: World) -> None:
     chart = await world.group.expect()
     assert chart.photo, "the digest's picture comes first"
     parts = [await world.group.expect()]
-    while "一般或难以评价　▲" not in parts[-1].text:
+    while parts[-1].document is None and "一般或难以评价　▲" not in parts[-1].text:
         parts.append(await world.group.expect())
+    if parts[-1].document is not None:  # past DIGEST_MAX_MESSAGES: the complete digest follows as a file
+        parts.pop()
     assert len(parts) > 3
     assert all(len(p.text) <= 4096 for p in parts)
     assert "共 300 项" in parts[0].text

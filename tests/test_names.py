@@ -102,8 +102,8 @@ async def test_titles_and_domains_are_normalised_and_bounded(world: World) -> No
     await admin.expect("已保存事项 #1")
     admin.send("/edit 1 领域 " + "领" * 6000)
     assert "最多 100 字" in (await admin.expect("过长")).text
-    admin.send(f"/edit 1 标题 {ZWSP}")
-    await admin.expect("标题不能为空")
+    admin.send(f"/edit 1 标题 {ZWSP}")  # normalised at the edge: no new value at all
+    await admin.expect("用法")
     admin.send("/add")
     await admin.expect("第 1 步")
     admin.send(ZWSP)
