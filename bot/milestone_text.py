@@ -65,6 +65,11 @@ def _ends_like_a_date(written: str) -> bool:
     return bool(written) and (written[-1] in _DATE_END or not _CJK.match(written[-1]))
 
 
+def too_long(line: str) -> bool:
+    """Whether a typed milestone is longer than `read_line` keeps (a title of MAX_TITLE and its deadline)."""
+    return len(line.strip(_EDGES)) > MAX_TITLE + _LONGEST_DATE
+
+
 def read_line(line: str, now: datetime, calendar: WorkCalendar | None = None) -> MilestoneText:
     """A milestone's title and deadline from one line: the longest start that is a deadline, else the
     longest end (bracketed or not); the rest is the title."""

@@ -29,12 +29,14 @@ from handlers.common import (
     is_contact,
     lang_of,
     new_draft,
+    office_calendar,
     parse_day,
     say,
     short_date,
 )
 from handlers.uow import Refusal, work
 from jobs.sender import send_queued, send_time
+from jobs.workdays import WorkCalendar
 
 MAX_DAYS = 366
 DRAFT = "away"  # the leave being registered; its token is in every button of the steps
@@ -44,7 +46,7 @@ _SEPARATORS = re.compile(r"\s*(?:至|到|~|～|—|–|－|\s)\s*")
 _BEFORE = re.compile(r"(前|之前|以前|为止|until|till)\s*$", re.IGNORECASE)
 
 
-def parse_leave(text: str, now: datetime) -> tuple[date, date] | None:
+def parse_leave(text: str, now: datetime, cal: WorkCalendar | None = None) -> tuple[date, date] | None:
     """The days of a leave, both included: "2021-08-01 2021-08-10", "8月1日至8月10日", "下周" (Monday to
     Sunday), "本周" (today to Sunday), "8月10日前" (today to then), or one day ("明天", "8月3日")."""
     text = text.strip()
@@ -55,12 +57,12 @@ def parse_leave(text: str, now: datetime) -> tuple[date, date] | None:
     if text.lower() in THIS_WEEK:
         return today, today + timedelta(days=6 - today.weekday())
     parts = [p for p in _SEPARATORS.split(text) if p]
-    if len(parts) == 1 and text.count("-") == 1 and parse_day(text, now) is None:
+    if len(parts) == 1 and text.count("-") == 1 and parse_day(text, now, cal) is None:
         parts = [p.strip() for p in text.split("-")]
     if len(parts) == 2:
-        start, end = parse_day(parts[0], now), parse_day(parts[1], now)
+        start, end = parse_day(parts[0], now, cal), parse_day(parts[1], now, cal)
     elif len(parts) == 1:
-        end = parse_day(_BEFORE.sub("", text), now)
+        end = parse_day(_BEFORE.sub("", text), now, cal)
         start = today if _BEFORE.search(text) else end
     else:
         return None
@@ -91,12 +93,12 @@ async def away(update: Update, context: BotContext) -> None:
     now = context.services.clock.now()
     unit, period_text = None, text
     words = text.split(maxsplit=1)
-    if len(words) == 2:
-        with work(context) as session:
-            unit = queries.find_unit(session, name=words[0])
-        if unit is not None:
-            period_text = words[1]
-    period = parse_leave(period_text, now)
+    with work(context) as session:
+        cal = office_calendar(context, session)
+        unit = queries.find_unit(session, name=words[0]) if len(words) == 2 else None
+    if unit is not None:
+        period_text = words[1]
+    period = parse_leave(period_text, now, cal)
     if period is None:
         await say(update, context, "away.bad_period", text=esc(period_text))
         return

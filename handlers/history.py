@@ -13,7 +13,7 @@ from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.texts import esc, join, split_message, t
 from db import lists, queries, supervision
-from db.facts import shown
+from db.facts import month_end, shown
 from handlers import pages
 from handlers.common import (
     args_text,
@@ -24,6 +24,7 @@ from handlers.common import (
     is_supervisor,
     item_at,
     lang_of,
+    office_calendar,
     parse_day,
     parse_reference,
     say,
@@ -32,6 +33,7 @@ from handlers.pages import Listing
 from handlers.ranking import parse_period, viewed_list, year_day
 from handlers.uow import Refusal, work
 from jobs.history import history_lines, history_workbook
+from jobs.workdays import WorkCalendar
 
 HISTORY_LINES = 30  # more reports than this, or more than one message: pages, and the .xlsx offered
 
@@ -40,7 +42,8 @@ HISTORY_LINES = 30  # more reports than this, or more than one message: pages, a
 
 
 
-def parse_range(words: list[str], now: datetime, year: int | None = None) -> tuple[date, date] | None:
+def parse_range(words: list[str], now: datetime, year: int | None = None,
+                cal: WorkCalendar | None = None) -> tuple[date, date] | None:
     """The period of /history: two days (from, to), one month ("7月", "2021-07"), or this month when none.
     With the `year` of the list viewed (考核年度) when it is over, its days and months are that year's and
     none means the whole year."""
@@ -52,19 +55,17 @@ def parse_range(words: list[str], now: datetime, year: int | None = None) -> tup
     if not words:
         return today.replace(day=1), today
     if len(words) == 2:
-        start, end = parse_day(words[0], now, past=True), parse_day(words[1], now, past=True)
+        start, end = parse_day(words[0], now, cal, past=True), parse_day(words[1], now, cal, past=True)
         if start is None or end is None:
             return None
         return min(start, end), max(start, end)
     if len(words) == 1:
         period = parse_period(words[0], today)
         if period is None:
-            day = parse_day(words[0], now, past=True)
+            day = parse_day(words[0], now, cal, past=True)
             return (day, day) if day else None
         year, month = (int(p) for p in period.split("-"))
-        first = date(year, month, 1)
-        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        return first, last
+        return date(year, month, 1), month_end(year, month)
     return None
 
 
@@ -79,18 +80,18 @@ async def history(update: Update, context: BotContext) -> None:
         await say(update, context, "usage", usage=t(lang, "history.usage"))
         return
     now = services.clock.now()
-    # The target may be a unit name of several words: the dates are the last one or two words.
-    target, period = None, None
-    for cut in (len(words) - 2, len(words) - 1, len(words)):
-        if cut >= 1 and (period := parse_range(words[cut:], now)) is not None:
-            target = " ".join(words[:cut])
-            break
-    if period is None or not target:
-        await say(update, context, "history.bad_range", text=esc(" ".join(words[1:])))
-        return
     own = {u.id for u in context.units}
     privileged = is_admin(update, context) or is_supervisor(update, context)
     with work(context) as session:
+        cal = office_calendar(context, session)
+        # The target may be a unit name of several words: the dates are the last one or two words.
+        target, period = None, None
+        for cut in (len(words) - 2, len(words) - 1, len(words)):
+            if cut >= 1 and (period := parse_range(words[cut:], now, cal=cal)) is not None:
+                target = " ".join(words[:cut])
+                break
+        if period is None or not target:
+            raise Refusal("history.bad_range", text=esc(" ".join(words[1:])))
         item = unit = None
         reference = parse_reference(target)  # 12, #12, 民生12 (a unit of that name comes first)
         if reference is not None and (reference.code is None or queries.find_unit(session, name=target) is None):
@@ -107,7 +108,7 @@ async def history(update: Update, context: BotContext) -> None:
             allowed = privileged or unit.id in own
         if not allowed:
             raise Refusal("history.not_yours")
-    start, end = parse_range(words[cut:], now, viewed.year if viewed is not None else None) or period
+    start, end = parse_range(words[cut:], now, viewed.year if viewed is not None else None, cal) or period
     await pages.send_listing(update, context, "history", {
         "item_id": item.id if item else None, "unit_id": unit.id if unit else None,
         "start": start.isoformat(), "end": end.isoformat()})

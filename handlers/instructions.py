@@ -68,6 +68,7 @@ from handlers.common import (
 from handlers.uow import Refusal, work
 from jobs.instructions import notify_units
 from jobs.sender import send_queued, send_time
+from jobs.workdays import WorkCalendar
 
 LEADER, GIVEN_ON, TEXT, ACT_BY, CONFIRM = range(50, 55)
 DRAFT = "instruct"
@@ -109,6 +110,7 @@ async def instruct_command(update: Update, context: BotContext) -> int:
         item, links = dialogues.item_with_units(session, item_id=found.id)
         names = queries.unit_names(session)
         ref = lists.item_ref(session, item=item) if item else ""
+        cal = office_calendar(context, session) if "|" in rest else None
     if item is None or item.archived:
         raise Refusal("item.unknown", end=True, number=esc(str(reference)))
     units = addressees(links)
@@ -117,14 +119,14 @@ async def instruct_command(update: Update, context: BotContext) -> int:
     lang = lang_of(update, context)
     draft, _earlier = new_draft(context, DRAFT, item_id=item.id, number=ref, title=item.title,
                                 units=units_text(lang, list(units), names))
-    if "|" in rest:
-        return await one_line(update, context, draft, rest)
+    if cal is not None:
+        return await one_line(update, context, draft, rest, cal)
     await say(update, context, "ins.ask_leader", _buttons(lang, draft["token"]), number=ref,
               title=esc(item.title))
     return LEADER
 
 
-async def one_line(update: Update, context: BotContext, draft: dict[str, Any], rest: str) -> int:
+async def one_line(update: Update, context: BotContext, draft: dict[str, Any], rest: str, cal: WorkCalendar) -> int:
     """`区长 张三 | 7月5日 | 要加快进度 | 8月底前`: each part read as its step reads it, then the preview."""
     parts = [p.strip() for p in rest.split("|")]
     parts += [""] * (4 - len(parts))
@@ -134,7 +136,7 @@ async def one_line(update: Update, context: BotContext, draft: dict[str, Any], r
         raise Refusal("usage", usage=t(lang_of(update, context), "ins.usage"))
     steps = ((leader, take_leader), (given_on, take_given_on), (text, take_text), (act_by, take_act_by))
     for value, step in steps:
-        refusal = step(context, lang_of(update, context), value)
+        refusal = step(context, lang_of(update, context), value, cal)
         if refusal is not None:
             context.user_data.pop(DRAFT, None)
             raise Refusal(refusal[0], **refusal[1])
@@ -145,7 +147,7 @@ async def one_line(update: Update, context: BotContext, draft: dict[str, Any], r
 Reading = tuple[str, dict[str, Any]] | None
 
 
-def take_leader(context: BotContext, lang: str, text: str) -> Reading:
+def take_leader(context: BotContext, lang: str, text: str, _cal: WorkCalendar | None = None) -> Reading:
     if not text:
         return "ins.empty", {}
     if len(text) > MAX_LEADER:
@@ -154,11 +156,12 @@ def take_leader(context: BotContext, lang: str, text: str) -> Reading:
     return None
 
 
-def take_given_on(context: BotContext, lang: str, text: str) -> Reading:
-    """The day it was given, as offices write it; empty is today. Not after today."""
+def take_given_on(context: BotContext, lang: str, text: str, cal: WorkCalendar | None = None) -> Reading:
+    """The day it was given, as offices write it; empty is today. Not after today. `cal`: the office's
+    calendar when the caller read it already (else read here, as the step's one transaction)."""
     now = context.services.clock.now()
     today = now.astimezone(context.services.settings.tz).date()
-    day = parse_day(text, now, past=True) if text else today
+    day = parse_day(text, now, cal or office_calendar(context), past=True) if text else today
     if day is None:
         return "ins.bad_date", {"text": esc(text)}
     if day > today:
@@ -167,7 +170,7 @@ def take_given_on(context: BotContext, lang: str, text: str) -> Reading:
     return None
 
 
-def take_text(context: BotContext, lang: str, text: str) -> Reading:
+def take_text(context: BotContext, lang: str, text: str, _cal: WorkCalendar | None = None) -> Reading:
     if not text:
         return "ins.empty", {}
     if len(text) > MAX_TEXT:
@@ -176,13 +179,13 @@ def take_text(context: BotContext, lang: str, text: str) -> Reading:
     return None
 
 
-def take_act_by(context: BotContext, lang: str, text: str) -> Reading:
+def take_act_by(context: BotContext, lang: str, text: str, cal: WorkCalendar | None = None) -> Reading:
     """The date to act by, read like a deadline; empty is none. Not before the day it was given."""
     draft = _draft(context)
     if not text:
         draft["act_by"] = None
         return None
-    day = parse_deadline(text, context.services.clock.now(), office_calendar(context))
+    day = parse_deadline(text, context.services.clock.now(), cal or office_calendar(context))
     if day is None:
         return "ins.bad_act_by", {"text": esc(text)}
     if day < date.fromisoformat(draft["given_on"]):

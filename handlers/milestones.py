@@ -21,7 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.callbacks import NodeConfirm
 from bot.context import BotContext
 from bot.dates import format_date, past_note
-from bot.milestone_text import milestone_lines, read_line
+from bot.milestone_text import MAX_TITLE, milestone_lines, read_line, too_long
 from bot.texts import esc, t
 from db import lists, milestones, names, queries
 from db.models import Item, Milestone
@@ -33,6 +33,7 @@ from handlers.common import (
     is_admin,
     item_at,
     lang_of,
+    office_calendar,
     parse_reference,
     refuse_closed,
     say,
@@ -115,7 +116,9 @@ def _change(session: Session, context: BotContext, lang: str, item: Item, number
         if unit is not None:
             unit_id, text = unit.id, head[2].strip()
     now = context.services.clock.now()
-    read = read_line(text, now)
+    if too_long(text):  # read_line keeps MAX_TITLE: say so rather than cut
+        raise Refusal("add.too_long", max=MAX_TITLE)
+    read = read_line(text, now, office_calendar(context, session))
     if read.deadline is None:
         raise Refusal("node.bad_deadline", text=esc(text))
     if not read.title or read.title == read.deadline_text:

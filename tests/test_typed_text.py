@@ -63,3 +63,12 @@ async def test_full_width_digits_and_percent_are_read_as_typed(world: World) -> 
     await contact.expect("推进状态")
     contact.send("/cancel")
     await contact.expect("已取消")
+
+
+async def test_a_milestone_longer_than_kept_is_refused_not_cut(world: World) -> None:
+    office(world.db, world.clock.now(), units={"区住建局": [(LI, "李四", False)]},
+           items=[("完成城区5座公厕提升改造", "区住建局", date(2021, 12, 31))])
+    before = snapshot(world)
+    world.admin.send("/node 1 " + "节" * 600 + " 9月底前")
+    assert "最多 200 字" in (await world.admin.expect("过长")).text
+    assert snapshot(world) == before
