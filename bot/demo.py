@@ -76,7 +76,7 @@ def transcript_line(lang: str, line: str) -> str:
     return line
 
 
-_PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^>]*>")
+_PLACEHOLDER = re.compile(r"#?\{[^{}]*\}|<[^>]*>")  # "#{number}" stands as "民生12" with several lists
 
 
 def probe(lang: str, key: str) -> str:

@@ -51,8 +51,9 @@ from bot.context import BotContext
 from bot.dates import format_date, parse_deadline
 from bot.keyboards import choice_buttons, report_buttons
 from bot.texts import MARKS, esc, t
-from db import dialogues, outbox, queries
+from db import dialogues, lists, outbox, queries
 from db import milestones as db_milestones
+from db.facts import shown
 from db.lists import Reference
 from db.models import Item, ProgressReport, Status
 from handlers import instructions
@@ -130,7 +131,7 @@ async def show_unit_items(update: Update, context: BotContext, unit_id: int, uni
     assessed = sorted(assess(facts, today, context.services.settings.slow_margin), key=lambda a: a.facts.number)
     lines = [t(lang, "mine.title", unit=esc(unit_name), count=len(assessed))]
     lines += [item_line(lang, a, warnings.get(a.facts.id)) for a in assessed]
-    open_items = [(a.facts.id, a.facts.number) for a in assessed if a.status != Status.AHEAD]
+    open_items = [(a.facts.id, a.facts.ref) for a in assessed if a.status != Status.AHEAD]
     await answer(update, context, "\n".join(lines), report_buttons(lang, open_items))
 
 
@@ -164,9 +165,9 @@ def snooze_bound(session, context: BotContext, item: Item, today: date) -> date:
 
 
 def snooze(update: Update, context: BotContext, until_of, *, item_id: int | None = None,  # type: ignore[no-untyped-def]
-           reference: Reference | None = None, written: str = "") -> tuple[Item, date]:
+           reference: Reference | None = None, written: str = "") -> tuple[str, date]:
     """Snooze the user's item (by id, or as typed) until `until_of(today, office calendar)` (None: not
-    understood), within its bound: one transaction."""
+    understood), within its bound: one transaction. Returns the item as messages name it, and the day."""
     now, lang = context.services.clock.now(), lang_of(update, context)
     with work(context) as session:
         if item_id is None:
@@ -181,7 +182,8 @@ def snooze(update: Update, context: BotContext, until_of, *, item_id: int | None
             raise Refusal("snooze.too_late", until=format_date(bound, lang))
         queries.snooze(session, item_id=item.id, unit_ids=unit_ids, until=until, created_by=update.effective_user.id,
                        now=now)
-    return item, until
+        ref = lists.item_ref(session, item=item)
+    return ref, until
 
 
 async def snooze_command(update: Update, context: BotContext) -> None:
@@ -193,9 +195,9 @@ async def snooze_command(update: Update, context: BotContext) -> None:
         await say(update, context, "usage", usage=t(lang_of(update, context), "snooze.usage"))
         return
     now = context.services.clock.now()
-    item, until = snooze(update, context, lambda _today, cal: parse_deadline(parts[1], now, cal), reference=reference,
-                         written=parts[1])
-    await say(update, context, "snooze.done", number=item.number, until=format_date(until, lang_of(update, context)))
+    ref, until = snooze(update, context, lambda _today, cal: parse_deadline(parts[1], now, cal), reference=reference,
+                        written=parts[1])
+    await say(update, context, "snooze.done", number=ref, until=format_date(until, lang_of(update, context)))
 
 
 async def snooze_menu(update: Update, context: BotContext) -> None:
@@ -207,8 +209,9 @@ async def snooze_menu(update: Update, context: BotContext) -> None:
            for pressed in [Report.parse(b.callback_data)] if pressed is not None]
     with work(context) as session:
         items = queries.items_by_id(session, ids=ids)
+        labels = lists.labels(session, items=items.values())
     await query.answer()
-    choices = [(f"#{items[i].number}", SnoozeItem(i).encode()) for i in ids if i in items]
+    choices = [(shown(labels.get(i, items[i].number)), SnoozeItem(i).encode()) for i in ids if i in items]
     await say(update, context, "snooze.choose_item", choice_buttons(choices, width=4))
 
 
@@ -219,21 +222,22 @@ async def snooze_item(update: Update, context: BotContext) -> None:
     with work(context) as session:
         item, _units = own_item(session, context, item_id=item_id)
         bound = snooze_bound(session, context, item, today)
+        ref = lists.item_ref(session, item=item)
     lang = lang_of(update, context)
     days = [d for d in SNOOZE_DAYS if today + timedelta(days=d) <= bound]
     if not days:
         raise Refusal("snooze.too_late", until=format_date(bound, lang))
     await done_with_button(update)
     options = [(t(lang, f"snooze.opt.{d}"), SnoozeFor(item.id, d).encode()) for d in days]
-    await say(update, context, "snooze.choose_when", choice_buttons(options, width=2), number=item.number)
+    await say(update, context, "snooze.choose_when", choice_buttons(options, width=2), number=ref)
 
 
 async def snooze_for(update: Update, context: BotContext) -> None:
     pressed = SnoozeFor.of(update)
-    item, until = snooze(update, context, lambda today, _cal: today + timedelta(days=pressed.days),
-                         item_id=pressed.item_id)
+    ref, until = snooze(update, context, lambda today, _cal: today + timedelta(days=pressed.days),
+                        item_id=pressed.item_id)
     await done_with_button(update)
-    await say(update, context, "snooze.done", number=item.number, until=format_date(until, lang_of(update, context)))
+    await say(update, context, "snooze.done", number=ref, until=format_date(until, lang_of(update, context)))
 
 
 # ---------------------------------------------------------------- report dialogue
@@ -315,12 +319,13 @@ async def report_by_reply(update: Update, context: BotContext) -> int | None:
     with work(context) as session:
         sent = queries.sent_message(session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id)
         items = queries.items_by_id(session, ids=sent.item_ids) if sent and sent.kind == "reminder" else {}
+        labels = lists.labels(session, items=items.values())
     if not items or busy_with(context, DRAFT):
         return None
     await start_draft(update, context, text=typed_text(update)[:MAX_TEXT])
     if len(items) == 1:
         return await begin_item(update, context, next(iter(items)), have_text=True)
-    listed = sorted(((i.id, i.number) for i in items.values()), key=lambda i: i[1])
+    listed = [(i.id, labels.get(i.id, str(i.number))) for i in sorted(items.values(), key=lambda i: (i.list_id, i.number))]
     await say(update, context, "report.from_reply_many", report_buttons(lang_of(update, context), listed))
     return CHOOSE
 
@@ -331,7 +336,7 @@ async def ask_choose(update: Update, context: BotContext) -> int:
     with work(context) as session:
         items = [i for u in context.units for i in queries.list_items(session, unit_id=u.id)]
         facts = queries.item_facts(session, today=today, item_ids=[i.id for i in items])
-    listed = sorted({(f.id, f.number) for f in facts if f.declared != Status.AHEAD}, key=lambda i: i[1])
+    listed = [(f.id, f.ref) for f in sorted(facts, key=lambda f: (f.list_id, f.number)) if f.declared != Status.AHEAD]
     if not listed:
         context.user_data.pop(DRAFT, None)
         await say(update, context, "report.no_items")
@@ -352,21 +357,22 @@ async def begin_item(update: Update, context: BotContext, item_id: int, *, have_
             # Each open milestone as [id, its number as the card and /node show it, title].
             open_nodes = [[m.id, i, m.title] for i, m in enumerate(db_milestones.milestones_of(session, item_id=item.id),
                                                                     start=1) if m.done_at is None]
+            ref = lists.item_ref(session, item=item)
     except Refusal:
         context.user_data.pop(DRAFT, None)
         raise
     own = {u.id: u.name for u in context.units}
     draft = _draft(context)
     # The unit's name is kept for the record shown at the end.
-    draft.update(item_id=item.id, number=item.number, title=item.title, unit_id=mine_[0], unit_name=own[mine_[0]],
+    draft.update(item_id=item.id, number=ref, title=item.title, unit_id=mine_[0], unit_name=own[mine_[0]],
                  cycle=item.report_cycle, evidence=[], target=item.target_value, baseline=item.baseline_value,
                  indicator_unit=item.indicator_unit, instructions=instructed, milestones=open_nodes, ticked=[])
     if have_text:  # the first question says which item the reply was taken for
-        draft["heading"] = "\n".join(filter(None, [t(lang_of(update, context), "report.from_reply", number=item.number,
+        draft["heading"] = "\n".join(filter(None, [t(lang_of(update, context), "report.from_reply", number=ref,
                                                       title=esc(item.title)), quoted]))
         return await after_text(update, context)
     # A plain message even after a button: the reminder or list pressed keeps its buttons.
-    question = t(lang_of(update, context), "report.ask_text", number=item.number, title=esc(item.title))
+    question = t(lang_of(update, context), "report.ask_text", number=ref, title=esc(item.title))
     sent = await answer(update, context, "\n\n".join(filter(None, [question, quoted])), cancel_markup(update, context))
     draft[LAST] = sent.message_id if sent else None
     return TEXT
@@ -644,7 +650,7 @@ async def submitted_before(update: Update, context: BotContext) -> int | None:
     return ConversationHandler.END
 
 
-def report_record(lang: str, report: Any, number: int, title: str, unit_name: str, context: BotContext) -> str:
+def report_record(lang: str, report: Any, number: int | str, title: str, unit_name: str, context: BotContext) -> str:
     when = report.created_at.astimezone(context.services.settings.tz)
     percent = f"{report.percent}%" if report.percent is not None else t(lang, "report.percent_unknown")
     return t(lang, "report.record", number=number, title=esc(title), unit=esc(unit_name),

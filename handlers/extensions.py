@@ -37,7 +37,8 @@ from bot.context import BotContext
 from bot.dates import format_date, parse_deadline
 from bot.keyboards import choice_buttons, confirm_buttons
 from bot.texts import esc, t
-from db import dialogues, outbox, queries, supervision
+from db import dialogues, lists, outbox, queries, supervision
+from db.facts import shown
 from db.models import ExtensionRequest, Role
 from handlers.common import (
     args_text,
@@ -108,11 +109,13 @@ async def extend_button(update: Update, context: BotContext) -> int:
 
 async def choose_item(update: Update, context: BotContext) -> int:
     with work(context) as session:
-        items = sorted({(i.number, i.id) for u in context.units for i in queries.list_items(session, unit_id=u.id)})
+        own = {i.id: i for u in context.units for i in queries.list_items(session, unit_id=u.id)}
+        labels = lists.labels(session, items=own.values())
+        items = sorted((i.list_id, i.number, labels.get(i.id, str(i.number)), i.id) for i in own.values())
     if not items:
         await say(update, context, "report.no_items")
         return ConversationHandler.END
-    await say(update, context, "ext.choose", choice_buttons([(f"#{n}", Extend(i).encode()) for n, i in items[:99]],
+    await say(update, context, "ext.choose", choice_buttons([(shown(ref), Extend(i).encode()) for _l, _n, ref, i in items[:99]],
                                                           width=4))
     return ConversationHandler.END
 
@@ -130,9 +133,9 @@ async def begin(update: Update, context: BotContext, item_id: int) -> int:
         pending = supervision.pending_extension(session, item_id=item.id) if item else None
         if item is not None:
             refuse_closed(session, item, end=True)
+        number = lists.item_ref(session, item=item) if item else "?"
     if item is None or item.archived:
-        raise Refusal("item.unknown", number=item.number if item else "?")
-    number = item.number
+        raise Refusal("item.unknown", number=number)
     own = {u.id for u in context.units}
     mine = [u for u in [*links[Role.RESPONSIBLE], *links[Role.LEAD]] if u in own] if links else []
     if not mine:
@@ -142,11 +145,11 @@ async def begin(update: Update, context: BotContext, item_id: int) -> int:
         await say(update, context, "ext.pending", number=number, deadline=format_date(pending.requested_deadline, lang),
                   when=short_date(lang, pending.created_at.astimezone(context.services.settings.tz).date()))
         return ConversationHandler.END
-    draft, earlier = new_draft(context, DRAFT, item_id=item.id, number=item.number, title=item.title, unit_id=mine[0],
+    draft, earlier = new_draft(context, DRAFT, item_id=item.id, number=number, title=item.title, unit_id=mine[0],
                                current=item.deadline.isoformat() if item.deadline else None)
     await tell_dropped(update, context, earlier)
     current = format_date(item.deadline, lang) if item.deadline else t(lang, "item.deadline_open")
-    await say(update, context, "ext.ask_deadline", cancel_button(lang, draft["token"]), number=item.number,
+    await say(update, context, "ext.ask_deadline", cancel_button(lang, draft["token"]), number=number,
               title=esc(item.title), current=current)
     return EXT_DEADLINE
 
@@ -218,7 +221,7 @@ async def confirmed(update: Update, context: BotContext) -> int:
             admin_lang = queries.person_language(session, telegram_id=admin_id) or services.settings.language
             outbox.enqueue_text(
                 session, key=f"extension:{request.id}:{admin_id}", kind="notice", chat_id=admin_id,
-                parts=[request_text(admin_lang, request, item.number, item.title, unit.name, user.full_name)],
+                parts=[request_text(admin_lang, request, draft["number"], item.title, unit.name, user.full_name)],
                 buttons=[[(t(admin_lang, "ext.approve"), Decide(request.id, "a").encode()),
                           (t(admin_lang, "ext.refuse"), Decide(request.id, "r").encode())]],
                 now=now, not_before=send_time(services, now))
@@ -228,7 +231,7 @@ async def confirmed(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def request_text(lang: str, request: ExtensionRequest, number: int, title: str, unit: str, person: str) -> str:
+def request_text(lang: str, request: ExtensionRequest, number: int | str, title: str, unit: str, person: str) -> str:
     original = format_date(request.original_deadline, lang) if request.original_deadline else t(lang, "item.deadline_open")
     return t(lang, "ext.admin_request", number=number, title=esc(title), unit=esc(unit), person=esc(person),
              deadline=format_date(request.requested_deadline, lang), text=esc(request.requested_text),
@@ -261,6 +264,7 @@ async def decide_button(update: Update, context: BotContext) -> int:
         request = supervision.extension(session, request_id=pressed.request_id)
         item = dialogues.item(session, item_id=request.item_id) if request else None
         decider = queries.people_names(session, telegram_ids=[request.decided_by]) if request and request.decided_by else {}
+        ref = lists.item_ref(session, item=item) if item else ""
     if request is None or item is None:
         await query.answer(t(lang, "confirm.expired"), show_alert=True)
         return ConversationHandler.END
@@ -273,12 +277,12 @@ async def decide_button(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     await done_with_button(update)
     approve = pressed.verdict == "a"
-    draft, earlier = new_draft(context, DECISION, request_id=request.id, approve=approve, number=item.number)
+    draft, earlier = new_draft(context, DECISION, request_id=request.id, approve=approve, number=ref)
     await tell_dropped(update, context, earlier)
     options = [(t(lang, "ext.no_comment"), DecideNoComment(draft["token"]).encode()),
                (t(lang, "btn.cancel"), DecideCancel(draft["token"]).encode())]
     await say(update, context, "ext.ask_comment", choice_buttons(options),
-              verdict=t(lang, "ext.verdict_approve" if approve else "ext.verdict_refuse"), number=item.number,
+              verdict=t(lang, "ext.verdict_approve" if approve else "ext.verdict_refuse"), number=ref,
               deadline=format_date(request.requested_deadline, lang))
     return DEC_COMMENT
 
@@ -320,16 +324,17 @@ async def decide(update: Update, context: BotContext, comment: str | None) -> in
             raise Refusal("ext.already", end=True, edit=True, outcome=t(lang, f"ext.status.{request.status}"),
                           person=decider.get(request.decided_by or 0) or t(lang, "ext.an_admin"))
         item = dialogues.item(session, item_id=request.item_id)
+        ref = lists.item_ref(session, item=item)
         user = update.effective_user
         queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
         supervision.decide_extension(session, request=request, approve=draft["approve"], by=update.effective_user.id,
                                      comment=comment, now=now)
         contact_lang = queries.person_language(session, telegram_id=request.requested_by) or services.settings.language
         outbox.enqueue_text(session, key=f"extension-decided:{request.id}", kind="notice", chat_id=request.requested_by,
-                            parts=[outcome_text(contact_lang, request, item.number, item.title)], now=now,
+                            parts=[outcome_text(contact_lang, request, ref, item.title)], now=now,
                             not_before=send_time(services, now))
     key = "ext.decided_approved" if request.status == "approved" else "ext.decided_refused"
-    await say(update, context, key, number=item.number, deadline=format_date(request.requested_deadline, lang))
+    await say(update, context, key, number=ref, deadline=format_date(request.requested_deadline, lang))
     await send_queued(context)
     return ConversationHandler.END
 

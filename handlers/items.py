@@ -25,6 +25,7 @@ from bot.keyboards import choice_buttons, confirm_buttons
 from bot.tables import split_units
 from bot.texts import esc, join, t
 from db import lists, names, queries
+from db.facts import item_label
 from db.models import Item, ListState, ReportCycle
 from handlers.common import (
     answer,
@@ -193,11 +194,12 @@ async def preview(update: Update, context: BotContext) -> int:
         if into is None or into.state != ListState.ACTIVE.value:  # a closed list takes no new items
             into = lists.main_list(session)
         number = lists.next_item_number(session, list_id=into.id or 0) if into else 1
+        shown_as = item_label(into.code, number) if into and lists.several_active(session) else number
         unit_names = {u.id: u.name for u in queries.units_by_id(
             session, ids=[*draft["lead"], *draft["responsible"]]).values()}
     draft["number"], draft["list_id"] = number, into.id if into else None
     deadline = date.fromisoformat(draft["deadline"])
-    text = t(lang, "add.preview", number=number, title=esc(draft["title"]),
+    text = t(lang, "add.preview", number=shown_as, title=esc(draft["title"]),
              deadline=format_date(deadline, lang) + past_note(deadline, lang, context.services.clock.now().date()),
              lead=esc(join(lang, [unit_names[i] for i in draft["lead"]])),
              responsible=esc(join(lang, [unit_names[i] for i in draft["responsible"]])),
@@ -220,8 +222,9 @@ async def add_confirmed(update: Update, context: BotContext) -> int:
             start_date=date(now.year, 1, 1), domain=draft.get("domain"), now=now,
             report_cycle=context.services.settings.report_cycle, list_id=draft.get("list_id"),
         )
+        ref = lists.item_ref(session, item=item)
     lang = lang_of(update, context)
-    await done_with_button(update, t(lang, "add.saved", number=item.number, title=esc(item.title),
+    await done_with_button(update, t(lang, "add.saved", number=ref, title=esc(item.title),
                                      deadline=format_date(deadline, lang)))
     return ConversationHandler.END
 
@@ -291,7 +294,7 @@ async def edit(update: Update, context: BotContext) -> None:
     with work(context) as session:
         item = item_at(session, update, context, reference)
         refuse_closed(session, item)
-        number = item.number
+        number = lists.item_ref(session, item=item)
         old, new, payload = edit_values(session, context, lang, item, field, value)
     token = remember(context, {"action": "edit", "item_id": item.id, "field": field, "shown": new, **payload})
     await say(update, context, "edit.preview", yes_no(lang, ItemConfirm, token), number=number,
@@ -339,11 +342,12 @@ async def edit_confirmed(update: Update, context: BotContext) -> None:
             raise Refusal("confirm.expired")
         item = queries.update_item(session, item_id=payload["item_id"], field=payload["field"],
                                    value=payload["value"], text=payload.get("text"), now=now)
+        ref = lists.item_ref(session, item=item)
     if payload["field"] == "archived":
         key = "archive.done" if payload["value"] else "unarchive.done"
-        await done_with_button(update, t(lang, key, number=item.number))
+        await done_with_button(update, t(lang, key, number=ref))
     else:
-        await done_with_button(update, t(lang, "edit.saved", number=item.number,
+        await done_with_button(update, t(lang, "edit.saved", number=ref,
                                          field=t(lang, f"field.{payload['field']}"), new=payload["shown"]))
 
 
@@ -356,7 +360,7 @@ async def archive(update: Update, context: BotContext, *, archived: bool = True)
     with work(context) as session:
         item = item_at(session, update, context, reference)
         refuse_closed(session, item)
-        number = item.number
+        number = lists.item_ref(session, item=item)
         if item.archived == archived:
             raise Refusal("archive.already" if archived else "unarchive.not_archived", number=number)
         if not archived:

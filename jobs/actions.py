@@ -83,7 +83,8 @@ def send_back_report(services: Services, *, report_id: int, by: Actor, reason: s
         item = session.get(Item, report.item_id) if report else None
         refusal = send_back_refusal(session, report)
         if refusal is not None or item is None:
-            return Outcome(refusal or "confirm.expired", number=item.number if item else "")
+            return Outcome(refusal or "confirm.expired", number=lists.item_ref(session, item=item) if item else "")
+        ref = lists.item_ref(session, item=item)
         unit = queries.units_by_id(session, ids=[report.unit_id]).get(report.unit_id)
         queries.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
         supervision.return_report(session, report_id=report.id, by=by.id, reason=reason, now=now)
@@ -91,15 +92,15 @@ def send_back_report(services: Services, *, report_id: int, by: Actor, reason: s
             lang = queries.person_language(session, telegram_id=chat_id) or services.settings.language
             outbox.enqueue_text(
                 session, key=f"returned:{report.id}:{chat_id}", kind="notice", chat_id=chat_id,
-                parts=[t(lang, "sb.notice", number=item.number, title=esc(item.title),
+                parts=[t(lang, "sb.notice", number=ref, title=esc(item.title),
                          when=when_text(services, lang, report.created_at), reason=esc(reason),
                          person=esc(by.full_name))],
-                buttons=[[(t(lang, "remind.button", number=item.number), Report(item.id).encode())]],
+                buttons=[[(t(lang, "remind.button", number=ref), Report(item.id).encode())]],
                 now=now, not_before=send_time(services, now))
-        return Outcome(None, number=item.number, unit=unit.name if unit else "")
+        return Outcome(None, number=ref, unit=unit.name if unit else "")
 
 
-def outcome_text(lang: str, request: ExtensionRequest, number: int, title: str) -> str:
+def outcome_text(lang: str, request: ExtensionRequest, number: int | str, title: str) -> str:
     """What the requester is told of the decision."""
     comment = t(lang, "ext.comment", comment=esc(request.comment)) if request.comment else ""
     if request.status == "approved":
@@ -121,15 +122,16 @@ def decide_extension_request(services: Services, *, request_id: int, approve: bo
         item = session.get(Item, request.item_id) if request else None
         if request is None or item is None:
             return Outcome("confirm.expired")
+        ref = lists.item_ref(session, item=item)
         if request.status != "pending":
-            return Outcome("ext.already", number=item.number, status=request.status)
+            return Outcome("ext.already", number=ref, status=request.status)
         queries.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
         supervision.decide_extension(session, request=request, approve=approve, by=by.id, comment=comment, now=now)
         contact_lang = queries.person_language(session, telegram_id=request.requested_by) or services.settings.language
         outbox.enqueue_text(session, key=f"extension-decided:{request.id}", kind="notice", chat_id=request.requested_by,
-                            parts=[outcome_text(contact_lang, request, item.number, item.title)], now=now,
+                            parts=[outcome_text(contact_lang, request, ref, item.title)], now=now,
                             not_before=send_time(services, now))
-        return Outcome(None, number=item.number, status=request.status,
+        return Outcome(None, number=ref, status=request.status,
                        deadline=format_date(request.requested_deadline, lang))
 
 

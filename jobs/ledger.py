@@ -23,7 +23,7 @@ from bot.dates import format_date
 from bot.settings import Settings
 from bot.texts import esc, t
 from db import closing, instructions, ledger, lists, queries, supervision
-from db.facts import ItemFacts
+from db.facts import ItemFacts, item_label
 from db.models import ListState, PointEntry
 from jobs.history import _cell
 from jobs.points import Event, Kind, LedgerRow, ReportEvent, Standing, Weights, ledger_entries, standings
@@ -147,7 +147,7 @@ class UnitLedger:
     name: str
     year: int
     entries: Sequence[PointEntry]
-    numbers: dict[int, tuple[int, str]]  # item id → (number, title)
+    numbers: dict[int, tuple[int | str, str]]  # item id → (number, or 民生12 across lists; title)
 
     @property
     def total(self) -> float:
@@ -167,7 +167,12 @@ def unit_ledger(services: Services, unit_id: int, year: int, *, fresh: bool = Tr
         entries = ledger.entries_of(session, year=year, unit_id=unit_id)
         items = queries.items_by_id(session, ids={e.item_id for e in entries})
         name = queries.unit_names(session).get(unit_id, f"#{unit_id}")
-    return UnitLedger(unit_id, name, year, entries, {i: (item.number, item.title) for i, item in items.items()})
+        # Entries of several lists (a year's 民生 and 重点, closed ones too) name each item with its list.
+        several = len({i.list_id for i in items.values()}) > 1 or lists.several_active(session)
+        codes = lists.codes(session) if several else {}
+    return UnitLedger(unit_id, name, year, entries, {
+        i: (item_label(codes[item.list_id], item.number) if item.list_id in codes else item.number, item.title)
+        for i, item in items.items()})
 
 
 def entry_line(lang: str, found: UnitLedger, e: PointEntry) -> str:

@@ -39,6 +39,7 @@ from bot.webapp.auth import HEADER, ActionTokens, InitDataError, WebAppUser, ver
 from bot.webapp.pages import h, link
 from bot.webapp.table import Query, Row, Table, TableCache, page_of, select_rows
 from db import closing, instructions, lists, milestones, queries, supervision
+from db.facts import shown as ref_text
 from db.lists import Reference
 from db.models import Item, PointEntry, Role
 from jobs.actions import (
@@ -452,7 +453,7 @@ def colour_strip(lang: str, kept: dict[str, str], year: int, current: str, colou
 def entry_row(lang: str, found: UnitLedger, entry: PointEntry) -> str:
     number, title = found.numbers.get(entry.item_id, (0, "?"))
     return (f'<tr><td>{h(format_date(entry.day, lang))}</td>'
-            f'<td><a href="{h(link("item", id=entry.item_id))}">#{number} {h(title)}</a></td>'
+            f'<td><a href="{h(link("item", id=entry.item_id))}">{h(ref_text(number))} {h(title)}</a></td>'
             f'<td>{h(t(lang, f"ledger.kind.{entry.kind}"))}</td><td>{h(t(lang, f"ledger.role.{entry.role}"))}</td>'
             f'<td class="num">{entry.points:+g}</td></tr>')
 
