@@ -227,7 +227,7 @@ def progress_rows(
     rows = with_milestones(rows, milestones.milestones_by_item(session, item_ids=[i.id for i in data.items]),
                            data.unit_names, as_of=as_of, cutoff=cutoff, lang=lang)
     # The latest leader's instruction (领导批示) follows them.
-    rows = with_notes(rows, {i.id: i.number for i in data.items}, instructions.latest_by_item(session, before=cutoff), lang)
+    rows = with_notes(rows, instructions.latest_by_item(session, before=cutoff), lang)
     return ExportRows(rows, heading_from_data(data))
 
 

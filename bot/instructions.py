@@ -87,18 +87,16 @@ def _plain(text: str) -> str:
 
 
 class _Row(Protocol):
-    number: int
+    item_id: int | None
     progress: str
 
 
-def with_notes(rows: Sequence[_Row], numbers: Mapping[int, int], latest: Mapping[int, Instruction],
-               lang: str) -> list:
-    """Export rows with "领导批示（…）：…" after the progress of items that have one (`numbers`: item id →
-    number; `latest`: item id → its latest instruction)."""
-    notes = {numbers[item_id]: html.unescape(quote(lang, i, limit=200)) for item_id, i in latest.items()
-             if item_id in numbers}
-    return [replace(row, progress="\n".join(p for p in (row.progress, notes[row.number]) if p))  # type: ignore[type-var]
-            if row.number in notes else row for row in rows]
+def with_notes(rows: Sequence[_Row], latest: Mapping[int, Instruction], lang: str) -> list:
+    """Export rows with "领导批示（…）：…" after the progress of items that have one (`latest`: item id →
+    its latest instruction), each row picked out by its item's id (numbers repeat across lists)."""
+    notes = {item_id: html.unescape(quote(lang, i, limit=200)) for item_id, i in latest.items()}
+    return [replace(row, progress="\n".join(p for p in (row.progress, notes[row.item_id]) if p))  # type: ignore[type-var]
+            if row.item_id in notes else row for row in rows]
 
 
 def units_text(lang: str, unit_ids: Sequence[int], names: Mapping[int, str]) -> str:

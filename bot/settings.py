@@ -7,6 +7,7 @@ validation error into one line naming the setting, so start-up never shows a tra
 from __future__ import annotations
 
 import codecs
+import difflib
 import importlib.util
 import logging
 import os
@@ -18,6 +19,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -350,10 +352,29 @@ def load_settings(**overrides: Any) -> Settings:
     env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
     if "_env_file_encoding" not in overrides and isinstance(env_file, str | Path):
         overrides["_env_file_encoding"] = env_file_encoding(Path(env_file))
+    if isinstance(env_file, str | Path):
+        warn_unknown_keys(Path(env_file), overrides.get("_env_file_encoding") or "utf-8")
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(invalid_setting(exc)) from None
+
+
+def warn_unknown_keys(path: Path, encoding: str) -> None:
+    """A key of `.env` that is no setting (a typo: REPORTDAY, DIGEST_DAY) would be ignored without a word:
+    say so once, with the setting it probably meant."""
+    if not path.is_file():
+        return
+    known = {name.upper() for name in Settings.model_fields}
+    try:
+        keys = [k for k in dotenv_values(path, encoding=encoding) if k]
+    except (OSError, UnicodeDecodeError):
+        return  # env_file_encoding has said what is wrong with the file
+    for key in keys:
+        if key.upper() not in known:
+            close = difflib.get_close_matches(key.upper(), sorted(known), n=1, cutoff=0.6)
+            log.warning("%s: %s is not a setting and is ignored%s", path, key,
+                        f" (did you mean {close[0]}?)" if close else " (see .env.example)")
 
 
 def invalid_setting(error: ValidationError) -> str:

@@ -338,6 +338,7 @@ ZH: dict[str, str] = {
     "missing.line": "{unit}：{count} 项（{numbers}）",
     # digest
     "digest.title": "<b>重点工作进展情况通报</b>（截至 {date}）",
+    "digest.title_list": "<b>{name}进展情况通报</b>（截至 {date}）",
     "digest.part1": "<b>一、总体进展</b>",
     "digest.total": (
         "共 {total} 项，其中 {ahead} 项提前完成，{good} 项推进良好，{average} 项一般或难以评价，{slow} 项较为缓慢。"
@@ -444,6 +445,7 @@ ZH: dict[str, str] = {
     ),
     "ext.approve": "✅ 同意延期",
     "ext.refuse": "✖ 不同意",
+    "adj.approve": "✅ 批准调整", "adj.refuse": "✖ 不批准",
     "ext.verdict_approve": "同意",
     "ext.verdict_refuse": "不同意",
     "ext.ask_comment": "{verdict} #{number} 延期至 {deadline}。\n可发送一条审批意见（将转告申请人），或点「不附意见」。",
@@ -722,6 +724,7 @@ ZH: dict[str, str] = {
     "list.none": "还没有任何清单。新增事项或导入任务表时会自动建立。",
     "list.picked": "本聊天当前清单已切换为 <b>{name}</b>（代号 {code}）：#序号 即指该清单的事项。",
     "list.new_usage": "/list new 名称 [年度] [代号]，例如 /list new 2022年民生实事 民生22",
+    "list.name_is_year": "“{name}”只是年度，不是清单名称。请写成如 /list new 2022年民生实事 民生22",
     "list.year_needed": "清单“{name}”的名称里没有年度，请写明考核年度，例如 /list new {name} 2022",
     "list.bad_code": "代号“{code}”不可用：代号不能以数字开头，不含空格或 #，最多 10 个字。",
     "list.taken": "代号“{code}”或名称“{name}”已被其他清单使用，请换一个。",
@@ -1323,6 +1326,7 @@ EN: dict[str, str] = {
     "missing.none": "Every unit has reported this period.",
     "missing.line": "{unit}: {count:# item|# items} ({numbers})",
     "digest.title": "<b>Progress digest on the key tasks</b> (as of {date})",
+    "digest.title_list": "<b>{name}: progress digest</b> (as of {date})",
     "digest.part1": "<b>1. Overall</b>",
     "digest.total": (
         "{total:# item|# items}: {ahead} done ahead of time, {good} going well, {average} average or hard to assess, "
@@ -1429,6 +1433,7 @@ EN: dict[str, str] = {
     ),
     "ext.approve": "✅ Approve",
     "ext.refuse": "✖ Refuse",
+    "adj.approve": "✅ Approve the change", "adj.refuse": "✖ Refuse",
     "ext.verdict_approve": "Approving",
     "ext.verdict_refuse": "Refusing",
     "ext.ask_comment": "{verdict} the extension of #{number} to {deadline}.\nSend a comment for the requester in one message, or tap “No comment”.",
@@ -1711,6 +1716,7 @@ EN: dict[str, str] = {
     "list.none": "There are no lists yet. Adding an item or importing a table makes the first one.",
     "list.picked": "This chat now works in <b>{name}</b> (code {code}): #number means that list's item.",
     "list.new_usage": "/list new name [year] [code], e.g. /list new 2022年民生实事 民生22",
+    "list.name_is_year": "“{name}” is a year, not a list's name: e.g. /list new 2022年民生实事 民生22",
     "list.year_needed": "The name “{name}” has no year in it; give the assessment year, e.g. /list new {name} 2022",
     "list.bad_code": "The code “{code}” cannot be used: it may not start with a digit, holds no space or #, and is at most 10 characters.",
     "list.taken": "Another list already has the code “{code}” or the name “{name}”; choose another.",

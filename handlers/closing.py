@@ -260,7 +260,7 @@ async def adjust_command(update: Update, context: BotContext) -> int:
     if reference is None:
         with work(context) as session:
             own = {i.id: i for u in context.units for i in queries.list_items(session, unit_id=u.id)
-                   if i.closing_state != Closing.CANCELLED}
+                   if i.closing_state not in (Closing.CANCELLED, Closing.CLOSED)}  # nothing left to change
             labels = lists.labels(session, items=own.values())
         items = sorted((i.number, labels.get(i.id, f"#{i.number}"), i.id) for i in own.values())
         if not items:

@@ -262,7 +262,7 @@ def refuse_closed(session: Session, item: Item, *, end: bool = False) -> None:
     """Refuse a write (report, edit, extension, send-back) on an item of a closed list: it is read-only."""
     closed = lists.closed_list_of(session, item=item)
     if closed is not None:
-        raise Refusal("list.closed", end=end, name=esc(closed.name), number=item.number)
+        raise Refusal("list.closed", end=end, name=esc(closed.name), number=lists.item_ref(session, item=item))
 
 
 def parse_number(text: str) -> int | None:

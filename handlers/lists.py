@@ -119,6 +119,8 @@ async def new_list(update: Update, context: BotContext, words: list[str]) -> Non
         name = names.list_name(name)
     except names.BadText as error:
         raise refusal_of(error) from None
+    if re.fullmatch(r"\d{4}年?度?", name):  # "/list new 2022 民生22": a year is no list's name
+        raise Refusal("list.name_is_year", name=esc(name))
     if year is None:
         raise Refusal("list.year_needed", name=esc(name))
     kind = next((k for k in lists.KINDS if k in name), "")

@@ -268,8 +268,8 @@ def adjustment_notices(services: Services, session: Session, *, request: Adjustm
             session, key=f"adjustment:{request.id}:{admin_id}", kind="notice", chat_id=admin_id,
             parts=[t(lang, "adj.admin_request", number=ref, title=esc(item.title), unit=esc(unit),
                      person=esc(person), change=adjustment_text(lang, request, names), reason=esc(request.reason))],
-            buttons=[[(t(lang, "ext.approve"), DecideAdjustment(request.id, "a").encode()),
-                      (t(lang, "ext.refuse"), DecideAdjustment(request.id, "r").encode())]],
+            buttons=[[(t(lang, "adj.approve"), DecideAdjustment(request.id, "a").encode()),
+                      (t(lang, "adj.refuse"), DecideAdjustment(request.id, "r").encode())]],
             now=now, not_before=send_time(services, now))
 
 

@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.context import Services
+from bot.dates import format_date
+from bot.texts import esc, t
 from db import closing, lists, outbox, queries, supervision
 from db.facts import ItemFacts, month_end, period_key, shift_period
 from db.models import MonthlyColour
@@ -140,5 +142,7 @@ def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int]
         parts = [ListPart(x.name, x.kind, [f for f in facts if f.list_id == x.id]) for x in active]
         return lists_notice(lang, parts, names, now.date(), margin=services.settings.slow_margin,
                             unreachable=unreachable, unbound=unbound, supervision=extra)
+    # One list: the notice is titled by it ("2021年民生实事进展情况通报"), as the office titles its own.
+    title = t(lang, "digest.title_list", name=esc(active[0].name), date=format_date(now.date(), lang)) if active else None
     return build_digest(lang, facts, names, now.date(), margin=services.settings.slow_margin,
-                        unreachable=unreachable, unbound=unbound, supervision=extra)
+                        unreachable=unreachable, unbound=unbound, supervision=extra, title=title)

@@ -186,7 +186,7 @@ async def test_adjustments_approved_keep_before_and_after_and_a_cancelled_item_l
     await ask_adjustment(housing, 1, "标题", "完成城区6座公厕提升改造", "新增1座")
     request = await world.admin.expect("【调整申请】")
     assert "完成城区5座公厕提升改造 → 完成城区6座公厕提升改造" in request.text and "新增1座" in request.text
-    world.admin.press(request, "✅ 同意延期")
+    world.admin.press(request, "✅ 批准调整")
     await world.admin.expect("已批准 #1 的调整申请")
     assert "已批准" in (await housing.expect("调整申请")).text
     assert item(world, 1).title == "完成城区6座公厕提升改造"
@@ -195,13 +195,13 @@ async def test_adjustments_approved_keep_before_and_after_and_a_cancelled_item_l
     assert (kept.kind, kept.before, kept.after, kept.status) == (
         "title", {"title": "完成城区5座公厕提升改造"}, {"title": "完成城区6座公厕提升改造"}, "approved")
     before = snapshot(world)
-    query = world.admin.press_data(request, request.button_data("✖ 不同意"))  # decided already
+    query = world.admin.press_data(request, request.button_data("✖ 不批准"))  # decided already
     assert "已处理" in (await world.sim.wait_callback_answer(query))["text"]
     assert snapshot(world) == before
 
     await ask_adjustment(school, 2, "取消事项", None, "项目并入市级统筹")
     request = await world.admin.expect("【调整申请】")
-    world.admin.press(request, "✅ 同意延期")
+    world.admin.press(request, "✅ 批准调整")
     await world.admin.expect("已批准 #2")
     await school.expect("已批准")
     assert item(world, 2).closing_state == Closing.CANCELLED
@@ -217,7 +217,7 @@ async def test_adjustments_approved_keep_before_and_after_and_a_cancelled_item_l
 
     await ask_adjustment(housing, 1, "责任单位", "区教育局", "改由教育局实施")
     request = await world.admin.expect("【调整申请】")
-    world.admin.press(request, "✖ 不同意")
+    world.admin.press(request, "✖ 不批准")
     await world.admin.expect("已不批准 #1")
     assert "未获批准" in (await housing.expect("调整申请")).text
     with world.db.session() as session:

@@ -40,7 +40,7 @@ async def test_a_long_digest_is_capped_and_followed_by_its_complete_text(world: 
     assert "（2 条消息）" in (await world.admin.expect("通报已发布")).text
     assert (await world.group.expect()).photo  # the chart comes first, as always
     first, last = await world.group.expect(), await world.group.expect()
-    assert first.text.startswith("重点工作进展情况通报（截至 2021年7月20日 周二）")
+    assert first.text.startswith("2021年重点工作进展情况通报（截至 2021年7月20日 周二）")  # titled by its one list
     assert "此处只发前 2 条消息" in last.text and "完整通报见下方文件" in last.text
     file = await world.group.expect("督查通报-2021-07-20.txt")
     await world.group.expect_none()

@@ -77,3 +77,13 @@ def test_the_overall_rate_limit_follows_a_send_rate_above_telegrams_30(send_rate
     # one pace for the outbox and the replies (bot.ratelimit, jobs.pacing)
     assert app.bot.rate_limiter.pacer.capacity == overall
     assert app.bot.rate_limiter.pacer.spacing == pytest.approx(1 / send_rate)
+
+
+def test_a_key_of_env_that_is_no_setting_is_named_with_what_it_meant(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    env = tmp_path / ".env"
+    env.write_text("BOT_TOKEN=123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ\nREPORTDAY=3\nREPORT_DAY=20\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="bot.settings"):
+        settings = load_settings(_env_file=env)
+    assert settings.report_day == 20
+    assert "REPORTDAY is not a setting and is ignored (did you mean REPORT_DAY?)" in caplog.text
+    assert "REPORT_DAY is not" not in caplog.text and "ABCDEFGHIJKLMN" not in caplog.text

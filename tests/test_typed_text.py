@@ -72,3 +72,12 @@ async def test_a_milestone_longer_than_kept_is_refused_not_cut(world: World) -> 
     world.admin.send("/node 1 " + "节" * 600 + " 9月底前")
     assert "最多 200 字" in (await world.admin.expect("过长")).text
     assert snapshot(world) == before
+
+
+async def test_a_list_named_only_by_a_year_or_by_nothing_visible_is_refused(world: World) -> None:
+    before = snapshot(world)
+    world.admin.send(f"/list new {INVISIBLE} 2022 民生22")
+    assert "只是年度" in (await world.admin.expect()).text
+    world.admin.send("/list new 2022年 民生22")
+    assert "只是年度" in (await world.admin.expect()).text
+    assert snapshot(world) == before
