@@ -229,7 +229,7 @@ async def test_an_admin_opens_a_card_from_a_link_decides_and_switches_list(
     await shoot(page, folder, "card-review")
     await page.fill("form[data-action=adjust] input[name=comment]", "同意")
     await page.click("form[data-action=adjust] button[value=approve]")
-    await page.wait_for_selector("text=已批准 #1 的调整申请")
+    await page.wait_for_selector(r"text=/已批准 \S+ 的调整申请/")  # 重点1: two lists are active
     with world.db.session() as session:
         assert session.get(queries.Item, first).title == "完成城区6座公厕提升改造"
 
