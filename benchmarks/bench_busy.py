@@ -9,9 +9,9 @@ The loads, one after the other, the stream running through all of them:
   idle    nothing but the stream, `--idle-seconds`;
   round   a 1,000-unit reminder round (an admin's /remind, one reminder per unit's contact) draining at
           the fake Bot API's enforced 30 messages a second, until the last reminder has arrived;
-  digest  the 10,000-item digest built as the digest job builds it (its text, then its chart, each in a
-          worker thread), again and again for `--digest-seconds` (not posted: a group takes 20
-          messages a minute, which would measure Telegram's group limit instead);
+  digest  the 10,000-item digest built as the digest job builds it (its text, then its chart, each in
+          the helper process of jobs.offload), again and again for `--digest-seconds` (not posted: a
+          group takes 20 messages a minute, which would measure Telegram's group limit instead);
   import  a `--rows`-row task table (.xlsx, as bench_import.py writes it) sent by an admin with /import:
           downloaded, read and planned for the preview, then confirmed and written, until 导入完成.
 
@@ -191,6 +191,7 @@ def bot_main(conn: Connection, api: Endpoint, db_url: str, log_path: str) -> Non
     from bot.clock import FakeClock
     from bot.settings import Settings
     from db.engine import Database
+    from jobs.offload import off_loop
     from jobs.schedule import DIGEST_JOB, RECEIPTS_JOB, REMINDER_JOB
     from jobs.supervision import chart_png, digest_text
 
@@ -216,8 +217,8 @@ def bot_main(conn: Connection, api: Endpoint, db_url: str, log_path: str) -> Non
                 if command == "digest":  # build it as the digest job does, for `seconds`
                     end, built, sizes = time.time() + args[0], 0, []
                     while time.time() < end:
-                        text = await asyncio.to_thread(digest_text, services, settings.language)
-                        png = await asyncio.to_thread(chart_png, services, NOW.date())
+                        text = await off_loop(services, digest_text, settings.language)
+                        png = await off_loop(services, chart_png, NOW.date())
                         built += 1
                         sizes.append((len(text), len(png)))
                     return built, sizes[-1]

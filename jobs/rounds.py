@@ -18,6 +18,7 @@ from bot.keyboards import dashboard_link
 from bot.texts import esc, join, split_message, t
 from db import outbox, queries
 from db.facts import ReportCycle, period_key
+from jobs.offload import off_loop
 from jobs.policy import digest_due_today, manual_chase, plan_reminders
 from jobs.sender import drain_outbox, notify_admins, send_time
 from jobs.supervision import (
@@ -117,7 +118,7 @@ async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str
                       ranking_month: tuple[int, int] | None = None) -> int:
     """Queue the digest for a chat (once per period when one is given) and send it; returns its parts."""
     now = services.clock.now()
-    text = await asyncio.to_thread(digest_text, services, services.settings.language, ranking_month=ranking_month)
+    text = await off_loop(services, digest_text, services.settings.language, ranking_month=ranking_month)
     parts = split_message(text)
     key = f"digest:{chat_id}:{period or now.isoformat()}"
     # A link, not a web_app button: the digest goes to a group, where Telegram refuses those.

@@ -36,6 +36,7 @@ from db.engine import unavailable
 from db.facts import milestone_of_period
 from db.models import Outbox
 from jobs.instructions import reminder_lines, repeated
+from jobs.offload import off_loop
 from jobs.pacing import Pacer
 from jobs.reminders import ReminderLine, reminder_text
 from jobs.supervision import chart_png
@@ -404,7 +405,7 @@ async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer, o
     """The digest's picture, drawn when it is sent; the text follows even if drawing fails."""
     today = services.clock.now().date()
     try:
-        png = await asyncio.to_thread(chart_png, services, today)
+        png = await off_loop(services, chart_png, today)
     except Exception:  # a picture is a courtesy: never let it hold the digest back
         log.exception("could not draw the digest chart")
         return
