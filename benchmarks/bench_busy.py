@@ -331,7 +331,7 @@ def run(args: argparse.Namespace, folder: str, db_url: str) -> None:
                      for person, unit in office.contacts[:args.contacts]]
     with common.FakeBotApi(simulator_command) as api:
         log_path = args.log or str(Path(folder) / "bot.log")
-        bot = common.Worker(bot_main, api.endpoints[0], db_url, log_path, name="bot")
+        bot = common.Worker(bot_main, api.endpoints[0], db_url, log_path, name="bot", daemon=False)
         try:
             bot.receive(300)
             api.call("setup", [p for p, _ in office.contacts], stream_people, args.think)

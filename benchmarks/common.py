@@ -90,10 +90,11 @@ class Worker:
     """`target(conn, *args)` in a fresh interpreter. `call(*message)` sends a message and waits for the
     answer; a `WorkerError` answer is raised here. `close()` sends None (the worker's cue to stop)."""
 
-    def __init__(self, target: Callable[..., None], *args: Any, name: str = "worker") -> None:
+    def __init__(self, target: Callable[..., None], *args: Any, name: str = "worker", daemon: bool = True) -> None:
         self._conn, child = SPAWN.Pipe()
         self.name = name
-        self.process = SPAWN.Process(target=target, args=(child, *args), name=name, daemon=True)
+        # daemon=False for a bot that starts processes of its own (jobs.offload): a daemon may not
+        self.process = SPAWN.Process(target=target, args=(child, *args), name=name, daemon=daemon)
         self.process.start()
         child.close()
 

@@ -74,8 +74,13 @@ async def off_loop(services: Services, fn: Callable[..., T], *args: Any, thresho
     if large and not in_memory(services.db.url):
         call = partial(_in_helper, fn, services.settings, services.db.url, services.clock.now(), args, kwargs)
         try:
-            return await asyncio.get_running_loop().run_in_executor(_helper(), call)
-        except BrokenProcessPool:
-            log.warning("the helper process died; this %s runs in a worker thread", getattr(fn, "__name__", fn))
-            _pool.clear()
+            future = asyncio.get_running_loop().run_in_executor(_helper(), call)
+        except (AssertionError, OSError, RuntimeError) as error:  # no child process can start here (a daemon)
+            log.warning("no helper process (%s); the %s runs in a worker thread", error, getattr(fn, "__name__", fn))
+        else:
+            try:
+                return await future
+            except BrokenProcessPool:
+                log.warning("the helper process died; this %s runs in a worker thread", getattr(fn, "__name__", fn))
+                _pool.clear()
     return await asyncio.to_thread(fn, services, *args, **kwargs)
