@@ -90,10 +90,11 @@ class Worker:
     """`target(conn, *args)` in a fresh interpreter. `call(*message)` sends a message and waits for the
     answer; a `WorkerError` answer is raised here. `close()` sends None (the worker's cue to stop)."""
 
-    def __init__(self, target: Callable[..., None], *args: Any, name: str = "worker") -> None:
+    def __init__(self, target: Callable[..., None], *args: Any, name: str = "worker", daemon: bool = True) -> None:
         self._conn, child = SPAWN.Pipe()
         self.name = name
-        self.process = SPAWN.Process(target=target, args=(child, *args), name=name, daemon=True)
+        # daemon=False for a bot that starts processes of its own (jobs.offload): a daemon may not
+        self.process = SPAWN.Process(target=target, args=(child, *args), name=name, daemon=daemon)
         self.process.start()
         child.close()
 
@@ -263,6 +264,20 @@ def fill_office(url: str, *, units: int, items: int, contacts_per_unit: int = 1,
                 } for i in range(1, items + 1) if (i + k) % 4]  # about three units in four report each month
             if reports:
                 session.execute(insert(ProgressReport), reports)
+        advance_sequences(session, Unit, Item)
     db.dispose()
     return Office(units=units, contacts=contacts, items=items if units else 0,
                   reports=len(reports) if items and units else 0)
+
+
+def advance_sequences(session: Any, *models: Any) -> None:
+    """PostgreSQL: move the id sequences of `models` past the ids inserted explicitly, so that rows the bot
+    creates afterwards (a unit an import names) get new ids (SQLite takes the largest id + 1 by itself)."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        table = model.__tablename__
+        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"))

@@ -19,6 +19,7 @@ from bot.persistence import DatabasePersistence
 from bot.ratelimit import SharedRateLimiter
 from bot.settings import Settings, Webhook
 from bot.transport import bot_requests
+from bot.updates import PerUserUpdates
 from bot.webapp import served_by_webhook, start_webapp, stop_webapp
 from db.engine import Database
 from handlers.registry import register_handlers, set_command_menus
@@ -60,6 +61,9 @@ def build_application(
         .persistence(DatabasePersistence(services.db, live_bot_data={"services": services}))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        # Users side by side, each user's updates in order (bot.updates): a long /import preview or
+        # /remind holds only its own user's updates, not everyone's.
+        .concurrent_updates(PerUserUpdates())
     )
     if rate_limit:
         # Telegram's 30 a second overall, or more when SEND_RATE_PER_SECOND says the bot may send more

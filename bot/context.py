@@ -24,6 +24,9 @@ class Services:
     bot_username: str = ""
     # One outbox drain at a time per process, at one pace: two drains side by side would double the rate.
     drain_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    drain_again: bool = False  # rows were queued while a drain ran: it looks once more (jobs.sender)
+    # Outcomes of sends the database was away for, to record first when it is back (jobs.sender.record).
+    unrecorded: list[tuple[Any, tuple[Any, ...]]] = field(default_factory=list)
     pacer: Any = None
 
 

@@ -249,12 +249,12 @@ def give_up_lease(session: Session, *, holder: str, now: datetime) -> None:
 
 def release_claims(session: Session, *, instance: str, row_ids: Iterable[int] | None = None) -> int:
     """Claimed rows go back to pending: with `row_ids`, those of this process it will not send; without,
-    every row claimed by another process (called by the lease's holder: only the holder claims, so
-    whoever claimed them has lost the lease, by dying or hanging)."""
-    claimed_by = col(Outbox.claimed_by) == instance if row_ids is not None else col(Outbox.claimed_by) != instance
-    query = update(Outbox).where(Outbox.status == "claimed", claimed_by)
+    every claimed row (called by the lease's holder as its drain starts: only the holder claims, so
+    another process that claimed them has lost the lease, by dying or hanging, and this process's own
+    claims are left from a drain the database's absence ended, since it drains one at a time)."""
+    query = update(Outbox).where(Outbox.status == "claimed")
     if row_ids is not None:
-        query = query.where(col(Outbox.id).in_(list(row_ids)))
+        query = query.where(col(Outbox.claimed_by) == instance, col(Outbox.id).in_(list(row_ids)))
     result = session.exec(query.values(status="pending", claimed_by=None, claimed_at=None))
     return result.rowcount or 0
 

@@ -514,6 +514,10 @@ def active_snoozes(session: Session, *, today: date) -> set[tuple[int, int]]:
     return {(i, u) for i, u in rows}
 
 
+# A list of more items than this is read as all lists are (its ids would make too long an IN (…)).
+LIST_IDS_AT_MOST = 5000
+
+
 @collector_paused()
 def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None = None,
                before: datetime | None = None, with_reports: bool = True,
@@ -525,6 +529,9 @@ def item_facts(session: Session, *, today: date, item_ids: Iterable[int] | None 
     `snoozed_unit_ids` empty; two queries fewer): enough for the statuses, which the latest report decides.
     Without `item_ids`, the items of the active lists (or of list `list_id`): a closed list is at rest."""
     ids = None if item_ids is None else list(set(item_ids))
+    if ids is None and list_id is not None:  # one list (/status 民生): the other queries read its items only
+        in_list = [int(i) for i in session.exec(select(Item.id).where(Item.list_id == list_id)).all() if i is not None]
+        ids = in_list if len(in_list) <= LIST_IDS_AT_MOST else None
     codes = lists.active_codes(session)  # named in messages only while several lists are active
     query = select(Item.id, Item.number, Item.title, Item.domain, Item.start_date, Item.deadline,
                    Item.report_cycle, Item.created_at, Item.list_id, Item.closing_state, Item.closed_on).where(

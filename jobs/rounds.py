@@ -18,7 +18,8 @@ from bot.keyboards import dashboard_link
 from bot.texts import esc, join, t
 from db import outbox, queries
 from db.facts import ReportCycle, period_key
-from jobs.digest import Post, capped_post
+from jobs.digest import capped_post
+from jobs.offload import off_loop
 from jobs.policy import digest_due_today, manual_chase, plan_reminders
 from jobs.sender import drain_outbox, notify_admins, send_time
 from jobs.supervision import (
@@ -122,12 +123,10 @@ async def post_digest(bot: Bot, services: Services, chat_id: int, *, period: str
     digest longer than DIGEST_MAX_MESSAGES messages is cut there and followed by its complete text as a file."""
     now = services.clock.now()
     lang = services.settings.language
-
-    def written() -> Post:  # off the event loop: the digest's queries and its text
-        text = digest_text(services, lang, ranking_month=ranking_month)
-        return capped_post(lang, text, now.date(), services.settings.digest_max_messages)
-
-    post = await asyncio.to_thread(written)
+    # The digest's queries and text off the event loop (a helper process for a large office), then cut to
+    # DIGEST_MAX_MESSAGES (a string's work: here).
+    text = await off_loop(services, digest_text, lang, ranking_month=ranking_month)
+    post = capped_post(lang, text, now.date(), services.settings.digest_max_messages)
     parts = post.parts
     key = f"digest:{chat_id}:{period or now.isoformat()}"
     # A link, not a web_app button: the digest goes to a group, where Telegram refuses those.

@@ -6,6 +6,12 @@ and each row is claimed (a conditional update, so no two processes take the same
 A crash leaves rows pending or claimed; once the dead process's lease has run out, the next drain takes
 its claims back and sends them within the grace window, so nothing is lost, and only rows in flight at
 a kill can go twice. The pace is jobs.pacing's: the limit shared with the interactive replies.
+
+The database going away mid-drain (a restart, a failover) is waited out: the drain stops sending at
+once (a message that went and could not be recorded is kept in memory and recorded first thing when
+the database answers again, so it never goes twice), tries again every few seconds, and when the
+database is back takes its own claimed but unsent rows back and goes on where it was: nothing lost,
+nothing doubled. The bot keeps running meanwhile (users are told the database is unavailable).
 """
 
 from __future__ import annotations
@@ -27,9 +33,11 @@ from bot.context import BotContext, Services
 from bot.keyboards import markup_of, reminder_buttons
 from bot.texts import esc, join, split_message, t
 from db import instructions, lists, milestones, outbox, queries
+from db.engine import unavailable
 from db.facts import milestone_of_period
 from db.models import Outbox
 from jobs.instructions import reminder_lines, repeated
+from jobs.offload import off_loop
 from jobs.pacing import Pacer
 from jobs.reminders import ReminderLine, reminder_text
 from jobs.supervision import chart_png
@@ -48,6 +56,9 @@ CLAIM_BATCH = 100
 # One process sends at a time (see db.models.Lease); renewed every third of this while it drains.
 LEASE_TTL = timedelta(seconds=15)
 RENDER_CHUNK = 30  # about a second of sending: a reminder is written at most a second or two before it goes
+# While the database is away: seconds between tries (doubling up to the last), and how long one drain
+# waits for it before leaving the rest to the outbox job (every 30 s).
+DB_RETRY_FIRST, DB_RETRY_MAX, DB_PATIENCE = 1.0, 5.0, 300.0
 
 
 Rendered = tuple[list[str], InlineKeyboardMarkup | None]
@@ -71,8 +82,10 @@ def send_time(services: Services, now: datetime) -> datetime:
 async def send_queued(context: BotContext) -> DrainResult:
     """Send what is waiting now. When another process holds the sender's lease, look again as soon as
     it runs out: after a crash sending resumes within seconds, and a notice a handler queued on a
-    replica that does not hold the lease waits at most that long (the holder usually takes it sooner)."""
-    result = await drain_outbox(context.bot, context.services)
+    replica that does not hold the lease waits at most that long (the holder usually takes it sooner).
+    When this process is draining already (a round), the handler does not wait for it: the drain
+    takes the new rows too (it claims until none is left, then looks once more)."""
+    result = await drain_outbox(context.bot, context.services, join=True)
     if result.busy_until is not None and not context.job_queue.get_jobs_by_name(OUTBOX_RETRY_JOB):
         wait = (result.busy_until - datetime.now(UTC)).total_seconds() + 0.5
         context.job_queue.run_once(outbox_job, when=max(wait, 0.5), name=OUTBOX_RETRY_JOB)
@@ -100,26 +113,95 @@ def tell_admins_blocked(session, services: Services, row: Outbox, now: datetime)
     notify_admins(session, services, key=f"blocked:{row.chat_id}:{now:%Y%m%d}", text=text, now=now)
 
 
-async def drain_outbox(bot: Bot, services: Services) -> DrainResult:
-    """Send every row that is due, claiming each first; repeat while rows keep coming."""
+async def drain_outbox(bot: Bot, services: Services, *, join: bool = False) -> DrainResult:
+    """Send every row that is due, claiming each first; repeat while rows keep coming. With `join`,
+    when a drain is under way already, leave the new rows to it rather than wait for its end (a
+    handler that queued a notice during a 1,000-contact round would otherwise hold its user's next
+    updates for the round's half minute)."""
+    if join and services.drain_lock.locked():
+        services.drain_again = True
+        return DrainResult()
     async with services.drain_lock:
-        return await _drain(bot, services)
+        result = DrainResult()
+        await _drain_patiently(bot, services, result)
+        while services.drain_again and result.busy_until is None:  # rows queued as the last pass ended
+            services.drain_again = False
+            await _drain_patiently(bot, services, result)
+        services.drain_again = False
+        return result
 
 
-async def _drain(bot: Bot, services: Services) -> DrainResult:
+class DatabaseGone(Exception):
+    """The database stopped answering during a drain; what is left waits until it answers again."""
+
+
+async def _drain_patiently(bot: Bot, services: Services, result: DrainResult) -> None:
+    """`_drain`, waiting for the database while it is away (up to DB_PATIENCE, trying every few seconds)."""
+    loop = asyncio.get_running_loop()
+    give_up, wait, away = loop.time() + DB_PATIENCE, DB_RETRY_FIRST, False
+    while True:
+        try:
+            await _drain(bot, services, result)
+        except Exception as error:
+            if not (isinstance(error, DatabaseGone) or unavailable(error)):
+                raise
+            if not away:
+                log.warning("the database is unavailable: the outbox waits for it (%s unrecorded sends kept)",
+                            len(services.unrecorded))
+                away = True
+            if loop.time() + wait > give_up:
+                log.warning("the database stayed unavailable; the outbox job will try again")
+                return
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, DB_RETRY_MAX)
+            continue
+        if away:
+            log.warning("the database answers again: the outbox goes on")
+        return
+
+
+async def _drain(bot: Bot, services: Services, result: DrainResult) -> None:
     held = HeldLease()
     asked = held.now()
+    if services.unrecorded:  # sends the database missed, before anything else
+        await asyncio.to_thread(record_kept, services)
     if not await asyncio.to_thread(hold_lease, services):
         # another process is sending; it takes whatever is due, unless it died (then its lease runs out)
-        return DrainResult(busy_until=await asyncio.to_thread(lease_expiry, services))
+        result.busy_until = await asyncio.to_thread(lease_expiry, services)
+        return
     held.renewed(asked)
     try:
-        result = await _drain_holding_lease(bot, services, held)
+        await _drain_holding_lease(bot, services, held, result)
     finally:
-        await asyncio.to_thread(give_up_lease, services)
+        try:
+            await asyncio.to_thread(give_up_lease, services)
+        except Exception as error:  # the database is away: the lease runs out by itself
+            if not unavailable(error):
+                raise
+    if held.gone or services.unrecorded:
+        raise DatabaseGone
     if held.lost.is_set():  # what is left goes to whoever holds the lease next: look again at once
         result.busy_until = datetime.now(UTC)
-    return result
+
+
+def record_kept(services: Services) -> None:
+    """Record the outcomes of sends made while the database was away (in order; each in its own
+    transaction, so one recorded stays recorded if the database goes again)."""
+    while services.unrecorded:
+        write, args = services.unrecorded[0]
+        write(services, *args)
+        services.unrecorded.pop(0)
+
+
+async def record(services: Services, write: Callable[..., None], *args: Any) -> None:
+    """`write(services, *args)` in a worker thread; when the database is away, kept for later (the
+    message went: it must be recorded as sent, never sent again) and the drain stops sending."""
+    try:
+        await asyncio.to_thread(write, services, *args)
+    except Exception as error:
+        if not unavailable(error):
+            raise
+        services.unrecorded.append((write, args))
 
 
 class HeldLease:
@@ -131,6 +213,7 @@ class HeldLease:
 
     def __init__(self) -> None:
         self.lost = asyncio.Event()
+        self.gone = False  # the database stopped answering
         self._good_until = 0.0
 
     @staticmethod
@@ -141,6 +224,10 @@ class HeldLease:
         """The lease was taken or renewed by a request made at `asked_at` (the database counts its time
         from a moment after that one)."""
         self._good_until = asked_at + LEASE_TTL.total_seconds() * self.SAFE_HOLD
+
+    def database_gone(self) -> None:
+        self.gone = True
+        self.lost.set()
 
     def ours(self) -> bool:
         if not self.lost.is_set() and self.now() > self._good_until:
@@ -153,11 +240,10 @@ class LeaseLost(Exception):
     """Raised before a send when the sender's lease is no longer surely this process's."""
 
 
-async def _drain_holding_lease(bot: Bot, services: Services, held: HeldLease) -> DrainResult:
-    result = DrainResult()
+async def _drain_holding_lease(bot: Bot, services: Services, held: HeldLease, result: DrainResult) -> None:
     now = services.clock.now()
     grace = timedelta(hours=services.settings.outbox_grace_hours)
-    result.expired = await asyncio.to_thread(take_back_and_expire, services, now - grace, now)
+    result.expired += await asyncio.to_thread(take_back_and_expire, services, now - grace, now)
     if services.pacer is None:
         services.pacer = Pacer(services.settings.send_rate_per_second)
     keeper = asyncio.create_task(keep_lease(services, held))
@@ -166,12 +252,12 @@ async def _drain_holding_lease(bot: Bot, services: Services, held: HeldLease) ->
             pass  # rows written while sending (a notice about a blocked contact) go in the next pass
     finally:
         keeper.cancel()
-    return result
 
 
 def take_back_and_expire(services: Services, cutoff: datetime, now: datetime) -> int:
-    """Take back the rows a stopped process had claimed; give up (and tell the admins of) rows older than
-    the grace window. Returns how many expired."""
+    """Take back the rows a stopped process had claimed (or this one, in a drain the database's absence
+    ended: one drain at a time, so none of them is being sent); give up (and tell the admins of) rows
+    older than the grace window. Returns how many expired."""
     with services.db.session() as session:
         taken_back = outbox.release_claims(session, instance=INSTANCE)
         if taken_back:
@@ -204,7 +290,14 @@ async def keep_lease(services: Services, held: HeldLease) -> None:
     while True:
         await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
         asked = held.now()
-        if not await asyncio.to_thread(hold_lease, services):
+        try:
+            renewed = await asyncio.to_thread(hold_lease, services)
+        except Exception as error:
+            if not unavailable(error):
+                raise
+            held.database_gone()
+            return
+        if not renewed:
             log.warning("lost the outbox lease (this process was too slow to renew it): stopping the drain")
             held.lost.set()
             return
@@ -217,26 +310,33 @@ async def _drain_pass(bot: Bot, services: Services, pacer: Pacer, result: DrainR
     ready: asyncio.Queue[tuple[Outbox, Rendered] | None] = asyncio.Queue(maxsize=RENDER_CHUNK)
     claimed = 0
 
+    def ours() -> bool:  # a send that could not be recorded: stop until the database answers again
+        return held.ours() and not services.unrecorded
+
     async def claim_and_render() -> None:
         nonlocal claimed
         try:
-            while held.ours() and (rows := await asyncio.to_thread(claim, services, CLAIM_BATCH)):
+            while ours() and (rows := await asyncio.to_thread(claim, services, CLAIM_BATCH)):
                 claimed += len(rows)
                 for start in range(0, len(rows), RENDER_CHUNK):
-                    if not held.ours():  # whoever holds the lease now sends the rest
+                    if not ours():  # whoever holds the lease now sends the rest
                         await asyncio.to_thread(hand_back, services, [row.id for row in rows[start:]])
                         return
                     chunk = rows[start:start + RENDER_CHUNK]
                     rendered = await asyncio.to_thread(render_rows, services, chunk)
                     for entry in zip(chunk, rendered, strict=True):
                         await ready.put(entry)
+        except Exception as error:  # the database went away: the rows claimed stay claimed, taken back later
+            if not unavailable(error):
+                raise
+            held.database_gone()
         finally:
             for _ in range(SEND_CONCURRENCY):
                 await ready.put(None)
 
     async def send_ready() -> None:
         while (entry := await ready.get()) is not None:
-            await send_row(bot, services, *entry, result, pacer, held.ours)
+            await send_row(bot, services, *entry, result, pacer, ours)
 
     tasks = [asyncio.create_task(claim_and_render())]
     tasks += [asyncio.create_task(send_ready()) for _ in range(SEND_CONCURRENCY)]
@@ -278,25 +378,28 @@ async def send_row(bot: Bot, services: Services, row: Outbox, rendered: Rendered
         if parts and row.payload.get("document"):
             await send_file(bot, row.chat_id, row.payload["document"], pacer)
     except LeaseLost:
-        await asyncio.to_thread(hand_back, services, [row.id])
+        try:
+            await asyncio.to_thread(hand_back, services, [row.id])
+        except Exception as error:  # the database is away: taken back by the next drain
+            if not unavailable(error):
+                raise
         return
     except Forbidden as exc:
         log.warning("chat %s blocked the bot (%s row %s)", row.chat_id, row.kind, row.id)
-        await asyncio.to_thread(record_blocked, services, row, now, exc.message)
+        await record(services, record_blocked, row, now, exc.message)
         result.failed += 1
         return
     except BadRequest as exc:
-        await asyncio.to_thread(record_outcome, services, outbox.mark_failed, row_id=row.id, error=exc.message,
-                                now=now)
+        await record(services, record_outcome, outbox.mark_failed, dict(row_id=row.id, error=exc.message, now=now))
         result.failed += 1
         return
     except TelegramError as exc:
-        await asyncio.to_thread(record_outcome, services, outbox.release, row_id=row.id, error=str(exc), now=now,
-                                max_attempts=MAX_ATTEMPTS)
+        await record(services, record_outcome, outbox.release,
+                     dict(row_id=row.id, error=str(exc), now=now, max_attempts=MAX_ATTEMPTS))
         result.retried += 1
         return
     # no parts: its reminders were all reported meanwhile, nothing left to say
-    await asyncio.to_thread(record_outcome, services, outbox.mark_sent, row_id=row.id, now=now, message_id=message_id)
+    await record(services, record_outcome, outbox.mark_sent, dict(row_id=row.id, now=now, message_id=message_id))
     result.sent += int(message_id is not None)
 
 
@@ -305,7 +408,7 @@ async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer, o
     """The digest's picture, drawn when it is sent; the text follows even if drawing fails."""
     today = services.clock.now().date()
     try:
-        png = await asyncio.to_thread(chart_png, services, today)
+        png = await off_loop(services, chart_png, today)
     except Exception:  # a picture is a courtesy: never let it hold the digest back
         log.exception("could not draw the digest chart")
         return
@@ -315,7 +418,7 @@ async def send_chart(bot: Bot, services: Services, chat_id: int, pacer: Pacer, o
         await bot.send_photo(chat_id, png)
 
 
-def record_outcome(services: Services, mark, **values: Any) -> None:  # type: ignore[no-untyped-def]
+def record_outcome(services: Services, mark, values: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     with services.db.session() as session:
         mark(session, **values)
 
