@@ -13,7 +13,7 @@ resident) from /proc/self/status after each step:
   start-up      the database migrated (a no-op, as on every start), build_application, and the
                 bot running: initialize, post_init (menus, jobs, outbox recovery), polling the
                 fake Bot API (which runs in a process of its own, not counted)
-  planning      a reminder round's planning, `db.queries.item_facts` + `jobs.policy.plan_reminders`,
+  planning      a reminder round's planning, `db.reports.item_facts` + `jobs.policy.plan_reminders`,
                 measured while its result is still held, then again after it is let go
   digest        `jobs.supervision.digest_text` built (and let go)
 
@@ -82,7 +82,7 @@ def bot_main(conn: Connection, token: str, base_url: str, file_url: str, db_url:
     from bot.app import build_application, running
     from bot.clock import FakeClock
     from bot.settings import Settings
-    from db import queries
+    from db import reports
     from db.engine import Database
     from db.migrate import upgrade
     from jobs.policy import plan_reminders
@@ -108,7 +108,7 @@ def bot_main(conn: Connection, token: str, base_url: str, file_url: str, db_url:
             start = time.perf_counter()
             today = services.clock.now().date()
             with services.db.session() as session:
-                facts = queries.item_facts(session, today=today)
+                facts = reports.item_facts(session, today=today)
             plan = plan_reminders(facts, today, policy_of(services), work_calendar(services))
             mark("planning (held)", time.perf_counter() - start,
                  f"{len(facts):,} items, {len(plan.due):,} reminders due, {len(plan.escalations):,} escalations")

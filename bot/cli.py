@@ -377,7 +377,7 @@ def stored_calendar(database_url: str) -> tuple[WorkCalendar, str]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.ops import OperationError, _sqlite_path, database_unusable, shown_url
-    from db import queries
+    from db import calendar as calendar_db
     from db.engine import Database
     from db.models import CalendarOverride
     from jobs.workdays import WorkCalendar
@@ -390,7 +390,7 @@ def stored_calendar(database_url: str) -> tuple[WorkCalendar, str]:
         if not inspect(db.engine).has_table(CalendarOverride.__tablename__):
             return WorkCalendar(), f"the official calendar ({shown_url(database_url)} has no bot tables)"
         with db.session() as session:
-            overrides = queries.calendar_overrides(session)
+            overrides = calendar_db.calendar_overrides(session)
     except SQLAlchemyError as error:
         raise OperationError(database_unusable(database_url, error)) from None
     finally:

@@ -361,14 +361,14 @@ def _check_database(settings: Settings) -> tuple[Check, int | None]:
 
 
 def _stored_digest_chat(url: str) -> int | None:
-    from db import queries
+    from db import bot_state
     from db.engine import Database
     from jobs.rounds import DIGEST_CHAT_KEY
 
     db = Database(url)
     try:
         with db.session() as session:
-            stored = queries.get_setting(session, key=DIGEST_CHAT_KEY)
+            stored = bot_state.get_setting(session, key=DIGEST_CHAT_KEY)
     finally:
         db.dispose()
     return int(stored) if stored else None

@@ -1,6 +1,6 @@
 """The rows of PTB's persistence (the `BotState` table): what bot.persistence loads and writes.
 
-Keyword-only functions taking a session, like db.queries; the persistence class itself, which speaks
+Keyword-only functions taking a session, like db.items; the persistence class itself, which speaks
 PTB's interface, lives with the application (bot.persistence).
 """
 
@@ -14,7 +14,11 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from db.models import BotState, utcnow
+from db.models import (
+    BotSetting,
+    BotState,
+    utcnow,
+)
 
 StateId = tuple[str, str]  # (namespace, key)
 
@@ -43,3 +47,16 @@ def save_states(session: Session, *, changes: Mapping[StateId, Any]) -> None:
     if gone:
         connection.execute(delete(table).where(table.c.namespace == bindparam("gone_namespace"),
                                                table.c.key == bindparam("gone_key")), gone)
+
+
+def get_setting(session: Session, *, key: str) -> str | None:
+    row = session.get(BotSetting, key)
+    return row.value if row else None
+
+
+def set_setting(session: Session, *, key: str, value: str) -> None:
+    row = session.get(BotSetting, key)
+    if row is None:
+        session.add(BotSetting(key=key, value=value))
+    else:
+        row.value = value

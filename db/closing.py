@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from db import queries
+from db import items
 from db.facts import Closing
 from db.models import Adjustment, ClosingReview, Item, ProgressReport
 
@@ -121,7 +121,7 @@ def closings(session: Session, *, start: date | None = None, end: date | None = 
         query = query.where(col(Item.closed_on) <= end)
     rows = {item_id: (number, closed_on, deadline, report_id)
             for item_id, number, closed_on, deadline, report_id in session.exec(query.order_by(col(ClosingReview.id)))}
-    units = queries.units_by_role(session, item_ids=list(rows))
+    units = items.units_by_role(session, item_ids=list(rows))
     found = [Closed(i, number, units.get((i, "responsible")) or units.get((i, "lead"), ()), units.get((i, "lead"), ()),
                     closed_on, deadline, report_id is None)
              for i, (number, closed_on, deadline, report_id) in rows.items() if closed_on is not None]
@@ -156,7 +156,7 @@ def item_as_is(session: Session, *, item: Item, kind: str) -> dict[str, Any]:
     if kind == "target":
         return {"target_value": item.target_value, "indicator_unit": item.indicator_unit}
     if kind == "units":
-        return {"responsible": queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {}).get("responsible", [])}
+        return {"responsible": items.item_unit_ids(session, item_ids=[item.id]).get(item.id, {}).get("responsible", [])}
     return {"closing_state": item.closing_state}
 
 
@@ -180,12 +180,12 @@ def decide_adjustment(session: Session, *, request: Adjustment, approve: bool, b
     if approve:
         request.before = item_as_is(session, item=item, kind=request.kind)
         if request.kind == "title":
-            queries.update_item(session, item_id=item.id, field="title", value=request.after["title"], text=None,
+            items.update_item(session, item_id=item.id, field="title", value=request.after["title"], text=None,
                                 now=now)
         elif request.kind == "target":
             item.target_value = request.after["target_value"]
         elif request.kind == "units":
-            queries.update_item(session, item_id=item.id, field="responsible", value=request.after["responsible"],
+            items.update_item(session, item_id=item.id, field="responsible", value=request.after["responsible"],
                                 text=None, now=now)
         else:
             item.closing_state = Closing.CANCELLED
@@ -223,5 +223,5 @@ def cancelled_items(session: Session, *, item_ids: Iterable[int] | None = None) 
 
 
 def unit_ids_of(session: Session, *, item_id: int) -> Sequence[int]:
-    links = queries.item_unit_ids(session, item_ids=[item_id]).get(item_id, {})
+    links = items.item_unit_ids(session, item_ids=[item_id]).get(item_id, {})
     return [*links.get("responsible", []), *links.get("lead", [])]

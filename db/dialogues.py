@@ -1,4 +1,4 @@
-"""What the chat dialogues need beyond db.queries: lookups by database id, and the writes that end a
+"""What the chat dialogues need beyond db.items and db.reports: lookups by database id, and the writes that end a
 dialogue made idempotent on its draft's id (a restored dialogue submitted again stores nothing)."""
 
 from __future__ import annotations

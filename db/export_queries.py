@@ -14,7 +14,8 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
-from db import lists, queries
+from db import engine, lists, reports, units
+from db import items as items_db
 from db.facts import Closing
 from db.models import BotSetting, Item, ListState, ProgressReport
 
@@ -94,7 +95,7 @@ def active_items(session: Session, *, list_id: int | None = None) -> list[Export
         col(Item.archived).is_(False), Item.closing_state != Closing.CANCELLED).order_by(Item.number)
     if list_id is not None:
         query = query.where(Item.list_id == list_id)
-    return [ExportItem(*row) for row in queries.plain_rows(session, query)]
+    return [ExportItem(*row) for row in engine.plain_rows(session, query)]
 
 
 def periods_through(year: int, month: int) -> ColumnElement[bool]:
@@ -111,12 +112,12 @@ def latest_reports_before(session: Session, *, before: datetime | None,
     With `through` (year, month), a table imported later that says it covers a period ended by then
     ("1—7月" imported on 2 August) counts too: the office's July table is July's, whenever it came in."""
     # A report returned (退办) by then is not shown: the one before it is.
-    counts = queries.counting(before)
+    counts = reports.counting(before)
     if before is not None and through is not None:
-        imported = (col(ProgressReport.source) == "import") & periods_through(*through) & queries.counting()
+        imported = (col(ProgressReport.source) == "import") & periods_through(*through) & reports.counting()
         counts = counts | imported
     latest = select(func.max(ProgressReport.id)).where(counts).group_by(ProgressReport.item_id)
-    rows = queries.plain_rows(session, select(
+    rows = engine.plain_rows(session, select(
         ProgressReport.item_id, ProgressReport.text, ProgressReport.problems, ProgressReport.status,
         ProgressReport.percent, ProgressReport.current_value, ProgressReport.source,
     ).where(col(ProgressReport.id).in_(latest)))
@@ -152,8 +153,8 @@ def export_data(session: Session, *, before: datetime | None, through: tuple[int
     first = chosen is not None and chosen.id == min(t.id or 0 for t in every)
     return ExportData(
         items=active_items(session, list_id=chosen.id if chosen is not None else None),
-        links=queries.units_by_role(session),
-        unit_names={u.id: u.name for u in queries.all_units(session) if u.id is not None},
+        links=items_db.units_by_role(session),
+        unit_names={u.id: u.name for u in units.all_units(session) if u.id is not None},
         latest=latest_reports_before(session, before=before, through=through),
         office=office_table(session, list_id=chosen.id if chosen is not None else None, first=first or chosen is None),
         task_list=ExportList(chosen.id or 0, chosen.name, chosen.kind, chosen.year) if chosen is not None else None,

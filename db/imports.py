@@ -26,7 +26,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from db import lists, milestones, names, queries
+from db import bot_state, lists, milestones, names
+from db import items as items_db
+from db import reports as reports_db
+from db import units as units_db
 from db.export_queries import HEADERS_KEY, TITLE_KEY, layout_key
 from db.facts import period_key
 from db.models import Item, ListState, ProgressReport, TaskList, Unit
@@ -162,8 +165,8 @@ class _Names:
 
     def __init__(self, session: Session, merges: dict[str, str]) -> None:
         self.session, self.merges = session, merges
-        self.links = queries.units_by_role(session)
-        self.by_id = queries.unit_names(session)
+        self.links = items_db.units_by_role(session)
+        self.by_id = units_db.unit_names(session)
         self.cache: dict[str, str] = {}
 
     def of_row(self, names: list[str]) -> list[str]:
@@ -171,7 +174,7 @@ class _Names:
         for name in names:
             if name not in self.cache:
                 kept = self.merges.get(name, name)
-                unit = queries.find_unit(self.session, name=kept)
+                unit = units_db.find_unit(self.session, name=kept)
                 self.cache[name] = unit.name if unit is not None else kept
             if self.cache[name] not in out:
                 out.append(self.cache[name])
@@ -312,7 +315,7 @@ def plan_import(session: Session, *, table: ParsedTable, today: date | None = No
     plan.lists = [_of(t) for t in lists.lists(session, active_only=True)]
     plan.proposed = proposed_target(session, table, day) if table.target is not None else plan.target
     plan.fresh = title_list(table.title, table.period_end, day)
-    units = queries.all_units(session)
+    units = units_db.all_units(session)
     plan.existing_units = [u.name for u in units]
     existing_units = {u.name for u in units} | {a for u in units for a in u.aliases}
     matches, plan.different = _matches(session, table, plan.target.list_id)
@@ -332,7 +335,7 @@ def plan_import(session: Session, *, table: ParsedTable, today: date | None = No
         plan.unit_uses.update(dict.fromkeys([*item.lead_units, *item.responsible_units], 1))
         for name in [*item.lead_units, *item.responsible_units]:
             name = table.unit_merges.get(name, name)
-            if name not in existing_units and queries.find_unit(session, name=name) is None:
+            if name not in existing_units and units_db.find_unit(session, name=name) is None:
                 existing_units.add(name)
                 plan.new_units.append(name)
     return plan
@@ -343,9 +346,9 @@ def _unit_ids(session: Session, names: list[str], merges: dict[str, str], result
     for name in names:
         kept = merges.get(name, name)
         aliases = [merged for merged, into in merges.items() if into == kept]
-        unit = queries.find_unit(session, name=kept)
+        unit = units_db.find_unit(session, name=kept)
         if unit is None:
-            unit = queries.add_unit(session, name=kept, aliases=aliases)
+            unit = units_db.add_unit(session, name=kept, aliases=aliases)
             result.units_created += 1
         else:
             _add_aliases(unit, aliases)
@@ -357,7 +360,7 @@ def _unit_ids(session: Session, names: list[str], merges: dict[str, str], result
 
 def _add_aliases(unit: Unit, names: list[str]) -> None:
     """Keep each merged name as one of the unit's aliases (find_unit then finds the unit by it)."""
-    new = [n for n in map(queries.normalize_name, names) if n and n != unit.name and n not in unit.aliases]
+    new = [n for n in map(units_db.normalize_name, names) if n and n != unit.name and n not in unit.aliases]
     if new:
         unit.aliases = [*unit.aliases, *new]  # a new list, so the JSON column is written
 
@@ -365,9 +368,9 @@ def _add_aliases(unit: Unit, names: list[str]) -> None:
 def _keep_table_layout(session: Session, table: ParsedTable, list_id: int) -> None:
     """The table's own title and headers, for the export of its list to print as the office wrote them."""
     if table.title:
-        queries.set_setting(session, key=layout_key(TITLE_KEY, list_id), value=table.title)
+        bot_state.set_setting(session, key=layout_key(TITLE_KEY, list_id), value=table.title)
     if table.headers:
-        queries.set_setting(session, key=layout_key(HEADERS_KEY, list_id),
+        bot_state.set_setting(session, key=layout_key(HEADERS_KEY, list_id),
                             value=json.dumps(table.headers, ensure_ascii=False))
 
 
@@ -380,21 +383,21 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
     admin merged them), so no report, extension or send-back ever passes from one task to another."""
     result = ImportResult()
     period_day = table.period_end or table.read_on or now.date()
-    latest = queries.latest_reports(session)
+    latest = reports_db.latest_reports(session)
     task_list = _target_list(session, table, now)
     list_id = task_list.id or 0
     result.list_name, result.list_code = task_list.name, task_list.code
     _keep_table_layout(session, table, list_id)
     matches, different = _matches(session, table, list_id)
     result.separate = len(different)
-    links = queries.units_by_role(session)
+    links = items_db.units_by_role(session)
     for done, match in enumerate(matches, start=1):
         row, item = match.row, match.item
         lead = _unit_ids(session, row.lead_units, table.unit_merges, result)
         responsible = _unit_ids(session, row.responsible_units, table.unit_merges, result)
         year = min(task_list.year, row.deadline.year) if row.deadline else task_list.year
         if item is None:
-            item = queries.add_item(
+            item = items_db.add_item(
                 session, number=match.number, title=row.title, deadline=row.deadline,
                 deadline_text=row.deadline_text, lead_unit_ids=lead, responsible_unit_ids=responsible,
                 start_date=date(year, 1, 1), domain=row.domain, now=now, report_cycle=report_cycle,
@@ -408,14 +411,14 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
                 row.title, row.domain, row.deadline, row.deadline_text)
             item.archived, item.updated_at = False, now
             assert item.id is not None
-            queries.set_item_units(session, item_id=item.id, lead_unit_ids=lead, responsible_unit_ids=responsible)
+            items_db.set_item_units(session, item_id=item.id, lead_unit_ids=lead, responsible_unit_ids=responsible)
         assert item.id is not None  # flushed by add_item
         item.investment, item.fiscal_investment = row.investment, row.fiscal_investment
         _set_indicator(item, row)
         if row.milestones:
             milestones.replace_milestones(session, item_id=item.id, milestones=row.milestones, now=now)
         if row.status and not _already_imported(latest.get(item.id), row):
-            queries.add_report(
+            reports_db.add_report(
                 session, item_id=item.id, unit_id=None, reporter_id=None, now=now,
                 period=period_key(item.report_cycle, period_day),
                 text=row.progress_text or "", percent=None, status=row.status, problems=row.problems,

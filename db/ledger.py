@@ -1,6 +1,6 @@
 """Queries of the points ledger (考核台账): the reports it is derived from and its entries, written so that a
 recompute is idempotent; and the items reported in a month, for month-on-month (环比). Keyword-only
-functions taking a session, like `db.queries`.
+functions taking a session, like `db.items`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, update
 from sqlmodel import Session, col, select
 
+from db.engine import plain_rows
 from db.models import PointEntry, ProgressReport, Status
-from db.queries import counting, plain_rows
+from db.reports import counting
 
 
 @dataclass(frozen=True)

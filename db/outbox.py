@@ -18,7 +18,10 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from db import milestones, queries, supervision
+from db import contacts as contacts_db
+from db import items as items_db
+from db import milestones, reports
+from db import reminders as reminders_db
 from db.engine import insert_ignore, insert_ignore_many
 from db.facts import Closing, counted_mark
 from db.models import Contact, Lease, Outbox, ProgressReport, Reminder, Status
@@ -79,7 +82,7 @@ def enqueue_text(session: Session, *, key: str, kind: str, chat_id: int, parts: 
 
 def away_today(session: Session, *, today: date, unit_ids: Iterable[int]) -> dict[int, int]:
     """Contact id → the id of the colleague standing in for them today."""
-    return {a.contact_id: a.stand_in_id for a in supervision.absences(session, today=today, unit_ids=unit_ids)
+    return {a.contact_id: a.stand_in_id for a in contacts_db.absences(session, today=today, unit_ids=unit_ids)
             if a.starts <= today}
 
 
@@ -119,7 +122,7 @@ def enqueue_reminders(session: Session, *, now: datetime, not_before: datetime, 
             reminder.status = "expired"
         else:
             by_unit[reminder.unit_id].append(reminder)
-    contacts = queries.contacts_of_units(session, unit_ids=by_unit)
+    contacts = contacts_db.contacts_of_units(session, unit_ids=by_unit)
     away = away_today(session, today=now.date(), unit_ids=by_unit)
     rows: dict[int, list[dict[str, Any]]] = {}
     for unit, reminders in by_unit.items():
@@ -188,7 +191,7 @@ def mark_sent(session: Session, *, row_id: int, now: datetime, message_id: int |
         if reminder.status in ("pending", "queued"):
             reminder.status, reminder.sent_at = "sent", now
     if message_id:
-        queries.record_sent_message(session, kind="reminder", chat_id=row.chat_id, message_id=message_id,
+        reminders_db.record_sent_message(session, kind="reminder", chat_id=row.chat_id, message_id=message_id,
                                     unit_id=row.unit_id, item_ids=sorted({r.item_id for r in reminders}), now=now)
 
 
@@ -281,12 +284,12 @@ def still_due(session: Session, *, reminder_ids: Iterable[int]) -> list[Reminder
     ).all())
     if not reminders:
         return []
-    latest = queries.latest_reports(session, item_ids=[r.item_id for r in reminders])
+    latest = reports.latest_reports(session, item_ids=[r.item_id for r in reminders])
     reported = set(session.exec(
         select(ProgressReport.item_id, ProgressReport.unit_id, ProgressReport.period)
-        .where(col(ProgressReport.item_id).in_([r.item_id for r in reminders]), queries.counting())
+        .where(col(ProgressReport.item_id).in_([r.item_id for r in reminders]), reports.counting())
     ).all())
-    items = queries.items_by_id(session, ids=[r.item_id for r in reminders])
+    items = items_db.items_by_id(session, ids=[r.item_id for r in reminders])
     ticked = milestones.done_among(session, periods=[r.period for r in reminders if r.reason.startswith("milestone")])
     keep = []
     for reminder in reminders:
@@ -445,7 +448,7 @@ def enqueue_resends(session: Session, *, now: datetime, timeout: timedelta, not_
     ids = {i for batch, _ in candidates for i in batch.rows[0].payload.get("reminder_ids") or []}
     due = {r.id for r in still_due(session, reminder_ids=ids)}
     units = {batch.unit_id for batch, _ in candidates}
-    contacts = queries.contacts_of_units(session, unit_ids=units)
+    contacts = contacts_db.contacts_of_units(session, unit_ids=units)
     away = away_today(session, today=now.date(), unit_ids=units)
     queued = 0
     for batch, sent in candidates:

@@ -18,7 +18,10 @@ from bot.context import BotContext
 from bot.dates import format_date
 from bot.keyboards import choice_buttons
 from bot.texts import esc, t
-from db import dialogues, outbox, queries, supervision
+from db import contacts as contacts_db
+from db import dialogues, outbox
+from db import people as people_db
+from db import units as units_db
 from db.models import Absence, Contact
 from handlers.common import (
     answer,
@@ -95,7 +98,7 @@ async def away(update: Update, context: BotContext) -> None:
     words = text.split(maxsplit=1)
     with work(context) as session:
         cal = office_calendar(context, session)
-        unit = queries.find_unit(session, name=words[0]) if len(words) == 2 else None
+        unit = units_db.find_unit(session, name=words[0]) if len(words) == 2 else None
     if unit is not None:
         period_text = words[1]
     period = parse_leave(period_text, now, cal)
@@ -155,8 +158,8 @@ async def chose_unit(update: Update, context: BotContext, token: str, unit_id: i
     payload["unit_id"] = unit_id
     user = update.effective_user
     with work(context) as session:
-        contacts = supervision.unit_contacts(session, unit_id=unit_id)
-        names = queries.people_names(session, telegram_ids=[c.telegram_id for c in contacts])
+        contacts = contacts_db.unit_contacts(session, unit_id=unit_id)
+        names = people_db.people_names(session, telegram_ids=[c.telegram_id for c in contacts])
     me = next((c for c in contacts if c.telegram_id == user.id), None)
     if payload.get("self") and me is not None:
         await chose_contact(update, context, token, me.id)
@@ -179,10 +182,10 @@ async def chose_unit(update: Update, context: BotContext, token: str, unit_id: i
 async def chose_contact(update: Update, context: BotContext, token: str, contact_id: int) -> None:
     payload = peek_pending(context, token) or {}
     with work(context) as session:
-        contact = supervision.contact(session, contact_id=contact_id)
-        colleagues = [c for c in supervision.unit_contacts(session, unit_id=payload.get("unit_id", 0))
+        contact = contacts_db.contact(session, contact_id=contact_id)
+        colleagues = [c for c in contacts_db.unit_contacts(session, unit_id=payload.get("unit_id", 0))
                       if contact is not None and c.id != contact.id and c.reachable]
-        names = queries.people_names(session, telegram_ids=[c.telegram_id for c in colleagues]
+        names = people_db.people_names(session, telegram_ids=[c.telegram_id for c in colleagues]
                                      + ([contact.telegram_id] if contact else []))
     if contact is None or contact.unit_id != payload.get("unit_id"):
         take_pending(context, token)
@@ -210,24 +213,24 @@ async def chose_stand_in(update: Update, context: BotContext, token: str, stand_
     user = update.effective_user
     starts, ends = date.fromisoformat(payload["starts"]), date.fromisoformat(payload["ends"])
     with work(context) as session:
-        contact = supervision.contact(session, contact_id=payload.get("contact_id", 0))
-        stand_in = supervision.contact(session, contact_id=stand_in_id)
+        contact = contacts_db.contact(session, contact_id=payload.get("contact_id", 0))
+        stand_in = contacts_db.contact(session, contact_id=stand_in_id)
         mine = contact is not None and contact.telegram_id == user.id
         if contact is None or stand_in is None or stand_in.unit_id != contact.unit_id or stand_in.id == contact.id \
                 or not (mine or user.id in services.settings.admin_ids):
             refusal = "away.bad_stand_in"
         else:
             refusal = None
-            absence, replaced = supervision.add_absence(session, contact=contact, stand_in=stand_in, starts=starts,
+            absence, replaced = contacts_db.add_absence(session, contact=contact, stand_in=stand_in, starts=starts,
                                                         ends=ends, by=user.id, now=now)
-            unit = queries.units_by_id(session, ids=[contact.unit_id])[contact.unit_id]
-            names = queries.people_names(session, telegram_ids=[contact.telegram_id, stand_in.telegram_id])
+            unit = units_db.units_by_id(session, ids=[contact.unit_id])[contact.unit_id]
+            names = people_db.people_names(session, telegram_ids=[contact.telegram_id, stand_in.telegram_id])
             person, deputy = names.get(contact.telegram_id, ""), names.get(stand_in.telegram_id, "")
             tell = [(stand_in.telegram_id, "away.stand_in_notice")]
             if not mine:
                 tell.append((contact.telegram_id, "away.contact_notice"))
             for chat_id, key in tell:
-                other = queries.person_language(session, telegram_id=chat_id) or services.settings.language
+                other = people_db.person_language(session, telegram_id=chat_id) or services.settings.language
                 outbox.enqueue_text(session, key=f"away:{absence.id}:{chat_id}", kind="notice", chat_id=chat_id,
                                     parts=[t(other, key, person=esc(person), deputy=esc(deputy), unit=esc(unit.name),
                                              span=span_text(other, starts, ends))],
@@ -256,12 +259,12 @@ async def list_leaves(update: Update, context: BotContext) -> None:
         return
     today = services.clock.now().date()
     with work(context) as session:
-        mine = [c.id for u in context.units for c in supervision.unit_contacts(session, unit_id=u.id)
+        mine = [c.id for u in context.units for c in contacts_db.unit_contacts(session, unit_id=u.id)
                 if c.telegram_id == update.effective_user.id]
-        leaves = supervision.absences(session, today=today, contact_ids=None if admin else mine)
-        people = supervision.contacts_by_id(session, ids=[i for a in leaves for i in (a.contact_id, a.stand_in_id)])
-        names = queries.people_names(session, telegram_ids=[c.telegram_id for c in people.values()])
-        units = {u.id: u.name for u in queries.all_units(session)}
+        leaves = contacts_db.absences(session, today=today, contact_ids=None if admin else mine)
+        people = contacts_db.contacts_by_id(session, ids=[i for a in leaves for i in (a.contact_id, a.stand_in_id)])
+        names = people_db.people_names(session, telegram_ids=[c.telegram_id for c in people.values()])
+        units = {u.id: u.name for u in units_db.all_units(session)}
     usage = t(lang, "away.usage")
     if not leaves:
         await answer(update, context, "\n".join([t(lang, "away.none"), usage]))
@@ -294,7 +297,7 @@ async def end_leave(update: Update, context: BotContext) -> None:
     now = services.clock.now()
     with work(context) as session:
         leave = dialogues.absence(session, absence_id=absence_id)
-        people = supervision.contacts_by_id(session, ids=[leave.contact_id, leave.stand_in_id]) if leave else {}
+        people = contacts_db.contacts_by_id(session, ids=[leave.contact_id, leave.stand_in_id]) if leave else {}
         allowed = user.id in services.settings.admin_ids or user.id in {c.telegram_id for c in people.values()}
         if leave is None or leave.cancelled_at is not None:
             refusal = "away.already_ended"
@@ -302,7 +305,7 @@ async def end_leave(update: Update, context: BotContext) -> None:
             refusal = "away.not_yours"
         else:
             refusal = None
-            supervision.cancel_absence(session, absence_id=absence_id, now=now)
+            contacts_db.cancel_absence(session, absence_id=absence_id, now=now)
     if refusal is not None:
         await query.answer(t(lang, refusal), show_alert=True)
         return

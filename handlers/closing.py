@@ -41,7 +41,8 @@ from bot.callbacks import (
 from bot.context import BotContext
 from bot.keyboards import choice_buttons, confirm_buttons
 from bot.texts import esc, t
-from db import closing, dialogues, lists, names, queries
+from db import closing, dialogues, lists, names, people, units
+from db import items as items_db
 from db.facts import Closing
 from db.models import Adjustment, Role
 from handlers.common import (
@@ -259,7 +260,7 @@ async def adjust_command(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if reference is None:
         with work(context) as session:
-            own = {i.id: i for u in context.units for i in queries.list_items(session, unit_id=u.id)
+            own = {i.id: i for u in context.units for i in items_db.list_items(session, unit_id=u.id)
                    if i.closing_state not in (Closing.CANCELLED, Closing.CLOSED)}  # nothing left to change
             labels = lists.labels(session, items=own.values())
         items = sorted((i.number, labels.get(i.id, f"#{i.number}"), i.id) for i in own.values())
@@ -290,7 +291,7 @@ async def begin(update: Update, context: BotContext, item_id: int) -> int:
     lang = lang_of(update, context)
     with work(context) as session:
         item = dialogues.item(session, item_id=item_id)
-        links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id) if item else None
+        links = items_db.item_unit_ids(session, item_ids=[item.id]).get(item.id) if item else None
         pending = closing.pending_adjustment(session, item_id=item.id) if item else None
         if item is not None:
             refuse_closed(session, item, end=True)
@@ -325,7 +326,7 @@ async def chose_kind(update: Update, context: BotContext) -> int:
         if item is None:
             raise Refusal("confirm.expired", end=True)
         current = adjustment_value(lang, pressed.kind, closing.item_as_is(session, item=item, kind=pressed.kind),
-                                   queries.unit_names(session))
+                                   units.unit_names(session))
     if pressed.kind == "target" and item.target_value is None:
         raise Refusal("adj.not_indicator", number=draft["number"])
     draft["kind"] = pressed.kind
@@ -383,7 +384,7 @@ async def got_reason(update: Update, context: BotContext) -> int:
         preview = Adjustment(item_id=item.id, unit_id=draft["unit_id"], requested_by=0, kind=draft["kind"],
                              before=closing.item_as_is(session, item=item, kind=draft["kind"]), after=draft["after"],
                              reason=text)
-        change = adjustment_text(lang, preview, queries.unit_names(session))
+        change = adjustment_text(lang, preview, units.unit_names(session))
     await say(update, context, "adj.preview", confirm_buttons(lang, draft["token"]), number=draft["number"],
               title=esc(draft["title"]), change=change, reason=esc(text))
     return ADJ_CONFIRM
@@ -406,11 +407,11 @@ async def confirmed(update: Update, context: BotContext) -> int:
         if item is None or item.archived or pending is not None or item.closing_state == Closing.CANCELLED:
             raise Refusal("adj.pending" if pending is not None else "item.unknown", end=True, edit=True,
                           number=draft["number"])
-        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        people.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
         request = closing.request_adjustment(session, item=item, unit_id=draft["unit_id"], by=user.id,
                                              kind=draft["kind"], after=draft["after"], reason=draft["reason"],
                                              now=now, draft_id=draft["token"])
-        unit = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
+        unit = units.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
         adjustment_notices(services, session, request=request, item=item, unit=unit.name, person=user.full_name,
                            now=now)
     await done_with_button(update, t(lang, "adj.submitted", number=draft["number"]))

@@ -21,7 +21,7 @@ from bot.callbacks import CardExtend, CardReport, Confirm, Extend, Report, new_t
 from bot.context import BotContext, Services
 from bot.dates import parse_deadline
 from bot.texts import LANGUAGES, MESSAGE_LIMIT, esc, join, split_message, t
-from db import lists, names, queries
+from db import contacts, lists, names, people
 from db.engine import transaction_open, unavailable
 from db.lists import Reference
 from db.lists import parse_reference as parse_reference
@@ -49,7 +49,7 @@ def lang_of(update: Update | None, context: BotContext) -> str:
     user = update.effective_user if update else None
     if user is not None:
         with work(context) as session:
-            lang = queries.person_language(session, telegram_id=user.id) or lang
+            lang = people.person_language(session, telegram_id=user.id) or lang
         if context.user_data is not None:
             context.user_data["lang"] = lang
     return lang
@@ -304,7 +304,7 @@ def is_contact(update: Update, context: BotContext) -> bool:
     if user is None:
         return False
     with work(context) as session:
-        context.units, language = queries.contact_units(session, telegram_id=user.id)
+        context.units, language = contacts.contact_units(session, telegram_id=user.id)
     if context.units and context.user_data is not None:
         context.user_data.setdefault("lang", language or context.services.settings.language)
     return bool(context.units)
@@ -434,8 +434,8 @@ async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     lang = lang_of(update, context)
     with work(context) as session:
-        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
-        units = queries.units_of_user(session, telegram_id=user.id)
+        people.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        units = contacts.units_of_user(session, telegram_id=user.id)
     lines = [t(lang, "start.hello", name=esc(user.first_name))]
     if is_admin(update, context):
         lines.append(t(lang, "start.admin"))
@@ -471,7 +471,7 @@ async def lang_command(update: Update, context: BotContext) -> None:
         await say(update, context, "lang.usage")
         return
     with work(context) as session:
-        queries.set_person_language(session, telegram_id=update.effective_user.id, language=wanted)
+        people.set_person_language(session, telegram_id=update.effective_user.id, language=wanted)
     context.user_data["lang"] = wanted
     await say(update, context, "lang.set")
 

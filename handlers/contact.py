@@ -51,7 +51,8 @@ from bot.context import BotContext
 from bot.dates import format_date, parse_deadline
 from bot.keyboards import choice_buttons, report_buttons
 from bot.texts import MARKS, esc, t
-from db import dialogues, lists, outbox, queries
+from db import contacts, dialogues, lists, outbox, people, reminders, reports, snoozes
+from db import items as items_db
 from db import milestones as db_milestones
 from db.facts import shown
 from db.lists import Reference
@@ -108,12 +109,12 @@ async def start_with_code(update: Update, context: BotContext) -> None:
     user = update.effective_user
     now = context.services.clock.now()
     with work(context) as session:
-        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
-        result, unit = queries.redeem_invite(session, code=code, telegram_id=user.id, now=now)
+        people.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        result, unit = contacts.redeem_invite(session, code=code, telegram_id=user.id, now=now)
     if unit is None:
         await say(update, context, f"invite.{result.value}")
         return
-    key = "invite.bound" if result == queries.InviteResult.BOUND else "invite.already"
+    key = "invite.bound" if result == contacts.InviteResult.BOUND else "invite.already"
     await say(update, context, key, unit=esc(unit.name))
     await show_unit_items(update, context, unit.id, unit.name)
 
@@ -122,8 +123,8 @@ async def show_unit_items(update: Update, context: BotContext, unit_id: int, uni
     lang = lang_of(update, context)
     today = context.services.clock.now().date()
     with work(context) as session:
-        items = queries.list_items(session, unit_id=unit_id)
-        facts = queries.item_facts(session, today=today, item_ids=[i.id for i in items])
+        items = items_db.list_items(session, unit_id=unit_id)
+        facts = reports.item_facts(session, today=today, item_ids=[i.id for i in items])
         warnings = warnings_on(context.services, session, facts, today)
     if not facts:
         await say(update, context, "unit.no_items")
@@ -180,7 +181,7 @@ def snooze(update: Update, context: BotContext, until_of, *, item_id: int | None
             raise Refusal("snooze.past")
         if until > bound:
             raise Refusal("snooze.too_late", until=format_date(bound, lang))
-        queries.snooze(session, item_id=item.id, unit_ids=unit_ids, until=until, created_by=update.effective_user.id,
+        snoozes.snooze(session, item_id=item.id, unit_ids=unit_ids, until=until, created_by=update.effective_user.id,
                        now=now)
         ref = lists.item_ref(session, item=item)
     return ref, until
@@ -208,7 +209,7 @@ async def snooze_menu(update: Update, context: BotContext) -> None:
     ids = [pressed.item_id for row in (markup.inline_keyboard if markup else ()) for b in row
            for pressed in [Report.parse(b.callback_data)] if pressed is not None]
     with work(context) as session:
-        items = queries.items_by_id(session, ids=ids)
+        items = items_db.items_by_id(session, ids=ids)
         labels = lists.labels(session, items=items.values())
     await query.answer()
     choices = [(shown(labels.get(i, items[i].number)), SnoozeItem(i).encode()) for i in ids if i in items]
@@ -317,8 +318,8 @@ async def report_by_reply(update: Update, context: BotContext) -> int | None:
     if not is_contact(update, context):
         return None
     with work(context) as session:
-        sent = queries.sent_message(session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id)
-        items = queries.items_by_id(session, ids=sent.item_ids) if sent and sent.kind == "reminder" else {}
+        sent = reminders.sent_message(session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id)
+        items = items_db.items_by_id(session, ids=sent.item_ids) if sent and sent.kind == "reminder" else {}
         labels = lists.labels(session, items=items.values())
     if not items or busy_with(context, DRAFT):
         return None
@@ -334,8 +335,8 @@ async def ask_choose(update: Update, context: BotContext) -> int:
     lang = lang_of(update, context)
     today = context.services.clock.now().date()
     with work(context) as session:
-        items = [i for u in context.units for i in queries.list_items(session, unit_id=u.id)]
-        facts = queries.item_facts(session, today=today, item_ids=[i.id for i in items])
+        items = [i for u in context.units for i in items_db.list_items(session, unit_id=u.id)]
+        facts = reports.item_facts(session, today=today, item_ids=[i.id for i in items])
     listed = [(f.id, f.ref) for f in sorted(facts, key=lambda f: (f.list_id, f.number)) if f.declared != Status.AHEAD]
     if not listed:
         context.user_data.pop(DRAFT, None)
@@ -598,14 +599,14 @@ async def submit(update: Update, context: BotContext) -> int:
     period = period_key(draft["cycle"], now.date())
     with work(context) as session:
         saved = dialogues.of_draft(session, ProgressReport, draft_id=token)
-        units, _language = queries.contact_units(session, telegram_id=update.effective_user.id)
+        units, _language = contacts.contact_units(session, telegram_id=update.effective_user.id)
         if saved is not None or draft["unit_id"] not in {u.id for u in units}:  # saved, or unbound meanwhile
             context.user_data.pop(DRAFT, None)
         if saved is not None:
             raise Refusal("report.already_saved", end=True, edit=True, id=saved.id)
         if draft["unit_id"] not in {u.id for u in units}:
             raise Refusal("refuse.not_your_item", end=True, edit=True, number=draft["number"])
-        report = queries.add_report(
+        report = reports.add_report(
             session, item_id=draft["item_id"], unit_id=draft["unit_id"], reporter_id=update.effective_user.id,
             period=period, now=now, text=draft["text"], percent=draft.get("percent"), status=draft["status"],
             problems=draft.get("problems"), evidence=draft.get("evidence", []),

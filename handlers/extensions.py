@@ -37,7 +37,8 @@ from bot.context import BotContext
 from bot.dates import format_date, parse_deadline
 from bot.keyboards import choice_buttons, confirm_buttons
 from bot.texts import esc, t
-from db import dialogues, lists, outbox, queries, supervision
+from db import dialogues, extensions, lists, outbox, people, units
+from db import items as items_db
 from db.facts import shown
 from db.models import ExtensionRequest, Role
 from handlers.common import (
@@ -109,7 +110,7 @@ async def extend_button(update: Update, context: BotContext) -> int:
 
 async def choose_item(update: Update, context: BotContext) -> int:
     with work(context) as session:
-        own = {i.id: i for u in context.units for i in queries.list_items(session, unit_id=u.id)}
+        own = {i.id: i for u in context.units for i in items_db.list_items(session, unit_id=u.id)}
         labels = lists.labels(session, items=own.values())
         items = sorted((i.list_id, i.number, labels.get(i.id, str(i.number)), i.id) for i in own.values())
     if not items:
@@ -129,8 +130,8 @@ async def begin(update: Update, context: BotContext, item_id: int) -> int:
     lang = lang_of(update, context)
     with work(context) as session:
         item = dialogues.item(session, item_id=item_id)
-        links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id) if item else None
-        pending = supervision.pending_extension(session, item_id=item.id) if item else None
+        links = items_db.item_unit_ids(session, item_ids=[item.id]).get(item.id) if item else None
+        pending = extensions.pending_extension(session, item_id=item.id) if item else None
         if item is not None:
             refuse_closed(session, item, end=True)
         number = lists.item_ref(session, item=item) if item else "?"
@@ -206,19 +207,19 @@ async def confirmed(update: Update, context: BotContext) -> int:
         if dialogues.of_draft(session, ExtensionRequest, draft_id=draft["token"]) is not None:
             raise Refusal("ext.already_saved", end=True, edit=True)
         item = dialogues.item(session, item_id=draft["item_id"])
-        pending = supervision.pending_extension(session, item_id=item.id) if item else None
+        pending = extensions.pending_extension(session, item_id=item.id) if item else None
         if item is None or item.archived or pending is not None:
             raise Refusal("ext.pending_now" if pending is not None else "item.unknown", end=True, edit=True,
                           number=draft["number"])
-        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
-        request = supervision.request_extension(
+        people.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        request = extensions.request_extension(
             session, item=item, unit_id=draft["unit_id"], by=user.id,
             deadline=date.fromisoformat(draft["deadline"]), text=draft["deadline_text"], reason=draft["reason"],
             now=now)
         dialogues.mark_draft(session, request, draft_id=draft["token"])
-        unit = queries.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
+        unit = units.units_by_id(session, ids=[draft["unit_id"]])[draft["unit_id"]]
         for admin_id in services.settings.admin_ids:
-            admin_lang = queries.person_language(session, telegram_id=admin_id) or services.settings.language
+            admin_lang = people.person_language(session, telegram_id=admin_id) or services.settings.language
             outbox.enqueue_text(
                 session, key=f"extension:{request.id}:{admin_id}", kind="notice", chat_id=admin_id,
                 parts=[request_text(admin_lang, request, draft["number"], item.title, unit.name, user.full_name)],
@@ -261,9 +262,9 @@ async def decide_button(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     lang = lang_of(update, context)
     with work(context) as session:
-        request = supervision.extension(session, request_id=pressed.request_id)
+        request = extensions.extension(session, request_id=pressed.request_id)
         item = dialogues.item(session, item_id=request.item_id) if request else None
-        decider = queries.people_names(session, telegram_ids=[request.decided_by]) if request and request.decided_by else {}
+        decider = people.people_names(session, telegram_ids=[request.decided_by]) if request and request.decided_by else {}
         ref = lists.item_ref(session, item=item) if item else ""
     if request is None or item is None:
         await query.answer(t(lang, "confirm.expired"), show_alert=True)
@@ -316,20 +317,20 @@ async def decide(update: Update, context: BotContext, comment: str | None) -> in
     now = services.clock.now()
     lang = lang_of(update, context)
     with work(context) as session:
-        request = supervision.extension(session, request_id=draft["request_id"])
+        request = extensions.extension(session, request_id=draft["request_id"])
         if request is None:
             raise Refusal("confirm.expired", end=True, edit=True)
         if request.status != "pending":
-            decider = queries.people_names(session, telegram_ids=[request.decided_by or 0])
+            decider = people.people_names(session, telegram_ids=[request.decided_by or 0])
             raise Refusal("ext.already", end=True, edit=True, outcome=t(lang, f"ext.status.{request.status}"),
                           person=decider.get(request.decided_by or 0) or t(lang, "ext.an_admin"))
         item = dialogues.item(session, item_id=request.item_id)
         ref = lists.item_ref(session, item=item)
         user = update.effective_user
-        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
-        supervision.decide_extension(session, request=request, approve=draft["approve"], by=update.effective_user.id,
+        people.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        extensions.decide_extension(session, request=request, approve=draft["approve"], by=update.effective_user.id,
                                      comment=comment, now=now)
-        contact_lang = queries.person_language(session, telegram_id=request.requested_by) or services.settings.language
+        contact_lang = people.person_language(session, telegram_id=request.requested_by) or services.settings.language
         outbox.enqueue_text(session, key=f"extension-decided:{request.id}", kind="notice", chat_id=request.requested_by,
                             parts=[outcome_text(contact_lang, request, ref, item.title)], now=now,
                             not_before=send_time(services, now))

@@ -12,7 +12,8 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.texts import esc, join, split_message, t
-from db import lists, queries, supervision
+from db import items, lists, reports, units
+from db import people as people_db
 from db.facts import month_end, shown
 from handlers import pages
 from handlers.common import (
@@ -94,17 +95,17 @@ async def history(update: Update, context: BotContext) -> None:
             raise Refusal("history.bad_range", text=esc(" ".join(words[1:])))
         item = unit = None
         reference = parse_reference(target)  # 12, #12, 民生12 (a unit of that name comes first)
-        if reference is not None and (reference.code is None or queries.find_unit(session, name=target) is None):
+        if reference is not None and (reference.code is None or units.find_unit(session, name=target) is None):
             item = item_at(session, update, context, reference)
-            allowed = privileged or queries.item_belongs_to(session, item_id=item.id, unit_ids=own)
+            allowed = privileged or items.item_belongs_to(session, item_id=item.id, unit_ids=own)
             viewed = lists.get_list(session, list_id=item.list_id)
         else:
             viewed, rest = viewed_list(session, update, context, target.split())
             target = " ".join(rest) or target
-            unit = queries.find_unit(session, name=target)
+            unit = units.find_unit(session, name=target)
             if unit is None:
                 raise Refusal("history.unknown", text=esc(target),
-                              suggest=esc(join(lang, queries.suggest_units(session, name=target))))
+                              suggest=esc(join(lang, units.suggest_units(session, name=target))))
             allowed = privileged or unit.id in own
         if not allowed:
             raise Refusal("history.not_yours")
@@ -133,18 +134,18 @@ def history_listing(services: Services, lang: str, args: dict[str, Any]) -> List
     start, end = date.fromisoformat(args["start"]), date.fromisoformat(args["end"])
     tz = services.settings.tz
     with services.db.session() as session:
-        item = queries.items_by_id(session, ids=[args["item_id"]]).get(args["item_id"]) if args["item_id"] else None
-        unit = queries.units_by_id(session, ids=[args["unit_id"]]).get(args["unit_id"]) if args["unit_id"] else None
+        item = items.items_by_id(session, ids=[args["item_id"]]).get(args["item_id"]) if args["item_id"] else None
+        unit = units.units_by_id(session, ids=[args["unit_id"]]).get(args["unit_id"]) if args["unit_id"] else None
         if item is None and unit is None:
             raise Refusal("pages.expired")
-        rows = supervision.reports_between(
+        rows = reports.reports_between(
             session, start=datetime.combine(start, time(0), tz), end=datetime.combine(end + timedelta(days=1), time(0), tz),
             unit_id=unit.id if unit else None, item_id=item.id if item else None)
-        names = {u.id: u.name for u in queries.all_units(session)}
-        people = queries.people_names(session, telegram_ids=[r.report.reporter_id for r in rows if r.report.reporter_id])
-        versions = supervision.report_versions(session, report_ids=[r.report.id for r in rows])
+        names = {u.id: u.name for u in units.all_units(session)}
+        people = people_db.people_names(session, telegram_ids=[r.report.reporter_id for r in rows if r.report.reporter_id])
+        versions = reports.report_versions(session, report_ids=[r.report.id for r in rows])
         # With several lists active each item is named with its list's code (#民生12).
-        labels = lists.labels(session, items=queries.items_by_id(
+        labels = lists.labels(session, items=items.items_by_id(
             session, ids={r.report.item_id for r in rows} | ({item.id} if item else set())).values())
     subject = f"{shown(labels.get(item.id, item.number))} {item.title}" if item else unit.name  # type: ignore[union-attr]
     span = t(lang, "history.span", start=format_date(start, lang), end=format_date(end, lang))

@@ -36,7 +36,8 @@ from bot.dates import format_date, parse_deadline
 from bot.instructions import MAX_LEADER, MAX_TEXT, entry_lines, quote, units_text
 from bot.keyboards import choice_buttons, confirm_buttons, without_button
 from bot.texts import esc, t
-from db import dialogues, instructions, lists, queries
+from db import dialogues, instructions, lists, people
+from db import units as units_db
 from db.facts import shown
 from db.instructions import AckResult
 from db.models import Role
@@ -108,7 +109,7 @@ async def instruct_command(update: Update, context: BotContext) -> int:
         found = item_at(session, update, context, reference, end=True)
         refuse_closed(session, found, end=True)
         item, links = dialogues.item_with_units(session, item_id=found.id)
-        names = queries.unit_names(session)
+        names = units_db.unit_names(session)
         ref = lists.item_ref(session, item=item) if item else ""
         cal = office_calendar(context, session) if "|" in rest else None
     if item is None or item.archived:
@@ -290,14 +291,14 @@ async def confirmed(update: Update, context: BotContext) -> int:
             raise Refusal("item.unknown", end=True, edit=True, number=draft["number"])
         if not units:
             raise Refusal("ins.no_units", end=True, edit=True, number=draft["number"])
-        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        people.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
         instruction = instructions.record(
             session, item_id=item.id, leader=draft["leader"], given_on=date.fromisoformat(draft["given_on"]),
             text=draft["text"], act_by=date.fromisoformat(draft["act_by"]) if draft.get("act_by") else None,
             act_by_text=draft.get("act_by_text"), by=user.id, now=now, units=units, draft_id=draft["token"])
         unreached = notify_units(session, services, instruction=instruction, item=item, unit_ids=list(units),
                                  now=now, not_before=send_time(services, now))
-        names = queries.unit_names(session)
+        names = units_db.unit_names(session)
     text = t(lang, "ins.saved", number=draft["number"], units=units_text(lang, list(units), names))
     if unreached:
         text += "\n" + t(lang, "ins.unreached", units=units_text(lang, unreached, names))
@@ -344,7 +345,7 @@ async def list_open(update: Update, context: BotContext) -> None:
     lang = lang_of(update, context)
     with work(context) as session:
         waiting = instructions.open_ones(session)
-        names = queries.unit_names(session)
+        names = units_db.unit_names(session)
     if not waiting:
         await say(update, context, "ins.list_none")
         return

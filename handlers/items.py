@@ -24,7 +24,7 @@ from bot.dates import format_date, parse_deadline, past_note
 from bot.keyboards import choice_buttons, confirm_buttons
 from bot.tables import split_units
 from bot.texts import esc, join, t
-from db import lists, names, queries
+from db import items, lists, names, units
 from db.facts import item_label
 from db.models import Item, ListState, ReportCycle
 from handlers.common import (
@@ -161,7 +161,7 @@ async def add_same_as_lead(update: Update, context: BotContext) -> int:
 async def ask_domain(update: Update, context: BotContext) -> int:
     lang = lang_of(update, context)
     with work(context) as session:
-        known = queries.domains(session)[:KNOWN_DOMAINS]
+        known = items.domains(session)[:KNOWN_DOMAINS]
     draft = _add(context)
     options = [(d, AddDomain(draft["token"], i).encode()) for i, d in enumerate(known)]
     draft["known_domains"] = known
@@ -195,7 +195,7 @@ async def preview(update: Update, context: BotContext) -> int:
             into = lists.main_list(session)
         number = lists.next_item_number(session, list_id=into.id or 0) if into else 1
         shown_as = item_label(into.code, number) if into and lists.several_active(session) else number
-        unit_names = {u.id: u.name for u in queries.units_by_id(
+        unit_names = {u.id: u.name for u in units.units_by_id(
             session, ids=[*draft["lead"], *draft["responsible"]]).values()}
     draft["number"], draft["list_id"] = number, into.id if into else None
     deadline = date.fromisoformat(draft["deadline"])
@@ -216,7 +216,7 @@ async def add_confirmed(update: Update, context: BotContext) -> int:
     now = context.services.clock.now()
     deadline = date.fromisoformat(draft["deadline"])
     with work(context) as session:
-        item = queries.add_item(
+        item = items.add_item(
             session, title=draft["title"], deadline=deadline, deadline_text=draft["deadline_text"],
             lead_unit_ids=draft["lead"], responsible_unit_ids=draft["responsible"],
             start_date=date(now.year, 1, 1), domain=draft.get("domain"), now=now,
@@ -324,8 +324,8 @@ def edit_values(session: Session, context: BotContext, lang: str, item: Item, fi
             raise Refusal("edit.bad_cycle", text=esc(value))
         return t(lang, f"cycle.{item.report_cycle}"), t(lang, f"cycle.{cycle}"), {"value": cycle}
     ids = resolve_units(session, lang, value)
-    links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {}).get(field, [])
-    unit_names = {u.id: u.name for u in queries.units_by_id(session, ids=[*ids, *links]).values()}
+    links = items.item_unit_ids(session, item_ids=[item.id]).get(item.id, {}).get(field, [])
+    unit_names = {u.id: u.name for u in units.units_by_id(session, ids=[*ids, *links]).values()}
     return (esc(join(lang, [unit_names[i] for i in links])), esc(join(lang, [unit_names[i] for i in ids])),
             {"value": ids})
 
@@ -338,9 +338,9 @@ async def edit_confirmed(update: Update, context: BotContext) -> None:
     lang = lang_of(update, context)
     now = context.services.clock.now()
     with work(context) as session:
-        if queries.items_by_id(session, ids=[payload["item_id"]]).get(payload["item_id"]) is None:
+        if items.items_by_id(session, ids=[payload["item_id"]]).get(payload["item_id"]) is None:
             raise Refusal("confirm.expired")
-        item = queries.update_item(session, item_id=payload["item_id"], field=payload["field"],
+        item = items.update_item(session, item_id=payload["item_id"], field=payload["field"],
                                    value=payload["value"], text=payload.get("text"), now=now)
         ref = lists.item_ref(session, item=item)
     if payload["field"] == "archived":
@@ -364,7 +364,7 @@ async def archive(update: Update, context: BotContext, *, archived: bool = True)
         if item.archived == archived:
             raise Refusal("archive.already" if archived else "unarchive.not_archived", number=number)
         if not archived:
-            queries.update_item(session, item_id=item.id, field="archived", value=False, text=None,
+            items.update_item(session, item_id=item.id, field="archived", value=False, text=None,
                                 now=context.services.clock.now())
     if not archived:
         await say(update, context, "unarchive.done", number=number)

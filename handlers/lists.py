@@ -17,7 +17,8 @@ from bot.callbacks import CarryConfirm, CarryPick, CloseList, PickList
 from bot.context import BotContext
 from bot.keyboards import choice_buttons
 from bot.texts import esc, join, t
-from db import lists, names, queries
+from db import items as items_db
+from db import lists, names, reports
 from db.facts import Status, item_label
 from db.models import Item, ListState, TaskList
 from handlers.common import (
@@ -197,8 +198,8 @@ async def close_confirmed(update: Update, context: BotContext) -> None:
 
 def unfinished(session, task_list: TaskList, today) -> list[Item]:  # type: ignore[no-untyped-def]
     """The list's items not archived and not done (latest mark not 已完成), not yet carried anywhere."""
-    items = queries.list_items(session, list_id=task_list.id)
-    done = {f.id for f in queries.item_facts(session, today=today, item_ids=[i.id for i in items], with_reports=False)
+    items = items_db.list_items(session, list_id=task_list.id)
+    done = {f.id for f in reports.item_facts(session, today=today, item_ids=[i.id for i in items], with_reports=False)
             if f.declared == Status.AHEAD}
     carried = lists.carried_into(session, item_ids=[i.id or 0 for i in items])
     return [i for i in items if i.id not in done and i.id not in carried]

@@ -23,7 +23,7 @@ from bot.context import BotContext
 from bot.dates import format_date, past_note
 from bot.milestone_text import MAX_TITLE, milestone_lines, read_line, too_long
 from bot.texts import esc, t
-from db import lists, milestones, names, queries
+from db import items, lists, milestones, names, units
 from db.models import Item, Milestone
 from handlers.common import (
     answer,
@@ -75,7 +75,7 @@ async def node_command(update: Update, context: BotContext) -> None:
         item = item_at(session, update, context, reference)
         number = lists.item_ref(session, item=item)
         nodes = milestones.milestones_of(session, item_id=item.id)
-        unit_names = queries.unit_names(session)
+        unit_names = units.unit_names(session)
         if rest:
             refuse_closed(session, item)
         change = _change(session, context, lang, item, number, nodes, rest) if rest else None
@@ -112,7 +112,7 @@ def _change(session: Session, context: BotContext, lang: str, item: Item, number
     unit_id, text = None, rest
     head = _UNIT_HEAD.match(rest)
     if head:
-        unit = queries.find_unit(session, name=head[1].strip())
+        unit = units.find_unit(session, name=head[1].strip())
         if unit is not None:
             unit_id, text = unit.id, head[2].strip()
     now = context.services.clock.now()
@@ -127,7 +127,7 @@ def _change(session: Session, context: BotContext, lang: str, item: Item, number
         title = names.title(read.title)
     except names.BadText as error:
         raise refusal_of(error) from error
-    unit = t(lang, "node.preview_unit", unit=esc(queries.unit_names(session)[unit_id])) if unit_id else ""
+    unit = t(lang, "node.preview_unit", unit=esc(units.unit_names(session)[unit_id])) if unit_id else ""
     values = {"number": number, "title": esc(item.title), "position": len(nodes) + 1, "milestone": esc(title),
               "deadline": format_date(read.deadline, lang) + past_note(read.deadline, lang, now.date()), "unit": unit}
     return "node.preview", values, {"action": "node_add", "item_id": item.id, "title": title,
@@ -145,7 +145,7 @@ async def node_confirmed(update: Update, context: BotContext) -> None:
     lang = lang_of(update, context)
     now = context.services.clock.now()
     with work(context) as session:
-        item = queries.items_by_id(session, ids=[payload["item_id"]]).get(payload["item_id"])
+        item = items.items_by_id(session, ids=[payload["item_id"]]).get(payload["item_id"])
         if item is None:
             raise Refusal("confirm.expired")
         number = lists.item_ref(session, item=item)

@@ -10,7 +10,9 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext
 from bot.dates import format_date
 from bot.texts import esc, join, t
-from db import queries
+from db import bot_state, reminders, reports, units
+from db import calendar as calendar_db
+from db import people as people_db
 from db.outbox import summary as outbox_summary
 from handlers.common import answer, args_text, guard, is_admin, lang_of, parse_day, say
 from handlers.units import require_unit
@@ -64,7 +66,7 @@ async def setgroup(update: Update, context: BotContext) -> None:
         return
     services = context.services
     with work(context) as session:
-        queries.set_setting(session, key=DIGEST_CHAT_KEY, value=str(chat.id))
+        bot_state.set_setting(session, key=DIGEST_CHAT_KEY, value=str(chat.id))
     chat_filter = services.digest_chat_filter
     chat_filter.remove_chat_ids(list(chat_filter.chat_ids))
     chat_filter.add_chat_ids(chat.id)
@@ -98,7 +100,7 @@ async def holiday(update: Update, context: BotContext) -> None:
             raise Refusal("holiday.bad_date", text=esc(parts[0]))
         if workday is None and kind not in REMOVE_WORDS:
             raise Refusal("holiday.bad_kind")
-        queries.set_calendar_override(session, day=day, workday=workday, note=parts[2] if len(parts) > 2 else None,
+        calendar_db.set_calendar_override(session, day=day, workday=workday, note=parts[2] if len(parts) > 2 else None,
                                       created_by=update.effective_user.id)
     key = "holiday.removed" if workday is None else "holiday.set_work" if workday else "holiday.set_off"
     await say(update, context, key, day=format_date(day, lang))
@@ -107,7 +109,7 @@ async def holiday(update: Update, context: BotContext) -> None:
 async def list_holidays(update: Update, context: BotContext) -> None:
     lang = lang_of(update, context)
     with work(context) as session:
-        rows = queries.list_calendar_overrides(session)
+        rows = calendar_db.list_calendar_overrides(session)
     if not rows:
         covered = WorkCalendar().covers(context.services.clock.now().year)
         await say(update, context, "holiday.none", coverage=t(lang, "holiday.covered" if covered else "holiday.uncovered"))
@@ -124,9 +126,9 @@ async def schedule(update: Update, context: BotContext) -> None:
     services = context.services
     today = services.clock.now().date()
     with work(context) as session:
-        facts = queries.item_facts(session, today=today)
-        already = queries.recorded_reminders(session)
-        names = {u.id: u.name for u in queries.all_units(session)}
+        facts = reports.item_facts(session, today=today)
+        already = reminders.recorded_reminders(session)
+        names = {u.id: u.name for u in units.all_units(session)}
         cal = calendar(session)
     numbers = {f.id: f.number for f in facts}
     days = forecast(facts, today, policy_of(services), cal, already=already,
@@ -158,7 +160,7 @@ async def outbox_command(update: Update, context: BotContext) -> None:
     tz = context.services.settings.tz
     with work(context) as session:
         summary = outbox_summary(session)
-        people = queries.people_names(session, telegram_ids=[r.chat_id for r in [*summary.pending, *summary.failed]
+        people = people_db.people_names(session, telegram_ids=[r.chat_id for r in [*summary.pending, *summary.failed]
                                                              if r.chat_id])
     counts = {k: summary.counts.get(k, 0) for k in ("pending", "claimed", "sent", "failed", "expired")}
     lines = [t(lang, "outbox.title"), t(lang, "outbox.counts", **counts)]

@@ -14,7 +14,7 @@ from telegram.ext import CommandHandler, filters
 from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.texts import esc, t
-from db import lists, queries
+from db import lists, units
 from db.models import TaskList
 from handlers import pages
 from handlers.common import answer, args_text, either, guard, is_admin, is_supervisor, lang_of
@@ -38,7 +38,7 @@ def viewed_list(session, update: Update, context: BotContext,  # type: ignore[no
     """The list a command looks at and the words left: a first word naming a list by its code (民生) or
     name (one that is not also a unit's name), else the chat's current list, else the latest active list
     whose year has begun (the newest one when none has)."""
-    if len(words) > 0 and queries.find_unit(session, name=" ".join(words)) is None:
+    if len(words) > 0 and units.find_unit(session, name=" ".join(words)) is None:
         named = lists.list_by_code(session, code=words[0])
         if named is not None:
             return named, words[1:]
@@ -93,7 +93,7 @@ async def ranking(update: Update, context: BotContext) -> None:
         period = month_of(first - timedelta(days=1))
     if period is None and wanted:
         with work(context) as session:
-            unit = queries.find_unit(session, name=wanted)
+            unit = units.find_unit(session, name=wanted)
             if unit is None:
                 raise Refusal("ranking.bad_month", text=esc(wanted))
         await pages.send_listing(update, context, "ledger", {"unit_id": unit.id, "year": year})

@@ -14,7 +14,8 @@ from bot.context import BotContext
 from bot.dates import format_date
 from bot.keyboards import ACK, without_button
 from bot.texts import esc, join, t
-from db import outbox, queries
+from db import outbox, units
+from db import people as people_db
 from handlers.common import answer, guard, is_admin, lang_of, say
 from handlers.uow import work
 from jobs.supervision import ACK_DAYS
@@ -58,8 +59,8 @@ async def unread(update: Update, context: BotContext) -> None:
     tz = services.settings.tz
     with work(context) as session:
         batches = outbox.current_batches(session, since=services.clock.now() - timedelta(days=ACK_DAYS))
-        names = {u.id: u.name for u in queries.all_units(session)}
-        people = queries.people_names(session, telegram_ids=[r.chat_id for b in batches.values() for r in b.rows
+        names = {u.id: u.name for u in units.all_units(session)}
+        people = people_db.people_names(session, telegram_ids=[r.chat_id for b in batches.values() for r in b.rows
                                                              if r.chat_id])
     if not batches:
         await say(update, context, "unread.no_rounds", days=ACK_DAYS)

@@ -43,7 +43,8 @@ from bot.context import BotContext
 from bot.dates import format_date
 from bot.keyboards import choice_buttons, confirm_buttons
 from bot.texts import MARKS, esc, t
-from db import dialogues, outbox, queries, supervision
+from db import contacts, dialogues, items, outbox, people, reports
+from db import units as units_db
 from db.models import ProgressReport, ReportVersion, Status
 from handlers.common import (
     answer,
@@ -98,7 +99,7 @@ async def send_back_command(update: Update, context: BotContext) -> int:
     with work(context) as session:
         item = item_at(session, update, context, reference, end=True)
         refuse_closed(session, item, end=True)
-        latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
+        latest = reports.latest_reports(session, item_ids=[item.id]).get(item.id)
     if latest is None or latest.unit_id is None:
         await say(update, context, "sb.nothing", number=item.number)
         return ConversationHandler.END
@@ -118,10 +119,10 @@ async def begin_send_back(update: Update, context: BotContext, report_id: int, *
         await refuse_busy(update, context, busy)
         return ConversationHandler.END
     with work(context) as session:
-        report = supervision.report(session, report_id=report_id)
+        report = reports.report(session, report_id=report_id)
         refusal = send_back_refusal(session, report)
         item = dialogues.item(session, item_id=report.item_id) if report else None
-        unit = queries.units_by_id(session, ids=[report.unit_id]).get(report.unit_id) if report and report.unit_id else None
+        unit = units_db.units_by_id(session, ids=[report.unit_id]).get(report.unit_id) if report and report.unit_id else None
     if refusal is not None:
         await say(update, context, refusal, number=item.number if item else "")
         return ConversationHandler.END
@@ -171,14 +172,14 @@ async def send_back_confirmed(update: Update, context: BotContext) -> int:
     now = services.clock.now()
     user = update.effective_user
     with work(context) as session:
-        report = supervision.report(session, report_id=draft["report_id"])
+        report = reports.report(session, report_id=draft["report_id"])
         refusal = send_back_refusal(session, report)
         if refusal is not None:
             raise Refusal(refusal, end=True, edit=True, number=draft["number"])
-        queries.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
-        supervision.return_report(session, report_id=report.id, by=user.id, reason=draft["reason"], now=now)
+        people.remember_person(session, telegram_id=user.id, full_name=user.full_name, username=user.username)
+        reports.return_report(session, report_id=report.id, by=user.id, reason=draft["reason"], now=now)
         for chat_id in report_again_chats(session, report, now):
-            contact_lang = queries.person_language(session, telegram_id=chat_id) or services.settings.language
+            contact_lang = people.person_language(session, telegram_id=chat_id) or services.settings.language
             outbox.enqueue_text(
                 session, key=f"returned:{report.id}:{chat_id}", kind="notice", chat_id=chat_id,
                 parts=[t(contact_lang, "sb.notice", number=draft["number"], title=esc(draft["title"]),
@@ -215,11 +216,11 @@ async def revise_command(update: Update, context: BotContext) -> int:
     with work(context) as session:
         item = item_at(session, update, context, reference, end=True)
         refuse_closed(session, item, end=True)
-        latest = supervision.latest_unit_report(session, item_id=item.id, unit_ids=[u.id for u in context.units])
+        latest = reports.latest_unit_report(session, item_id=item.id, unit_ids=[u.id for u in context.units])
     if latest is None:
         linked = False
         with work(context) as session:
-            linked = queries.item_belongs_to(session, item_id=item.id, unit_ids=[u.id for u in context.units])
+            linked = items.item_belongs_to(session, item_id=item.id, unit_ids=[u.id for u in context.units])
         await say(update, context, "rv.nothing" if linked else "rv.not_yours", number=item.number)
         return ConversationHandler.END
     return await begin_revise(update, context, latest.id)
@@ -241,7 +242,7 @@ def revise_refusal(session, report: ProgressReport | None, unit_ids: set[int], n
         return "rv.not_yours"
     if report.returned_at is not None:
         return "rv.returned"
-    if supervision.newer_report_exists(session, report=report):
+    if reports.newer_report_exists(session, report=report):
         return "rv.not_latest"
     if now - report.created_at > timedelta(hours=hours):
         return "rv.window_passed"
@@ -257,7 +258,7 @@ async def begin_revise(update: Update, context: BotContext, report_id: int) -> i
     lang = lang_of(update, context)
     hours = services.settings.report_edit_hours
     with work(context) as session:
-        report = supervision.report(session, report_id=report_id)
+        report = reports.report(session, report_id=report_id)
         refusal = revise_refusal(session, report, {u.id for u in context.units}, services.clock.now(), hours)
         item = dialogues.item(session, item_id=report.item_id) if report else None
     if refusal is not None:
@@ -350,7 +351,7 @@ async def preview_revision(update: Update, context: BotContext, changes: dict[st
     draft = _revise(context)
     lang = lang_of(update, context)
     with work(context) as session:
-        report = supervision.report(session, report_id=draft["report_id"])
+        report = reports.report(session, report_id=draft["report_id"])
     if report is None:
         context.user_data.pop(REVISE_DRAFT, None)
         raise Refusal("confirm.expired", end=True)
@@ -386,17 +387,17 @@ async def revise_confirmed(update: Update, context: BotContext) -> int:
     with work(context) as session:
         if dialogues.of_draft(session, ReportVersion, draft_id=draft["token"]) is not None:
             raise Refusal("rv.already_saved", end=True, edit=True)
-        unit_ids = {u.id for u in queries.units_of_user(session, telegram_id=update.effective_user.id)}
-        report = supervision.report(session, report_id=draft["report_id"])
+        unit_ids = {u.id for u in contacts.units_of_user(session, telegram_id=update.effective_user.id)}
+        report = reports.report(session, report_id=draft["report_id"])
         refusal = revise_refusal(session, report, unit_ids, now, hours)
         if refusal is not None:
             raise Refusal(refusal, end=True, edit=True, number=draft["number"], hours=f"{hours:g}",
                           when=when_text(lang, report.created_at, context) if report else "")
-        report = supervision.revise_report(session, report_id=report.id, changes=draft["changes"],
+        report = reports.revise_report(session, report_id=report.id, changes=draft["changes"],
                                            by=update.effective_user.id, now=now)
         replaced = dialogues.replaced_version(session, report_id=report.id, version=report.version - 1)
         dialogues.mark_draft(session, replaced, draft_id=draft["token"])
-        units = queries.units_by_id(session, ids=[report.unit_id]) if report.unit_id else {}
+        units = units_db.units_by_id(session, ids=[report.unit_id]) if report.unit_id else {}
         closing_follows(services, session, item_id=report.item_id, report=report,
                         unit=units[report.unit_id].name if units else "", person=update.effective_user.full_name,
                         now=now)

@@ -18,9 +18,14 @@ from bot.instructions import card_section
 from bot.keyboards import REVISE, SEND_BACK, choice_buttons
 from bot.texts import MARKS, esc, join, t
 from bot.webapp import with_dashboard
-from db import instructions, lists, milestones, queries, supervision
+from db import colours, contacts, instructions, lists, milestones, units
+from db import extensions as extensions_db
+from db import items as items_db
+from db import people as people_db
+from db import reports as reports_db
+from db import snoozes as snoozes_db
+from db.extensions import Extended
 from db.models import ReportCycle, Role, Status
-from db.supervision import Extended
 from handlers import lists as task_lists
 from handlers import pages
 from handlers.common import (
@@ -84,8 +89,8 @@ def snapshot(services: Services, list_id: int | None = None) -> tuple[list[ItemF
     names (its own session: a worker thread's)."""
     today = services.clock.now().date()
     with services.db.session() as session:
-        facts = queries.item_facts(session, today=today, list_id=list_id)
-        names = {u.id: u.name for u in queries.all_units(session)}
+        facts = reports_db.item_facts(session, today=today, list_id=list_id)
+        names = {u.id: u.name for u in units.all_units(session)}
     return facts, assess(facts, today, services.settings.slow_margin), names
 
 
@@ -169,7 +174,7 @@ def missing_listing(services: Services, lang: str, args: dict[str, Any]) -> List
     """Units that have not reported this period, with the items they owe."""
     facts, _, names = snapshot(services, args.get("list"))
     with services.db.session() as session:
-        unbound = queries.units_without_contacts(session, unit_ids=names)
+        unbound = contacts.units_without_contacts(session, unit_ids=names)
     lines = missing_lines(lang, facts, names, unbound)
     if not lines:
         raise Refusal("missing.none")
@@ -212,7 +217,7 @@ def filter_items(services: Services, session: Session, wanted: str, facts: list[
     in_domain = [a for a in assessed if a.facts.domain and word in a.facts.domain.lower()]
     if in_domain:
         return in_domain
-    unit = queries.find_unit(session, name=wanted)
+    unit = units.find_unit(session, name=wanted)
     if unit is None:
         return None
     return [a for a in assessed if unit.id in (*a.facts.lead_unit_ids, *a.facts.responsible_unit_ids)]
@@ -245,19 +250,19 @@ async def item_card(update: Update, context: BotContext) -> None:
     today = context.services.clock.now().date()
     with work(context) as session:
         item = item_at(session, update, context, reference)
-        facts = queries.item_facts(session, today=today, item_ids=[item.id])
-        reports = queries.reports_of_item(session, item_id=item.id)
-        names = {u.id: u.name for u in queries.all_units(session)}
-        people = queries.people_names(session, telegram_ids=[r.reporter_id for r in reports if r.reporter_id])
-        links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {Role.LEAD: [], Role.RESPONSIBLE: []})
-        snoozes = queries.snoozes_of_item(session, item_id=item.id, today=today)
+        facts = reports_db.item_facts(session, today=today, item_ids=[item.id])
+        reports = reports_db.reports_of_item(session, item_id=item.id)
+        names = {u.id: u.name for u in units.all_units(session)}
+        people = people_db.people_names(session, telegram_ids=[r.reporter_id for r in reports if r.reporter_id])
+        links = items_db.item_unit_ids(session, item_ids=[item.id]).get(item.id, {Role.LEAD: [], Role.RESPONSIBLE: []})
+        snoozes = snoozes_db.snoozes_of_item(session, item_id=item.id, today=today)
         warnings = warnings_on(context.services, session, facts, today)
         year = min(today.year, item.deadline.year) if item.deadline else today.year
-        kept = supervision.monthly_colours(session, item_ids=[item.id], year=year).get(item.id, {})
-        extensions = supervision.extensions_of_item(session, item_id=item.id)
-        versions = supervision.report_versions(session, report_ids=[r.id for r in reports])
-        latest = queries.latest_reports(session, item_ids=[item.id]).get(item.id)
-        people |= queries.people_names(session, telegram_ids=[r.returned_by for r in reports if r.returned_by])
+        kept = colours.monthly_colours(session, item_ids=[item.id], year=year).get(item.id, {})
+        extensions = extensions_db.extensions_of_item(session, item_id=item.id)
+        versions = reports_db.report_versions(session, report_ids=[r.id for r in reports])
+        latest = reports_db.latest_reports(session, item_ids=[item.id]).get(item.id)
+        people |= people_db.people_names(session, telegram_ids=[r.returned_by for r in reports if r.returned_by])
         carried = task_lists.card_lines(session, lang, item)
         ending = closing_card(session, lang, item, context.services)  # 办结 and adjustments (jobs.actions)
         nodes = milestones.milestones_of(session, item_id=item.id)

@@ -17,7 +17,10 @@ from bot.dates import format_date
 from bot.keyboards import choice_buttons
 from bot.tables import split_units
 from bot.texts import esc, join, t
-from db import contacts, names, queries
+from db import contacts, names
+from db import items as items_db
+from db import people as people_db
+from db import units as units_db
 from db.models import Unit
 from handlers.common import (
     DIALOGUES,
@@ -60,9 +63,9 @@ def resolve_units(session: Session, lang: str, text: str, *, end: bool = False) 
     """Unit ids for a written list of units; raises UnknownUnits with suggestions."""
     ids, missing = [], []
     for name in split_units(text):
-        unit = queries.find_unit(session, name=name)
+        unit = units_db.find_unit(session, name=name)
         if unit is None:
-            missing.append((name, queries.suggest_units(session, name=name)))
+            missing.append((name, units_db.suggest_units(session, name=name)))
         else:
             ids.append(unit.id)
     if missing:
@@ -72,9 +75,9 @@ def resolve_units(session: Session, lang: str, text: str, *, end: bool = False) 
 
 def require_unit(session: Session, lang: str, name: str) -> Unit:
     """The unit of that name; raises UnknownUnits with the closest existing names."""
-    unit = queries.find_unit(session, name=name)
+    unit = units_db.find_unit(session, name=name)
     if unit is None:
-        raise UnknownUnits(lang, [(name, queries.suggest_units(session, name=name))])
+        raise UnknownUnits(lang, [(name, units_db.suggest_units(session, name=name))])
     return unit
 
 
@@ -114,12 +117,12 @@ async def unit_add(update: Update, context: BotContext) -> None:
     added, existing = [], []
     with work(context) as session:
         for name, aliases in lines:
-            unit = queries.find_unit(session, name=name)
+            unit = units_db.find_unit(session, name=name)
             if unit is not None and unit.name == name:
                 existing.append(name)
                 continue
             try:
-                added.append(queries.add_unit(session, name=name, aliases=aliases).name)
+                added.append(units_db.add_unit(session, name=name, aliases=aliases).name)
             except names.NameTaken as taken:  # the whole update rolls back: none of the lines is saved
                 raise Refusal("unit.taken", name=esc(taken.name), unit=esc(taken.unit)) from taken
     parts = []
@@ -134,9 +137,9 @@ async def units(update: Update, context: BotContext) -> None:
     """List units with their contacts and items."""
     lang = lang_of(update, context)
     with work(context) as session:
-        all_units = queries.all_units(session)
-        contact_counts = queries.unit_contact_counts(session)
-        items = queries.unit_item_counts(session)
+        all_units = units_db.all_units(session)
+        contact_counts = units_db.unit_contact_counts(session)
+        items = items_db.unit_item_counts(session)
     if not all_units:
         raise Refusal("unit.none")
     lines = [t(lang, "unit.list_title", count=len(all_units))]
@@ -169,7 +172,7 @@ async def invite(update: Update, context: BotContext) -> None:
     settings, now = context.services.settings, context.services.clock.now()
     with work(context) as session:
         unit = require_unit(session, lang, name)
-        code = queries.create_invite(session, unit_id=unit.id, created_by=update.effective_user.id, now=now,
+        code = contacts.create_invite(session, unit_id=unit.id, created_by=update.effective_user.id, now=now,
                                      ttl=timedelta(hours=settings.invite_ttl_hours), backup=backup).code
     link = f"https://t.me/{context.bot.username}?start={code}"
     await say(update, context, "invite.created_backup" if backup else "invite.created", unit=esc(unit.name),
@@ -250,7 +253,7 @@ async def ask_remove_contact(update: Update, context: BotContext) -> None:
         if found is None:
             raise Refusal("contacts.gone")
         contact, unit = found
-        person = queries.people_names(session, telegram_ids=[contact.telegram_id]).get(contact.telegram_id,
+        person = people_db.people_names(session, telegram_ids=[contact.telegram_id]).get(contact.telegram_id,
                                                                                         str(contact.telegram_id))
     token = remember(context, {"action": "remove_contact", "contact_id": contact.id})
     await update.callback_query.answer()
@@ -287,7 +290,7 @@ async def unit_confirmed(update: Update, context: BotContext) -> None:
             if removed is None:
                 raise Refusal("contacts.gone")
             still_contact = contacts.is_contact_anywhere(session, telegram_id=removed.telegram_id)
-            person = queries.people_names(session, telegram_ids=[removed.telegram_id]).get(
+            person = people_db.people_names(session, telegram_ids=[removed.telegram_id]).get(
                 removed.telegram_id, str(removed.telegram_id))
             text = t(lang, "contacts.removed", name=esc(person), unit=esc(removed.unit_name))
         else:

@@ -17,7 +17,7 @@ again.
             item = dialogues.item_with_units(session, item_id=...)
             if item is None:
                 raise Refusal("item.unknown", number=n)
-            queries.snooze(session, ...)
+            snoozes.snooze(session, ...)
         await say(update, context, "snooze.done", ...)
 """
 

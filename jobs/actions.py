@@ -16,7 +16,8 @@ from bot.callbacks import Adjust, DecideAdjustment, DecideClosing, Report
 from bot.context import Services
 from bot.dates import format_date
 from bot.texts import esc, t
-from db import closing, dialogues, lists, outbox, queries, supervision
+from db import closing, dialogues, extensions, lists, outbox, people, reports, units
+from db import contacts as contacts_db
 from db.facts import Closing, Status
 from db.models import Adjustment, ClosingReview, ExtensionRequest, Item, ProgressReport
 from jobs.sender import send_time
@@ -58,7 +59,7 @@ def send_back_refusal(session: Session, report: ProgressReport | None) -> str | 
         return "sb.not_unit_report"
     if report.returned_at is not None:
         return "sb.already"
-    if supervision.newer_report_exists(session, report=report):
+    if reports.newer_report_exists(session, report=report):
         return "sb.not_latest"
     return None
 
@@ -66,7 +67,7 @@ def send_back_refusal(session: Session, report: ProgressReport | None) -> str | 
 def report_again_chats(session: Session, report: ProgressReport, now: datetime) -> list[int]:
     """Who is asked to report again: the reporter when still a reachable contact of the unit, else those
     the unit's reminders go to."""
-    contacts = queries.contacts_of_units(session, unit_ids=[report.unit_id]).get(report.unit_id, [])
+    contacts = contacts_db.contacts_of_units(session, unit_ids=[report.unit_id]).get(report.unit_id, [])
     if any(c.telegram_id == report.reporter_id and c.reachable for c in contacts):
         return [report.reporter_id]
     away = outbox.away_today(session, today=now.date(), unit_ids=[report.unit_id])
@@ -79,17 +80,17 @@ def send_back_report(services: Services, *, report_id: int, by: Actor, reason: s
     if not reason:
         return Outcome("sb.empty_reason")
     with services.db.session() as session:
-        report = supervision.report(session, report_id=report_id)
+        report = reports.report(session, report_id=report_id)
         item = session.get(Item, report.item_id) if report else None
         refusal = send_back_refusal(session, report)
         if refusal is not None or item is None:
             return Outcome(refusal or "confirm.expired", number=lists.item_ref(session, item=item) if item else "")
         ref = lists.item_ref(session, item=item)
-        unit = queries.units_by_id(session, ids=[report.unit_id]).get(report.unit_id)
-        queries.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
-        supervision.return_report(session, report_id=report.id, by=by.id, reason=reason, now=now)
+        unit = units.units_by_id(session, ids=[report.unit_id]).get(report.unit_id)
+        people.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
+        reports.return_report(session, report_id=report.id, by=by.id, reason=reason, now=now)
         for chat_id in report_again_chats(session, report, now):
-            lang = queries.person_language(session, telegram_id=chat_id) or services.settings.language
+            lang = people.person_language(session, telegram_id=chat_id) or services.settings.language
             outbox.enqueue_text(
                 session, key=f"returned:{report.id}:{chat_id}", kind="notice", chat_id=chat_id,
                 parts=[t(lang, "sb.notice", number=ref, title=esc(item.title),
@@ -118,16 +119,16 @@ def decide_extension_request(services: Services, *, request_id: int, approve: bo
     The caller checks that `by` is an admin."""
     comment = (comment or "").strip()[:MAX_TEXT] or None
     with services.db.session() as session:
-        request = supervision.extension(session, request_id=request_id)
+        request = extensions.extension(session, request_id=request_id)
         item = session.get(Item, request.item_id) if request else None
         if request is None or item is None:
             return Outcome("confirm.expired")
         ref = lists.item_ref(session, item=item)
         if request.status != "pending":
             return Outcome("ext.already", number=ref, status=request.status)
-        queries.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
-        supervision.decide_extension(session, request=request, approve=approve, by=by.id, comment=comment, now=now)
-        contact_lang = queries.person_language(session, telegram_id=request.requested_by) or services.settings.language
+        people.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
+        extensions.decide_extension(session, request=request, approve=approve, by=by.id, comment=comment, now=now)
+        contact_lang = people.person_language(session, telegram_id=request.requested_by) or services.settings.language
         outbox.enqueue_text(session, key=f"extension-decided:{request.id}", kind="notice", chat_id=request.requested_by,
                             parts=[outcome_text(contact_lang, request, ref, item.title)], now=now,
                             not_before=send_time(services, now))
@@ -153,7 +154,7 @@ def ask_closing(services: Services, session: Session, *, item: Item, report: Pro
         return None
     ref = lists.item_ref(session, item=item)
     for chat_id in overseer_ids(services):
-        lang = queries.person_language(session, telegram_id=chat_id) or services.settings.language
+        lang = people.person_language(session, telegram_id=chat_id) or services.settings.language
         outbox.enqueue_text(
             session, key=f"closing:{request.id}:{chat_id}", kind="notice", chat_id=chat_id,
             parts=[t(lang, "close.request", number=ref, title=esc(item.title), unit=esc(unit),
@@ -195,17 +196,17 @@ def decide_closing_request(services: Services, *, review_id: int, confirm: bool,
         ref = lists.item_ref(session, item=item)
         if request.status != "requested":
             return Outcome("close.already", number=ref, status=request.status)
-        queries.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
+        people.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
         today = office_today(services, now)
         closing.decide_closing(session, request=request, confirm=confirm, by=by.id, reason=reason, now=now,
                                today=today)
-        report = supervision.report(session, report_id=request.report_id) if request.report_id else None
+        report = reports.report(session, report_id=request.report_id) if request.report_id else None
         if confirm:
             chats = [request.requested_by] if request.requested_by else []
         else:
             chats = report_again_chats(session, report, now) if report and report.unit_id else []
         for chat_id in chats:
-            unit_lang = queries.person_language(session, telegram_id=chat_id) or services.settings.language
+            unit_lang = people.person_language(session, telegram_id=chat_id) or services.settings.language
             key = "close.confirmed_notice" if confirm else "close.refused_notice"
             outbox.enqueue_text(
                 session, key=f"closing-decided:{request.id}:{chat_id}", kind="notice", chat_id=chat_id,
@@ -231,7 +232,7 @@ def close_item(services: Services, *, item_id: int, by: Actor, note: str, now: d
         if dialogues.of_draft(session, ClosingReview, draft_id=draft_id) is not None or item.closing_state in (
                 Closing.CLOSED, Closing.CANCELLED):
             return Outcome("close.already_closed", number=ref, status=item.closing_state)
-        queries.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
+        people.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
         today = office_today(services, now)
         closing.close_directly(session, item=item, by=by.id, note=note, now=now, today=today, draft_id=draft_id)
         return Outcome(None, number=ref, status=Closing.CLOSED, day=format_date(today, lang))
@@ -261,9 +262,9 @@ def adjustment_text(lang: str, request: Adjustment, names: dict[int, str]) -> st
 def adjustment_notices(services: Services, session: Session, *, request: Adjustment, item: Item, unit: str,
                        person: str, now: datetime) -> None:
     """Put a new adjustment request before the admins, with Approve / Refuse."""
-    names, ref = queries.unit_names(session), lists.item_ref(session, item=item)
+    names, ref = units.unit_names(session), lists.item_ref(session, item=item)
     for admin_id in services.settings.admin_ids:
-        lang = queries.person_language(session, telegram_id=admin_id) or services.settings.language
+        lang = people.person_language(session, telegram_id=admin_id) or services.settings.language
         outbox.enqueue_text(
             session, key=f"adjustment:{request.id}:{admin_id}", kind="notice", chat_id=admin_id,
             parts=[t(lang, "adj.admin_request", number=ref, title=esc(item.title), unit=esc(unit),
@@ -288,10 +289,10 @@ def decide_adjustment_request(services: Services, *, adjustment_id: int, approve
             return Outcome("adj.already", number=ref, status=request.status)
         if approve and request.kind != "cancel" and item.closing_state == Closing.CANCELLED:
             return Outcome("adj.item_cancelled", number=ref)
-        queries.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
+        people.remember_person(session, telegram_id=by.id, full_name=by.full_name, username=by.username)
         closing.decide_adjustment(session, request=request, approve=approve, by=by.id, comment=comment, now=now)
-        names = queries.unit_names(session)
-        lang = queries.person_language(session, telegram_id=request.requested_by) or services.settings.language
+        names = units.unit_names(session)
+        lang = people.person_language(session, telegram_id=request.requested_by) or services.settings.language
         note = t(lang, "ext.comment", comment=esc(comment)) if comment else ""
         outbox.enqueue_text(
             session, key=f"adjustment-decided:{request.id}", kind="notice", chat_id=request.requested_by,
@@ -328,7 +329,7 @@ def closing_card(session: Session, lang: str, item: Item, services: Services) ->
     lines = [t(lang, "close.card_cancelled", day=format_date(item.updated_at.astimezone(tz).date(), lang))
              ] if item.closing_state == Closing.CANCELLED else []
     reviews = closing.reviews_of_item(session, item_id=item.id)
-    deciders = queries.people_names(session, telegram_ids=[r.decided_by for r in reviews if r.decided_by])
+    deciders = people.people_names(session, telegram_ids=[r.decided_by for r in reviews if r.decided_by])
     for review in reviews:
         if review.status == "requested":
             lines.append(t(lang, "close.card_requested", day=when_text(services, lang, review.created_at)))
@@ -339,7 +340,7 @@ def closing_card(session: Session, lang: str, item: Item, services: Services) ->
             note = t(lang, "close.note", note=esc(review.reason)) if review.reason else ""
             lines.append(t(lang, "close.card_closed", day=format_date(item.closed_on, lang),
                            person=esc(deciders.get(review.decided_by or 0, "")), note=note))
-    unit_names = queries.unit_names(session)
+    unit_names = units.unit_names(session)
     for request in closing.adjustments_of_item(session, item_id=item.id):
         lines.append(t(lang, "adj.card_line", when=format_date(request.created_at.astimezone(tz).date(), lang),
                        change=adjustment_text(lang, request, unit_names), status=t(lang, f"adj.status.{request.status}"),

@@ -16,9 +16,9 @@ from datetime import date
 from bot.dates import format_date
 from bot.texts import MARKS, MESSAGE_LIMIT, esc, join, section_index, split_message, t
 from db.closing import Cancelled
+from db.extensions import Extended
 from db.facts import Closing, ItemFacts, Status, shown
 from db.outbox import AckCount
-from db.supervision import Extended
 from jobs.rules import (
     STATUS_ORDER,
     Assessed,

@@ -14,7 +14,7 @@ from typing import Any
 from bot.dates import format_date
 from bot.texts import MARKS, esc, t
 from db.models import ReportVersion
-from db.supervision import HistoryRow
+from db.reports import HistoryRow
 from jobs.reminders import period_label, shorten
 
 FORMULA_STARTS = ("=", "+", "-", "@")

@@ -18,7 +18,8 @@ from bot.context import Services
 from bot.dates import format_date
 from bot.instructions import quote
 from bot.texts import esc, t
-from db import lists, outbox, queries
+from db import contacts as contacts_db
+from db import lists, outbox, people
 from db.facts import shown
 from db.instructions import Open
 from db.models import Instruction, Item
@@ -29,7 +30,7 @@ UNACKED_WORKDAYS = 1  # unacknowledged this many working days after it was recor
 
 def unit_recipients(session: Session, *, unit_ids: Sequence[int], today: date) -> dict[int, list[int]]:
     """Unit id → the chats its notices go to (those its reminders go to: stand-ins for contacts away)."""
-    contacts = queries.contacts_of_units(session, unit_ids=unit_ids)
+    contacts = contacts_db.contacts_of_units(session, unit_ids=unit_ids)
     away = outbox.away_today(session, today=today, unit_ids=unit_ids)
     return {unit_id: list(outbox.reminder_recipients(contacts.get(unit_id, []), away)) for unit_id in unit_ids}
 
@@ -41,7 +42,7 @@ def notify_units(session: Session, services: Services, *, instruction: Instructi
     assert instruction.id is not None
     recipients = unit_recipients(session, unit_ids=unit_ids, today=now.astimezone(services.settings.tz).date())
     chats = list(dict.fromkeys(chat for unit_id in unit_ids for chat in recipients[unit_id]))
-    languages = queries.people_languages(session, telegram_ids=chats)
+    languages = people.people_languages(session, telegram_ids=chats)
     ref = lists.item_ref(session, item=item)
     for chat_id in chats:
         lang = languages.get(chat_id) or services.settings.language

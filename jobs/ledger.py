@@ -22,7 +22,10 @@ from bot.context import Services
 from bot.dates import format_date
 from bot.settings import Settings
 from bot.texts import esc, t
-from db import closing, instructions, ledger, lists, queries, supervision
+from db import closing, instructions, ledger, lists, units
+from db import colours as colours_db
+from db import items as items_db
+from db import reports as reports_db
 from db.facts import ItemFacts, item_label
 from db.models import ListState, PointEntry
 from jobs.history import _cell
@@ -67,7 +70,7 @@ def year_facts(session: Session, *, year: int, today: date) -> list[ItemFacts]:
     scored = [x for x in lists.lists(session)
               if x.year == year or (x.year < year and x.state == ListState.ACTIVE.value)]
     return [f for task_list in scored
-            for f in queries.item_facts(session, today=today, list_id=task_list.id, with_reports=False)]
+            for f in reports_db.item_facts(session, today=today, list_id=task_list.id, with_reports=False)]
 
 
 def recompute_ledger(services: Services, year: int) -> ledger.Written:
@@ -104,7 +107,7 @@ def ranked_units(services: Services, year: int, month: int | None, *, fresh: boo
         recompute_ledger(services, year)
     with services.db.session() as session:
         rows = ledger.sums_of(session, year=year, month=month)
-        names = queries.unit_names(session)
+        names = units.unit_names(session)
         today = min(services.clock.now().date(), date(year, 12, 31))
         reporting = {u for f in year_facts(session, year=year, today=today) for u in f.reporting_unit_ids}
     scored = reporting | {r.unit_id for r in rows}
@@ -165,8 +168,8 @@ def unit_ledger(services: Services, unit_id: int, year: int, *, fresh: bool = Tr
         recompute_ledger(services, year)
     with services.db.session() as session:
         entries = ledger.entries_of(session, year=year, unit_id=unit_id)
-        items = queries.items_by_id(session, ids={e.item_id for e in entries})
-        name = queries.unit_names(session).get(unit_id, f"#{unit_id}")
+        items = items_db.items_by_id(session, ids={e.item_id for e in entries})
+        name = units.unit_names(session).get(unit_id, f"#{unit_id}")
         # Entries of several lists (a year's 民生 and 重点, closed ones too) name each item with its list.
         several = len({i.list_id for i in items.values()}) > 1 or lists.several_active(session)
         codes = lists.codes(session) if several else {}
@@ -206,7 +209,7 @@ def unit_view(services: Services, unit_id: int, item_ids: Sequence[int], today: 
         ranked = ranked_units(services, year, month, fresh=False)
         months.append((year, month, next((s for s in ranked if s.unit_id == unit_id), None), len(ranked)))
     with services.db.session() as session:
-        colours = supervision.monthly_colours(session, item_ids=item_ids, year=today.year)
+        colours = colours_db.monthly_colours(session, item_ids=item_ids, year=today.year)
     return UnitView(months, unit_ledger(services, unit_id, today.year, fresh=False), colours)
 
 

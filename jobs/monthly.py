@@ -13,7 +13,8 @@ from sqlmodel import Session
 from bot.context import Services
 from bot.dates import format_date
 from bot.texts import esc, t
-from db import ledger, supervision
+from db import colours as colours_db
+from db import ledger
 from db.facts import ItemFacts, shown
 from jobs.month_on_month import ALL_CHANGES, Changes, MonthFacts, compare, done_ids
 from jobs.rules import Colour
@@ -29,7 +30,7 @@ def month_facts(services: Services, session: Session, year: int, month: int) -> 
     now = services.clock.now()
     facts, warnings, as_of = month_warnings(services, session, year, month, now.date())
     last, cutoff = month_cutoff(services, year, month)
-    kept = supervision.colours_of_month(session, month=f"{year}-{month:02d}") if as_of == last else {}
+    kept = colours_db.colours_of_month(session, month=f"{year}-{month:02d}") if as_of == last else {}
     colours = {i: Colour(kept.get(i, w.colour.value)) for i, w in warnings.items()}
     start = datetime.combine(last.replace(day=1), time(0), services.settings.tz)
     reported = ledger.items_reported_between(session, start=start, end=min(cutoff, now))

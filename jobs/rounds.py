@@ -16,7 +16,9 @@ from telegram import Bot
 from bot.context import BotContext, Services
 from bot.keyboards import dashboard_link
 from bot.texts import esc, join, t
-from db import outbox, queries
+from db import bot_state, outbox, reminders, reports
+from db import contacts as contacts_db
+from db import units as units_db
 from db.facts import ReportCycle, period_key
 from jobs.digest import capped_post
 from jobs.offload import off_loop
@@ -56,7 +58,7 @@ def work_calendar(services: Services) -> WorkCalendar:
 
 def digest_chat_id(services: Services) -> int | None:
     with services.db.session() as session:
-        stored = queries.get_setting(session, key=DIGEST_CHAT_KEY)
+        stored = bot_state.get_setting(session, key=DIGEST_CHAT_KEY)
     return int(stored) if stored else services.settings.digest_chat_id
 
 
@@ -67,17 +69,17 @@ def plan_round(services: Services, *, unit_id: int | None, manual: bool) -> Roun
     cal = work_calendar(services)
     result = RoundResult()
     with services.db.session() as session:
-        facts = queries.item_facts(session, today=today)
+        facts = reports.item_facts(session, today=today)
         plan = plan_reminders(facts, today, policy_of(services), cal)
         due = plan.due + (manual_chase(facts, today) if manual else [])
         if unit_id is not None:
             due = [d for d in due if d.unit_id == unit_id]
-        result.new = queries.record_due(session, due=due, now=now)
+        result.new = reminders.record_due(session, due=due, now=now)
         if unit_id is None:
             result.escalations = enqueue_escalations(session, services, plan.escalations, facts, now)
     with services.db.session() as session:
         queued = outbox.enqueue_reminders(session, now=now, not_before=send_time(services, now), unit_id=unit_id)
-        without = queries.units_by_id(session, ids=queued.without_contacts) if queued.without_contacts else {}
+        without = units_db.units_by_id(session, ids=queued.without_contacts) if queued.without_contacts else {}
     result.undelivered_units = [without[u].name for u in queued.without_contacts]
     result.units, result.items = len(queued.units), queued.items
     result.queued = queued.rows if send_time(services, now) > now else 0
@@ -100,8 +102,8 @@ def enqueue_escalations(session, services: Services, escalations, facts, now: da
         return 0
     lang = services.settings.language
     by_id = {f.id: f for f in facts}
-    names = queries.unit_names(session)
-    contacts = queries.contacts_of_units(session, unit_ids={u for e in escalations for u in by_id[e.item_id].lead_unit_ids})
+    names = units_db.unit_names(session)
+    contacts = contacts_db.contacts_of_units(session, unit_ids={u for e in escalations for u in by_id[e.item_id].lead_unit_ids})
     count = 0
     for esc_ in escalations:
         item = by_id[esc_.item_id]

@@ -32,7 +32,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.context import BotContext, Services
 from bot.keyboards import markup_of, reminder_buttons
 from bot.texts import esc, join, split_message, t
-from db import instructions, lists, milestones, outbox, queries
+from db import calendar, contacts, instructions, lists, milestones, outbox, people
+from db import items as items_db
+from db import units as units_db
 from db.engine import unavailable
 from db.facts import milestone_of_period
 from db.models import Outbox
@@ -106,8 +108,8 @@ def notify_admins(session, services: Services, *, key: str, text: str, now: date
 
 def tell_admins_blocked(session, services: Services, row: Outbox, now: datetime) -> None:  # type: ignore[no-untyped-def]
     """A contact who blocked the bot or left: the admins must find the unit another contact."""
-    names = queries.people_names(session, telegram_ids=[row.chat_id])
-    unit = queries.units_by_id(session, ids=[row.unit_id]).get(row.unit_id)
+    names = people.people_names(session, telegram_ids=[row.chat_id])
+    unit = units_db.units_by_id(session, ids=[row.unit_id]).get(row.unit_id)
     text = t(services.settings.language, "outbox.blocked", person=esc(names.get(row.chat_id, row.chat_id)),
              unit=esc(unit.name if unit else "?"))
     notify_admins(session, services, key=f"blocked:{row.chat_id}:{now:%Y%m%d}", text=text, now=now)
@@ -425,7 +427,7 @@ def record_outcome(services: Services, mark, values: dict[str, Any]) -> None:  #
 
 def record_blocked(services: Services, row: Outbox, now: datetime, message: str) -> None:
     with services.db.session() as session:
-        queries.set_reachable(session, telegram_id=row.chat_id, reachable=False)
+        contacts.set_reachable(session, telegram_id=row.chat_id, reachable=False)
         outbox.mark_failed(session, row_id=row.id, error=f"blocked: {message}", now=now)
         if row.kind == "reminder":
             tell_admins_blocked(session, services, row, now)
@@ -483,17 +485,17 @@ def render_rows(services: Services, rows: Sequence[Outbox]) -> list[Rendered]:
     text and buttons. One set of queries for the lot."""
     reminder_rows = [row for row in rows if row.kind == "reminder"]
     with services.db.session() as session:
-        languages = queries.people_languages(session, telegram_ids=[row.chat_id for row in reminder_rows])
+        languages = people.people_languages(session, telegram_ids=[row.chat_id for row in reminder_rows])
         due = outbox.still_due(session, reminder_ids=[i for row in reminder_rows for i in row.payload["reminder_ids"]])
-        items = queries.items_by_id(session, ids=[r.item_id for r in due])
+        items = items_db.items_by_id(session, ids=[r.item_id for r in due])
         nodes = milestones.titles(session, ids=[i for r in due if (i := milestone_of_period(r.period)) is not None])
-        units = queries.units_by_id(session, ids=[row.unit_id for row in reminder_rows])
-        absent = queries.people_names(session, telegram_ids=[
+        units = units_db.units_by_id(session, ids=[row.unit_id for row in reminder_rows])
+        absent = people.people_names(session, telegram_ids=[
             p for row in reminder_rows for p in row.payload.get("stand_in_for", [])])
         labels = lists.labels(session, items=items.values())
         unanswered = instructions.unanswered(session, unit_ids=[row.unit_id for row in reminder_rows]) \
             if reminder_rows else []
-        cal = WorkCalendar(queries.calendar_overrides(session)) if unanswered else WorkCalendar()
+        cal = WorkCalendar(calendar.calendar_overrides(session)) if unanswered else WorkCalendar()
     due_by_id = {r.id: r for r in due}
     today = services.clock.now().date()
     rendered = []

@@ -14,7 +14,8 @@ from sqlmodel import Session
 from bot.context import Services
 from bot.dates import format_date
 from bot.texts import esc, t
-from db import closing, lists, outbox, queries, supervision
+from db import calendar as calendar_db
+from db import closing, colours, contacts, extensions, lists, outbox, reports, units
 from db.facts import ItemFacts, month_end, period_key, shift_period
 from db.models import MonthlyColour
 from jobs.digest import ListPart, Supervision, build_digest, lists_notice
@@ -27,7 +28,7 @@ ACK_DAYS = 7  # the digest counts the receipts of the last week's reminders
 
 
 def calendar(session: Session) -> WorkCalendar:
-    return WorkCalendar(queries.calendar_overrides(session))
+    return WorkCalendar(calendar_db.calendar_overrides(session))
 
 
 def policy_of(services: Services) -> Policy:
@@ -58,7 +59,7 @@ def month_warnings(services: Services, session: Session, year: int, month: int,
     written by then."""
     last, cutoff = month_cutoff(services, year, month)
     as_of = min(today, last)
-    facts = queries.item_facts(session, today=as_of, before=cutoff if as_of == last else None)
+    facts = reports.item_facts(session, today=as_of, before=cutoff if as_of == last else None)
     return facts, warnings_on(services, session, facts, as_of), as_of
 
 
@@ -72,13 +73,13 @@ def record_month_colours(services: Services, year: int, month: int, *, overwrite
         rows = [MonthlyColour(item_id=w.item_id, month=f"{year}-{month:02d}", colour=w.colour.value,
                               percent=w.percent, time_progress=None if w.progress is None else round(w.progress * 100),
                               missed=w.missed, recorded_at=now) for w in warnings.values()]
-        return supervision.save_monthly_colours(session, month=f"{year}-{month:02d}", rows=rows, overwrite=overwrite)
+        return colours.save_monthly_colours(session, month=f"{year}-{month:02d}", rows=rows, overwrite=overwrite)
 
 
 def month_missing(services: Services, year: int, month: int) -> bool:
     """Whether no colour of that month was kept (the bot was down on the first working day after it)."""
     with services.db.session() as session:
-        return not supervision.month_kept(session, month=f"{year}-{month:02d}")
+        return not colours.month_kept(session, month=f"{year}-{month:02d}")
 
 
 def previous_month(day: date) -> tuple[int, int]:
@@ -104,7 +105,7 @@ def digest_supervision(services: Services, session: Session, facts: Sequence[Ite
     since = services.clock.now() - timedelta(days=ACK_DAYS)
     return Supervision(
         warnings=warnings_on(services, session, facts, today),
-        extended=supervision.extended_items(session, item_ids=[f.id for f in facts]),
+        extended=extensions.extended_items(session, item_ids=[f.id for f in facts]),
         acks=outbox.ack_counts(session, since=since), ack_days=ACK_DAYS, ranking=ranking, changes=changes,
         cancelled=closing.cancelled_items(session),
     )
@@ -119,7 +120,7 @@ def chart_png(services: Services, today: date) -> bytes:
 def statuses(services: Services, today: date) -> list[Assessed]:
     """Every item assessed on `today`, read without who reported lately (the statuses do not need it)."""
     with services.db.session() as session:
-        facts = queries.item_facts(session, today=today, with_reports=False)
+        facts = reports.item_facts(session, today=today, with_reports=False)
     return assess(facts, today, services.settings.slow_margin)
 
 
@@ -132,10 +133,10 @@ def digest_text(services: Services, lang: str, *, ranking_month: tuple[int, int]
     ranking = ranking_text_lines(services, lang, *ranking_month) if ranking_month else []
     changes = month_on_month_lines(services, lang, *ranking_month)[1:] if ranking_month else []
     with services.db.session() as session:
-        facts = queries.item_facts(session, today=now.date())
-        names = queries.unit_names(session)
-        unreachable = queries.unreachable_contacts(session)
-        unbound = queries.units_without_contacts(session, unit_ids=names)
+        facts = reports.item_facts(session, today=now.date())
+        names = units.unit_names(session)
+        unreachable = contacts.unreachable_contacts(session)
+        unbound = contacts.units_without_contacts(session, unit_ids=names)
         extra = digest_supervision(services, session, facts, now.date(), ranking=ranking, changes=changes)
         active = lists.lists(session, active_only=True)
     if len(active) > 1:

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from bot.export import export_progress_table
 from bot.tables import read_table
-from db import queries
+from db import bot_state, calendar, extensions, reports, units
+from db import items as items_db
 from db.engine import Database
 from db.imports import apply_import
 from db.migrate import upgrade
@@ -36,10 +37,10 @@ def office_with_contacts(url: str, today: date, count: int, *, first_contact: in
     people = []
     with db.session() as session:
         # Whatever the official calendar says about the day this runs on, it is a working day here.
-        queries.set_calendar_override(session, day=today, workday=True, note="test", created_by=0)
+        calendar.set_calendar_override(session, day=today, workday=True, note="test", created_by=0)
         for i in range(count):
-            unit = queries.add_unit(session, name=f"单位{i:05d}")
-            queries.add_item(session, title=f"事项{i}", deadline=today + timedelta(days=1), deadline_text="明天",
+            unit = units.add_unit(session, name=f"单位{i:05d}")
+            items_db.add_item(session, title=f"事项{i}", deadline=today + timedelta(days=1), deadline_text="明天",
                              lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id],
                              start_date=date(today.year, 1, 1), number=i + 1, now=now, report_cycle="none")
             person = first_contact + i
@@ -55,8 +56,8 @@ async def invited_contact(world, user_id: int, unit_name: str = "区住建局") 
     returns the contact's id."""
     now = world.clock.now()
     with world.db.session() as session:
-        unit = queries.add_unit(session, name=unit_name)
-        queries.add_item(session, title="事项", deadline=date(2021, 12, 31), deadline_text="2021.12",
+        unit = units.add_unit(session, name=unit_name)
+        items_db.add_item(session, title="事项", deadline=date(2021, 12, 31), deadline_text="2021.12",
                          lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id], start_date=date(2021, 1, 1),
                          now=now)
     world.admin.send(f"/invite {unit_name}")
@@ -75,9 +76,9 @@ async def bound_contact(world, unit: str = "区住建局", items: int = 2):  # t
     await admin.expect("已新增单位")
     now = world.clock.now()
     with world.db.session() as session:
-        unit_id = queries.find_unit(session, name=unit).id
+        unit_id = units.find_unit(session, name=unit).id
         for n in range(items):
-            queries.add_item(session, title=f"事项{n + 1}", deadline=date(2021, 12, 31), deadline_text="2021.12",
+            items_db.add_item(session, title=f"事项{n + 1}", deadline=date(2021, 12, 31), deadline_text="2021.12",
                              lead_unit_ids=[unit_id], responsible_unit_ids=[unit_id], start_date=date(2021, 1, 1),
                              domain="测试领域", now=now)
     admin.send(f"/invite {unit}")
@@ -187,8 +188,8 @@ def keep_office_heading(db: Database, title: str = OFFICE_TITLE, headers: object
     with db.session() as session:
         main = lists.main_list(session)
         key = (lambda k: layout_key(k, main.id or 0)) if main is not None else (lambda k: k)  # noqa: E731
-        queries.set_setting(session, key=key("table.title"), value=title)
-        queries.set_setting(session, key=key("table.headers"), value=json.dumps(headers, ensure_ascii=False))
+        bot_state.set_setting(session, key=key("table.title"), value=title)
+        bot_state.set_setting(session, key=key("table.headers"), value=json.dumps(headers, ensure_ascii=False))
         session.commit()
 
 
@@ -218,21 +219,20 @@ HISTORY_TITLE = "完成老旧小区改造12个"
 def item_with_history(db: Database, now: datetime, *, number: int = 1, title: str = HISTORY_TITLE) -> int:
     """Item #`number` of a unit, with the history an import must never move: a report sent back (退办), a
     second report, and an approved extension. Returns the item's id."""
-    from db import supervision
 
     with db.session() as session:
-        unit = queries.find_unit(session, name="区住建局") or queries.add_unit(session, name="区住建局")
-        item = queries.add_item(session, number=number, title=title, deadline=date(2021, 10, 31),
+        unit = units.find_unit(session, name="区住建局") or units.add_unit(session, name="区住建局")
+        item = items_db.add_item(session, number=number, title=title, deadline=date(2021, 10, 31),
                                 deadline_text="2021.10", lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id],
                                 start_date=date(now.year, 1, 1), domain="住房安居领域", now=now)
-        first = queries.add_report(session, item_id=item.id, unit_id=unit.id, reporter_id=3001, period="2021-06",
+        first = reports.add_report(session, item_id=item.id, unit_id=unit.id, reporter_id=3001, period="2021-06",
                                    now=now, text="完成 5 个小区改造", percent=40, status="good", problems=None)
-        supervision.return_report(session, report_id=first.id, by=9001, reason="请补充照片", now=now)
-        queries.add_report(session, item_id=item.id, unit_id=unit.id, reporter_id=3001, period="2021-06", now=now,
+        reports.return_report(session, report_id=first.id, by=9001, reason="请补充照片", now=now)
+        reports.add_report(session, item_id=item.id, unit_id=unit.id, reporter_id=3001, period="2021-06", now=now,
                            text="完成 5 个小区改造，照片附后", percent=40, status="good", problems=None)
-        request = supervision.request_extension(session, item=item, unit_id=unit.id, by=3001,
+        request = extensions.request_extension(session, item=item, unit_id=unit.id, by=3001,
                                                 deadline=date(2021, 12, 31), text="2021.12", reason="雨季停工", now=now)
-        supervision.decide_extension(session, request=request, approve=True, by=9001, comment=None, now=now)
+        extensions.decide_extension(session, request=request, approve=True, by=9001, comment=None, now=now)
         session.commit()
         return item.id
 def confirm_done(session: Any, report: Any, when: datetime, by: int = 1002) -> None:

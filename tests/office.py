@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 from sqlmodel import select
 
-from db import queries
+from db import items as items_db
+from db import units as units_db
 from db.engine import Database
 from db.models import (
     Absence,
@@ -39,13 +40,13 @@ def office(db: Database, now: datetime, *, units: dict[str, list[tuple[int, str,
     made = Office()
     with db.session() as session:
         for name, contacts in units.items():
-            unit = queries.add_unit(session, name=name)
+            unit = units_db.add_unit(session, name=name)
             made.units[name] = unit.id
             for telegram_id, person, backup in contacts:
                 session.add(Person(telegram_id=telegram_id, full_name=person))
                 session.add(Contact(telegram_id=telegram_id, unit_id=unit.id, backup=backup))
         for number, (title, unit_name, deadline) in enumerate(items, start=1):
-            item = queries.add_item(session, title=title, deadline=deadline, deadline_text=deadline.isoformat(),
+            item = items_db.add_item(session, title=title, deadline=deadline, deadline_text=deadline.isoformat(),
                                     lead_unit_ids=[made.units[unit_name]], responsible_unit_ids=[made.units[unit_name]],
                                     start_date=date(deadline.year, 1, 1), number=number, domain="民生领域", now=now)
             made.items[number] = item.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from db import queries
+from db import items
 from tests.conftest import FIXTURES, SHANGHAI, World
 from tests.factories import add_units
 
@@ -30,7 +30,7 @@ async def test_guided_add_dialogue(world: World) -> None:
     admin.press(preview, "✅ 确认")
     await admin.expect("已保存事项 #1")
     with world.db.session() as session:
-        item = queries.item_by_number(session, number=1)
+        item = items.item_by_number(session, number=1)
         assert item.deadline == date(2021, 10, 31) and item.domain is None
 
 
@@ -43,7 +43,7 @@ async def test_cancel_add_saves_nothing(world: World) -> None:
     world.admin.send("/cancel")
     await world.admin.expect("已取消")
     with world.db.session() as session:
-        assert queries.counts(session).items == 0
+        assert items.counts(session).items == 0
 
 
 async def test_the_add_preview_refused_or_pressed_late_saves_nothing(world: World) -> None:
@@ -65,7 +65,7 @@ async def test_the_add_preview_refused_or_pressed_late_saves_nothing(world: Worl
     admin.press(third, "✅ 确认")
     assert "已失效" in (await admin.expect("已失效")).text
     with world.db.session() as session:
-        assert queries.counts(session).items == 0
+        assert items.counts(session).items == 0
 
 
 async def test_edit_and_archive(world: World) -> None:
@@ -92,8 +92,8 @@ async def test_edit_and_archive(world: World) -> None:
     await admin.expect("无法识别字段")
 
     with world.db.session() as session:
-        item = queries.item_by_number(session, number=1)
-        units = queries.item_unit_ids(session, item_ids=[item.id])[item.id]
+        item = items.item_by_number(session, number=1)
+        units = items.item_unit_ids(session, item_ids=[item.id])[item.id]
     assert item.deadline == date(2021, 11, 30) and item.report_cycle == "quarterly"
     assert len(units["responsible"]) == 2
 
@@ -113,7 +113,7 @@ async def test_import_the_office_table_and_digest_matches_the_notice(world: Worl
     preview = await admin.expect("导入预览", timeout=15)
     assert "新增 100 项" in preview.text and "将新建单位 47 个" in preview.text
     with world.db.session() as session:
-        assert queries.counts(session).items == 0  # nothing written before the confirmation
+        assert items.counts(session).items == 0  # nothing written before the confirmation
     admin.press(preview, "✅ 确认")
     assert "新增 100 项" in (await admin.expect("导入完成", timeout=15)).text
 
@@ -144,7 +144,7 @@ async def test_the_import_preview_refused_or_expired_writes_nothing(world: World
     admin.press(preview, "✅ 确认")
     assert "已失效" in (await admin.expect("已失效")).text
     with world.db.session() as session:
-        assert queries.counts(session).items == 0
+        assert items.counts(session).items == 0
 
 
 async def test_import_refuses_what_is_not_a_table(world: World) -> None:
@@ -156,7 +156,7 @@ async def test_import_refuses_what_is_not_a_table(world: World) -> None:
     stranger.send_document("t.csv", b"a,b", caption="/import")
     assert "仅限管理员" in (await stranger.expect()).text
     with world.db.session() as session:
-        assert queries.counts(session).items == 0
+        assert items.counts(session).items == 0
 
 
 async def test_help_lists_what_each_user_may_do_and_lang_switches(world: World) -> None:

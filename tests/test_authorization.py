@@ -17,7 +17,8 @@ from sqlmodel import SQLModel
 
 from bot import callbacks
 from bot.simulator import SimChat, SimUser
-from db import closing, instructions, outbox, queries, supervision
+from db import closing, extensions, instructions, items, outbox, reports, units
+from db import contacts as contacts_db
 from db.models import Contact
 from tests.conftest import World
 
@@ -42,9 +43,9 @@ async def office(world: World) -> tuple[SimUser, SimUser]:
     """Two units with an item each; a contact bound to each."""
     now = world.clock.now()
     with world.db.session() as session:
-        ids = [queries.add_unit(session, name=n).id for n in ("区住建局", "区教育局")]
+        ids = [units.add_unit(session, name=n).id for n in ("区住建局", "区教育局")]
         for number, unit_id in enumerate(ids, start=1):
-            queries.add_item(session, title=f"事项{number}", deadline=date(2021, 12, 31), deadline_text="2021.12",
+            items.add_item(session, title=f"事项{number}", deadline=date(2021, 12, 31), deadline_text="2021.12",
                              lead_unit_ids=[unit_id], responsible_unit_ids=[unit_id], start_date=date(2021, 1, 1),
                              now=now)
     contacts = []
@@ -192,20 +193,20 @@ async def records(world: World, housing: SimUser) -> dict[str, int]:
     """A report, an extension request, a reminder row and a leave of the housing unit's contact."""
     now = world.clock.now()
     with world.db.session() as session:
-        item = queries.item_by_number(session, number=1)
-        unit_id = queries.units_of_user(session, telegram_id=housing.id)[0].id
-        queries.add_report(session, item_id=item.id, unit_id=unit_id, reporter_id=housing.id,
+        item = items.item_by_number(session, number=1)
+        unit_id = contacts_db.units_of_user(session, telegram_id=housing.id)[0].id
+        reports.add_report(session, item_id=item.id, unit_id=unit_id, reporter_id=housing.id,
                        period="2021-07", now=now, text="进展", percent=40, status="good", problems=None)
-        request = supervision.request_extension(session, item=item, unit_id=unit_id, by=housing.id,
+        request = extensions.request_extension(session, item=item, unit_id=unit_id, by=housing.id,
                                                 deadline=date(2022, 3, 31), text="明年3月", reason="原因", now=now)
         row = outbox.enqueue_text(session, key="reminder:test", kind="reminder", chat_id=housing.id,
                                   parts=["提醒"], now=now, not_before=now + timedelta(days=30))  # not sent here
         session.add(Contact(telegram_id=3003, unit_id=unit_id))
         session.flush()
-        contacts = {c.telegram_id: c for c in supervision.unit_contacts(session, unit_id=unit_id)}
-        absence, _ = supervision.add_absence(session, contact=contacts[housing.id], stand_in=contacts[3003],
+        contacts = {c.telegram_id: c for c in contacts_db.unit_contacts(session, unit_id=unit_id)}
+        absence, _ = contacts_db.add_absence(session, contact=contacts[housing.id], stand_in=contacts[3003],
                                              starts=now.date(), ends=now.date(), by=housing.id, now=now)
-        done = queries.add_report(session, item_id=item.id, unit_id=unit_id, reporter_id=housing.id,
+        done = reports.add_report(session, item_id=item.id, unit_id=unit_id, reporter_id=housing.id,
                                   period="2021-07", now=now, text="已完工", percent=100, status="ahead", problems=None)
         review = closing.request_closing(session, item=item, report=done, now=now)
         adjustment = closing.request_adjustment(session, item=item, unit_id=unit_id, by=housing.id, kind="title",

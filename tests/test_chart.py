@@ -18,7 +18,8 @@ from matplotlib import font_manager
 from bot.chart import STATUS_ORDER, cjk_font, domain_status_rows, status_chart_png
 from bot.tables import read_table
 from bot.texts import t
-from db import queries
+from db import items as items_db
+from db import reports
 from db.engine import Database
 from db.imports import apply_import
 from db.models import Status
@@ -150,10 +151,10 @@ async def test_the_chart_reads_the_statuses_without_who_reported_and_gets_the_sa
     today = world.clock.now().date()
     with world.db.session() as session:
         for number, percent, status in ((3, 10, "slow"), (4, 95, "good"), (5, 100, "ahead")):
-            item = queries.item_by_number(session, number=number)
-            queries.add_report(session, item_id=item.id, unit_id=None, reporter_id=None, period="2021-07",
+            item = items_db.item_by_number(session, number=number)
+            reports.add_report(session, item_id=item.id, unit_id=None, reporter_id=None, period="2021-07",
                                now=world.clock.now(), text="进展", percent=percent, status=status, problems=None)
-        full = assess(queries.item_facts(session, today=today), today, world.services.settings.slow_margin)
+        full = assess(reports.item_facts(session, today=today), today, world.services.settings.slow_margin)
     assert [(a.facts.number, a.status) for a in statuses(world.services, today)] == \
         [(a.facts.number, a.status) for a in full]
 

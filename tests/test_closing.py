@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from db import closing, queries
+from db import closing, items, units
 from db.facts import Closing, ItemFacts, Status, counted_mark
 from db.models import Adjustment, ClosingReview, Item
 from jobs.policy import Policy, plan_reminders
@@ -55,7 +55,7 @@ async def digest(world: World) -> str:
 
 def item(world: World, number: int) -> Item:
     with world.db.session() as session:
-        found = queries.item_by_number(session, number=number)
+        found = items.item_by_number(session, number=number)
     assert found is not None
     return found
 
@@ -221,8 +221,8 @@ async def test_adjustments_approved_keep_before_and_after_and_a_cancelled_item_l
     await world.admin.expect("已不批准 #1")
     assert "未获批准" in (await housing.expect("调整申请")).text
     with world.db.session() as session:
-        assert queries.item_unit_ids(session, item_ids=[item(world, 1).id])[item(world, 1).id]["responsible"] == [
-            queries.find_unit(session, name="区住建局").id]
+        assert items.item_unit_ids(session, item_ids=[item(world, 1).id])[item(world, 1).id]["responsible"] == [
+            units.find_unit(session, name="区住建局").id]
 
 
 # ---------------------------------------------------------------- the rules, with a fake clock

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from db import queries
+from db import items, reports, units
 from tests.conftest import SHANGHAI, World
 from tests.factories import bound_contact
 
@@ -19,7 +19,7 @@ def settings_overrides() -> dict[str, object]:
 
 def report_count(world: World) -> int:
     with world.db.session() as session:
-        return queries.counts(session).reports
+        return items.counts(session).reports
 
 
 async def test_report_by_command_with_typed_answers(world: World) -> None:
@@ -46,8 +46,8 @@ async def test_report_by_command_with_typed_answers(world: World) -> None:
     record = await contact.expect("已保存报送记录")
     assert "75%" in record.text and "佐证材料：1 个" in record.text
     with world.db.session() as session:
-        item = queries.item_by_number(session, number=2)
-        (report,) = queries.reports_of_item(session, item_id=item.id)
+        item = items.item_by_number(session, number=2)
+        (report,) = reports.reports_of_item(session, item_id=item.id)
     assert report.evidence[0]["type"] == "document" and report.evidence[0]["name"] == "现场.pdf"
 
 
@@ -88,9 +88,9 @@ async def test_mine_lists_items_with_report_buttons(world: World) -> None:
 async def test_a_long_digest_is_split_under_the_limit(world: World) -> None:
     now = world.clock.now()
     with world.db.session() as session:
-        unit = queries.add_unit(session, name="区住建局")
+        unit = units.add_unit(session, name="区住建局")
         for n in range(300):
-            queries.add_item(session, title=f"第{n}项很长的任务名称" + "建设" * 20, deadline=date(2021, 6, 30),
+            items.add_item(session, title=f"第{n}项很长的任务名称" + "建设" * 20, deadline=date(2021, 6, 30),
                              deadline_text="2021.6", lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id],
                              start_date=date(2021, 1, 1), domain=f"领域{n % 12}", now=now)
     world.clock.set(datetime(2021, 7, 26, 9, 30, tzinfo=SHANGHAI))
@@ -113,7 +113,7 @@ async def test_a_long_digest_is_split_under_the_limit(world: World) -> None:
 async def test_an_indicator_item_asks_for_the_current_value(world: World) -> None:
     contact = await bound_contact(world, items=1)
     with world.db.session() as session:
-        item = queries.item_by_number(session, number=1)
+        item = items.item_by_number(session, number=1)
         item.baseline_value, item.target_value, item.indicator_unit = 60.0, 80.0, "%"
         session.add(item)
     contact.send("/report 1")
@@ -128,7 +128,7 @@ async def test_an_indicator_item_asks_for_the_current_value(world: World) -> Non
     contact.press(await contact.expect("佐证材料"), "📤 提交")
     assert "完成进度：75%" in (await contact.expect("已保存")).text
     with world.db.session() as session:
-        (report,) = queries.reports_of_item(session, item_id=item.id)
+        (report,) = reports.reports_of_item(session, item_id=item.id)
     assert (report.current_value, report.percent) == (75.0, 75)
 
 

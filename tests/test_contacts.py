@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import select
 
-from db import queries
+from db import items
 from db.models import Contact, Invite
 from tests.conftest import World
 from tests.factories import invited_contact
@@ -55,7 +55,7 @@ async def test_a_removed_contact_is_gone_their_dialogue_ends_and_the_history_sta
     contact.send("本月完成了主体施工")
     percent = await contact.expect("完成进度")
     with world.db.session() as session:
-        before = queries.counts(session)
+        before = items.counts(session)
 
     admin.send("/contacts 区住建局")
     listing = await admin.expect("区住建局 的联络员")
@@ -72,7 +72,7 @@ async def test_a_removed_contact_is_gone_their_dialogue_ends_and_the_history_sta
     contact.send("/report 1")
     assert "没有绑定单位" in (await contact.expect()).text  # refused as someone bound to no unit
     with world.db.session() as session:
-        after = queries.counts(session)
+        after = items.counts(session)
         assert (after.contacts, after.reports, after.units, after.items) == (0, before.reports, 1, 1)
 
     query = admin.press(listing, "移除 联络员")  # the old listing's button

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.cli import main
-from db import queries
+from db import calendar, items
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import ExtensionRequest
@@ -41,7 +41,7 @@ async def test_a_past_deadline_is_saved_only_after_a_warning(world: World) -> No
     admin.press(preview, "✅ 确认")
     await admin.expect("已修改 #1")
     with world.db.session() as session:
-        assert queries.item_by_number(session, number=1).deadline == date(2022, 6, 30)
+        assert items.item_by_number(session, number=1).deadline == date(2022, 6, 30)
 
 
 async def test_a_deadline_to_come_has_no_warning(world: World) -> None:
@@ -130,7 +130,7 @@ def test_parse_date_reads_the_overrides_of_the_configured_database(
     upgrade(url)
     db = Database(url)
     with db.session() as session:
-        queries.set_calendar_override(session, day=date(2021, 7, 22), workday=False, note=None, created_by=1)
+        calendar.set_calendar_override(session, day=date(2021, 7, 22), workday=False, note=None, created_by=1)
     db.dispose()
     out = parse_date_cli(monkeypatch, capsys, url)
     assert out[0] == "'3个工作日内' → 2021-07-26 (2021年7月26日（周一）)"

@@ -32,7 +32,8 @@ from bot.export import (
     write_progress_table,
 )
 from bot.tables import ParsedTable, read_table
-from db import lists, milestones, queries
+from db import bot_state, items, lists, milestones, units
+from db import reports as reports_db
 from db.engine import Database
 from db.export_queries import office_table
 from db.imports import apply_import
@@ -49,8 +50,8 @@ FIELDS = ("number", "title", "domain", "deadline", "lead_units", "responsible_un
 
 def add_item(db: Database, number: int, *, domain: str = "住房安居领域") -> int:
     with db.session() as session:
-        unit = queries.find_unit(session, name="区住建局") or queries.add_unit(session, name="区住建局")
-        item = queries.add_item(session, number=number, title=f"事项{number}", deadline=date(2021, 12, 31),
+        unit = units.find_unit(session, name="区住建局") or units.add_unit(session, name="区住建局")
+        item = items.add_item(session, number=number, title=f"事项{number}", deadline=date(2021, 12, 31),
                                 deadline_text="2021.12", lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id],
                                 start_date=date(2021, 1, 1), domain=domain, now=NOW)
         return item.id
@@ -59,7 +60,7 @@ def add_item(db: Database, number: int, *, domain: str = "住房安居领域") -
 def add_report(db: Database, item_id: int, text: str, *, when: datetime = NOW, problems: str | None = None,
                status: str = "good") -> None:
     with db.session() as session:
-        report = queries.add_report(session, item_id=item_id, unit_id=None, reporter_id=None, period="2021-07",
+        report = reports_db.add_report(session, item_id=item_id, unit_id=None, reporter_id=None, period="2021-07",
                                     now=when, text=text, percent=None, status=status, problems=problems)
         if status == "ahead":
             confirm_done(session, report, when)
@@ -347,7 +348,7 @@ async def test_export_command_sends_the_table(world: World) -> None:
     assert (await world.admin.expect("进展情况表-2021-07.xlsx", timeout=15)).document
     with world.db.session() as session:  # a second list: /export names it, or exports the chat's current one
         other = lists.create_list(session, name="2021年重点工作", year=2021, code="重点", kind="重点工作", now=NOW)
-        queries.add_item(session, title="建设口袋公园", deadline=None, deadline_text=None, lead_unit_ids=[],
+        items.add_item(session, title="建设口袋公园", deadline=None, deadline_text=None, lead_unit_ids=[],
                          responsible_unit_ids=[], start_date=date(2021, 1, 1), now=NOW, list_id=other.id)
         session.commit()
     world.supervisor.send("/export 重点 7月")
@@ -427,8 +428,8 @@ def test_the_title_comes_from_the_list_and_the_period(database: Database) -> Non
     with database.session() as session:
         livelihood = lists.create_list(session, name="2021年普陀区民生实事", year=2021, code="民生", kind="民生实事",
                                        now=NOW)
-        unit = queries.add_unit(session, name="区住建局")
-        queries.add_item(session, title="建设口袋公园", deadline=date(2022, 6, 30), deadline_text="2022.6",
+        unit = units.add_unit(session, name="区住建局")
+        items.add_item(session, title="建设口袋公园", deadline=date(2022, 6, 30), deadline_text="2022.6",
                          lead_unit_ids=[unit.id], responsible_unit_ids=[], start_date=date(2021, 1, 1), now=NOW,
                          list_id=livelihood.id)
         session.commit()
@@ -441,7 +442,7 @@ def test_the_title_comes_from_the_list_and_the_period(database: Database) -> Non
 def test_a_title_kept_before_lists_belongs_to_the_first_list(database: Database) -> None:
     first = add_item(database, 1)  # the first list, as the migration made it
     with database.session() as session:
-        queries.set_setting(session, key="table.title", value="2021年普陀区民生实事进展情况表")  # a bare key: before lists
+        bot_state.set_setting(session, key="table.title", value="2021年普陀区民生实事进展情况表")  # a bare key: before lists
         other = lists.create_list(session, name="2022年重点工作", year=2022, code="重点22", kind="重点工作", now=NOW)
         first_list = session.get(Item, first).list_id
         session.commit()

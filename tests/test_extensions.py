@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import select
 
-from db import queries
+from db import items
 from db.models import ExtensionRequest
 from tests.conftest import World
 from tests.factories import ask_extension
@@ -47,7 +47,7 @@ async def test_a_contact_asks_and_an_admin_approves_with_a_comment(world: World)
     notice = await housing.expect("延期已批准")
     assert "完成时限改为 2021年12月31日（周五），原定 10月31日" in notice.text and "倒排工期" in notice.text
     with world.db.session() as session:
-        item = queries.item_by_number(session, number=1)
+        item = items.item_by_number(session, number=1)
     assert item.deadline == date(2021, 12, 31)
     (kept,) = requests(world)
     assert (kept.status, kept.original_deadline, kept.requested_deadline, kept.comment) == (
@@ -90,7 +90,7 @@ async def test_a_request_refused_keeps_the_deadline(world: World) -> None:
     refused = await school.expect("未获批准")
     assert "完成时限不变" in refused.text
     with world.db.session() as session:
-        assert queries.item_by_number(session, number=2).deadline == date(2021, 12, 31)
+        assert items.item_by_number(session, number=2).deadline == date(2021, 12, 31)
     (kept,) = requests(world)
     assert (kept.status, kept.original_deadline, kept.comment) == ("refused", date(2021, 12, 31), None)
 

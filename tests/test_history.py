@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from openpyxl import load_workbook
 
-from db import queries, supervision
+from db import reports
 from tests.conftest import SHANGHAI, World
 from tests.office import office
 
@@ -26,13 +26,13 @@ def setup(world: World) -> None:
         for day in range(45):  # one report a day on #1 from 20 June to 3 August, the tricky texts among them
             when = datetime(2021, 6, 20, 10, 0, tzinfo=SHANGHAI) + timedelta(days=day)
             text = TRICKY[day % len(TRICKY)] if day % 5 == 0 else f"第{day}天进展"
-            queries.add_report(session, item_id=made.items[1], unit_id=unit, reporter_id=HOUSING,
+            reports.add_report(session, item_id=made.items[1], unit_id=unit, reporter_id=HOUSING,
                                period=f"{when:%Y-%m}", now=when, text=text, percent=day, status="good",
                                problems=None)
-        returned = queries.add_report(session, item_id=made.items[2], unit_id=unit, reporter_id=HOUSING,
+        returned = reports.add_report(session, item_id=made.items[2], unit_id=unit, reporter_id=HOUSING,
                                       period="2021-07", now=datetime(2021, 7, 10, 9, 0, tzinfo=SHANGHAI),
                                       text="老旧小区改造完成30%", percent=30, status="good", problems=None)
-        supervision.return_report(session, report_id=returned.id, by=1002, reason="数据不实",
+        reports.return_report(session, report_id=returned.id, by=1002, reason="数据不实",
                                   now=datetime(2021, 7, 11, 9, 0, tzinfo=SHANGHAI))
 
 

@@ -16,7 +16,7 @@ from bot.callbacks import ImportInto
 from bot.cli import main
 from bot.preview import changes_workbook, import_done, import_preview
 from bot.tables import read_table
-from db import lists, queries, supervision
+from db import extensions, items, lists
 from db.engine import Database
 from db.imports import ListGone, apply_import, existing_list, plan_import, same_task, title_list, typed_list
 from db.models import Item, ListState, ProgressReport
@@ -108,8 +108,8 @@ def test_the_offices_table_never_takes_over_a_task_with_history(database: Databa
         reports = session.exec(select(ProgressReport).where(ProgressReport.item_id == item_id)).all()
         assert [(r.text, r.returned_at is not None) for r in reports] == [
             ("完成 5 个小区改造", True), ("完成 5 个小区改造，照片附后", False)]
-        assert [e.status for e in supervision.extensions_of_item(session, item_id=item_id)] == ["approved"]
-        moved = queries.item_by_number(session, number=158)
+        assert [e.status for e in extensions.extensions_of_item(session, item_id=item_id)] == ["approved"]
+        moved = items.item_by_number(session, number=158)
         assert moved.title == table.items[0].title
         half_year = session.exec(select(ProgressReport).where(ProgressReport.item_id == moved.id)).one()
         assert (half_year.period, half_year.text) == ("2022-06", table.items[0].progress_text)
@@ -143,7 +143,7 @@ def test_putuo_then_the_other_office_go_into_two_lists(database: Database) -> No
         assert {code: (t.name, t.year) for code, t in both.items()} == {
             "民生": ("2021年民生实事", 2021), "重点": ("2022年重点工作", 2022)}
         for code, table in (("民生", first), ("重点", second)):
-            one = queries.item_by_number(session, number=1, list_id=both[code].id)
+            one = items.item_by_number(session, number=1, list_id=both[code].id)
             assert one.title == table.items[0].title
         assert len(session.exec(select(Item)).all()) == 257
 
@@ -167,7 +167,7 @@ def test_an_item_added_by_hand_and_the_table_in_a_new_list(database: Database) -
         assert len(session.exec(select(ProgressReport).where(ProgressReport.item_id == item_id)).all()) == 2
         new = lists.list_by_code(session, code="重点2")
         assert (new.name, new.year) == ("2022年区政府重点工作", 2022)
-        first = queries.item_by_number(session, number=1, list_id=new.id)
+        first = items.item_by_number(session, number=1, list_id=new.id)
         assert first.title == table.items[0].title
         assert [r.text for r in session.exec(select(ProgressReport).where(ProgressReport.item_id == first.id))] == [
             table.items[0].progress_text]
@@ -212,7 +212,7 @@ def test_small_edits_update_and_the_preview_lists_them_old_to_new(database: Data
     result = imported(database, table, AUGUST)
     assert (result.created, result.updated, result.separate) == (0, 12, 0)
     with database.session() as session:
-        assert queries.item_by_number(session, number=5).title == "新建口袋公园5个"
+        assert items.item_by_number(session, number=5).title == "新建口袋公园5个"
 
 
 def test_a_table_naming_no_period_says_which_it_assumed(database: Database) -> None:

@@ -12,7 +12,8 @@ from sqlmodel import select
 from bot.preview import UnitPair, import_preview, near_duplicate, near_duplicate_units, unit_pairs
 from bot.simulator import SimMessage
 from bot.tables import read_table
-from db import lists, queries
+from db import bot_state, items, lists, reports
+from db import units as units_db
 from db.engine import Database
 from db.export_queries import HEADERS_KEY, TITLE_KEY, layout_key
 from db.imports import apply_import, plan_import
@@ -128,8 +129,8 @@ def test_a_july_table_imported_in_august_files_its_progress_under_july(database:
         periods = {r.period for r in session.exec(select(ProgressReport)).all()}
         assert periods == {"2021-07"}
         own = lists.list_by_code(session, code=result.list_code).id  # kept for its list
-        assert queries.get_setting(session, key=layout_key(TITLE_KEY, own)) == OFFICE_TITLE
-        headers = json.loads(queries.get_setting(session, key=layout_key(HEADERS_KEY, own)) or "{}")
+        assert bot_state.get_setting(session, key=layout_key(TITLE_KEY, own)) == OFFICE_TITLE
+        headers = json.loads(bot_state.get_setting(session, key=layout_key(HEADERS_KEY, own)) or "{}")
     assert headers["fiscal_investment"] == "其中：区财政安排(万元)" and headers["title"] == "年度目标任务"
 
 
@@ -143,7 +144,7 @@ def test_without_a_period_progress_is_filed_under_the_import_month(database: Dat
 
 def test_merged_names_become_one_unit_with_aliases(database: Database) -> None:
     with database.session() as session:
-        queries.add_unit(session, name="区人力社保局")
+        units_db.add_unit(session, name="区人力社保局")
     parsed = table()
     parsed.unit_merges.update({"区人社局": "区人力社保局", "区域投集团": "区城投集团", "区商务局(区菜办)": "区商务局"})
     with database.session() as session:
@@ -152,11 +153,11 @@ def test_merged_names_become_one_unit_with_aliases(database: Database) -> None:
         result = apply_import(session, table=parsed, now=AUGUST_2)
     assert result.units_created == 3
     with database.session() as session:
-        units = {u.name: u.aliases for u in queries.all_units(session)}
+        units = {u.name: u.aliases for u in units_db.all_units(session)}
         assert units == {"区人力社保局": ["区人社局"], "区城投集团": ["区域投集团"], "区商务局": ["区商务局(区菜办)"],
                          "各镇、街道、管委会": []}
-        third = queries.item_by_number(session, number=3)
-        facts = {f.number: f for f in queries.item_facts(session, today=AUGUST_2.date())}
+        third = items.item_by_number(session, number=3)
+        facts = {f.number: f for f in reports.item_facts(session, today=AUGUST_2.date())}
     assert third is not None and len(facts[3].lead_unit_ids) == 1 and len(facts[3].responsible_unit_ids) == 2
     # the same table again, without the merges: every name is found, by its name or its alias
     with database.session() as session:
@@ -191,13 +192,13 @@ async def test_the_merge_button_edits_the_pending_import_and_the_import_keeps_th
     admin.press(edited, "✅ 确认")
     await admin.expect("导入完成")
     with world.db.session() as session:
-        unit = queries.find_unit(session, name="区人社局")
+        unit = units_db.find_unit(session, name="区人社局")
         assert unit is not None and unit.name == "区人力社保局" and unit.aliases == ["区人社局"]
     press(edited, UnitPair("区城投集团", "区域投集团", "typo", False).checksum)  # after the import: too late
     await admin.expect_none()
     assert "失效" in world.sim.calls_of("answerCallbackQuery")[-1].params["text"]
     with world.db.session() as session:
-        assert len(queries.all_units(session)) == 6  # 区人社局 was merged; the rest stay apart
+        assert len(units_db.all_units(session)) == 6  # 区人社局 was merged; the rest stay apart
 
 
 SHORT = UnitPair("区人力社保局", "区人社局", "short", False)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.export import export_progress_table
 from bot.tables import read_table
-from db import queries
+from db import items, reports
 from db.engine import Database
 from db.imports import apply_import, plan_import
 from jobs.rules import indicator_percent
@@ -115,9 +115,9 @@ def test_indicators_are_stored_and_reimporting_changes_nothing(database: Databas
     with database.session() as session:
         apply_import(session, table=table, now=NOW)
     with database.session() as session:
-        item = queries.item_by_number(session, number=1)
+        item = items.item_by_number(session, number=1)
         assert (item.indicator_unit, item.baseline_value, item.target_value, item.binding) == ("元/年", 9720, 14000, True)
-        assert queries.item_by_number(session, number=2).baseline_value is None
+        assert items.item_by_number(session, number=2).baseline_value is None
         plan = plan_import(session, table=table)
     assert len(plan.unchanged) == 5 and not plan.updated
 
@@ -129,8 +129,8 @@ def test_indicators_are_stored_and_reimporting_changes_nothing(database: Databas
 def test_the_export_shows_the_current_value_and_percent(database: Database) -> None:
     with database.session() as session:
         apply_import(session, table=read_table(xlsx(PLAN_14), "plan.xlsx", now=NOW), now=NOW)
-        item = queries.item_by_number(session, number=1)
-        report = queries.add_report(session, item_id=item.id, unit_id=None, reporter_id=None, period="2021-07",
+        item = items.item_by_number(session, number=1)
+        report = reports.add_report(session, item_id=item.id, unit_id=None, reporter_id=None, period="2021-07",
                                     now=NOW, text="标准已调整", percent=None, status="good", problems=None)
         report.current_value = 11860
     with database.session() as session:

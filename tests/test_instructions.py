@@ -17,7 +17,8 @@ from bot.clock import FakeClock
 from bot.simulator import BotApiSimulator
 from bot.webapp import local_address
 from bot.webapp.auth import HEADER, sign_init_data
-from db import instructions, queries
+from db import instructions, items, reports
+from db import units as units_db
 from db.bot_state import save_states
 from db.engine import Database
 from db.instructions import Open
@@ -46,13 +47,13 @@ def add_office(db: Database, now: datetime) -> None:
     with db.session() as session:
         units = {}
         for person, name in ((HOUSING, "区住建局"), (SCHOOL, "区教育局"), (WATER, "区水利局")):
-            units[person] = queries.add_unit(session, name=name).id
+            units[person] = units_db.add_unit(session, name=name).id
             session.add(Person(telegram_id=person, full_name=f"联络员{person}"))
             session.add(Contact(telegram_id=person, unit_id=units[person]))
-        queries.add_item(session, title="完成城区5座公厕提升改造", deadline=date(2021, 12, 31), deadline_text="2021.12",
+        items.add_item(session, title="完成城区5座公厕提升改造", deadline=date(2021, 12, 31), deadline_text="2021.12",
                          lead_unit_ids=[units[HOUSING]], responsible_unit_ids=[units[SCHOOL]],
                          start_date=date(2021, 1, 1), now=now)
-        queries.add_item(session, title="河道整治", deadline=date(2021, 12, 31), deadline_text="2021.12",
+        items.add_item(session, title="河道整治", deadline=date(2021, 12, 31), deadline_text="2021.12",
                          lead_unit_ids=[units[WATER]], responsible_unit_ids=[units[WATER]],
                          start_date=date(2021, 1, 1), now=now)
 
@@ -120,7 +121,7 @@ async def test_an_instruction_reaches_the_units_is_acknowledged_shown_and_answer
     question = await report(school, "公厕主体完成3座，按批示加快推进，完成60%")
     assert "领导批示（7月19日 区长 张三）" in question.text and "请在本次报送中答复" in question.text
     with world.db.session() as session:
-        (saved,) = queries.reports_of_item(session, item_id=1)
+        (saved,) = reports.reports_of_item(session, item_id=1)
         answered = instructions.answered(session)
     assert [(a.report_id, a.role, a.given_on) for a in answered] == [(saved.id, "responsible", date(2021, 7, 19))]
     world.admin.send("/item 1")

@@ -48,7 +48,7 @@ MODULES = project_modules()
 
 
 def imports(name: str, path: Path) -> Iterator[str]:
-    """Every module `name` imports: `from db import queries` is db.queries, a name from a module that
+    """Every module `name` imports: `from db import items` is db.items, a name from a module that
     module; relative imports resolved."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
@@ -111,7 +111,7 @@ def test_every_import_points_down() -> None:
 
 
 @pytest.mark.parametrize(("importer", "imported"), [
-    ("db.queries", "jobs.rules"), ("db.outbox", "telegram"), ("db.facts", "sqlmodel"),
+    ("db.items", "jobs.rules"), ("db.outbox", "telegram"), ("db.facts", "sqlmodel"),
     ("jobs.warnings", "bot.texts"), ("jobs.policy", "db.models"), ("jobs.sender", "handlers.common"),
     ("jobs.digest", "bot.app"), ("bot.chart", "jobs.digest"), ("bot.texts", "handlers"),
     ("handlers.admin", "bot.cli"), ("tests.test_revise", "tests.test_send_back"),
@@ -121,7 +121,7 @@ def test_a_wrong_direction_is_caught(importer: str, imported: str) -> None:
 
 
 @pytest.mark.parametrize(("importer", "imported"), [
-    ("db.queries", "db.facts"), ("jobs.policy", "jobs.workdays"), ("bot.export", "jobs.rules"),
+    ("db.items", "db.facts"), ("jobs.policy", "jobs.workdays"), ("bot.export", "jobs.rules"),
     ("jobs.digest", "bot.texts"), ("handlers.admin", "jobs.outbox"), ("bot.app", "handlers.registry"),
     ("tests.test_revise", "tests.factories"),
 ])
@@ -130,5 +130,5 @@ def test_a_right_direction_passes(importer: str, imported: str) -> None:
 
 
 def test_relative_and_submodule_imports_are_resolved(tmp_path: Path) -> None:
-    assert "db.queries" in set(imports("db.outbox", ROOT / "db" / "outbox.py"))
-    assert "db.facts" in set(imports("db.queries", ROOT / "db" / "queries.py"))
+    assert "db.items" in set(imports("db.outbox", ROOT / "db" / "outbox.py"))
+    assert "db.facts" in set(imports("db.reports", ROOT / "db" / "reports.py"))

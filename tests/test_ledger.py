@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from db import instructions, ledger, queries, supervision
+from db import instructions, items, ledger, reports
 from db.models import PointEntry, Status
 from jobs.ledger import ranked_units, recompute_ledger
 from jobs.schedule import DIGEST_JOB
@@ -41,10 +41,10 @@ def setup(world: World) -> dict[str, int]:
     housing, finance = made.units["区住建局"], made.units["区财政局"]
     item = made.items
     with world.db.session() as session:
-        queries.set_item_units(session, item_id=item[3], lead_unit_ids=[housing], responsible_unit_ids=[housing, finance])
+        items.set_item_units(session, item_id=item[3], lead_unit_ids=[housing], responsible_unit_ids=[housing, finance])
 
         def add(number: int, unit: int, when: datetime, percent: int | None, status: str = Status.GOOD):  # type: ignore[no-untyped-def]
-            return queries.add_report(session, item_id=item[number], unit_id=unit, reporter_id=None,
+            return reports.add_report(session, item_id=item[number], unit_id=unit, reporter_id=None,
                                       period=f"2021-{when.month:02d}", now=when, text="进展", percent=percent,
                                       status=status, problems=None)
 
@@ -57,7 +57,7 @@ def setup(world: World) -> dict[str, int]:
         add(3, housing, at(7, 20), 60)
         returned = add(3, finance, at(7, 22), 60)
         confirm_done(session, add(5, finance, at(7, 10), 100, Status.AHEAD), at(7, 12))  # 办结 on 12 July
-        supervision.return_report(session, report_id=returned.id, by=1002, reason="数据不实", now=at(7, 26))
+        reports.return_report(session, report_id=returned.id, by=1002, reason="数据不实", now=at(7, 26))
         add(3, finance, at(7, 28), 60)
     return made.units
 
@@ -162,8 +162,8 @@ def test_an_instruction_answered_late_and_one_in_time_are_entries_of_the_ledger(
     units = setup(world)
     housing = units["区住建局"]
     with world.db.session() as session:
-        item = queries.item_by_number(session, number=1)
-        report = queries.add_report(session, item_id=item.id, unit_id=housing, reporter_id=None, period="2021-07",
+        item = items.item_by_number(session, number=1)
+        report = reports.add_report(session, item_id=item.id, unit_id=housing, reporter_id=None, period="2021-07",
                                     now=at(7, 21), text="已落实批示", percent=20, status=Status.GOOD, problems=None)
         ids = []
         for act_by, draft in ((date(2021, 7, 31), "a" * 16), (date(2021, 7, 15), "b" * 16)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from db import lists, queries
+from db import items, lists
 from tests.conftest import World
 from tests.factories import report
 from tests.office import office
@@ -22,7 +22,7 @@ def two_lists(world: World):  # type: ignore[no-untyped-def]
                          ("改造老旧小区", "区住建局", date(2021, 12, 31))])
     with world.db.session() as session:
         people = lists.create_list(session, name="2021年民生实事", year=2021, code="民生", kind="民生实事", now=now)
-        queries.add_item(session, title="新建幼儿园", deadline=date(2021, 12, 31), deadline_text=None,
+        items.add_item(session, title="新建幼儿园", deadline=date(2021, 12, 31), deadline_text=None,
                          lead_unit_ids=[made.units["区住建局"]], responsible_unit_ids=[made.units["区住建局"]],
                          start_date=date(2021, 1, 1), list_id=people.id, now=now)
         assert lists.several_active(session)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel import select
 
-from db import lists, queries
+from db import items, lists, reports, units
 from db.models import PointEntry
 from tests.conftest import SHANGHAI, SUPERVISOR_ID, World
 from tests.office import office
@@ -30,18 +30,18 @@ def setup(world: World) -> dict[str, int]:
         old = lists.create_list(session, name="2021年民生实事", year=2021, code="民生", kind="民生实事",
                                 now=world.clock.now())
         ids["old_list"] = old.id
-        ids["old"] = queries.add_item(session, title="完成城区5座公厕提升改造", deadline=date(2021, 12, 31),
+        ids["old"] = items.add_item(session, title="完成城区5座公厕提升改造", deadline=date(2021, 12, 31),
                                       deadline_text="2021年底", lead_unit_ids=[unit], responsible_unit_ids=[unit],
                                       start_date=date(2021, 1, 1), list_id=old.id, now=world.clock.now()).id
         for month in (6, 7):
-            queries.add_report(session, item_id=ids["old"], unit_id=unit, reporter_id=HOUSING,
+            reports.add_report(session, item_id=ids["old"], unit_id=unit, reporter_id=HOUSING,
                                period=f"2021-{month:02d}", now=at(2021, month, 20), text=f"{month}月完成{month * 10}%",
                                percent=month * 10, status="good", problems=None)
     world.clock.set(at(2021, 12, 20))
     with world.db.session() as session:
         new = lists.create_list(session, name="2022年民生实事", year=2022, code="民生22", kind="民生实事",
                                 now=world.clock.now())
-        ids["new"] = queries.add_item(session, title="新建幼儿园 2 所", deadline=date(2022, 12, 31),
+        ids["new"] = items.add_item(session, title="新建幼儿园 2 所", deadline=date(2022, 12, 31),
                                       deadline_text="2022年底", lead_unit_ids=[unit], responsible_unit_ids=[unit],
                                       start_date=date(2022, 1, 1), list_id=new.id, now=world.clock.now()).id
     return ids
@@ -49,9 +49,9 @@ def setup(world: World) -> dict[str, int]:
 
 def report_2022(world: World, item_id: int) -> None:
     with world.db.session() as session:
-        unit = queries.find_unit(session, name="区住建局").id
+        unit = units.find_unit(session, name="区住建局").id
         for month in (1, 2):
-            queries.add_report(session, item_id=item_id, unit_id=unit, reporter_id=HOUSING,
+            reports.add_report(session, item_id=item_id, unit_id=unit, reporter_id=HOUSING,
                                period=f"2022-{month:02d}", now=at(2022, month, 20), text=f"{month}月开工",
                                percent=month * 5, status="good", problems=None)
 

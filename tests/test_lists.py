@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from openpyxl import load_workbook
 
 from bot.callbacks import CarryPick
-from db import lists, queries
+from db import items, lists, reports
 from db.engine import Database
 from db.lists import Reference, parse_reference
 from tests.conftest import World
@@ -31,17 +31,17 @@ def test_references_as_typed() -> None:
 def test_a_number_means_the_chats_list_and_a_code_names_another(database: Database) -> None:
     with database.session() as session:
         key = lists.create_list(session, name="2021年重点工作", year=2021, code="重点", kind="重点工作", now=NOW)
-        ids = {"重点": queries.add_item(
+        ids = {"重点": items.add_item(
             session, title="老旧小区改造", deadline=date(2021, 12, 31), deadline_text=None, lead_unit_ids=[],
             responsible_unit_ids=[], start_date=date(2021, 1, 1), list_id=key.id, now=NOW).id}
         # One active list: it is everyone's, and new items go into it.
         assert lists.find_item(session, reference=Reference(1), chat_id=42).item.id == ids["重点"]
         assert not lists.several_active(session)
         people = lists.create_list(session, name="2021年民生实事", year=2021, code="民生", kind="民生实事", now=NOW)
-        ids["民生"] = queries.add_item(session, title="新建幼儿园", deadline=None, deadline_text=None, lead_unit_ids=[],
+        ids["民生"] = items.add_item(session, title="新建幼儿园", deadline=None, deadline_text=None, lead_unit_ids=[],
                                      responsible_unit_ids=[], start_date=date(2021, 1, 1), list_id=people.id,
                                      now=NOW).id
-        assert [i.number for i in queries.items_by_id(session, ids=ids.values()).values()] == [1, 1]
+        assert [i.number for i in items.items_by_id(session, ids=ids.values()).values()] == [1, 1]
         assert lists.several_active(session)
         # Two active lists, none picked: a bare number found in both is ambiguous; a code settles it.
         found = lists.find_item(session, reference=Reference(1), chat_id=42)
@@ -94,7 +94,7 @@ async def test_two_lists_a_year_end_and_a_task_carried_into_next_years_list(worl
     await report(contact, "进度滞后，完成10%", item="民生1", status="▲ 较为缓慢")
     await report(contact, "进度滞后，完成10%", item="重点#1", status="▲ 较为缓慢")
     with world.db.session() as session:
-        reported = {(r.item_id, r.status) for i in (1, 3) for r in queries.reports_of_item(session, item_id=i)}
+        reported = {(r.item_id, r.status) for i in (1, 3) for r in reports.reports_of_item(session, item_id=i)}
     assert reported == {(1, "slow"), (3, "slow")}  # 重点1 is item 1, 民生1 item 3
 
     admin.send("/digest")

@@ -14,8 +14,8 @@ from sqlalchemy import Connection, MetaData, insert, select
 from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401
+from db import items
 from db import lists as lists_db
-from db import queries
 from db.engine import make_engine
 from db.migrate import alembic_config, upgrade
 from tests import pg
@@ -134,7 +134,7 @@ def test_an_empty_database_gets_no_list_and_the_first_item_makes_one(tmp_path) -
     now = datetime(2022, 3, 1, tzinfo=UTC)
     with Session(engine) as session:
         assert lists_db.lists(session) == []
-        item = queries.add_item(session, title="事项", deadline=None, deadline_text=None, lead_unit_ids=[],
+        item = items.add_item(session, title="事项", deadline=None, deadline_text=None, lead_unit_ids=[],
                                 responsible_unit_ids=[], start_date=date(2022, 1, 1), now=now)
         made = lists_db.lists(session)
         assert [(x.name, x.year, x.code) for x in made] == [("2022年重点工作", 2022, "重点")]

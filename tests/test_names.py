@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from db import names, queries
+from db import items, names, units
 from db.engine import Database
 from tests.conftest import World
 
@@ -54,20 +54,20 @@ def test_empty_and_over_long_are_refused_with_the_bound() -> None:
 
 def test_a_name_or_alias_of_another_unit_is_refused_naming_it(database: Database) -> None:
     with database.session() as session:
-        queries.add_unit(session, name="区住建局", aliases=["住建局"])
+        units.add_unit(session, name="区住建局", aliases=["住建局"])
     for name, aliases in ((f"区住建局{ZWSP}", []), ("住建局", []), ("区建设局", ["住 建局"]),
                           ("区建设局", ["区住建局"])):
         with pytest.raises(names.NameTaken) as taken, database.session() as session:
-            queries.add_unit(session, name=name, aliases=aliases)
+            units.add_unit(session, name=name, aliases=aliases)
         assert taken.value.unit == "区住建局"
     with database.session() as session:
-        assert [u.name for u in queries.all_units(session)] == ["区住建局"]
-        assert queries.find_unit(session, name=f"住建局{ZWSP}").name == "区住建局"
-        other = queries.add_unit(session, name="区教育局", aliases=["教育局", "区教育局", "教育局"])
+        assert [u.name for u in units.all_units(session)] == ["区住建局"]
+        assert units.find_unit(session, name=f"住建局{ZWSP}").name == "区住建局"
+        other = units.add_unit(session, name="区教育局", aliases=["教育局", "区教育局", "教育局"])
         assert other.aliases == ["教育局"]
         with pytest.raises(names.NameTaken):
-            queries.rename_unit(session, unit_id=other.id, aliases=["住建局"])
-        assert queries.rename_unit(session, unit_id=other.id, name="区教育体育局").name == "区教育体育局"
+            units.rename_unit(session, unit_id=other.id, aliases=["住建局"])
+        assert units.rename_unit(session, unit_id=other.id, name="区教育体育局").name == "区教育体育局"
 
 
 # ---------------------------------------------------------------- through the chat
@@ -86,7 +86,7 @@ async def test_unit_add_is_all_or_nothing_and_clear(world: World) -> None:
     admin.send(f"/unit_add {RLO}区教育局")
     await admin.expect("已新增单位")
     with world.db.session() as session:
-        assert [u.name for u in queries.all_units(session)] == ["区住建局", "区教育局"]
+        assert [u.name for u in units.all_units(session)] == ["区住建局", "区教育局"]
 
 
 async def test_titles_and_domains_are_normalised_and_bounded(world: World) -> None:
@@ -111,6 +111,6 @@ async def test_titles_and_domains_are_normalised_and_bounded(world: World) -> No
     admin.send("/cancel")
     await admin.expect("已取消")
     with world.db.session() as session:
-        item = queries.item_by_number(session, number=1)
+        item = items.item_by_number(session, number=1)
         assert (item.title, item.domain) == ("改善办学条件", "教育领域")
-        assert queries.counts(session).items == 1
+        assert items.counts(session).items == 1

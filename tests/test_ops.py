@@ -19,7 +19,7 @@ from bot.cli import main
 from bot.ops import AlreadyRunning, BackupError, Mark, acquire_instance_lock, doctor
 from bot.settings import Settings
 from bot.simulator import BotApiSimulator
-from db import queries
+from db import bot_state, units
 from db.engine import Database
 from db.migrate import current_revision, head_revision, upgrade
 from db.models import Unit
@@ -69,7 +69,7 @@ async def test_doctor_reads_the_chat_set_by_setgroup(sim: BotApiSimulator, db_ur
     sim.group(GROUP_ID, "督查组")
     db = Database(db_url)
     with db.session() as session:
-        queries.set_setting(session, key=DIGEST_CHAT_KEY, value=str(GROUP_ID))
+        bot_state.set_setting(session, key=DIGEST_CHAT_KEY, value=str(GROUP_ID))
     db.dispose()
     checks = await doctor(make_settings(sim, db_url), today=COVERED)
     assert checks[2].mark is Mark.OK and "set by /setgroup" in checks[2].detail
@@ -157,7 +157,7 @@ async def test_backup_copies_the_live_database(world: World, tmp_path: Path) -> 
     assert current_revision(restored_url) == head_revision()
     restored = Database(restored_url)
     with restored.session() as session:
-        names = [u.name for u in queries.all_units(session)]
+        names = [u.name for u in units.all_units(session)]
     restored.dispose()
     assert names[:2] == ["区住建局", "区教育局"]
     with pytest.raises(BackupError, match="already exists"):

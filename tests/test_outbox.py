@@ -8,7 +8,8 @@ from datetime import date, datetime
 import pytest
 
 from bot.simulator import BotApiSimulator
-from db import queries
+from db import contacts as contacts_db
+from db import items, units
 from db.engine import Database
 from db.models import Contact, Outbox, Person
 from jobs.schedule import REMINDER_JOB
@@ -29,8 +30,8 @@ def office(db: Database, now: datetime) -> dict[int, int]:
     contacts = {}
     with db.session() as session:
         for i in range(UNITS):
-            unit = queries.add_unit(session, name=f"单位{i}")
-            queries.add_item(session, title=f"事项{i}", deadline=date(2021, 12, 31), deadline_text="2021.12",
+            unit = units.add_unit(session, name=f"单位{i}")
+            items.add_item(session, title=f"事项{i}", deadline=date(2021, 12, 31), deadline_text="2021.12",
                              lead_unit_ids=[unit.id], responsible_unit_ids=[unit.id], start_date=date(2021, 1, 1),
                              now=now)
             people = [BLOCKED, SPARE] if i == 0 else [9100 + i]
@@ -65,7 +66,7 @@ async def test_every_reminder_once_despite_429_500_timeouts_and_a_block(world: W
     with world.db.session() as session:
         blocked = session.get(Person, BLOCKED)
         assert blocked is not None
-        reachable = {c.telegram_id: c.reachable for c in queries.contacts_of_units(
+        reachable = {c.telegram_id: c.reachable for c in contacts_db.contacts_of_units(
             session, unit_ids=set(contacts.values()))[contacts[BLOCKED]]}
         statuses = Counter(row.status for row in session.exec(Outbox.__table__.select()).all())
     assert reachable == {BLOCKED: False, SPARE: True}

@@ -22,7 +22,8 @@ from bot.clock import FakeClock
 from bot.context import Services
 from bot.persistence import DatabasePersistence
 from bot.simulator import BotApiSimulator
-from db import queries
+from db import items as items_db
+from db import reports
 from db.engine import Database
 from db.models import BotState
 from handlers import contact, importing, items
@@ -265,7 +266,7 @@ async def test_a_report_continues_after_a_restart(sim, db_url, database, clock, 
         record = await user.expect("已保存报送记录")
         assert "75%" in record.text
         with database.session() as session:
-            (report,) = queries.reports_of_item(session, item_id=queries.item_by_number(session, number=1).id)
+            (report,) = reports.reports_of_item(session, item_id=items_db.item_by_number(session, number=1).id)
         assert report.text == "完成立项" and report.percent == 75 and report.reporter_id == user.id
     assert key not in rows(database)  # the dialogue ended, its row is gone
 
@@ -286,7 +287,7 @@ async def test_a_restored_dialogue_still_times_out(sim, db_url, database, clock,
         user.send("75%")
         await user.expect("如需上报进展")  # the dialogue is over: the stray-text hint
         with database.session() as session:
-            assert queries.reports_of_item(session, item_id=queries.item_by_number(session, number=1).id) == []
+            assert reports.reports_of_item(session, item_id=items_db.item_by_number(session, number=1).id) == []
 
 
 @pytest.mark.usefixtures("forgetful_dialogues")

@@ -16,9 +16,9 @@ from sqlmodel import col, select
 
 from db import lists
 from db.engine import Database, make_engine, normalize_url
+from db.items import Counts, counts
 from db.migrate import alembic_config, current_revision, head_revision, upgrade
 from db.models import CalendarOverride, Item, Outbox, Person, ProgressReport, SentMessage, Unit
-from db.queries import Counts, counts
 from tests import pg
 from tests.conftest import SHANGHAI
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from db import queries
+from db import items
 from tests.conftest import FIXTURES, World
 
 
@@ -22,5 +22,5 @@ async def test_imported_and_added_items_take_the_configured_report_cycle(world: 
     admin.press(await admin.expect("请确认"), "✅ 确认")
     await admin.expect("已保存")
     with world.db.session() as session:
-        cycles = {i.report_cycle for i in queries.list_items(session)}
+        cycles = {i.report_cycle for i in items.list_items(session)}
     assert cycles == {"quarterly"}

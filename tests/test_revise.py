@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from db import queries
+from db import reports
 from db.models import ReportVersion
 from tests.conftest import World
 from tests.factories import report
@@ -49,7 +49,7 @@ async def test_corrections_keep_every_version_with_its_time(world: World) -> Non
     await contact.expect("现为第 3 版")
 
     with world.db.session() as session:
-        (current,) = queries.reports_of_item(session, item_id=1)
+        (current,) = reports.reports_of_item(session, item_id=1)
         versions = list(session.exec(select(ReportVersion).order_by(ReportVersion.version)).all())
     assert (current.version, current.percent, current.text) == (3, 60, "完成新桥、美味鲜2座公厕改造")
     assert current.created_at == sent_at  # still counts as sent when it was first sent
@@ -83,7 +83,7 @@ async def test_after_the_window_and_for_others_a_correction_is_refused(world: Wo
     other.send("/revise 1")  # another unit's contact
     assert "不属于您所在的单位" in (await other.expect()).text
     with world.db.session() as session:
-        (sent,) = queries.reports_of_item(session, item_id=1)
+        (sent,) = reports.reports_of_item(session, item_id=1)
     other.press_data(other.chat.bot_messages()[-1], f"rv:{sent.id}")
     assert "不属于您所在的单位" in (await other.expect()).text
     assert snapshot(world) == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from db import queries
+from db import reports
 from tests.conftest import World
 from tests.factories import report
 from tests.office import office, snapshot
@@ -20,7 +20,7 @@ def setup(world: World):  # type: ignore[no-untyped-def]
 
 def reported_units(world: World) -> frozenset[int]:
     with world.db.session() as session:
-        (facts,) = queries.item_facts(session, today=world.clock.now().date())
+        (facts,) = reports.item_facts(session, today=world.clock.now().date())
     return facts.reported_unit_ids
 
 
@@ -55,7 +55,7 @@ async def test_a_supervisor_sends_a_report_back_and_the_unit_reports_anew(world:
     world.supervisor.send("/missing")
     await world.supervisor.expect("本期各单位均已报送")
     with world.db.session() as session:
-        first, second = queries.reports_of_item(session, item_id=1)
+        first, second = reports.reports_of_item(session, item_id=1)
     assert first.returned_at is not None and first.returned_by == world.supervisor.id
     assert second.returned_at is None
 
@@ -91,7 +91,7 @@ async def test_refusals_leave_the_report_as_it_was(world: World) -> None:
     world.supervisor.send("/status")
     status = await world.supervisor.expect("总体进展")
     with world.db.session() as session:
-        (returned,) = queries.reports_of_item(session, item_id=1)
+        (returned,) = reports.reports_of_item(session, item_id=1)
     world.supervisor.press_data(status, f"sb:{returned.id}")  # an old card's button
     assert "已经退回过了" in (await world.supervisor.expect()).text
     contact.send("/revise 1")  # a returned report cannot be corrected either

@@ -20,7 +20,7 @@ from bot import ops
 from bot.cli import main
 from bot.settings import Settings, SettingsError, env_file_encoding, load_settings
 from bot.simulator import BotApiSimulator
-from db import queries
+from db import units
 from db.engine import Database
 from db.migrate import upgrade
 
@@ -213,7 +213,7 @@ def test_import_without_a_terminal_writes_nothing_and_names_yes(cli, monkeypatch
                                 "was written; pass --yes to import without asking"]
     db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
     with db.session() as session:
-        assert queries.all_units(session) == []
+        assert units.all_units(session) == []
     db.dispose()
     assert cli("import", str(FIXTURE), "--yes") == 0
 

@@ -14,8 +14,8 @@ from sqlmodel import select
 
 from bot.webapp import local_address
 from bot.webapp.auth import HEADER, InitDataError, sign_init_data, verify_init_data
-from db import lists, queries, supervision
-from db.models import Outbox
+from db import extensions, items, lists, reports
+from db.models import Item, Outbox
 from tests.conftest import ADMIN_ID, SUPERVISOR_ID, World
 from tests.office import office, snapshot
 
@@ -39,7 +39,7 @@ def setup(world: World):  # type: ignore[no-untyped-def]
         world.user(person, "联络员").send("/lang zh")
     with world.db.session() as session:
         for number, unit, person, percent in ((1, "区住建局", HOUSING, 10), (2, "区交通运输局", TRANSPORT, 60)):
-            queries.add_report(session, item_id=made.items[number], unit_id=made.units[unit], reporter_id=person,
+            reports.add_report(session, item_id=made.items[number], unit_id=made.units[unit], reporter_id=person,
                                period="2021-07", now=now, text=f"完成{percent}%", percent=percent, status="good",
                                problems=None)
     return made
@@ -123,7 +123,7 @@ async def test_a_contact_sees_only_their_units_items(world: World) -> None:
     status, _ = await get(world, "api/chart", mine)
     assert status == 403
     with world.db.session() as session:
-        theirs = queries.latest_reports(session, item_ids=[made.items[2]])[made.items[2]]
+        theirs = reports.latest_reports(session, item_ids=[made.items[2]])[made.items[2]]
         theirs.evidence = [{"type": "photo", "file_id": "AgACAgUAAxkBAA-not-shown"}]
         session.add(theirs)
     status, text = await get(world, f"api/file?r={theirs.id}&i=0", mine)
@@ -164,7 +164,7 @@ async def test_a_supervisor_sends_a_report_back_once(world: World) -> None:
     notice = await world.user(HOUSING, "李四").expect("【退回重报】")
     assert "已完工的公厕" in notice.text and notice.buttons == [["上报 #1"]]
     with world.db.session() as session:
-        assert supervision.report(session, report_id=int(report_id)).returned_by == SUPERVISOR_ID
+        assert reports.report(session, report_id=int(report_id)).returned_by == SUPERVISOR_ID
     after = snapshot(world)
     status, text = await post(world, "api/sendback", SUPERVISOR_ID, form)  # replayed
     assert status == 409 and snapshot(world) == after
@@ -174,8 +174,8 @@ async def test_an_admin_approves_an_extension(world: World) -> None:
     made = setup(world)
     now = world.clock.now()
     with world.db.session() as session:
-        item = session.get(queries.Item, made.items[1])
-        supervision.request_extension(session, item=item, unit_id=made.units["区住建局"], by=HOUSING,
+        item = session.get(Item, made.items[1])
+        extensions.request_extension(session, item=item, unit_id=made.units["区住建局"], by=HOUSING,
                                       deadline=date(2022, 3, 31), text="2022年3月底", reason="雨季停工", now=now)
     status, card = await get(world, "api/item?n=1", headers(world, SUPERVISOR_ID))
     assert "雨季停工" in card and 'data-action="decide"' not in card  # supervisors see, admins decide
@@ -187,7 +187,7 @@ async def test_an_admin_approves_an_extension(world: World) -> None:
     notice = await world.user(HOUSING, "李四").expect("延期已批准")
     assert "同意" in notice.text
     with world.db.session() as session:
-        assert session.get(queries.Item, made.items[1]).deadline == date(2022, 3, 31)
+        assert session.get(Item, made.items[1]).deadline == date(2022, 3, 31)
         assert len(session.exec(select(Outbox).where(Outbox.dedupe_key.startswith("extension-decided"))).all()) == 1
 
 
@@ -313,7 +313,7 @@ def second_list(world: World, made, year: int = 2021):  # type: ignore[no-untype
     """A second list, 民生 (its year `year`), whose item 1 is housing's 新建幼儿园3所."""
     with world.db.session() as session:
         livelihood = lists.create_list(session, name=f"{year}年民生实事", year=year, code="民生", now=world.clock.now())
-        item = queries.add_item(session, title="新建幼儿园3所", deadline=date(2021, 12, 31), deadline_text="2021.12",
+        item = items.add_item(session, title="新建幼儿园3所", deadline=date(2021, 12, 31), deadline_text="2021.12",
                                 lead_unit_ids=[made.units["区住建局"]], responsible_unit_ids=[made.units["区住建局"]],
                                 start_date=date(2021, 1, 1), list_id=livelihood.id, now=world.clock.now())
         return item.id
@@ -365,10 +365,10 @@ async def test_an_overseer_confirms_or_sends_back_a_closing_from_the_card(world:
     now = world.clock.now()
     with world.db.session() as session:
         for number, unit, person in ((1, "区住建局", HOUSING), (2, "区交通运输局", TRANSPORT)):
-            done = queries.add_report(session, item_id=made.items[number], unit_id=made.units[unit], reporter_id=person,
+            done = reports.add_report(session, item_id=made.items[number], unit_id=made.units[unit], reporter_id=person,
                                       period="2021-07", now=now, text="已全部完工", percent=100, status="ahead",
                                       problems=None)
-            closing.request_closing(session, item=session.get(queries.Item, made.items[number]), report=done, now=now)
+            closing.request_closing(session, item=session.get(Item, made.items[number]), report=done, now=now)
     status, card = await get(world, "api/item?n=1", headers(world, HOUSING))
     assert "申请办结，待审核" in card and 'data-action="closing"' not in card  # the unit sees, overseers decide
     _, card = await get(world, "api/item?n=1", headers(world, SUPERVISOR_ID))
@@ -398,7 +398,7 @@ async def test_an_overseer_confirms_or_sends_back_a_closing_from_the_card(world:
     assert status == 200 and "已退回 #2 的办结申请" in text
     assert "站点未验收" in (await world.user(TRANSPORT, "王五").expect("【办结退回】")).text
     with world.db.session() as session:
-        states = {n: session.get(queries.Item, made.items[n]).closing_state for n in (1, 2)}
+        states = {n: session.get(Item, made.items[n]).closing_state for n in (1, 2)}
     assert states == {1: "closed", 2: ""}
 
 
@@ -504,7 +504,7 @@ async def test_an_admin_decides_an_adjustment_from_the_card(world: World) -> Non
     made = setup(world)
     now = world.clock.now()
     with world.db.session() as session:
-        item = session.get(queries.Item, made.items[1])
+        item = session.get(Item, made.items[1])
         closing.request_adjustment(session, item=item, unit_id=made.units["区住建局"], by=HOUSING, kind="title",
                                    after={"title": "完成城区6座公厕提升改造"}, reason="新增1座", now=now, draft_id="t1")
     change = "调整标题：完成城区5座公厕提升改造 → 完成城区6座公厕提升改造"
@@ -530,10 +530,10 @@ async def test_an_admin_decides_an_adjustment_from_the_card(world: World) -> Non
     assert "6座" in notice.text and "同意" in notice.text
     assert (await post(world, "api/adjust", ADMIN_ID, form))[0] == 409  # replayed
     with world.db.session() as session:
-        assert session.get(queries.Item, made.items[1]).title == "完成城区6座公厕提升改造"
+        assert session.get(Item, made.items[1]).title == "完成城区6座公厕提升改造"
         (kept,) = closing.adjustments_of_item(session, item_id=made.items[1])
         assert (kept.status, kept.decided_by, kept.before["title"]) == ("approved", ADMIN_ID, "完成城区5座公厕提升改造")
-        item = session.get(queries.Item, made.items[2])
+        item = session.get(Item, made.items[2])
         cancel = closing.request_adjustment(session, item=item, unit_id=made.units["区交通运输局"], by=TRANSPORT,
                                             kind="cancel", after={}, reason="上级取消", now=now, draft_id="t2")
     _, card = await get(world, f"api/item?id={made.items[1]}", headers(world, ADMIN_ID))

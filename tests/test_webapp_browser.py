@@ -16,7 +16,9 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.webapp import demo_url, local_address
-from db import closing, instructions, lists, milestones, queries
+from db import closing, instructions, lists, milestones, reports
+from db import items as items_db
+from db.models import Item
 from tests.conftest import ADMIN_ID, SUPERVISOR_ID, World
 from tests.office import office
 
@@ -79,7 +81,7 @@ async def three_items(world: World):  # type: ignore[no-untyped-def]
              ("实现居民小区物业管理全覆盖", "区住建局", date(2021, 12, 31))]
     made = office(world.db, world.clock.now(), units=units, items=items)
     with world.db.session() as session:
-        queries.add_report(session, item_id=made.items[3], unit_id=made.units["区住建局"], reporter_id=HOUSING,
+        reports.add_report(session, item_id=made.items[3], unit_id=made.units["区住建局"], reporter_id=HOUSING,
                            period="2021-07", now=world.clock.now(), text="完成60%", percent=60, status="good",
                            problems=None)
     contact = world.user(HOUSING, "李四")
@@ -142,7 +144,7 @@ async def test_a_supervisor_filters_opens_a_card_sees_the_photo_and_sends_it_bac
     notice = await contact.expect("【退回重报】")
     assert "工程量" in notice.text and "督查员" in notice.text
     with world.db.session() as session:
-        returned = queries.reports_of_item(session, item_id=made.items[1])[-1]
+        returned = reports.reports_of_item(session, item_id=made.items[1])[-1]
     assert returned.returned_by == SUPERVISOR_ID
 
     for view, ready in (("unit", "月度排名"), ("chart", "分领域图表"), ("export", "下载 .xlsx"), ("units", "单位排名")):
@@ -193,7 +195,7 @@ def reviewed_items(world: World) -> tuple[int, int]:
         ("完成城区5座公厕提升改造", "区住建局", date(2021, 12, 31)), ("更新农村客运班车5辆", "区交通运输局", date(2021, 12, 31))])
     now, housing = world.clock.now(), made.units["区住建局"]
     with world.db.session() as session:
-        item = session.get(queries.Item, made.items[1])
+        item = session.get(Item, made.items[1])
         done, over, _ = milestones.add_milestones(session, item_id=item.id, now=now, milestones=[
             ("完成设计方案", date(2021, 6, 30), None), ("5座公厕全面开工", date(2021, 7, 15), None),
             ("全部完工验收", date(2021, 12, 31), None)])
@@ -202,13 +204,13 @@ def reviewed_items(world: World) -> tuple[int, int]:
         instructions.record(session, item_id=item.id, leader="区长 张三", given_on=date(2021, 7, 5),
                             text="加快进度，确保年底前全部完工", act_by=date(2021, 7, 31), act_by_text="7月底前", by=ADMIN_ID,
                             now=now, units={housing: "lead"}, draft_id="b1")
-        report = queries.add_report(session, item_id=item.id, unit_id=housing, reporter_id=HOUSING, period="2021-07",
+        report = reports.add_report(session, item_id=item.id, unit_id=housing, reporter_id=HOUSING, period="2021-07",
                                     now=now, text="已全部完工", percent=100, status="ahead", problems=None)
         closing.request_closing(session, item=item, report=report, now=now)
         closing.request_adjustment(session, item=item, unit_id=housing, by=HOUSING, kind="title",
                                    after={"title": "完成城区6座公厕提升改造"}, reason="新增1座", now=now, draft_id="b2")
         livelihood = lists.create_list(session, name="2021年民生实事", year=2021, code="民生", now=now)
-        other = queries.add_item(session, title="新建幼儿园3所", deadline=date(2021, 12, 31), deadline_text="2021.12",
+        other = items_db.add_item(session, title="新建幼儿园3所", deadline=date(2021, 12, 31), deadline_text="2021.12",
                                  lead_unit_ids=[housing], responsible_unit_ids=[housing], start_date=date(2021, 1, 1),
                                  list_id=livelihood.id, now=now)
         return item.id, other.id
@@ -231,7 +233,7 @@ async def test_an_admin_opens_a_card_from_a_link_decides_and_switches_list(
     await page.click("form[data-action=adjust] button[value=approve]")
     await page.wait_for_selector(r"text=/已批准 \S+ 的调整申请/")  # 重点1: two lists are active
     with world.db.session() as session:
-        assert session.get(queries.Item, first).title == "完成城区6座公厕提升改造"
+        assert session.get(Item, first).title == "完成城区6座公厕提升改造"
 
     await page.click("a[href='?v=items']")
     await page.wait_for_selector("table.items")

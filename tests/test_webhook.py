@@ -19,7 +19,7 @@ from bot.settings import Settings, SettingsError, Webhook, load_settings
 from bot.simulator import BotApiSimulator
 from bot.webapp import local_address
 from bot.webapp.auth import HEADER, sign_init_data
-from db import queries
+from db import units as units_db
 from db.engine import Database
 from tests.conftest import ADMIN_ID, make_settings
 
@@ -57,7 +57,7 @@ def forged_update(text: str) -> dict[str, object]:
 
 def unit_names(database: Database) -> list[str]:
     with database.session() as session:
-        return [u.name for u in queries.all_units(session)]
+        return [u.name for u in units_db.all_units(session)]
 
 
 async def test_updates_arrive_by_webhook_and_the_bot_answers(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from db import queries
+from db import items, reports
 from jobs.schedule import DIGEST_JOB, REMINDER_JOB
 from tests.conftest import SHANGHAI, World
 
 
-def counts(world: World) -> queries.Counts:
+def counts(world: World) -> items.Counts:
     with world.db.session() as session:
-        return queries.counts(session)
+        return items.counts(session)
 
 
 async def setup_office(world: World) -> dict[str, str]:
@@ -92,8 +92,8 @@ async def test_the_whole_loop(world: World) -> None:
     await school.expect("已保存报送记录")
 
     with world.db.session() as session:
-        item = queries.item_by_number(session, number=1)
-        stored = queries.reports_of_item(session, item_id=item.id)
+        item = items.item_by_number(session, number=1)
+        stored = reports.reports_of_item(session, item_id=item.id)
     assert len(stored) == 1
     assert (stored[0].percent, stored[0].status, stored[0].period) == (40, "good", "2021-07")
     assert stored[0].evidence and stored[0].evidence[0]["type"] == "photo"

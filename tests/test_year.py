@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bot.tables import read_table
-from db import lists, queries, supervision
+from db import items, lists, reports, units
 from db.imports import apply_import
 from db.models import MonthlyColour, Status
 from jobs.rules import ItemFacts, month_end, period_key, time_progress
@@ -36,7 +36,7 @@ def import_fixture(world: World) -> list[ItemFacts]:
         for task_list in lists.lists(session):
             task_list.year, task_list.name = 2021, "2021年民生实事"
     with world.db.session() as session:
-        return queries.item_facts(session, today=IMPORTED.date())
+        return reports.item_facts(session, today=IMPORTED.date())
 
 
 def on_track(item: ItemFacts, month: int) -> int:
@@ -70,7 +70,7 @@ def write_reports(world: World, facts: list[ItemFacts], months: range, script: S
                         continue
                     percent, status, day = planned
                     when = datetime.combine(date(2021, month, day), time(10, 0), SHANGHAI)
-                    report = queries.add_report(session, item_id=item.id, unit_id=unit, reporter_id=None,
+                    report = reports.add_report(session, item_id=item.id, unit_id=unit, reporter_id=None,
                                                 period=period_key("monthly", when.date()), now=when,
                                                 text=f"{month}月进展", percent=percent, status=status, problems=None)
                     if status == Status.AHEAD:
@@ -81,7 +81,7 @@ def write_reports(world: World, facts: list[ItemFacts], months: range, script: S
 
 def kept_colours(world: World, number: int) -> list[str]:
     with world.db.session() as session:
-        item = queries.item_by_number(session, number=number)
+        item = items.item_by_number(session, number=number)
         rows = session.exec(select(MonthlyColour).where(MonthlyColour.item_id == item.id)
                             .order_by(MonthlyColour.month)).all()
     return [r.colour[0].upper() for r in rows]
@@ -145,16 +145,16 @@ UNIT_NAMES: dict[int, str] = {}
 async def test_the_july_ranking_matches_a_count_by_hand(world: World) -> None:
     facts = import_fixture(world)
     with world.db.session() as session:
-        UNIT_NAMES.update({u.id: u.name for u in queries.all_units(session)})
+        UNIT_NAMES.update({u.id: u.name for u in units.all_units(session)})
     write_reports(world, facts, range(1, 8), july)
     # 区住建局's report on #79 is returned on 22 July and sent again on the 26th: late, not on time.
     housing = next(u for u, n in UNIT_NAMES.items() if n == "区住建局")
     with world.db.session() as session:
-        item79 = queries.item_by_number(session, number=79)
-        first = supervision.latest_unit_report(session, item_id=item79.id, unit_ids=[housing])
-        supervision.return_report(session, report_id=first.id, by=1002, reason="数据不实",
+        item79 = items.item_by_number(session, number=79)
+        first = reports.latest_unit_report(session, item_id=item79.id, unit_ids=[housing])
+        reports.return_report(session, report_id=first.id, by=1002, reason="数据不实",
                                   now=datetime(2021, 7, 22, 15, 0, tzinfo=SHANGHAI))
-        queries.add_report(session, item_id=item79.id, unit_id=housing, reporter_id=None, period="2021-07",
+        reports.add_report(session, item_id=item79.id, unit_id=housing, reporter_id=None, period="2021-07",
                            now=datetime(2021, 7, 26, 10, 0, tzinfo=SHANGHAI), text="重报", percent=first.percent,
                            status=Status.GOOD, problems=None)
 

@@ -38,7 +38,11 @@ from bot.webapp import pages
 from bot.webapp.auth import HEADER, ActionTokens, InitDataError, WebAppUser, verify_init_data
 from bot.webapp.pages import h, link
 from bot.webapp.table import Query, Row, Table, TableCache, page_of, select_rows
-from db import closing, instructions, lists, milestones, queries, supervision
+from db import closing, colours, contacts, instructions, lists, milestones, people
+from db import extensions as extensions_db
+from db import items as items_db
+from db import reports as reports_db
+from db import units as units_db
 from db.facts import shown as ref_text
 from db.lists import Reference
 from db.models import Item, PointEntry, Role
@@ -115,8 +119,8 @@ def rights(services: Services, user: WebAppUser) -> Viewer:
     """A user's rights, as the chat's: by numeric id; Refused (403) for anyone the chat would refuse too."""
     settings = services.settings
     with services.db.session() as session:
-        units, language = queries.contact_units(session, telegram_id=user.id)
-        language = language or queries.person_language(session, telegram_id=user.id)
+        units, language = contacts.contact_units(session, telegram_id=user.id)
+        language = language or people.person_language(session, telegram_id=user.id)
     code = (user.language_code or "").lower()
     lang = language or ("en" if code.startswith("en") else "zh" if code.startswith("zh") else settings.language)
     admin = user.id in settings.admin_ids
@@ -227,25 +231,25 @@ def card_data(services: Services, wanted: Reference | int, lang: str) -> dict | 
             item = lists.find_item(session, reference=wanted, chat_id=None).item
         if item is None:
             return None
-        facts = queries.item_facts(session, today=today, item_ids=[item.id])
-        reports = queries.reports_of_item(session, item_id=item.id)
-        links = queries.item_unit_ids(session, item_ids=[item.id]).get(item.id, {Role.LEAD: [], Role.RESPONSIBLE: []})
+        facts = reports_db.item_facts(session, today=today, item_ids=[item.id])
+        reports = reports_db.reports_of_item(session, item_id=item.id)
+        links = items_db.item_unit_ids(session, item_ids=[item.id]).get(item.id, {Role.LEAD: [], Role.RESPONSIBLE: []})
         warnings = warnings_on(services, session, facts, today)
         task_list = lists.get_list(session, list_id=item.list_id)
         # The colours month by month of the list's year (考核年度), whatever the clock says.
         year = task_list.year if task_list is not None else today.year
-        extensions = supervision.extensions_of_item(session, item_id=item.id)
+        extensions = extensions_db.extensions_of_item(session, item_id=item.id)
         ids = {r.reporter_id for r in reports} | {r.returned_by for r in reports} | {e.requested_by for e in extensions}
         entry = assess(facts, today, services.settings.slow_margin)[0] if facts else None
         data = dict(
             item=item, entry=entry, reports=reports, links=links, warning=warnings.get(item.id), year=year,
             task_list=task_list, ref=facts[0].ref if facts else str(item.number),
-            kept=supervision.monthly_colours(session, item_ids=[item.id], year=year).get(item.id, {}),
-            extensions=extensions, versions=supervision.report_versions(session, report_ids=[r.id for r in reports]),
+            kept=colours.monthly_colours(session, item_ids=[item.id], year=year).get(item.id, {}),
+            extensions=extensions, versions=reports_db.report_versions(session, report_ids=[r.id for r in reports]),
             instructions=instructions.of_item(session, item_id=item.id),
-            latest=queries.latest_reports(session, item_ids=[item.id]).get(item.id),
-            names={u.id: u.name for u in queries.all_units(session)},
-            people=queries.people_names(session, telegram_ids=[i for i in ids if i]), today=today,
+            latest=reports_db.latest_reports(session, item_ids=[item.id]).get(item.id),
+            names={u.id: u.name for u in units_db.all_units(session)},
+            people=people.people_names(session, telegram_ids=[i for i in ids if i]), today=today,
             ending=closing_card(session, lang, item, services),
             milestones=milestones.milestones_of(session, item_id=item.id),
             adjustment=closing.pending_adjustment(session, item_id=item.id))
@@ -581,10 +585,10 @@ async def file_response(app: web.Application, who: Viewer, report_id: str, index
 
     def look_up() -> tuple[dict, list[int]] | None:
         with services.db.session() as session:
-            report = supervision.report(session, report_id=int(report_id))
+            report = reports_db.report(session, report_id=int(report_id))
             if report is None or int(index) >= len(report.evidence or []):
                 return None
-            links = queries.item_unit_ids(session, item_ids=[report.item_id]).get(report.item_id, {})
+            links = items_db.item_unit_ids(session, item_ids=[report.item_id]).get(report.item_id, {})
             return report.evidence[int(index)], [u for ids in links.values() for u in ids]
 
     found = await asyncio.to_thread(look_up)

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot.context import Services
-from db import dashboard, lists, milestones, queries
+from db import dashboard, items, lists, milestones, reports, units
 from db.models import ListState, Status
 from jobs.digest import assess
 from jobs.rules import COLOUR_ORDER, Colour, missing_unit_ids
@@ -124,10 +124,10 @@ class Query:
 def build_table(services: Services, today: date) -> Table:
     """Every active item assessed and coloured today: the chat's own rules (`/items`, the digest)."""
     with services.db.session() as session:
-        facts = queries.item_facts(session, today=today)
+        facts = reports.item_facts(session, today=today)
         warnings = warnings_on(services, session, facts, today)
-        names = {u.id: u.name for u in queries.all_units(session)}
-        domains = queries.domains(session)
+        names = {u.id: u.name for u in units.all_units(session)}
+        domains = items.domains(session)
         counts = lists.item_counts(session)
         known = tuple(ListInfo(found.id or 0, found.name, found.code, found.year, found.state == ListState.ACTIVE.value,
                                counts.get(found.id or 0, 0)) for found in lists.lists(session))
