@@ -29,9 +29,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN, SUPERVISOR, HOUSING, TRANSPORT, CITY = 1001, 1002, 2001, 2002, 2003
 GROUP = -1001234
 
-# Four tasks of the Putuo 2021 livelihood table (tests/fixtures), as an admin would type them, into the
-# list 2021年民生实事 (民生1–4); and one of the district's key tasks, into 2021年重点工作 (重点1), numbered from
-# 1 in its own list as an office keeps its 126 重点工作 beside its 12 民生实事.
+# Four tasks of the Putuo 2021 livelihood table (tests/fixtures), imported as the office's own table (its title
+# row names the list 2021年民生实事: 民生1–4); and one of the district's key tasks, typed into 2021年重点工作
+# (重点1), numbered from 1 in its own list as an office keeps its 126 重点工作 beside its 12 民生实事.
 ITEMS = [
     "加强海岛居民公共租赁住房保障，完成实物配租 10 户 | 2021.12 | 区住建局 | 区住建局 | 住房安居领域",
     "实现普陀区居民小区物业管理全覆盖 | 2021.12 | 区住建局 | 沈家门街道、东港街道 | 住房安居领域",
@@ -120,10 +120,9 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         await group.expect()
         admin.send("/unit_add 区住建局 住建局\n区交通运输局 交通局\n沈家门街道\n东港街道\n区城投集团")
         await admin.expect()
-        admin.send(f"/list new {LIVELIHOOD} 民生")
-        await admin.expect(probe(lang, "list.created"))
-        for line in ITEMS:
-            await add_item(admin, lang, line)
+        admin.send_document("民生实事.csv", livelihood_table(), caption="/import")
+        admin.press(await admin.expect(probe(lang, "import.preview_title")), t(lang, "confirm.yes"))
+        await admin.expect(probe(lang, "import.done"))
         show.scene("demo.scene.lists")
 
         admin.send(f"/list new {KEY} 重点")
@@ -233,6 +232,15 @@ async def play(sim: BotApiSimulator, url: str) -> None:
         show.scene("demo.scene.end")
         await show_dashboard(app, lang)
     print(t(lang, "demo.outro"))
+
+
+def livelihood_table() -> bytes:
+    """The four livelihood tasks as the office's table: its title row, its headers, a row each (CSV)."""
+    rows = [["2021年普陀区民生实事项目进展情况表"], ["序号", "主要领域", "年度目标任务", "完成时限", "牵头单位", "责任单位"]]
+    for number, line in enumerate(ITEMS, start=1):
+        title, deadline, lead, responsible, domain = (part.strip() for part in line.split("|"))
+        rows.append([str(number), domain, title, deadline, lead, responsible])
+    return "\n".join(",".join(row) for row in rows).encode("utf-8")
 
 
 async def add_item(admin, lang: str, line: str) -> None:  # type: ignore[no-untyped-def]

@@ -57,6 +57,8 @@ def shows_two_lists(lang: str, out: str) -> None:
     """Two lists side by side, each numbered from 1 and named wherever an item is: /list shows both with a
     button each, a contact reports on 民生1 and on 重点1, the digest has one section per list with nothing of
     one list under the other, and at the year's end a list is closed and carried into 2022."""
+    setup = out.split(f"══════ {t(lang, 'demo.scene.lists')} ══════", 1)[0]
+    assert "民生实事.csv" in setup and "2021年民生实事" in setup  # one list imported, its name from the title row
     for name in ("2021年民生实事", "2021年重点工作"):
         assert f"[ {name} ]" in scene(lang, out, "demo.scene.lists")  # /list's buttons
     reports = scene(lang, out, "demo.scene.report")
