@@ -109,12 +109,14 @@ def _change(session: Session, context: BotContext, lang: str, item: Item, number
         return (("node.preview_done" if ticking else "node.preview_remove"), values,
                 {"action": "node_done" if ticking else "node_remove", "item_id": item.id, "milestone_id": node.id,
                  "position": position})
-    unit_id, text = None, rest
+    unit_id, text, not_a_unit = None, rest, ""
     head = _UNIT_HEAD.match(rest)
     if head:
         unit = units.find_unit(session, name=head[1].strip())
         if unit is not None:
             unit_id, text = unit.id, head[2].strip()
+        else:  # "X：…" where X is no unit: kept in the title, and the preview says so before anything is saved
+            not_a_unit = t(lang, "node.not_a_unit", name=esc(head[1].strip()))
     now = context.services.clock.now()
     if too_long(text):  # read_line keeps MAX_TITLE: say so rather than cut
         raise Refusal("add.too_long", max=MAX_TITLE)
@@ -127,7 +129,7 @@ def _change(session: Session, context: BotContext, lang: str, item: Item, number
         title = names.title(read.title)
     except names.BadText as error:
         raise refusal_of(error) from error
-    unit = t(lang, "node.preview_unit", unit=esc(units.unit_names(session)[unit_id])) if unit_id else ""
+    unit = t(lang, "node.preview_unit", unit=esc(units.unit_names(session)[unit_id])) if unit_id else not_a_unit
     values = {"number": number, "title": esc(item.title), "position": len(nodes) + 1, "milestone": esc(title),
               "deadline": format_date(read.deadline, lang) + past_note(read.deadline, lang, now.date()), "unit": unit}
     return "node.preview", values, {"action": "node_add", "item_id": item.id, "title": title,

@@ -81,3 +81,14 @@ async def test_a_list_named_only_by_a_year_or_by_nothing_visible_is_refused(worl
     world.admin.send("/list new 2022年 民生22")
     assert "只是年度" in (await world.admin.expect()).text
     assert snapshot(world) == before
+
+
+async def test_a_milestone_headed_by_no_unit_says_so_in_its_preview(world: World) -> None:
+    office(world.db, world.clock.now(), units={"区住建局": [(LI, "李四", False)]},
+           items=[("完成城区5座公厕提升改造", "区住建局", date(2021, 12, 31))])
+    world.admin.send("/node 1 一期工程：9月底前完成")
+    preview = await world.admin.expect("请确认")
+    assert "“一期工程”不是已登记的单位" in preview.text and "责任单位" not in preview.text
+    world.admin.send("/node 1 区住建局：9月底前完成验收")
+    preview = await world.admin.expect("请确认")
+    assert "责任单位：区住建局" in preview.text and "不是已登记的单位" not in preview.text
