@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from datetime import date
+from datetime import date, datetime
 
 import aiohttp
 import pytest
@@ -16,7 +16,7 @@ from bot.webapp import local_address
 from bot.webapp.auth import HEADER, InitDataError, sign_init_data, verify_init_data
 from db import extensions, items, lists, reports
 from db.models import Item, Outbox
-from tests.conftest import ADMIN_ID, SUPERVISOR_ID, World
+from tests.conftest import ADMIN_ID, SHANGHAI, SUPERVISOR_ID, World
 from tests.office import office, snapshot
 
 HOUSING, TRANSPORT, STRANGER = 2001, 2002, 3003
@@ -546,3 +546,11 @@ async def test_an_admin_decides_an_adjustment_from_the_card(world: World) -> Non
                                                               "verdict": "refuse", "comment": "仍须完成"})
     assert status == 200 and "已不批准 #2 的调整申请" in text
     assert "仍须完成" in (await world.user(TRANSPORT, "王五").expect("调整申请未获批准")).text
+
+
+async def test_a_units_page_is_seen_from_its_lists_year(world: World) -> None:
+    made = setup(world)  # a 2021 list
+    world.clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))  # years later: the page still shows 2021
+    status, text = await get(world, f"api/unit?id={made.units['区住建局']}", headers(world, HOUSING))
+    assert status == 200 and "考核台账（2021年）" in text and "考核台账（2026年）" not in text
+    assert "2021年12月" in text and "#1 完成城区5座公厕提升改造" in text
