@@ -136,6 +136,11 @@ def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+def year_day(year: int, today: date) -> date:
+    """The day a list's year (考核年度) is seen from: today in its year, its last day once it is over."""
+    return today if year >= today.year else date(year, 12, 31)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` months away, capped at that month's end (31 Jan + 1 → 28/29 Feb)."""
     years, index = divmod(day.month - 1 + months, 12)

@@ -411,10 +411,9 @@ def apply_import(session: Session, *, table: ParsedTable, now: datetime,
         responsible = _unit_ids(session, row.responsible_units, table.unit_merges, result, found)
         year = min(task_list.year, row.deadline.year) if row.deadline else task_list.year
         if item is None:
-            item = Item(report_cycle=report_cycle, list_id=list_id, number=match.number, title=row.title.strip(),
-                        domain=row.domain, deadline=row.deadline, deadline_text=row.deadline_text,
-                        start_date=date(year, 1, 1), created_at=now, updated_at=now)
-            session.add(item)
+            item = items_db.new_item(session, title=row.title, deadline=row.deadline, deadline_text=row.deadline_text,
+                                     start_date=date(year, 1, 1), domain=row.domain, number=match.number,
+                                     report_cycle=report_cycle, list_id=list_id, now=now)
             result.created += 1
             placed.append((match, item, lead, responsible, True))
         else:

@@ -63,16 +63,22 @@ def add_item(
     """A new item in the list (default: the only active one, see `lists.list_for_new_items`)."""
     if list_id is None:
         list_id = lists.list_for_new_items(session, now=now).id or 0
-    item = Item(
-        report_cycle=report_cycle, list_id=list_id,
-        number=number if number is not None else lists.next_item_number(session, list_id=list_id),
-        title=title.strip(), domain=domain, deadline=deadline, deadline_text=deadline_text,
-        start_date=start_date, created_at=now, updated_at=now,
-    )
-    session.add(item)
+    item = new_item(session, title=title, deadline=deadline, deadline_text=deadline_text, start_date=start_date,
+                    domain=domain, report_cycle=report_cycle, list_id=list_id, now=now,
+                    number=number if number is not None else lists.next_item_number(session, list_id=list_id))
     session.flush()
     assert item.id is not None
     add_new_item_units(session, item_id=item.id, lead_unit_ids=lead_unit_ids, responsible_unit_ids=responsible_unit_ids)
+    return item
+
+
+def new_item(session: Session, *, title: str, deadline: date | None, deadline_text: str | None, start_date: date,
+             domain: str | None, number: int, report_cycle: str, list_id: int, now: datetime) -> Item:
+    """A new item added to the session, not yet flushed (an import flushes thousands together); its units
+    follow with `add_new_item_units` once it has its id."""
+    item = Item(report_cycle=report_cycle, list_id=list_id, number=number, title=title.strip(), domain=domain,
+                deadline=deadline, deadline_text=deadline_text, start_date=start_date, created_at=now, updated_at=now)
+    session.add(item)
     return item
 
 

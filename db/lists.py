@@ -135,10 +135,17 @@ def labels(session: Session, *, items: Iterable[Item]) -> dict[int, str]:
     return {item.id: item_label(every.get(item.list_id, ""), item.number) for item in items if item.id is not None}
 
 
+def refs(session: Session, *, items: Iterable[Item]) -> dict[int, str]:
+    """Item id → how messages name it: "12" (a text writes "#12"), or "民生12" while several lists are
+    active (the text's "#" then gives way to the list's code; `db.facts.shown` for lines built by hand)."""
+    items = list(items)
+    named = labels(session, items=items)
+    return {item.id: named.get(item.id, str(item.number)) for item in items if item.id is not None}
+
+
 def item_ref(session: Session, *, item: Item) -> str:
-    """How a message names one item: "12" (the text writes "#12"), or "民生12" while several lists are active
-    (the text's "#" then gives way to the list's code). Pass it as a text's `number`."""
-    return labels(session, items=[item]).get(item.id or 0, str(item.number))
+    """How a message names one item (see `refs`). Pass it as a text's `number`."""
+    return refs(session, items=[item]).get(item.id or 0, str(item.number))
 
 
 def several_active(session: Session) -> bool:

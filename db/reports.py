@@ -47,17 +47,13 @@ def add_report(
     evidence: Sequence[dict[str, str]] = (),
     source: str = "chat",
     current_value: float | None = None,
-    flush: bool = True,
 ) -> ProgressReport:
-    """A new report; flushed (its id known) unless `flush` is False (an import's thousands go with the next
-    flush, in one round trip with the next item)."""
     report = ProgressReport(
         current_value=current_value, item_id=item_id, unit_id=unit_id, reporter_id=reporter_id, period=period, created_at=now,
         text=text, percent=percent, status=status, problems=problems, evidence=list(evidence), source=source,
     )
     session.add(report)
-    if flush:
-        session.flush()
+    session.flush()
     return report
 
 

@@ -43,7 +43,7 @@ from bot.keyboards import choice_buttons, confirm_buttons
 from bot.texts import esc, t
 from db import closing, dialogues, lists, names, people, units
 from db import items as items_db
-from db.facts import Closing
+from db.facts import Closing, shown
 from db.models import Adjustment, Role
 from handlers.common import (
     args_text,
@@ -262,8 +262,8 @@ async def adjust_command(update: Update, context: BotContext) -> int:
         with work(context) as session:
             own = {i.id: i for u in context.units for i in items_db.list_items(session, unit_id=u.id)
                    if i.closing_state not in (Closing.CANCELLED, Closing.CLOSED)}  # nothing left to change
-            labels = lists.labels(session, items=own.values())
-        items = sorted((i.number, labels.get(i.id, f"#{i.number}"), i.id) for i in own.values())
+            named = lists.refs(session, items=own.values())
+        items = sorted((i.number, shown(named[i.id]), i.id) for i in own.values())
         if not items:
             await say(update, context, "report.no_items")
             return ConversationHandler.END

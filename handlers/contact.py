@@ -209,10 +209,9 @@ async def snooze_menu(update: Update, context: BotContext) -> None:
     ids = [pressed.item_id for row in (markup.inline_keyboard if markup else ()) for b in row
            for pressed in [Report.parse(b.callback_data)] if pressed is not None]
     with work(context) as session:
-        items = items_db.items_by_id(session, ids=ids)
-        labels = lists.labels(session, items=items.values())
+        named = lists.refs(session, items=items_db.items_by_id(session, ids=ids).values())
     await query.answer()
-    choices = [(shown(labels.get(i, items[i].number)), SnoozeItem(i).encode()) for i in ids if i in items]
+    choices = [(shown(named[i]), SnoozeItem(i).encode()) for i in ids if i in named]
     await say(update, context, "snooze.choose_item", choice_buttons(choices, width=4))
 
 
@@ -320,13 +319,13 @@ async def report_by_reply(update: Update, context: BotContext) -> int | None:
     with work(context) as session:
         sent = reminders.sent_message(session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id)
         items = items_db.items_by_id(session, ids=sent.item_ids) if sent and sent.kind == "reminder" else {}
-        labels = lists.labels(session, items=items.values())
+        named = lists.refs(session, items=items.values())
     if not items or busy_with(context, DRAFT):
         return None
     await start_draft(update, context, text=typed_text(update)[:MAX_TEXT])
     if len(items) == 1:
         return await begin_item(update, context, next(iter(items)), have_text=True)
-    listed = [(i.id, labels.get(i.id, str(i.number))) for i in sorted(items.values(), key=lambda i: (i.list_id, i.number))]
+    listed = [(i.id, named[i.id]) for i in sorted(items.values(), key=lambda i: (i.list_id, i.number))]
     await say(update, context, "report.from_reply_many", report_buttons(lang_of(update, context), listed))
     return CHOOSE
 

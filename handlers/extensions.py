@@ -111,8 +111,8 @@ async def extend_button(update: Update, context: BotContext) -> int:
 async def choose_item(update: Update, context: BotContext) -> int:
     with work(context) as session:
         own = {i.id: i for u in context.units for i in items_db.list_items(session, unit_id=u.id)}
-        labels = lists.labels(session, items=own.values())
-        items = sorted((i.list_id, i.number, labels.get(i.id, str(i.number)), i.id) for i in own.values())
+        named = lists.refs(session, items=own.values())
+        items = sorted((i.list_id, i.number, named[i.id], i.id) for i in own.values())
     if not items:
         await say(update, context, "report.no_items")
         return ConversationHandler.END

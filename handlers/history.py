@@ -14,7 +14,7 @@ from bot.dates import format_date
 from bot.texts import esc, join, split_message, t
 from db import items, lists, reports, units
 from db import people as people_db
-from db.facts import month_end, shown
+from db.facts import month_end, shown, year_day
 from handlers import pages
 from handlers.common import (
     args_text,
@@ -31,7 +31,7 @@ from handlers.common import (
     say,
 )
 from handlers.pages import Listing
-from handlers.ranking import parse_period, viewed_list, year_day
+from handlers.ranking import parse_period, viewed_list
 from handlers.uow import Refusal, work
 from jobs.history import history_lines, history_workbook
 from jobs.workdays import WorkCalendar
@@ -144,7 +144,7 @@ def history_listing(services: Services, lang: str, args: dict[str, Any]) -> List
         names = {u.id: u.name for u in units.all_units(session)}
         people = people_db.people_names(session, telegram_ids=[r.report.reporter_id for r in rows if r.report.reporter_id])
         versions = reports.report_versions(session, report_ids=[r.report.id for r in rows])
-        # With several lists active each item is named with its list's code (#民生12).
+        # With several lists active each item is named with its list's code (民生12).
         labels = lists.labels(session, items=items.items_by_id(
             session, ids={r.report.item_id for r in rows} | ({item.id} if item else set())).values())
     subject = f"{shown(labels.get(item.id, item.number))} {item.title}" if item else unit.name  # type: ignore[union-attr]

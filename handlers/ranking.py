@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -15,6 +15,7 @@ from bot.context import BotContext, Services
 from bot.dates import format_date
 from bot.texts import esc, t
 from db import lists, units
+from db.facts import year_day
 from db.models import TaskList
 from handlers import pages
 from handlers.common import answer, args_text, either, guard, is_admin, is_supervisor, lang_of
@@ -48,11 +49,6 @@ def viewed_list(session, update: Update, context: BotContext,  # type: ignore[no
     active = lists.lists(session, active_only=True)  # newest year first
     today = context.services.clock.now().date()
     return next((x for x in active if x.year <= today.year), active[0] if active else None), words
-
-
-def year_day(year: int, today: date) -> date:
-    """The day a list's year is seen from: today in its year, its last day once it is over."""
-    return today if year >= today.year else date(year, 12, 31)
 
 
 # ---------------------------------------------------------------- ranking

@@ -44,6 +44,7 @@ from db import items as items_db
 from db import reports as reports_db
 from db import units as units_db
 from db.facts import shown as ref_text
+from db.facts import year_day
 from db.lists import Reference
 from db.models import Item, PointEntry, Role
 from jobs.actions import (
@@ -407,8 +408,8 @@ async def unit_page(request: web.Request, who: Viewer) -> web.StreamResponse:
     rows = select_rows(table, Query(unit=int(unit_id)), None)
     # Seen from the year (考核年度) of the unit's newest list, as /ranking is: a 2021 list in 2026 shows 2021.
     years = [info.year for info in table.lists if info.id in {r.list_id for r in rows}]
-    if years and max(years) < today.year:
-        today = date(max(years), 12, 31)
+    if years:
+        today = year_day(max(years), today)
     view = await asyncio.to_thread(unit_view, services, int(unit_id), [r.id for r in rows], today)
     return fragment(render_unit(who.lang, table, int(unit_id), rows, view, today, weights_of(services.settings).base))
 
