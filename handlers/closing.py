@@ -48,6 +48,7 @@ from db.models import Adjustment, Role
 from handlers.common import (
     args_text,
     busy_with,
+    cancel_pressed,
     cancels,
     confirmed_draft,
     done_with_button,
@@ -172,9 +173,7 @@ decide_cancel = cancels(DECISION, "close.decide_cancelled")
 decide_timed_out = times_out(DECISION, "close.decide_cancelled")
 
 
-async def decide_cancel_pressed(update: Update, context: BotContext) -> int:
-    draft_of(context, DECISION, ClosingCancel.of(update).token)
-    return await decide_cancel(update, context)
+decide_cancel_pressed = cancel_pressed(DECISION, ClosingCancel, decide_cancel)
 
 
 def decision_conversation(timeout_seconds: float) -> ConversationHandler:
@@ -423,9 +422,7 @@ cancel = cancels(ADJUST)  # nothing of the request is saved
 timed_out = times_out(ADJUST)
 
 
-async def cancel_pressed(update: Update, context: BotContext) -> int:
-    draft_of(context, ADJUST, AdjustCancel.of(update).token)
-    return await cancel(update, context)
+adjust_cancel_pressed = cancel_pressed(ADJUST, AdjustCancel, cancel)
 
 
 def adjustment_conversation(timeout_seconds: float) -> ConversationHandler:
@@ -446,7 +443,7 @@ def adjustment_conversation(timeout_seconds: float) -> ConversationHandler:
             ADJ_CONFIRM: [CallbackQueryHandler(confirmed, pattern=Confirm.matches)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
-        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel_pressed, pattern=AdjustCancel.matches)],
+        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(adjust_cancel_pressed, pattern=AdjustCancel.matches)],
         conversation_timeout=timeout_seconds,
         allow_reentry=True,
     )

@@ -17,7 +17,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
-from bot.callbacks import CardExtend, CardReport, Confirm, Extend, Report, new_token
+from bot.callbacks import CardExtend, CardReport, Confirm, Extend, Report, Step, new_token
 from bot.context import BotContext, Services
 from bot.dates import parse_deadline
 from bot.texts import LANGUAGES, MESSAGE_LIMIT, esc, join, split_message, t
@@ -196,6 +196,18 @@ def cancels(draft_key: str, text_key: str = "cancelled") -> Callable[[Update, Bo
         return ConversationHandler.END
 
     return cancel
+
+
+def cancel_pressed(draft_key: str, kind: type[Step],
+                   cancel: Callable[[Update, BotContext], Awaitable[int]]) -> Callable[[Update, BotContext], Awaitable[int]]:
+    """A dialogue's ✖ button (of `kind`): `cancel` when it is this very draft's; one of an earlier draft is
+    refused as expired and changes nothing."""
+
+    async def pressed(update: Update, context: BotContext) -> int:
+        draft_of(context, draft_key, kind.of(update).token)
+        return await cancel(update, context)
+
+    return pressed
 
 
 def times_out(draft_key: str, text_key: str = "timeout") -> Callable[[Update, BotContext], Awaitable[None]]:

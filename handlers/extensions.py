@@ -44,6 +44,7 @@ from db.models import ExtensionRequest, Role
 from handlers.common import (
     args_text,
     busy_with,
+    cancel_pressed,
     cancels,
     confirmed_draft,
     done_with_button,
@@ -242,10 +243,7 @@ def request_text(lang: str, request: ExtensionRequest, number: int | str, title:
 cancel = cancels(DRAFT)  # nothing of the request is saved
 
 
-async def cancel_pressed(update: Update, context: BotContext) -> int:
-    """The ✖ of this very draft (one of an earlier draft changes nothing)."""
-    draft_of(context, DRAFT, ExtendCancel.of(update).token)
-    return await cancel(update, context)
+request_cancel_pressed = cancel_pressed(DRAFT, ExtendCancel, cancel)
 
 timed_out = times_out(DRAFT)
 
@@ -343,9 +341,7 @@ async def decide(update: Update, context: BotContext, comment: str | None) -> in
 decide_cancel = cancels(DECISION, "ext.decide_cancelled")  # the request stays pending
 
 
-async def decide_cancel_pressed(update: Update, context: BotContext) -> int:
-    draft_of(context, DECISION, DecideCancel.of(update).token)
-    return await decide_cancel(update, context)
+decide_cancel_pressed = cancel_pressed(DECISION, DecideCancel, decide_cancel)
 
 decide_timed_out = times_out(DECISION, "ext.decide_timeout")
 
@@ -370,7 +366,7 @@ def extension_conversation(timeout_seconds: float) -> ConversationHandler:
             EXT_CONFIRM: [CallbackQueryHandler(confirmed, pattern=Confirm.matches)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
-        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel_pressed, pattern=ExtendCancel.matches)],
+        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(request_cancel_pressed, pattern=ExtendCancel.matches)],
         conversation_timeout=timeout_seconds,
         allow_reentry=True,
     )

@@ -45,6 +45,7 @@ from handlers.common import (
     answer,
     args_text,
     busy_with,
+    cancel_pressed,
     cancels,
     confirmed_draft,
     done_with_button,
@@ -310,10 +311,7 @@ async def confirmed(update: Update, context: BotContext) -> int:
 cancel = cancels(DRAFT)  # nothing of the instruction is saved
 
 
-async def cancel_pressed(update: Update, context: BotContext) -> int:
-    """The ✖ of this very draft (one of an earlier draft changes nothing)."""
-    draft_of(context, DRAFT, InstructCancel.of(update).token)
-    return await cancel(update, context)
+instruct_cancel_pressed = cancel_pressed(DRAFT, InstructCancel, cancel)
 
 timed_out = times_out(DRAFT)
 
@@ -396,7 +394,7 @@ def instruct_conversation(timeout_seconds: float) -> ConversationHandler:
             CONFIRM: [CallbackQueryHandler(admin(confirmed), pattern=Confirm.matches)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
-        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel_pressed, pattern=InstructCancel.matches)],
+        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(instruct_cancel_pressed, pattern=InstructCancel.matches)],
         conversation_timeout=timeout_seconds,
         allow_reentry=True,
     )

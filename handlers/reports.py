@@ -50,6 +50,7 @@ from handlers.common import (
     answer,
     args_text,
     busy_with,
+    cancel_pressed,
     cancels,
     confirmed_draft,
     done_with_button,
@@ -194,9 +195,7 @@ async def send_back_confirmed(update: Update, context: BotContext) -> int:
 send_back_cancel = cancels(SEND_BACK_DRAFT)  # the report stays as it is
 
 
-async def send_back_cancel_pressed(update: Update, context: BotContext) -> int:
-    draft_of(context, SEND_BACK_DRAFT, SendBackCancel.of(update).token)
-    return await send_back_cancel(update, context)
+send_back_cancel_pressed = cancel_pressed(SEND_BACK_DRAFT, SendBackCancel, send_back_cancel)
 
 send_back_timed_out = times_out(SEND_BACK_DRAFT)
 
@@ -410,9 +409,7 @@ async def revise_confirmed(update: Update, context: BotContext) -> int:
 revise_cancel = cancels(REVISE_DRAFT)  # the report stays as it was
 
 
-async def revise_cancel_pressed(update: Update, context: BotContext) -> int:
-    draft_of(context, REVISE_DRAFT, ReviseCancel.of(update).token)
-    return await revise_cancel(update, context)
+revise_cancel_pressed = cancel_pressed(REVISE_DRAFT, ReviseCancel, revise_cancel)
 
 revise_timed_out = times_out(REVISE_DRAFT)
 
